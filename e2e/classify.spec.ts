@@ -1,0 +1,81 @@
+import { expect, test } from '@playwright/test';
+import { resolve } from 'node:path';
+import { IMAGES, Lens, references } from './lens';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const photos = Object.keys(references.images).filter((n) => !n.includes('#') && n !== 'exif-rotated.jpg');
+
+test.describe('classify fixture photos with the tiny model (WASM)', () => {
+  test('the page is cross-origin isolated and WASM runs with 2 threads', async ({ page }) => {
+    const lens = new Lens(page);
+    await lens.open();
+    expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
+    await lens.waitReady();
+    await expect(lens.status).toHaveAttribute('data-backend', 'wasm');
+    await expect(lens.status).toContainText('WASM, 2 threads');
+    await expect(lens.status).toContainText('WebGPU:');
+  });
+
+  test('every fixture picked at once: top-5 equals PyTorch within 1e-4, crop bit-identical', async ({ page }) => {
+    const lens = new Lens(page);
+    await lens.open();
+    await lens.waitReady();
+    await lens.pickImages(...photos);
+    await expect(lens.results).toHaveCount(photos.length);
+    for (const name of photos) {
+      await lens.expectMatchesPyTorch(name);
+      const crop = references.images[name]!.presets['torchvision-256-224']!.crop_sha256;
+      await expect(lens.result(name), `${name} crop`).toHaveAttribute('data-crop-sha256', crop);
+    }
+    // In order, and with labels, timings and the untrained marker shown.
+    await expect(lens.results.first()).toHaveAttribute('data-file', photos[0]!);
+    const first = lens.result(photos[0]!);
+    await expect(first.getByTestId('timings')).toContainText(/decode [\d.]+ ms · preprocess [\d.]+ ms · inference [\d.]+ ms · total/);
+    await expect(first).toContainText('untrained: for pipeline checks only');
+    await expect(first.getByTestId('top5-row')).toHaveCount(5);
+  });
+
+  test('drag and drop classifies, and EXIF rotation is applied and reported', async ({ page }) => {
+    const lens = new Lens(page);
+    await lens.open();
+    await lens.waitReady();
+    await lens.dropImages('chelsea.png', 'exif-rotated.jpg');
+    await lens.expectMatchesPyTorch('chelsea.png');
+    await lens.expectMatchesPyTorch('exif-rotated.jpg', 'exif-rotated.jpg#transposed');
+    await expect(lens.result('exif-rotated.jpg')).toContainText("PyTorch's default loader does not rotate");
+  });
+
+  test('a local .onnx file loads and classifies', async ({ page }) => {
+    const lens = new Lens(page);
+    await lens.open();
+    await lens.waitReady();
+    await lens.pickModel(resolve(ROOT, 'models/repopt-tiny.onnx'));
+    await expect(lens.status).toHaveAttribute('data-status', 'ready');
+    await expect(lens.status).toContainText('repopt-tiny.onnx');
+    await lens.pickImages('coffee.png');
+    await lens.expectMatchesPyTorch('coffee.png');
+  });
+
+  test('?model= selects a model by URL', async ({ page }) => {
+    const lens = new Lens(page);
+    await lens.open('?model=/models/repopt-tiny.onnx');
+    await lens.waitReady();
+    await expect(lens.status).toContainText('repopt-tiny.onnx');
+  });
+
+  test('bad files get a clear message and the next image still classifies', async ({ page }) => {
+    const lens = new Lens(page);
+    await lens.open('?model=repopt-tiny-seeded');
+    await lens.waitReady();
+    await lens.pickImages('not-an-image.jpg');
+    await expect(lens.result('not-an-image.jpg')).toHaveAttribute('data-status', 'error');
+    await expect(lens.result('not-an-image.jpg')).toHaveAttribute('data-error', /not an image.*text/i);
+
+    await lens.pickModel(resolve(IMAGES, 'not-a-model.onnx'));
+    await expect(lens.status).toHaveAttribute('data-status', 'error');
+    await expect(page.getByTestId('model-error')).toContainText(/not an ONNX model/);
+
+    await lens.pickImages('rocket.jpg');
+    await lens.expectMatchesPyTorch('rocket.jpg');
+  });
+});

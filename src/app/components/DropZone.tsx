@@ -1,0 +1,69 @@
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { classifyFiles } from '../controller';
+
+const imageFiles = (list: FileList | null | undefined): File[] => [...(list ?? [])];
+
+/** The whole window is a drop target; the file picker and clipboard paste feed the same path. */
+export function DropZone({ children }: { children: ReactNode }) {
+  const [dragging, setDragging] = useState(false);
+  const depth = useRef(0);
+  const input = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    const onPaste = (e: ClipboardEvent) => {
+      const files = imageFiles(e.clipboardData?.files);
+      if (files.length > 0) {
+        e.preventDefault();
+        classifyFiles(files);
+      }
+    };
+    window.addEventListener('paste', onPaste);
+    return () => window.removeEventListener('paste', onPaste);
+  }, []);
+
+  return (
+    <div
+      className={dragging ? 'app dragging' : 'app'}
+      onDragEnter={(e) => {
+        if (!e.dataTransfer.types.includes('Files')) return;
+        depth.current++;
+        setDragging(true);
+      }}
+      onDragOver={(e) => {
+        if (e.dataTransfer.types.includes('Files')) e.preventDefault();
+      }}
+      onDragLeave={() => {
+        depth.current = Math.max(0, depth.current - 1);
+        if (depth.current === 0) setDragging(false);
+      }}
+      onDrop={(e) => {
+        e.preventDefault();
+        depth.current = 0;
+        setDragging(false);
+        const files = imageFiles(e.dataTransfer.files);
+        if (files.length > 0) classifyFiles(files);
+      }}
+    >
+      <section className="picker">
+        <button type="button" onClick={() => input.current?.click()}>
+          Choose images…
+        </button>
+        <span>or drop them anywhere, or paste (Ctrl+V)</span>
+        <input
+          ref={input}
+          type="file"
+          accept="image/*"
+          multiple
+          hidden
+          data-testid="image-input"
+          onChange={(e) => {
+            classifyFiles(imageFiles(e.currentTarget.files));
+            e.currentTarget.value = '';
+          }}
+        />
+      </section>
+      {children}
+      {dragging && <div className="drop-overlay">Drop images to classify</div>}
+    </div>
+  );
+}

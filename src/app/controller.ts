@@ -1,0 +1,119 @@
+/**
+ * The app's actions outside React: manifest loading, model selection, classification. Components
+ * call these; they write state through the store, and talk to the worker through one client.
+ */
+import { isBackendPreference } from '../core/backend';
+import { LensError, serializeError } from '../core/errors';
+import { parseManifest, resolveModelUrl } from '../core/manifest';
+import { DEFAULT_PRESET, isPresetId, type PresetId } from '../core/preprocess';
+import type { ModelSource } from '../worker/protocol';
+import { LensClient } from './lens-client';
+import { useLens, type ModelChoice } from './store';
+
+export const MANIFEST_URL = new URL('models/models.json', document.baseURI).href;
+
+const client = new LensClient(() => new Worker(new URL('../worker/worker.ts', import.meta.url), { type: 'module', name: 'repopt-lens' }));
+client.onCrash = () => {
+  // A crash loses the session: load the same model again so the next image works.
+  const { choice } = useLens.getState();
+  if (choice) void loadModel(choice);
+};
+
+let nextResultId = 1;
+
+export function choiceName(choice: ModelChoice): string {
+  switch (choice.type) {
+    case 'manifest':
+      return choice.entry.name;
+    case 'url':
+      return choice.url.split('/').pop() || choice.url;
+    case 'file':
+      return choice.file.name;
+  }
+}
+
+export function effectivePreset(): PresetId {
+  const { presetOverride, choice } = useLens.getState();
+  return presetOverride ?? (choice?.type === 'manifest' ? choice.entry.preset : DEFAULT_PRESET);
+}
+
+async function sourceOf(choice: ModelChoice): Promise<ModelSource> {
+  const name = choiceName(choice);
+  switch (choice.type) {
+    case 'manifest':
+      return { type: 'url', url: resolveModelUrl(choice.entry, MANIFEST_URL), name };
+    case 'url':
+      return { type: 'url', url: new URL(choice.url, document.baseURI).href, name };
+    case 'file':
+      return { type: 'bytes', bytes: await choice.file.arrayBuffer(), name };
+  }
+}
+
+export async function loadModel(choice: ModelChoice): Promise<void> {
+  const store = useLens.getState();
+  const name = choiceName(choice);
+  store.setChoice(choice);
+  store.setStatus({ kind: 'loading', name, phase: 'download', loaded: 0, total: null });
+  try {
+    const info = await client.loadModel(await sourceOf(choice), store.backendPreference, (p) =>
+      useLens.getState().setStatus({ kind: 'loading', name, phase: p.phase, loaded: p.loaded, total: p.total }),
+    );
+    useLens.getState().setActive(info, choice.type === 'manifest' && choice.entry.untrained);
+    useLens.getState().setStatus({ kind: 'ready', name, info });
+  } catch (e) {
+    useLens.getState().setStatus({ kind: 'error', name, error: serializeError(e), stillUsing: useLens.getState().activeInfo });
+  }
+}
+
+/** Reads `?model=<manifest id or URL>`, `?backend=` and `?preset=`, loads the manifest and the first model. */
+export async function start(): Promise<void> {
+  const params = new URLSearchParams(location.search);
+  const backend = params.get('backend');
+  if (isBackendPreference(backend)) useLens.getState().setBackendPreference(backend);
+  const preset = params.get('preset');
+  if (isPresetId(preset)) useLens.getState().setPresetOverride(preset);
+  let manifest = null;
+  try {
+    const response = await fetch(MANIFEST_URL, { cache: 'no-cache' });
+    if (!response.ok) throw new LensError('bad-manifest', `models/models.json: HTTP ${response.status}`);
+    manifest = parseManifest(await response.text());
+    useLens.getState().setManifest(manifest, null);
+  } catch (e) {
+    useLens.getState().setManifest(null, (e as Error).message);
+  }
+  const wanted = params.get('model');
+  const entry = wanted ? manifest?.models.find((m) => m.id === wanted) : manifest?.models[0];
+  if (entry) return loadModel({ type: 'manifest', entry });
+  if (wanted) return loadModel({ type: 'url', url: wanted });
+}
+
+export function classifyFiles(files: Iterable<File>): void {
+  const preset = effectivePreset();
+  for (const file of files) {
+    const state = useLens.getState();
+    const id = nextResultId++;
+    state.addResult({
+      id,
+      fileName: file.name,
+      photoUrl: URL.createObjectURL(file),
+      modelName: state.activeInfo?.name ?? '',
+      untrained: state.activeUntrained,
+      state: { kind: 'pending' },
+    });
+    client.classify(file, file.name, preset).then(
+      (payload) => {
+        const now = useLens.getState();
+        now.finishResult(id, { kind: 'done', payload }, payload.modelName, now.activeUntrained);
+      },
+      (e: unknown) => {
+        const now = useLens.getState();
+        now.finishResult(id, { kind: 'error', error: serializeError(e) }, now.activeInfo?.name ?? '', now.activeUntrained);
+      },
+    );
+  }
+}
+
+/** Test-only: makes the worker crash, to exercise recovery. */
+export function crashWorkerForTest(): void {
+  client.crashForTest();
+}

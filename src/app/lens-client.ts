@@ -1,0 +1,91 @@
+/**
+ * Main-thread side of the worker protocol: pending promises keyed by request id, progress
+ * callbacks, and typed errors. If the worker dies, every pending request fails with
+ * `worker-crashed` and a fresh worker is started; the caller reloads the model.
+ */
+import type { BackendPreference } from '../core/backend';
+import { deserializeError, LensError } from '../core/errors';
+import type { PresetId } from '../core/preprocess';
+import type { ClassifyPayload, ModelInfo, ModelSource, Request, Response } from '../worker/protocol';
+
+type Pending = {
+  resolve: (value: never) => void;
+  reject: (error: LensError) => void;
+  onProgress?: (p: Extract<Response, { kind: 'progress' }>) => void;
+};
+
+export class LensClient {
+  private worker: Worker;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  /** Called after the worker crashed and was replaced. */
+  onCrash: ((message: string) => void) | null = null;
+
+  constructor(private readonly spawn: () => Worker) {
+    this.worker = this.start();
+  }
+
+  private start(): Worker {
+    const worker = this.spawn();
+    worker.addEventListener('message', (e: MessageEvent<Response>) => this.receive(e.data));
+    worker.addEventListener('error', (e) => {
+      e.preventDefault();
+      this.crashed(e.message || 'the worker stopped unexpectedly');
+    });
+    return worker;
+  }
+
+  private crashed(reason: string): void {
+    this.worker.terminate();
+    const error = new LensError('worker-crashed', `The classifier worker crashed (${reason}); it was restarted.`);
+    for (const p of this.pending.values()) p.reject(error);
+    this.pending.clear();
+    this.worker = this.start();
+    this.onCrash?.(error.message);
+  }
+
+  private receive(message: Response): void {
+    const p = this.pending.get(message.id);
+    if (!p) return;
+    switch (message.kind) {
+      case 'progress':
+        p.onProgress?.(message);
+        return;
+      case 'error':
+        this.pending.delete(message.id);
+        p.reject(deserializeError(message.error));
+        return;
+      case 'model-ready':
+        this.pending.delete(message.id);
+        (p.resolve as (v: ModelInfo) => void)(message.info);
+        return;
+      case 'classified':
+        this.pending.delete(message.id);
+        (p.resolve as (v: ClassifyPayload) => void)(message.result);
+        return;
+    }
+  }
+
+  private send<T>(request: Request, transfer: Transferable[] = [], onProgress?: Pending['onProgress']): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const entry: Pending = { resolve: resolve as (v: never) => void, reject };
+      if (onProgress) entry.onProgress = onProgress;
+      this.pending.set(request.id, entry);
+      this.worker.postMessage(request, transfer);
+    });
+  }
+
+  loadModel(source: ModelSource, backend: BackendPreference, onProgress?: Pending['onProgress']): Promise<ModelInfo> {
+    const transfer = source.type === 'bytes' ? [source.bytes] : [];
+    return this.send({ kind: 'load-model', id: this.nextId++, source, backend }, transfer, onProgress);
+  }
+
+  classify(file: Blob, name: string, preset: PresetId): Promise<ClassifyPayload> {
+    return this.send({ kind: 'classify', id: this.nextId++, file, name, preset });
+  }
+
+  /** Test hook: kill the worker the way a crash would. */
+  crashForTest(): void {
+    this.worker.postMessage({ kind: 'crash', id: this.nextId++ } satisfies Request);
+  }
+}

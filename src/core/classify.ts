@@ -1,0 +1,69 @@
+/**
+ * The one pipeline: RGB pixels -> preprocess -> model -> softmax -> labelled top-k.
+ * The browser worker and Node call this same function; only decoding and the onnxruntime
+ * flavour behind `InferenceRunner` differ.
+ */
+import { LensError } from './errors';
+import type { RgbImage } from './image';
+import { labelFor } from './labels';
+import { softmax, topK } from './postprocess';
+import { preprocess, type Preset, type PresetId } from './preprocess';
+
+export interface InferenceRunner {
+  /** Runs one NCHW float32 input and returns the logits of the single image. */
+  run(input: Float32Array, dims: readonly [number, number, number, number]): Promise<Float32Array>;
+}
+
+export interface Prediction {
+  index: number;
+  label: string;
+  probability: number;
+}
+
+export interface Classification {
+  preset: PresetId;
+  resized: { width: number; height: number };
+  /** The uint8 crop the network saw (before ToTensor). */
+  crop: RgbImage;
+  tensor: Float32Array;
+  logits: Float32Array;
+  top: Prediction[];
+  timings: { preprocessMs: number; inferenceMs: number };
+}
+
+export async function classifyImage(
+  image: RgbImage,
+  preset: Preset,
+  runner: InferenceRunner,
+  labels: readonly string[],
+  k = 5,
+  now: () => number = () => performance.now(),
+): Promise<Classification> {
+  const t0 = now();
+  const pre = preprocess(image, preset);
+  const t1 = now();
+  const logits = await runner.run(pre.tensor, pre.dims);
+  const t2 = now();
+  if (logits.length === 0) throw new LensError('inference-failed', 'The model returned no outputs.');
+  for (let i = 0; i < logits.length; i++) {
+    if (!Number.isFinite(logits[i]!)) {
+      throw new LensError('inference-failed', `The model returned a non-finite logit (${logits[i]}) at class ${i}.`);
+    }
+  }
+  const top = topK(softmax(logits), k).map((r) => ({ ...r, label: labelFor(labels, r.index) }));
+  return {
+    preset: preset.id,
+    resized: pre.resized,
+    crop: pre.crop,
+    tensor: pre.tensor,
+    logits,
+    top,
+    timings: { preprocessMs: t1 - t0, inferenceMs: t2 - t1 },
+  };
+}
+
+export async function sha256Hex(bytes: Uint8Array | Float32Array): Promise<string> {
+  const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const digest = await crypto.subtle.digest('SHA-256', view.slice());
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}

@@ -1,0 +1,160 @@
+/**
+ * The worker's logic, not bound to `self`: it takes its dependencies (decoder, runtime, fetch)
+ * and a `post` function, so Node tests drive it with onnxruntime-node and a mocked transport.
+ */
+import type { BackendChoice, BackendPreference } from '../core/backend';
+import { classifyImage, sha256Hex, type InferenceRunner } from '../core/classify';
+import { LensError, serializeError } from '../core/errors';
+import type { RgbImage } from '../core/image';
+import { checkModelIo, type IoMeta } from '../core/model-io';
+import { denormalizeToRgba, PRESETS } from '../core/preprocess';
+import type { ClassifyPayload, ModelInfo, ModelSource, Request, Response } from './protocol';
+
+export interface DecodedInput {
+  image: RgbImage;
+  orientation: number | null;
+  /** True when the decoder rotated the pixels per EXIF. */
+  rotated: boolean;
+}
+
+export interface LoadedSession extends InferenceRunner {
+  choice: BackendChoice;
+  threads: number;
+  inputs: readonly IoMeta[];
+  outputs: readonly IoMeta[];
+  /** Points the runner at the tensors `checkModelIo` picked. */
+  bind(inputName: string, outputName: string): void;
+  dispose(): Promise<void>;
+}
+
+export interface WorkerDeps {
+  decode(file: Blob): Promise<DecodedInput>;
+  createSession(bytes: Uint8Array, backend: BackendPreference): Promise<LoadedSession>;
+  fetchModel(url: string, onProgress: (loaded: number, total: number | null) => void): Promise<Uint8Array>;
+  labels: readonly string[];
+  now?: () => number;
+}
+
+export type Post = (message: Response, transfer?: Transferable[]) => void;
+
+interface ActiveModel {
+  session: LoadedSession;
+  info: ModelInfo;
+}
+
+const WARMUP_SIZE = 224;
+
+export function createHandler(deps: WorkerDeps, post: Post): (request: Request) => Promise<void> {
+  const now = deps.now ?? (() => performance.now());
+  // A failed load keeps the previous model: the app goes on classifying with it.
+  let active: ActiveModel | null = null;
+  // One job at a time, in arrival order: a load waits for the classifications before it, and
+  // classifications queued after a load use the new model. No request is ever dropped.
+  let queue: Promise<unknown> = Promise.resolve();
+
+  async function readSource(id: number, source: ModelSource): Promise<Uint8Array> {
+    if (source.type === 'bytes') return new Uint8Array(source.bytes);
+    return deps.fetchModel(source.url, (loaded, total) => post({ kind: 'progress', id, phase: 'download', loaded, total }));
+  }
+
+  async function loadModel(id: number, source: ModelSource, backend: BackendPreference): Promise<ActiveModel> {
+    const bytes = await readSource(id, source);
+    post({ kind: 'progress', id, phase: 'session', loaded: 0, total: null });
+    const t0 = now();
+    const session = await deps.createSession(bytes, backend);
+    try {
+      const io = checkModelIo(session.inputs, session.outputs, WARMUP_SIZE);
+      session.bind(io.inputName, io.outputName);
+      const loadMs = now() - t0;
+      // One warm-up run: the first inference pays for kernel selection and memory planning.
+      const t1 = now();
+      const logits = await session.run(new Float32Array(3 * WARMUP_SIZE * WARMUP_SIZE), [1, 3, WARMUP_SIZE, WARMUP_SIZE]);
+      const warmupMs = now() - t1;
+      const numClasses = logits.length;
+      const labelWarning =
+        numClasses === deps.labels.length
+          ? null
+          : `The model has ${numClasses} classes but the labels list ${deps.labels.length}; classes without a label are shown as "class N".`;
+      const info: ModelInfo = {
+        name: source.name,
+        backend: session.choice.backend,
+        backendReason: session.choice.reason,
+        threads: session.threads,
+        inputName: io.inputName,
+        outputName: io.outputName,
+        numClasses,
+        labelWarning,
+        bytes: bytes.byteLength,
+        loadMs,
+        warmupMs,
+      };
+      return { session, info };
+    } catch (e) {
+      await session.dispose();
+      throw e;
+    }
+  }
+
+  async function classify(request: Extract<Request, { kind: 'classify' }>): Promise<void> {
+    const model = active;
+    if (model === null) throw new LensError('no-model', 'No model is loaded: pick one from the list or open an .onnx file.');
+    const t0 = now();
+    const decoded = await deps.decode(request.file);
+    const decodeMs = now() - t0;
+    const preset = PRESETS[request.preset];
+    const result = await classifyImage(decoded.image, preset, model.session, deps.labels);
+    const cropRgba = denormalizeToRgba(result.tensor, preset.crop, preset.crop);
+    const payload: ClassifyPayload = {
+      width: decoded.image.width,
+      height: decoded.image.height,
+      orientation: decoded.orientation,
+      orientationNote: decoded.rotated
+        ? `Rotated per EXIF orientation ${decoded.orientation}; PyTorch's default loader does not rotate.`
+        : null,
+      preset: preset.id,
+      resized: result.resized,
+      top5: result.top,
+      logits: result.logits,
+      cropRgba: cropRgba.buffer,
+      cropSize: preset.crop,
+      cropSha256: await sha256Hex(result.crop.data),
+      timings: {
+        decodeMs,
+        preprocessMs: result.timings.preprocessMs,
+        inferenceMs: result.timings.inferenceMs,
+        totalMs: now() - t0,
+      },
+      modelName: model.info.name,
+      backend: model.info.backend,
+      threads: model.info.threads,
+    };
+    post({ kind: 'classified', id: request.id, result: payload }, [payload.cropRgba]);
+  }
+
+  function enqueue(id: number, job: () => Promise<void>): Promise<void> {
+    const run = queue.then(job).catch((e: unknown) => post({ kind: 'error', id, error: serializeError(e) }));
+    queue = run;
+    return run;
+  }
+
+  return (request) => {
+    switch (request.kind) {
+      case 'load-model':
+        return enqueue(request.id, async () => {
+          const model = await loadModel(request.id, request.source, request.backend);
+          const previous = active;
+          active = model;
+          if (previous) await previous.session.dispose().catch(() => undefined);
+          post({ kind: 'model-ready', id: request.id, info: model.info });
+        });
+      case 'classify':
+        return enqueue(request.id, () => classify(request));
+      case 'crash':
+        // Outside the queue and any try: the error reaches the worker's global error handler.
+        setTimeout(() => {
+          throw new Error('worker crash requested by a test');
+        });
+        return Promise.resolve();
+    }
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * onnxruntime-web behind the `LoadedSession` interface. The runtime's .wasm is served by the app
+ * itself (Vite emits it as an asset); never from a CDN.
+ */
+import * as ort from 'onnxruntime-web';
+import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
+import { chooseBackend, type BackendPreference, type GpuProbe } from '../core/backend';
+import { LensError } from '../core/errors';
+import { describeNonImage } from '../core/image-format';
+import type { LoadedSession } from './handler';
+
+// Without an explicit path a production build with threads can hang at session creation.
+ort.env.wasm.wasmPaths = { wasm: new URL(wasmUrl, self.location.href).href };
+// SharedArrayBuffer (and so threads) exists only when the page is cross-origin isolated.
+const threads = self.crossOriginIsolated ? Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 8)) : 1;
+ort.env.wasm.numThreads = threads;
+
+/** The little of WebGPU's API this file touches (the DOM lib in TypeScript 5.9 has none of it). */
+interface MiniGpuAdapter {
+  info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean };
+  isFallbackAdapter?: boolean;
+  features: { has(name: string): boolean };
+}
+interface MiniGpu {
+  requestAdapter(): Promise<MiniGpuAdapter | null>;
+}
+
+let probe: Promise<GpuProbe> | null = null;
+
+/** Asked once per worker: requestAdapter is slow and its answer does not change. */
+export function probeGpu(): Promise<GpuProbe> {
+  probe ??= (async (): Promise<GpuProbe> => {
+    const gpu = (navigator as WorkerNavigator & { gpu?: MiniGpu }).gpu;
+    if (!gpu) return { api: false, adapter: null };
+    try {
+      const adapter = await gpu.requestAdapter();
+      if (!adapter) return { api: true, adapter: null };
+      const info = adapter.info ?? {};
+      const description = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter';
+      return {
+        api: true,
+        adapter: {
+          isFallback: Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter),
+          description,
+          shaderF16: adapter.features.has('shader-f16'),
+        },
+      };
+    } catch (e) {
+      return { api: true, adapter: null, error: (e as Error).message };
+    }
+  })();
+  return probe;
+}
+
+export async function createWebSession(bytes: Uint8Array, preference: BackendPreference): Promise<LoadedSession> {
+  let choice = chooseBackend(preference, await probeGpu());
+  let session: ort.InferenceSession;
+  try {
+    session = await create(bytes, choice.backend);
+  } catch (e) {
+    if (choice.backend !== 'webgpu') throw loadError(bytes, e);
+    // A WebGPU failure (device lost, unsupported op) must not stop the demo: fall back to WASM.
+    choice = { backend: 'wasm', reason: `WebGPU failed (${(e as Error).message}); fell back to WASM` };
+    try {
+      session = await create(bytes, 'wasm');
+    } catch (e2) {
+      throw loadError(bytes, e2);
+    }
+  }
+  let inputName = session.inputNames[0] ?? 'input';
+  let outputName = session.outputNames[0] ?? 'output';
+  return {
+    choice,
+    threads: choice.backend === 'wasm' ? threads : 0,
+    inputs: session.inputMetadata.map((m) => (m.isTensor ? { name: m.name, isTensor: true, type: m.type, shape: m.shape } : { name: m.name, isTensor: false })),
+    outputs: session.outputMetadata.map((m) => (m.isTensor ? { name: m.name, isTensor: true, type: m.type, shape: m.shape } : { name: m.name, isTensor: false })),
+    bind(input, output) {
+      inputName = input;
+      outputName = output;
+    },
+    async run(input, dims) {
+      const feed = new ort.Tensor('float32', input, dims);
+      let results: ort.InferenceSession.ReturnType;
+      try {
+        results = await session.run({ [inputName]: feed }, [outputName]);
+      } catch (e) {
+        throw new LensError('inference-failed', `Inference failed: ${(e as Error).message}`, { cause: e });
+      } finally {
+        feed.dispose();
+      }
+      const out = results[outputName]!;
+      const data = (await out.getData()) as Float32Array;
+      out.dispose();
+      return data.slice();
+    },
+    dispose: () => session.release(),
+  };
+}
+
+function create(bytes: Uint8Array, backend: 'wasm' | 'webgpu'): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(bytes, {
+    executionProviders: [backend],
+    graphOptimizationLevel: 'all',
+  });
+}
+
+function loadError(bytes: Uint8Array, e: unknown): LensError {
+  const detail = (e as Error)?.message ?? String(e);
+  if (bytes.byteLength === 0) return new LensError('not-a-model', 'The model file is empty (0 bytes).');
+  // ONNX is protobuf: a ModelProto starts with field 1 (ir_version, varint), tag byte 0x08.
+  if (bytes[0] !== 0x08) {
+    return new LensError('not-a-model', `This file is not an ONNX model (${describeNonImage(bytes)}).`, { cause: e });
+  }
+  if (/memory|allocation|out of range|Aborted/i.test(detail)) {
+    return new LensError('model-load-failed', `The model (${(bytes.byteLength / 1e6).toFixed(0)} MB) did not fit in the browser's WebAssembly memory (4 GiB at most). Try an fp16 export. (${detail})`, { cause: e });
+  }
+  return new LensError('model-load-failed', `The ONNX model could not be loaded: ${detail}`, { cause: e });
+}

@@ -1,0 +1,70 @@
+/**
+ * The worker protocol, in one place: a discriminated union per direction. Every request carries
+ * an id; every reply names it. Errors cross as `SerializedError` and are rebuilt as `LensError`.
+ */
+import type { Backend, BackendPreference } from '../core/backend';
+import type { Prediction } from '../core/classify';
+import type { SerializedError } from '../core/errors';
+import type { PresetId } from '../core/preprocess';
+
+export type ModelSource =
+  | { type: 'url'; url: string; name: string }
+  | { type: 'bytes'; bytes: ArrayBuffer; name: string };
+
+export type Request =
+  | { kind: 'load-model'; id: number; source: ModelSource; backend: BackendPreference }
+  | { kind: 'classify'; id: number; file: Blob; name: string; preset: PresetId }
+  /** Test hook: makes the worker throw outside any handler, as a crash would. */
+  | { kind: 'crash'; id: number };
+
+export interface ModelInfo {
+  name: string;
+  backend: Backend;
+  /** Why this backend: "WebGPU: no adapter", ... */
+  backendReason: string;
+  /** WASM threads actually available (1 when the page is not cross-origin isolated). */
+  threads: number;
+  inputName: string;
+  outputName: string;
+  numClasses: number;
+  /** Set when the class count does not match the label set. */
+  labelWarning: string | null;
+  bytes: number;
+  loadMs: number;
+  warmupMs: number;
+}
+
+export interface ClassifyTimings {
+  decodeMs: number;
+  preprocessMs: number;
+  inferenceMs: number;
+  totalMs: number;
+}
+
+export interface ClassifyPayload {
+  width: number;
+  height: number;
+  /** EXIF orientation (1-8) when the file had one. */
+  orientation: number | null;
+  /** Set when the pixels were rotated per EXIF, which PyTorch's default loader does not do. */
+  orientationNote: string | null;
+  preset: PresetId;
+  resized: { width: number; height: number };
+  top5: Prediction[];
+  logits: Float32Array;
+  /** The 224x224 network input, de-normalised back to RGBA for display. */
+  cropRgba: ArrayBuffer;
+  cropSize: number;
+  /** sha256 of the uint8 HWC crop: compare with `tools/make_references.py` output. */
+  cropSha256: string;
+  timings: ClassifyTimings;
+  modelName: string;
+  backend: Backend;
+  threads: number;
+}
+
+export type Response =
+  | { kind: 'progress'; id: number; phase: 'download' | 'session'; loaded: number; total: number | null }
+  | { kind: 'model-ready'; id: number; info: ModelInfo }
+  | { kind: 'classified'; id: number; result: ClassifyPayload }
+  | { kind: 'error'; id: number; error: SerializedError };

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { softmax, topK } from '../src/core/postprocess';
+
+describe('softmax', () => {
+  it('matches hand-computed values', () => {
+    // e^0, e^1, e^2 over their sum: 1/(1+e+e^2), ...
+    const s = 1 + Math.E + Math.E ** 2;
+    const p = softmax([0, 1, 2]);
+    expect(p[0]).toBeCloseTo(1 / s, 15);
+    expect(p[1]).toBeCloseTo(Math.E / s, 15);
+    expect(p[2]).toBeCloseTo(Math.E ** 2 / s, 15);
+  });
+
+  it('stays finite for huge logits (stable: subtracts the max)', () => {
+    const p = softmax([1000, 1000, 999]);
+    const s = 2 + Math.exp(-1);
+    expect(p[0]).toBeCloseTo(1 / s, 15);
+    expect(p[2]).toBeCloseTo(Math.exp(-1) / s, 15);
+    expect(softmax([-1e30, 0])[1]).toBe(1);
+  });
+
+  it('sums to one', () => {
+    const p = softmax(Array.from({ length: 1000 }, (_, i) => Math.sin(i) * 7));
+    expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+  });
+});
+
+describe('topK', () => {
+  it('returns the k largest, largest first', () => {
+    expect(topK([0.1, 0.5, 0.2, 0.9, 0.3, 0.05], 3)).toEqual([
+      { index: 3, probability: 0.9 },
+      { index: 1, probability: 0.5 },
+      { index: 4, probability: 0.3 },
+    ]);
+  });
+
+  it('keeps the lower index first on ties and skips NaN', () => {
+    expect(topK([NaN, 0.2, 0.2, 0.1], 2).map((r) => r.index)).toEqual([1, 2]);
+  });
+
+  it('returns fewer than k when there are fewer values', () => {
+    expect(topK([0.4, 0.6], 5).map((r) => r.index)).toEqual([1, 0]);
+  });
+
+  it('agrees with a full sort on random data', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const values = Array.from({ length: 1000 }, rand);
+    const sorted = values.map((p, index) => ({ index, probability: p })).sort((a, b) => b.probability - a.probability);
+    expect(topK(values, 5)).toEqual(sorted.slice(0, 5));
+  });
+});

@@ -1,0 +1,69 @@
+import { createReadStream, statSync } from 'node:fs';
+import { resolve, sep } from 'node:path';
+import type { Connect, Plugin } from 'vite';
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+const port = Number(process.env['PORT'] ?? '') || 5173;
+
+/**
+ * Cross-origin isolation: without these headers onnxruntime-web silently runs on one thread
+ * (no SharedArrayBuffer). They must be on every server the app runs under: dev, preview, start.
+ */
+const isolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+const modelsDir = resolve(import.meta.dirname, 'models');
+
+/**
+ * Serves `models/` at `/models/` from the project folder in dev and preview alike. Models are
+ * kept out of `public/` on purpose: Vite copies `public/` into `dist/` on every build, and a
+ * full-size RepOpt-VGG is 200-450 MB.
+ */
+function serveModels(): Plugin {
+  const middleware: Connect.NextHandleFunction = (req, res, next) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (!url.pathname.startsWith('/models/')) return next();
+    const file = resolve(modelsDir, decodeURIComponent(url.pathname.slice('/models/'.length)));
+    if (!file.startsWith(modelsDir + sep)) {
+      res.statusCode = 403;
+      return res.end('Forbidden');
+    }
+    let size: number;
+    try {
+      const stat = statSync(file);
+      if (!stat.isFile()) throw new Error('not a file');
+      size = stat.size;
+    } catch {
+      res.statusCode = 404;
+      return res.end(`Not found: ${url.pathname}`);
+    }
+    res.setHeader('Content-Length', String(size));
+    res.setHeader('Content-Type', file.endsWith('.json') ? 'application/json' : 'application/octet-stream');
+    res.setHeader('Cache-Control', 'no-cache');
+    for (const [k, v] of Object.entries(isolationHeaders)) res.setHeader(k, v);
+    if (req.method === 'HEAD') return res.end();
+    createReadStream(file).pipe(res);
+  };
+  return {
+    name: 'repopt-lens:serve-models',
+    configureServer(server) {
+      server.middlewares.use(middleware);
+    },
+    configurePreviewServer(server) {
+      server.middlewares.use(middleware);
+    },
+  };
+}
+
+export default defineConfig({
+  plugins: [react(), serveModels()],
+  worker: { format: 'es' },
+  server: { port, headers: isolationHeaders },
+  preview: { port, strictPort: Boolean(process.env['PORT']), headers: isolationHeaders },
+  build: { target: 'es2022', chunkSizeWarningLimit: 2000 },
+  optimizeDeps: { exclude: ['onnxruntime-web'] },
+});
