@@ -26,7 +26,17 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['react', 'react-*', 'zustand', 'onnxruntime-*', 'node:*', '../app/*', '../worker/*'] },
+        {
+          patterns: [
+            'react',
+            'react-*',
+            'zustand',
+            'onnxruntime-*',
+            'node:*',
+            '../app/*',
+            '../worker/*',
+          ],
+        },
       ],
     },
   },

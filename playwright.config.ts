@@ -34,7 +34,9 @@ export default defineConfig({
       // SwiftShader's software WebGPU adapter: proves the WebGPU path gives the same answers.
       name: 'webgpu',
       testMatch: /webgpu\.spec\.ts/,
-      use: { launchOptions: { executablePath: chromium, args: [...args, '--enable-unsafe-webgpu'] } },
+      use: {
+        launchOptions: { executablePath: chromium, args: [...args, '--enable-unsafe-webgpu'] },
+      },
     },
   ],
 });

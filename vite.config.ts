@@ -42,7 +42,10 @@ function serveModels(): Plugin {
       return res.end(`Not found: ${url.pathname}`);
     }
     res.setHeader('Content-Length', String(size));
-    res.setHeader('Content-Type', file.endsWith('.json') ? 'application/json' : 'application/octet-stream');
+    res.setHeader(
+      'Content-Type',
+      file.endsWith('.json') ? 'application/json' : 'application/octet-stream',
+    );
     res.setHeader('Cache-Control', 'no-cache');
     for (const [k, v] of Object.entries(isolationHeaders)) res.setHeader(k, v);
     if (req.method === 'HEAD') return res.end();

@@ -3,7 +3,9 @@ import { resolve } from 'node:path';
 import { IMAGES, Lens, references } from './lens';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const photos = Object.keys(references.images).filter((n) => !n.includes('#') && n !== 'exif-rotated.jpg');
+const photos = Object.keys(references.images).filter(
+  (n) => !n.includes('#') && n !== 'exif-rotated.jpg',
+);
 
 test.describe('classify fixture photos with the tiny model (WASM)', () => {
   test('the page is cross-origin isolated and WASM runs with 2 threads', async ({ page }) => {
@@ -16,7 +18,9 @@ test.describe('classify fixture photos with the tiny model (WASM)', () => {
     await expect(lens.status).toContainText('WebGPU:');
   });
 
-  test('every fixture picked at once: top-5 equals PyTorch within 1e-4, crop bit-identical', async ({ page }) => {
+  test('every fixture picked at once: top-5 equals PyTorch within 1e-4, crop bit-identical', async ({
+    page,
+  }) => {
     const lens = new Lens(page);
     await lens.open();
     await lens.waitReady();
@@ -30,7 +34,9 @@ test.describe('classify fixture photos with the tiny model (WASM)', () => {
     // In order, and with labels, timings and the untrained marker shown.
     await expect(lens.results.first()).toHaveAttribute('data-file', photos[0]!);
     const first = lens.result(photos[0]!);
-    await expect(first.getByTestId('timings')).toContainText(/decode [\d.]+ ms · preprocess [\d.]+ ms · inference [\d.]+ ms · total/);
+    await expect(first.getByTestId('timings')).toContainText(
+      /decode [\d.]+ ms · preprocess [\d.]+ ms · inference [\d.]+ ms · total/,
+    );
     await expect(first).toContainText('untrained: for pipeline checks only');
     await expect(first.getByTestId('top5-row')).toHaveCount(5);
   });
@@ -42,7 +48,9 @@ test.describe('classify fixture photos with the tiny model (WASM)', () => {
     await lens.dropImages('chelsea.png', 'exif-rotated.jpg');
     await lens.expectMatchesPyTorch('chelsea.png');
     await lens.expectMatchesPyTorch('exif-rotated.jpg', 'exif-rotated.jpg#transposed');
-    await expect(lens.result('exif-rotated.jpg')).toContainText("PyTorch's default loader does not rotate");
+    await expect(lens.result('exif-rotated.jpg')).toContainText(
+      "PyTorch's default loader does not rotate",
+    );
   });
 
   test('a local .onnx file loads and classifies', async ({ page }) => {
@@ -69,7 +77,10 @@ test.describe('classify fixture photos with the tiny model (WASM)', () => {
     await lens.waitReady();
     await lens.pickImages('not-an-image.jpg');
     await expect(lens.result('not-an-image.jpg')).toHaveAttribute('data-status', 'error');
-    await expect(lens.result('not-an-image.jpg')).toHaveAttribute('data-error', /not an image.*text/i);
+    await expect(lens.result('not-an-image.jpg')).toHaveAttribute(
+      'data-error',
+      /not an image.*text/i,
+    );
 
     await lens.pickModel(resolve(IMAGES, 'not-a-model.onnx'));
     await expect(lens.status).toHaveAttribute('data-status', 'error');

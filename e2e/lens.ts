@@ -10,7 +10,9 @@ export interface ImageReference {
   presets: Record<string, { crop_sha256: string }>;
   top5: { index: number; probability: number }[];
 }
-export const references = JSON.parse(readFileSync(resolve(FIXTURES, 'references.json'), 'utf8')) as {
+export const references = JSON.parse(
+  readFileSync(resolve(FIXTURES, 'references.json'), 'utf8'),
+) as {
   images: Record<string, ImageReference>;
 };
 
@@ -41,7 +43,10 @@ export class Lens {
 
   /** Drops files on the window the way a user's drag-and-drop does. */
   async dropImages(...names: string[]): Promise<void> {
-    const files = names.map((n) => ({ name: n, data: readFileSync(resolve(IMAGES, n)).toString('base64') }));
+    const files = names.map((n) => ({
+      name: n,
+      data: readFileSync(resolve(IMAGES, n)).toString('base64'),
+    }));
     await this.page.evaluate((list) => {
       const dt = new DataTransfer();
       for (const f of list) {
@@ -50,7 +55,9 @@ export class Lens {
       }
       const target = document.querySelector('.app')!;
       for (const type of ['dragenter', 'dragover', 'drop']) {
-        target.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+        target.dispatchEvent(
+          new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }),
+        );
       }
     }, files);
   }
@@ -76,7 +83,14 @@ export class Lens {
     const ref = references.images[refKey];
     if (!ref) throw new Error(`no reference for ${refKey}`);
     const top5 = await this.top5(name);
-    expect(top5.map((p) => p.index), name).toEqual(ref.top5.map((p) => p.index));
-    top5.forEach((p, i) => expect(Math.abs(p.probability - ref.top5[i]!.probability), `${name} rank ${i}`).toBeLessThan(1e-4));
+    expect(
+      top5.map((p) => p.index),
+      name,
+    ).toEqual(ref.top5.map((p) => p.index));
+    top5.forEach((p, i) =>
+      expect(Math.abs(p.probability - ref.top5[i]!.probability), `${name} rank ${i}`).toBeLessThan(
+        1e-4,
+      ),
+    );
   }
 }

@@ -28,7 +28,12 @@ describe('label files', () => {
 
   it("reads imagenet1000_clsid_to_human.txt's Python dict, quotes and all", () => {
     const text = `{0: 'tench, Tinca tinca',\n 1: 'goldfish, Carassius auratus',\n 2: "carpenter's kit, tool kit",\n 3: 'jack-o\\'-lantern'}`;
-    expect(parseLabels(text).labels).toEqual(['tench, Tinca tinca', 'goldfish, Carassius auratus', "carpenter's kit, tool kit", "jack-o'-lantern"]);
+    expect(parseLabels(text).labels).toEqual([
+      'tench, Tinca tinca',
+      'goldfish, Carassius auratus',
+      "carpenter's kit, tool kit",
+      "jack-o'-lantern",
+    ]);
   });
 
   it('round-trips the bundled list through the dict format', () => {

@@ -44,9 +44,11 @@ describe('topK', () => {
 
   it('agrees with a full sort on random data', () => {
     let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const values = Array.from({ length: 1000 }, rand);
-    const sorted = values.map((p, index) => ({ index, probability: p })).sort((a, b) => b.probability - a.probability);
+    const sorted = values
+      .map((p, index) => ({ index, probability: p }))
+      .sort((a, b) => b.probability - a.probability);
     expect(topK(values, 5)).toEqual(sorted.slice(0, 5));
   });
 });

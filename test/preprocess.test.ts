@@ -13,7 +13,9 @@ import { resizeBilinear } from '../src/core/resize';
 import { fixturePixels, references } from './helpers/fixtures';
 
 const sha256 = (b: Uint8Array | Float32Array) =>
-  createHash('sha256').update(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)).digest('hex');
+  createHash('sha256')
+    .update(new Uint8Array(b.buffer, b.byteOffset, b.byteLength))
+    .digest('hex');
 
 const names = Object.keys(references.images).filter((n) => !n.includes('#'));
 
@@ -43,7 +45,9 @@ describe('preprocessing equals torchvision + Pillow on every fixture', () => {
           expect(sha256(crop.data)).toBe(p.crop_sha256);
           const tensor = toNormalizedTensor(crop);
           expect(sha256(tensor)).toBe(p.tensor_sha256);
-          expect([...tensor.slice(0, p.tensor_first.length)]).toEqual(p.tensor_first.map(Math.fround));
+          expect([...tensor.slice(0, p.tensor_first.length)]).toEqual(
+            p.tensor_first.map(Math.fround),
+          );
           const pre = preprocess(img, preset);
           expect(sha256(pre.tensor)).toBe(p.tensor_sha256);
           expect(pre.dims).toEqual([1, 3, 224, 224]);
@@ -55,7 +59,9 @@ describe('preprocessing equals torchvision + Pillow on every fixture', () => {
 
 describe('preprocessing arithmetic, by hand', () => {
   it("rounds like Python's round(): half to even", () => {
-    expect([0.5, 1.5, 2.5, 3.5, -0.5, 16, 16.5, 17.5].map(roundHalfEven)).toEqual([0, 2, 2, 4, -0, 16, 16, 18]);
+    expect([0.5, 1.5, 2.5, 3.5, -0.5, 16, 16.5, 17.5].map(roundHalfEven)).toEqual([
+      0, 2, 2, 4, -0, 16, 16, 18,
+    ]);
   });
 
   it('computes the resized size as int(256 * long / short)', () => {

@@ -63,6 +63,9 @@ def load_checkpoint(path: Path):
         if 'Unsupported class' in detail:
             why = (f'it references Python objects that would have to be imported and run while unpickling '
                    f'({detail})')
+        elif 'Unsupported operand 71' in detail:
+            why = (f'it holds a Python float (e.g. an "max_accuracy" entry saved next to the weights), which the '
+                   f'weights-only loader of torch {torch.__version__} cannot read ({detail})')
         else:
             why = f'it is not a PyTorch weights file ({type(e).__name__}: {detail})'
         raise CheckpointError(
@@ -308,10 +311,10 @@ def manifest_entry(model: RepOptVGG, onnx_path: Path, manifest: Path, *, model_i
 # --------------------------------------------------------------------------- reference logits
 
 def reference_input(seed: int) -> torch.Tensor:
-    """[1, 3, 224, 224] input with values k/4 in [-2, 2) (exact in float32, short in JSON)."""
+    """[1, 3, 224, 224] input with values k/2 in [-2, 2) (exact in float32, short in JSON)."""
     rng = np.random.RandomState(int(seed))
-    k = rng.randint(-8, 8, size=(1, 3, INPUT_SIZE, INPUT_SIZE))
-    return torch.from_numpy((k / 4.0).astype(np.float32))
+    k = rng.randint(-4, 4, size=(1, 3, INPUT_SIZE, INPUT_SIZE))
+    return torch.from_numpy((k / 2.0).astype(np.float32))
 
 
 def write_reference_json(model: RepOptVGG, path: Path, seed: int, extra: Optional[dict] = None) -> None:
@@ -322,7 +325,7 @@ def write_reference_json(model: RepOptVGG, path: Path, seed: int, extra: Optiona
     data.update({
         'input_shape': list(x.shape),
         'input_seed': int(seed),
-        'input_note': 'numpy.random.RandomState(input_seed).randint(-8, 8, size=input_shape) / 4, float32',
+        'input_note': 'numpy.random.RandomState(input_seed).randint(-4, 4, size=input_shape) / 2, float32',
         # whole numbers written as ints to keep the file small; every value is exact in float32
         'input': [int(v) if float(v).is_integer() else float(v) for v in x.numpy().ravel()],
         'logits': [float(v) for v in logits.numpy().ravel()],

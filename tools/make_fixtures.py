@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import shutil
 import subprocess
 import sys
@@ -64,6 +63,15 @@ PHOTOS = {
 }
 
 DEFAULT_ROOTS = [Path('/usr/lib/python3/dist-packages'), FETCH_DIR / 'root' / 'usr/lib/python3/dist-packages']
+
+
+def icc_description(icc: bytes) -> str:
+    try:
+        import io
+        from PIL import ImageCms
+        return ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(icc))).strip()
+    except Exception:
+        return f'{len(icc)} bytes'
 
 
 def sha256_file(p: Path) -> str:
@@ -130,8 +138,7 @@ def gen_tiny() -> None:
 
 
 def gen_grey() -> None:
-    # 320 x 240 greyscale (mode L) from the coffee photo (600 x 400 -> crop 600 x 450 would overflow,
-    # so crop 533 x 400 centred, then resize).
+    # 320 x 240 greyscale (mode L): a centred 4:3 crop (533 x 400) of the coffee photo, resized.
     src = Image.open(IMG_DIR / 'coffee.png').convert('RGB')
     box = (33, 0, 566, 400)
     img = src.crop(box).resize((320, 240), Image.Resampling.LANCZOS).convert('L')
@@ -238,6 +245,38 @@ def write_attribution() -> None:
         lines.append(f'| `{name}` | {p.stat().st_size} | {text} |')
     lines += [
         '',
+        '## Colour profiles and orientation',
+        '',
+        'PIL/torchvision ignore embedded ICC profiles and EXIF orientation; browsers apply both by default',
+        '(createImageBitmap `colorSpaceConversion: \'none\'` and `imageOrientation: \'none\'` / `\'from-image\'`',
+        'control that). Files that carry such data:',
+        '',
+    ]
+    for name in sorted(p.name for p in IMG_DIR.iterdir()):
+        try:
+            with Image.open(IMG_DIR / name) as im:
+                icc = im.info.get('icc_profile')
+                orient = im.getexif().get(0x0112)
+        except Exception:
+            continue
+        notes = []
+        if icc:
+            notes.append(f'ICC profile "{icc_description(icc)}"')
+        if orient is not None:
+            notes.append(f'EXIF Orientation = {orient}')
+        if notes:
+            lines.append(f'- `{name}`: ' + ', '.join(notes))
+    lines += [
+        '',
+        '## Other files in e2e/fixtures',
+        '',
+        '- `references.json` (tools/make_references.py): torchvision/Pillow preprocessing hashes and the tiny',
+        '  model\'s PyTorch logits for every image above.',
+        '- `decoded/<file>.png` (tools/make_references.py): Pillow\'s decoded RGB pixels of the JPEG fixtures,',
+        '  stored losslessly (same licence as the JPEG they come from).',
+        '- `repopt-tiny-reference.json` (tools/make_test_model.py): PyTorch logits of models/repopt-tiny.onnx',
+        '  for a seeded input.',
+        '',
         'The derived files are released under the same terms as the photos they come from (CC0 or public',
         'domain); the generated ones are CC0. `china.jpg` (CC BY 2.0) is used unmodified and only as the',
         'file itself; credit: danielbuechele, https://www.flickr.com/photos/danielbuechele/6061409035/ .',
@@ -264,10 +303,18 @@ def main() -> None:
         p = IMG_DIR / name
         print(f'{name:28s} {p.stat().st_size:8d} bytes')
     write_attribution()
-    total = sum(f.stat().st_size for f in OUT_DIR.rglob('*') if f.is_file())
-    print(f'e2e/fixtures total: {total} bytes ({total / 2**20:.2f} MiB)')
-    if total > 4 * 2**20:
-        sys.exit('error: e2e/fixtures is over 4 MiB')
+    raw, packed = fixtures_size()
+    print(f'e2e/fixtures total: {raw} bytes ({raw / 2**20:.2f} MiB), about {packed / 2**20:.2f} MiB as git stores it')
+    if packed > 4 * 2**20:
+        sys.exit('error: e2e/fixtures is over 4 MiB (zlib-compressed, as git stores it)')
+
+
+def fixtures_size():
+    """(bytes on disk, bytes zlib-compressed as git stores blobs) of everything under e2e/fixtures."""
+    import zlib
+    files = [f for f in OUT_DIR.rglob('*') if f.is_file()]
+    return (sum(f.stat().st_size for f in files),
+            sum(len(zlib.compress(f.read_bytes(), 6)) for f in files))
 
 
 if __name__ == '__main__':

@@ -6,6 +6,8 @@ torchvision's default loader does (Image.open(p).convert('RGB'), no EXIF handlin
 exif-rotated.jpg also as "exif-rotated.jpg#transposed" (ImageOps.exif_transpose first, as a
 browser does), this records per preset the resized/cropped/tensor hashes, and the logits and
 top-5 of the tiny test model (tools/make_test_model.py) on the default preset's tensor.
+For the fixtures that are not PNGs (the JPEGs), Pillow's decoded RGB pixels are also written
+losslessly to e2e/fixtures/decoded/<file name>.png for Node tests without a JPEG decoder.
 
 The tiny model is re-created with make_test_model.build_tiny_model() and first checked against
 the committed models/repopt-tiny.onnx weights (BatchNorm folded), so the references always
@@ -35,6 +37,17 @@ from preprocess import (DEFAULT_PRESET, IMG_DIR, MEAN, PRESETS, STD, TRANSPOSED_
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / 'e2e' / 'fixtures' / 'references.json'
+DECODED_DIR = ROOT / 'e2e' / 'fixtures' / 'decoded'
+
+
+def save_decoded(img: Image.Image, path: Path) -> None:
+    """8-bit RGB PNG, non-interlaced, no metadata; rewritten only when the pixels changed."""
+    if path.exists():
+        with Image.open(path) as old:
+            if old.mode == 'RGB' and old.size == img.size and pil_sha256(old) == pil_sha256(img):
+                return
+    clean = Image.frombytes('RGB', img.size, img.tobytes())
+    clean.save(path, format='PNG', optimize=True)
 
 
 def exif_orientation(key: str):
@@ -93,6 +106,10 @@ def main() -> int:
         rec['logits'] = [float(v) for v in lg]
         rec['top5'] = [{'index': int(i), 'probability': float(p[i])} for i in top]
         images[key] = rec
+        if not key.endswith(TRANSPOSED_SUFFIX) and not key.lower().endswith('.png'):
+            # Lossless dump of Pillow's decode, for Node tests that have no JPEG decoder of their own.
+            DECODED_DIR.mkdir(parents=True, exist_ok=True)
+            save_decoded(img, DECODED_DIR / f'{key}.png')
         print(f'{key:30s} {img.width}x{img.height}  top1 {int(top[0]):4d} p {p[top[0]]:.4f}')
 
     data = {

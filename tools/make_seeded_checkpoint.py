@@ -7,7 +7,8 @@ Usage:
   /usr/bin/python3 tools/make_seeded_checkpoint.py --blocks 1,1,1,1 --widths 0.125,0.125,0.125,0.25 \
       --classes 10 --out /tmp/small.pth
 
-Layouts: bare = the state_dict itself; model = {'model': sd, 'epoch': 0}; state_dict = {'state_dict': sd};
+Layouts: bare = the state_dict itself; model = {'model': sd, 'epoch': 0} (no floats: torch 1.13's
+weights-only loader cannot read them); state_dict = {'state_dict': sd};
 module = bare with every key prefixed 'module.' (as saved from DistributedDataParallel).
 Full-size checkpoints are large (B1 ~200 MB): write them outside the repository, never commit them.
 """
@@ -32,7 +33,8 @@ def wrap(sd, layout: str):
     if layout == 'bare':
         return sd
     if layout == 'model':
-        return {'model': sd, 'epoch': 0, 'max_accuracy': 0.0}
+        # ints only: torch 1.13's weights_only loader cannot read Python floats
+        return {'model': sd, 'epoch': 0}
     if layout == 'state_dict':
         return {'state_dict': sd}
     if layout == 'module':

@@ -133,6 +133,18 @@ def count_params(model: nn.Module) -> int:
     return int(sum(p.numel() for p in model.parameters()))
 
 
+def param_count(num_blocks: Sequence[int], width_multiplier: Sequence[float], num_classes: int = 1000) -> int:
+    """Same as count_params(RepOptVGG(...)) without building the model."""
+    chans = stage_channels(width_multiplier)
+    n = 3 * chans[0] * 9 + 2 * chans[0]
+    in_ch = chans[0]
+    for i in range(4):
+        for _ in range(int(num_blocks[i])):
+            n += in_ch * chans[i + 1] * 9 + 2 * chans[i + 1]
+            in_ch = chans[i + 1]
+    return int(n + in_ch * num_classes + num_classes)
+
+
 def count_macs(model: RepOptVGG, input_size: int = 224) -> int:
     """Multiply-accumulates of the convolutions and the linear layer for one image."""
     macs = 0

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -25,7 +24,7 @@ import torch  # noqa: E402
 
 import export_onnx  # noqa: E402
 import make_seeded_checkpoint  # noqa: E402
-from repopt_vgg import KNOWN_ARCHS, RepOptVGG, count_macs, count_params, match_known_arch, seeded_init  # noqa: E402
+from repopt_vgg import KNOWN_ARCHS, RepOptVGG, count_macs, count_params, match_known_arch, param_count  # noqa: E402
 
 BLOCKS = [1, 1, 2, 1]
 WIDTHS = [0.125, 0.125, 0.125, 0.25]
@@ -146,10 +145,20 @@ class ExportTest(unittest.TestCase):
         for name, n in want.items():
             with self.subTest(arch=name):
                 cfg = KNOWN_ARCHS[name]
-                with torch.device('meta') if hasattr(torch, 'device') and _meta_ok() else contextlib.nullcontext():
-                    m = RepOptVGG(cfg['num_blocks'], 1000, cfg['width_multiplier'])
-                self.assertEqual(count_params(m), n)
-                self.assertAlmostEqual(count_params(m) / 1e6, cfg['params_m'], delta=0.05)
+                self.assertEqual(param_count(cfg['num_blocks'], cfg['width_multiplier'], 1000), n)
+                self.assertAlmostEqual(n / 1e6, cfg['params_m'], delta=0.05)
+        self.assertEqual(count_params(RepOptVGG(KNOWN_ARCHS['B1']['num_blocks'], 1000,
+                                                KNOWN_ARCHS['B1']['width_multiplier'])), want['B1'])
+        self.assertEqual(param_count(BLOCKS, WIDTHS, CLASSES), count_params(self.model))
+
+    def test_float_metadata_is_refused_clearly(self):
+        path = self.dir / 'floats.pth'
+        torch.save({'model': self.model.state_dict(), 'max_accuracy': 78.5}, str(path))
+        rc, _, stderr = quiet(export_onnx.main, [str(path), '--manifest', str(self.dir / 'floats.json')])
+        if rc == 0:
+            self.skipTest('this torch reads floats with weights_only=True')
+        self.assertEqual(rc, 2)
+        self.assertIn('Python float', stderr)
 
     def test_arch_mismatch_is_refused(self):
         ckpt = self.save('small-arch.pth')
@@ -218,16 +227,6 @@ class ExportTest(unittest.TestCase):
         # deterministic: same seed, same weights
         again = make_seeded_checkpoint.make_model(None, [1, 1, 1, 1], [0.125, 0.125, 0.125, 0.25], 5, seed=3)
         self.assertTrue(torch.equal(again.state_dict()['stage1.0.conv.weight'], sd['module.stage1.0.conv.weight']))
-
-
-def _meta_ok() -> bool:
-    """torch >= 2.0 can build modules on the meta device (no memory); 1.13 cannot use it as a context."""
-    try:
-        with torch.device('meta'):
-            pass
-        return True
-    except Exception:
-        return False
 
 
 if __name__ == '__main__':

@@ -17,8 +17,8 @@ export function App() {
         <ResultList />
       </main>
       <footer className="foot">
-        Preprocessing is torchvision's, bit for bit (Pillow bilinear resize, center crop, normalise). Nothing leaves
-        this page.
+        Preprocessing is torchvision's, bit for bit (Pillow bilinear resize, center crop,
+        normalise). Nothing leaves this page.
       </footer>
     </DropZone>
   );

@@ -12,7 +12,13 @@ import { useLens, type ModelChoice } from './store';
 
 export const MANIFEST_URL = new URL('models/models.json', document.baseURI).href;
 
-const client = new LensClient(() => new Worker(new URL('../worker/worker.ts', import.meta.url), { type: 'module', name: 'repopt-lens' }));
+const client = new LensClient(
+  () =>
+    new Worker(new URL('../worker/worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'repopt-lens',
+    }),
+);
 client.onCrash = () => {
   // A crash loses the session: load the same model again so the next image works.
   const { choice } = useLens.getState();
@@ -56,12 +62,19 @@ export async function loadModel(choice: ModelChoice): Promise<void> {
   store.setStatus({ kind: 'loading', name, phase: 'download', loaded: 0, total: null });
   try {
     const info = await client.loadModel(await sourceOf(choice), store.backendPreference, (p) =>
-      useLens.getState().setStatus({ kind: 'loading', name, phase: p.phase, loaded: p.loaded, total: p.total }),
+      useLens
+        .getState()
+        .setStatus({ kind: 'loading', name, phase: p.phase, loaded: p.loaded, total: p.total }),
     );
     useLens.getState().setActive(info, choice.type === 'manifest' && choice.entry.untrained);
     useLens.getState().setStatus({ kind: 'ready', name, info });
   } catch (e) {
-    useLens.getState().setStatus({ kind: 'error', name, error: serializeError(e), stillUsing: useLens.getState().activeInfo });
+    useLens.getState().setStatus({
+      kind: 'error',
+      name,
+      error: serializeError(e),
+      stillUsing: useLens.getState().activeInfo,
+    });
   }
 }
 
@@ -75,7 +88,8 @@ export async function start(): Promise<void> {
   let manifest = null;
   try {
     const response = await fetch(MANIFEST_URL, { cache: 'no-cache' });
-    if (!response.ok) throw new LensError('bad-manifest', `models/models.json: HTTP ${response.status}`);
+    if (!response.ok)
+      throw new LensError('bad-manifest', `models/models.json: HTTP ${response.status}`);
     manifest = parseManifest(await response.text());
     useLens.getState().setManifest(manifest, null);
   } catch (e) {
@@ -107,7 +121,12 @@ export function classifyFiles(files: Iterable<File>): void {
       },
       (e: unknown) => {
         const now = useLens.getState();
-        now.finishResult(id, { kind: 'error', error: serializeError(e) }, now.activeInfo?.name ?? '', now.activeUntrained);
+        now.finishResult(
+          id,
+          { kind: 'error', error: serializeError(e) },
+          now.activeInfo?.name ?? '',
+          now.activeUntrained,
+        );
       },
     );
   }

@@ -6,7 +6,13 @@
 import type { BackendPreference } from '../core/backend';
 import { deserializeError, LensError } from '../core/errors';
 import type { PresetId } from '../core/preprocess';
-import type { ClassifyPayload, ModelInfo, ModelSource, Request, Response } from '../worker/protocol';
+import type {
+  ClassifyPayload,
+  ModelInfo,
+  ModelSource,
+  Request,
+  Response,
+} from '../worker/protocol';
 
 type Pending = {
   resolve: (value: never) => void;
@@ -37,7 +43,10 @@ export class LensClient {
 
   private crashed(reason: string): void {
     this.worker.terminate();
-    const error = new LensError('worker-crashed', `The classifier worker crashed (${reason}); it was restarted.`);
+    const error = new LensError(
+      'worker-crashed',
+      `The classifier worker crashed (${reason}); it was restarted.`,
+    );
     for (const p of this.pending.values()) p.reject(error);
     this.pending.clear();
     this.worker = this.start();
@@ -66,18 +75,30 @@ export class LensClient {
     }
   }
 
-  private send<T>(request: Request, transfer: Transferable[] = [], onProgress?: Pending['onProgress']): Promise<T> {
+  private send<T>(
+    request: Request,
+    transfer: Transferable[] = [],
+    onProgress?: Pending['onProgress'],
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const entry: Pending = { resolve: resolve as (v: never) => void, reject };
+      const entry: Pending = { resolve, reject };
       if (onProgress) entry.onProgress = onProgress;
       this.pending.set(request.id, entry);
       this.worker.postMessage(request, transfer);
     });
   }
 
-  loadModel(source: ModelSource, backend: BackendPreference, onProgress?: Pending['onProgress']): Promise<ModelInfo> {
+  loadModel(
+    source: ModelSource,
+    backend: BackendPreference,
+    onProgress?: Pending['onProgress'],
+  ): Promise<ModelInfo> {
     const transfer = source.type === 'bytes' ? [source.bytes] : [];
-    return this.send({ kind: 'load-model', id: this.nextId++, source, backend }, transfer, onProgress);
+    return this.send(
+      { kind: 'load-model', id: this.nextId++, source, backend },
+      transfer,
+      onProgress,
+    );
   }
 
   classify(file: Blob, name: string, preset: PresetId): Promise<ClassifyPayload> {

@@ -14,7 +14,11 @@ createRoot(document.getElementById('root')!).render(
 // A small typed automation API for what the UI does not show directly (tests, debugging).
 declare global {
   interface Window {
-    __lens?: { state: typeof useLens.getState; classifyFiles: typeof classifyFiles; crashWorker: typeof crashWorkerForTest };
+    __lens?: {
+      state: typeof useLens.getState;
+      classifyFiles: typeof classifyFiles;
+      crashWorker: typeof crashWorkerForTest;
+    };
   }
 }
 window.__lens = { state: useLens.getState, classifyFiles, crashWorker: crashWorkerForTest };

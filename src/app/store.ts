@@ -17,7 +17,13 @@ export type ModelChoice =
 
 export type ModelStatus =
   | { kind: 'idle' }
-  | { kind: 'loading'; name: string; phase: 'download' | 'session'; loaded: number; total: number | null }
+  | {
+      kind: 'loading';
+      name: string;
+      phase: 'download' | 'session';
+      loaded: number;
+      total: number | null;
+    }
   | { kind: 'ready'; name: string; info: ModelInfo }
   | { kind: 'error'; name: string; error: SerializedError; stillUsing: ModelInfo | null };
 
@@ -47,13 +53,21 @@ export interface ResultItem {
   photoUrl: string;
   modelName: string;
   untrained: boolean;
-  state: { kind: 'pending' } | { kind: 'done'; payload: ClassifyPayload } | { kind: 'error'; error: SerializedError };
+  state:
+    | { kind: 'pending' }
+    | { kind: 'done'; payload: ClassifyPayload }
+    | { kind: 'error'; error: SerializedError };
 }
 
 export interface ResultsSlice {
   results: ResultItem[];
   addResult: (item: ResultItem) => void;
-  finishResult: (id: number, state: ResultItem['state'], modelName: string, untrained: boolean) => void;
+  finishResult: (
+    id: number,
+    state: ResultItem['state'],
+    modelName: string,
+    untrained: boolean,
+  ) => void;
   clearResults: () => void;
 }
 
@@ -80,7 +94,9 @@ const createResultsSlice: StateCreator<LensState, [], [], ResultsSlice> = (set) 
   results: [],
   addResult: (item) => set((s) => ({ results: [...s.results, item] })),
   finishResult: (id, state, modelName, untrained) =>
-    set((s) => ({ results: s.results.map((r) => (r.id === id ? { ...r, state, modelName, untrained } : r)) })),
+    set((s) => ({
+      results: s.results.map((r) => (r.id === id ? { ...r, state, modelName, untrained } : r)),
+    })),
   clearResults: () =>
     set((s) => {
       for (const r of s.results) URL.revokeObjectURL(r.photoUrl);

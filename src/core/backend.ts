@@ -31,7 +31,10 @@ export function chooseBackend(preference: BackendPreference, probe: GpuProbe): B
         ? 'WebGPU: no adapter'
         : null;
   if (gpuProblem !== null) {
-    return { backend: 'wasm', reason: preference === 'webgpu' ? `${gpuProblem} (WebGPU was requested)` : gpuProblem };
+    return {
+      backend: 'wasm',
+      reason: preference === 'webgpu' ? `${gpuProblem} (WebGPU was requested)` : gpuProblem,
+    };
   }
   const adapter = probe.adapter!;
   if (preference === 'webgpu') {
@@ -39,7 +42,10 @@ export function chooseBackend(preference: BackendPreference, probe: GpuProbe): B
   }
   if (adapter.isFallback) {
     // A software rasterizer (SwiftShader) ran a small model ~100x slower than WASM here.
-    return { backend: 'wasm', reason: `WebGPU: only a software fallback adapter (${adapter.description}); WASM is faster` };
+    return {
+      backend: 'wasm',
+      reason: `WebGPU: only a software fallback adapter (${adapter.description}); WASM is faster`,
+    };
   }
   return { backend: 'webgpu', reason: `WebGPU: ${adapter.description}` };
 }

@@ -44,10 +44,14 @@ export async function classifyImage(
   const t1 = now();
   const logits = await runner.run(pre.tensor, pre.dims);
   const t2 = now();
-  if (logits.length === 0) throw new LensError('inference-failed', 'The model returned no outputs.');
+  if (logits.length === 0)
+    throw new LensError('inference-failed', 'The model returned no outputs.');
   for (let i = 0; i < logits.length; i++) {
     if (!Number.isFinite(logits[i]!)) {
-      throw new LensError('inference-failed', `The model returned a non-finite logit (${logits[i]}) at class ${i}.`);
+      throw new LensError(
+        'inference-failed',
+        `The model returned a non-finite logit (${logits[i]}) at class ${i}.`,
+      );
     }
   }
   const top = topK(softmax(logits), k).map((r) => ({ ...r, label: labelFor(labels, r.index) }));

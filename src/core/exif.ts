@@ -23,8 +23,14 @@ export function readExifOrientation(bytes: Uint8Array): number | null {
 }
 
 /** The displayed size once the orientation is applied: 5 to 8 turn the image by 90°. */
-export function orientedSize(width: number, height: number, orientation: number | null): { width: number; height: number } {
-  return orientation !== null && orientation >= 5 && orientation <= 8 ? { width: height, height: width } : { width, height };
+export function orientedSize(
+  width: number,
+  height: number,
+  orientation: number | null,
+): { width: number; height: number } {
+  return orientation !== null && orientation >= 5 && orientation <= 8
+    ? { width: height, height: width }
+    : { width, height };
 }
 
 function jpegOrientation(bytes: Uint8Array): number | null {
@@ -59,7 +65,12 @@ function pngOrientation(bytes: Uint8Array): number | null {
   let pos = 8;
   while (pos + 8 <= bytes.length) {
     const length = u32(bytes, pos, false);
-    const type = String.fromCharCode(bytes[pos + 4]!, bytes[pos + 5]!, bytes[pos + 6]!, bytes[pos + 7]!);
+    const type = String.fromCharCode(
+      bytes[pos + 4]!,
+      bytes[pos + 5]!,
+      bytes[pos + 6]!,
+      bytes[pos + 7]!,
+    );
     if (type === 'IEND') return null;
     if (type === 'eXIf') {
       let data = bytes.subarray(pos + 8, Math.min(pos + 8 + length, bytes.length));
@@ -90,7 +101,12 @@ function tiffOrientation(tiff: Uint8Array): number | null {
     const type = u16(tiff, entry + 2, little);
     if (u32(tiff, entry + 4, little) !== 1) return null;
     // A single value sits in the entry itself, at the start of its 4-byte value field.
-    const value = type === TIFF_SHORT ? u16(tiff, entry + 8, little) : type === TIFF_LONG ? u32(tiff, entry + 8, little) : 0;
+    const value =
+      type === TIFF_SHORT
+        ? u16(tiff, entry + 8, little)
+        : type === TIFF_LONG
+          ? u32(tiff, entry + 8, little)
+          : 0;
     return value >= 1 && value <= 8 ? value : null;
   }
   return null;
@@ -111,5 +127,5 @@ function u16(b: Uint8Array, at: number, little: boolean): number {
 function u32(b: Uint8Array, at: number, little: boolean): number {
   const hi = u16(b, at, little);
   const lo = u16(b, at + 2, little);
-  return little ? (lo * 0x10000 + hi) : (hi * 0x10000 + lo);
+  return little ? lo * 0x10000 + hi : hi * 0x10000 + lo;
 }

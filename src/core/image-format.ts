@@ -3,13 +3,25 @@
  * operating systems get wrong, and naming what a non-image most likely is for error messages.
  */
 
-export type ImageFormat = 'png' | 'jpeg' | 'gif' | 'webp' | 'bmp' | 'avif' | 'svg' | 'heic' | 'tiff' | 'ico';
+export type ImageFormat =
+  'png' | 'jpeg' | 'gif' | 'webp' | 'bmp' | 'avif' | 'svg' | 'heic' | 'tiff' | 'ico';
 
 /** How far into a text file to look for an <svg> root after an XML prologue or comments. */
 const SVG_SCAN_BYTES = 4096;
 const BMP_DIB_HEADER_SIZES = new Set([12, 16, 40, 52, 56, 64, 108, 124]);
 const AVIF_BRANDS = new Set(['avif', 'avis']);
-const HEIC_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'hevm', 'hevs', 'mif1', 'msf1']);
+const HEIC_BRANDS = new Set([
+  'heic',
+  'heix',
+  'heim',
+  'heis',
+  'hevc',
+  'hevx',
+  'hevm',
+  'hevs',
+  'mif1',
+  'msf1',
+]);
 const FORMAT_NAMES: Readonly<Record<ImageFormat, string>> = {
   png: 'PNG',
   jpeg: 'JPEG',
@@ -22,7 +34,7 @@ const FORMAT_NAMES: Readonly<Record<ImageFormat, string>> = {
   tiff: 'TIFF',
   ico: 'ICO',
 };
-const VIDEO_BRANDS = /^(isom|iso\d|mp4\d|mp41|mp42|avc1|dash|M4V |M4A |qt  |3gp\d|3g2\w|f4v )$/;
+const VIDEO_BRANDS = /^(isom|iso\d|mp4\d|avc1|dash|M4V |M4A |qt {2}|3gp\d|3g2\w|f4v )$/;
 
 export function sniffImageFormat(bytes: Uint8Array): ImageFormat | null {
   if (startsWith(bytes, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'png';
@@ -32,7 +44,13 @@ export function sniffImageFormat(bytes: Uint8Array): ImageFormat | null {
   if (ascii(bytes, 0, 4) === 'II*\0' || ascii(bytes, 0, 4) === 'MM\0*') return 'tiff';
   // "BM" and 00 00 01 00 are short enough to start many other files: check the next fields too.
   if (ascii(bytes, 0, 2) === 'BM' && BMP_DIB_HEADER_SIZES.has(u32le(bytes, 14))) return 'bmp';
-  if (startsWith(bytes, [0, 0, 1, 0]) && bytes.length >= 22 && u16le(bytes, 4) > 0 && bytes[9] === 0) return 'ico';
+  if (
+    startsWith(bytes, [0, 0, 1, 0]) &&
+    bytes.length >= 22 &&
+    u16le(bytes, 4) > 0 &&
+    bytes[9] === 0
+  )
+    return 'ico';
   const brands = ftypBrands(bytes);
   if (brands.some((b) => AVIF_BRANDS.has(b))) return 'avif';
   if (brands.some((b) => HEIC_BRANDS.has(b))) return 'heic';
@@ -45,12 +63,18 @@ export function describeNonImage(bytes: Uint8Array): string {
   if (bytes.length === 0) return 'empty file (0 bytes)';
   const format = sniffImageFormat(bytes);
   if (format !== null) return `looks like an image in ${FORMAT_NAMES[format]} format`;
-  if (ascii(bytes, 0, 4) === 'PK\x03\x04' || ascii(bytes, 0, 4) === 'PK\x05\x06') return 'looks like a ZIP archive';
+  if (ascii(bytes, 0, 4) === 'PK\x03\x04' || ascii(bytes, 0, 4) === 'PK\x05\x06')
+    return 'looks like a ZIP archive';
   if (startsWith(bytes, [0x1f, 0x8b])) return 'looks like a gzip archive';
   if (ascii(bytes, 0, 5) === '%PDF-') return 'looks like a PDF document';
-  if (ascii(bytes, 0, 4) === '\x7fELF' || ascii(bytes, 0, 2) === 'MZ') return 'looks like a program';
+  if (ascii(bytes, 0, 4) === '\x7fELF' || ascii(bytes, 0, 2) === 'MZ')
+    return 'looks like a program';
   if (ascii(bytes, 0, 4) === '8BPS') return 'looks like a Photoshop document';
-  if (startsWith(bytes, [0xff, 0x0a]) || ascii(bytes, 4, 8) === 'jP  \r\n\x87\n' || ascii(bytes, 4, 8) === 'JXL \r\n\x87\n') {
+  if (
+    startsWith(bytes, [0xff, 0x0a]) ||
+    ascii(bytes, 4, 8) === 'jP  \r\n\x87\n' ||
+    ascii(bytes, 4, 8) === 'JXL \r\n\x87\n'
+  ) {
     return 'looks like a JPEG XL or JPEG 2000 image, which is not supported';
   }
   const brands = ftypBrands(bytes);
@@ -59,7 +83,8 @@ export function describeNonImage(bytes: Uint8Array): string {
   if (looksLikeOnnx(bytes)) return 'looks like an ONNX model or other protobuf file';
   if (isText(bytes)) {
     const head = textHead(bytes).trimStart().slice(0, 64).toLowerCase();
-    if (head.startsWith('<!doctype html') || head.startsWith('<html')) return 'looks like an HTML page';
+    if (head.startsWith('<!doctype html') || head.startsWith('<html'))
+      return 'looks like an HTML page';
     if (head.startsWith('<')) return 'looks like an XML document';
     if (head.startsWith('{') || head.startsWith('[')) return 'looks like JSON text';
     return 'looks like text';
@@ -82,7 +107,9 @@ function isSvg(bytes: Uint8Array): boolean {
   const text = textHead(bytes).trimStart();
   if (text.startsWith('<svg')) return true;
   // An XML prologue, comment or doctype may come first; the root element must still be <svg>.
-  return (text.startsWith('<?xml') || text.startsWith('<!')) && /<svg[\s>]/.test(text) && isText(bytes);
+  return (
+    (text.startsWith('<?xml') || text.startsWith('<!')) && /<svg[\s>]/.test(text) && isText(bytes)
+  );
 }
 
 /** The first few KB as text, without a UTF-8 byte order mark. Non-ASCII bytes become U+FFFD. */
@@ -136,5 +163,11 @@ function u32le(bytes: Uint8Array, at: number): number {
 }
 
 function u32be(bytes: Uint8Array, at: number): number {
-  return (((bytes[at] ?? 0) << 24) | ((bytes[at + 1] ?? 0) << 16) | ((bytes[at + 2] ?? 0) << 8) | (bytes[at + 3] ?? 0)) >>> 0;
+  return (
+    (((bytes[at] ?? 0) << 24) |
+      ((bytes[at + 1] ?? 0) << 16) |
+      ((bytes[at + 2] ?? 0) << 8) |
+      (bytes[at + 3] ?? 0)) >>>
+    0
+  );
 }

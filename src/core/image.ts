@@ -6,7 +6,11 @@ export interface RgbImage {
 }
 
 /** RGBA (canvas `ImageData`) to RGB by dropping alpha, as Pillow's `convert('RGB')` does. */
-export function rgbaToRgb(rgba: Uint8ClampedArray | Uint8Array, width: number, height: number): RgbImage {
+export function rgbaToRgb(
+  rgba: Uint8ClampedArray | Uint8Array,
+  width: number,
+  height: number,
+): RgbImage {
   const n = width * height;
   const data = new Uint8Array(n * 3);
   for (let i = 0, j = 0; i < n; i++, j += 4) {

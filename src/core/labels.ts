@@ -15,7 +15,8 @@ export interface LabelSet {
 export function parseLabels(text: string): LabelSet {
   const trimmed = text.replace(/^\uFEFF/, '').trim();
   if (trimmed === '') throw new LensError('bad-labels', 'The label file is empty.');
-  if (trimmed.startsWith('[') || trimmed.startsWith('{"') || /^\{\s*"/.test(trimmed)) return parseJsonLabels(trimmed);
+  if (trimmed.startsWith('[') || trimmed.startsWith('{"') || /^\{\s*"/.test(trimmed))
+    return parseJsonLabels(trimmed);
   if (trimmed.startsWith('{')) return { labels: parsePythonDict(trimmed) };
   return { labels: trimmed.split(/\r?\n/).map((l) => l.trim()) };
 }
@@ -25,13 +26,18 @@ function parseJsonLabels(text: string): LabelSet {
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new LensError('bad-labels', `The label file looks like JSON but does not parse: ${(e as Error).message}`);
+    throw new LensError(
+      'bad-labels',
+      `The label file looks like JSON but does not parse: ${(e as Error).message}`,
+    );
   }
   if (Array.isArray(data)) {
-    if (!data.every((x) => typeof x === 'string')) throw new LensError('bad-labels', 'A JSON label list must hold strings only.');
+    if (!data.every((x) => typeof x === 'string'))
+      throw new LensError('bad-labels', 'A JSON label list must hold strings only.');
     return { labels: data };
   }
-  if (data === null || typeof data !== 'object') throw new LensError('bad-labels', 'Unsupported JSON label file.');
+  if (data === null || typeof data !== 'object')
+    throw new LensError('bad-labels', 'Unsupported JSON label file.');
   const entries = Object.entries(data as Record<string, unknown>);
   const labels: string[] = [];
   const wnids: string[] = [];
@@ -43,7 +49,10 @@ function parseJsonLabels(text: string): LabelSet {
     } else if (typeof value === 'string') {
       labels[index] = value;
     } else {
-      throw new LensError('bad-labels', `Label ${key} is neither a string nor a [wnid, label] pair.`);
+      throw new LensError(
+        'bad-labels',
+        `Label ${key} is neither a string nor a [wnid, label] pair.`,
+      );
     }
   }
   checkDense(labels, entries.length);
@@ -51,14 +60,18 @@ function parseJsonLabels(text: string): LabelSet {
 }
 
 function parseIndex(key: string): number {
-  if (!/^\d+$/.test(key)) throw new LensError('bad-labels', `Label id "${key}" is not a class index.`);
+  if (!/^\d+$/.test(key))
+    throw new LensError('bad-labels', `Label id "${key}" is not a class index.`);
   return Number(key);
 }
 
 function checkDense(labels: string[], count: number): void {
   if (labels.length !== count) {
     const missing = [...labels.keys()].find((i) => labels[i] === undefined);
-    throw new LensError('bad-labels', `Class indices must run 0..${count - 1} without gaps; index ${missing ?? count} is missing.`);
+    throw new LensError(
+      'bad-labels',
+      `Class indices must run 0..${count - 1} without gaps; index ${missing ?? count} is missing.`,
+    );
   }
 }
 

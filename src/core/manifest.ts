@@ -30,9 +30,15 @@ export interface Manifest {
   models: ModelEntry[];
 }
 
-function field<T>(obj: Record<string, unknown>, key: string, check: (v: unknown) => v is T, where: string): T {
+function field<T>(
+  obj: Record<string, unknown>,
+  key: string,
+  check: (v: unknown) => v is T,
+  where: string,
+): T {
   const v = obj[key];
-  if (!check(v)) throw new LensError('bad-manifest', `models.json: ${where} has a missing or invalid "${key}".`);
+  if (!check(v))
+    throw new LensError('bad-manifest', `models.json: ${where} has a missing or invalid "${key}".`);
   return v;
 }
 
@@ -42,7 +48,8 @@ const orNull =
   <T>(check: (v: unknown) => v is T) =>
   (v: unknown): v is T | null =>
     v === null || v === undefined || check(v);
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function parseManifest(text: string): Manifest {
   let data: unknown;
@@ -56,13 +63,18 @@ export function parseManifest(text: string): Manifest {
   }
   const ids = new Set<string>();
   const models = data['models'].map((raw, i): ModelEntry => {
-    if (!isRecord(raw)) throw new LensError('bad-manifest', `models.json: entry ${i} is not an object.`);
+    if (!isRecord(raw))
+      throw new LensError('bad-manifest', `models.json: entry ${i} is not an object.`);
     const id = field(raw, 'id', isString, `entry ${i}`);
     if (ids.has(id)) throw new LensError('bad-manifest', `models.json: id "${id}" appears twice.`);
     ids.add(id);
     const where = `model "${id}"`;
     const preset = raw['preset'] ?? DEFAULT_PRESET;
-    if (!isPresetId(preset)) throw new LensError('bad-manifest', `models.json: ${where} names an unknown preset "${String(preset)}".`);
+    if (!isPresetId(preset))
+      throw new LensError(
+        'bad-manifest',
+        `models.json: ${where} names an unknown preset ${JSON.stringify(preset)}.`,
+      );
     const published = raw['published'];
     return {
       id,

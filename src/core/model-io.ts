@@ -22,9 +22,15 @@ export interface ModelIo {
 }
 
 const fmt = (shape: ReadonlyArray<number | string> | undefined) =>
-  shape && shape.length > 0 ? `[${shape.map((d) => (typeof d === 'number' && d >= 0 ? d : typeof d === 'string' ? d : '?')).join(', ')}]` : '[unknown]';
+  shape && shape.length > 0
+    ? `[${shape.map((d) => (typeof d === 'number' && d >= 0 ? d : typeof d === 'string' ? d : '?')).join(', ')}]`
+    : '[unknown]';
 
-export function checkModelIo(inputs: readonly IoMeta[], outputs: readonly IoMeta[], cropSize: number): ModelIo {
+export function checkModelIo(
+  inputs: readonly IoMeta[],
+  outputs: readonly IoMeta[],
+  cropSize: number,
+): ModelIo {
   if (inputs.length === 0) throw new LensError('model-incompatible', 'The model has no inputs.');
   if (outputs.length === 0) throw new LensError('model-incompatible', 'The model has no outputs.');
   const input = inputs[0]!;
@@ -44,14 +50,23 @@ export function checkModelIo(inputs: readonly IoMeta[], outputs: readonly IoMeta
   if (shape.length !== 0) {
     const fixed = (d: number | string | undefined) => (typeof d === 'number' && d > 0 ? d : null);
     if (shape.length !== 4) {
-      throw new LensError('model-incompatible', `Input "${input.name}" has shape ${fmt(shape)}; expected an image batch [N, 3, H, W].`);
+      throw new LensError(
+        'model-incompatible',
+        `Input "${input.name}" has shape ${fmt(shape)}; expected an image batch [N, 3, H, W].`,
+      );
     }
     const [, c, h, w] = shape.map(fixed);
     if (c !== 3 && fixed(shape[3]) === 3) {
-      throw new LensError('model-incompatible', `Input "${input.name}" has shape ${fmt(shape)}, channels last (NHWC); RepOpt Lens feeds NCHW [N, 3, H, W].`);
+      throw new LensError(
+        'model-incompatible',
+        `Input "${input.name}" has shape ${fmt(shape)}, channels last (NHWC); RepOpt Lens feeds NCHW [N, 3, H, W].`,
+      );
     }
     if (c !== null && c !== 3) {
-      throw new LensError('model-incompatible', `Input "${input.name}" has ${c} channels (${fmt(shape)}); expected 3 (RGB).`);
+      throw new LensError(
+        'model-incompatible',
+        `Input "${input.name}" has ${c} channels (${fmt(shape)}); expected 3 (RGB).`,
+      );
     }
     if ((h !== null && h !== cropSize) || (w !== null && w !== cropSize)) {
       throw new LensError(
@@ -64,7 +79,10 @@ export function checkModelIo(inputs: readonly IoMeta[], outputs: readonly IoMeta
   const outShape = output.shape ?? [];
   const last = outShape[outShape.length - 1];
   if (outShape.length > 2) {
-    throw new LensError('model-incompatible', `Output "${output.name}" has shape ${fmt(outShape)}; expected class scores [N, classes].`);
+    throw new LensError(
+      'model-incompatible',
+      `Output "${output.name}" has shape ${fmt(outShape)}; expected class scores [N, classes].`,
+    );
   }
   const features = outputs.find((o) => o.name === 'features');
   return {

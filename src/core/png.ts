@@ -71,9 +71,19 @@ interface Pass {
   offset: number;
 }
 
-type RowWriter = (src: Uint8Array, s: number, count: number, out: Uint8Array, o: number, step: number) => void;
+type RowWriter = (
+  src: Uint8Array,
+  s: number,
+  count: number,
+  out: Uint8Array,
+  o: number,
+  step: number,
+) => void;
 
-export async function decodePng(bytes: Uint8Array, opts: DecodePngOptions = {}): Promise<DecodedImage> {
+export async function decodePng(
+  bytes: Uint8Array,
+  opts: DecodePngOptions = {},
+): Promise<DecodedImage> {
   const { header, palette, hasTrns, idat, endsEarly } = readChunks(bytes);
   const { width, height } = header;
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
@@ -90,26 +100,36 @@ export async function decodePng(bytes: Uint8Array, opts: DecodePngOptions = {}):
   const raw = allocate(rawSize);
   const out = allocate(width * height * 3);
 
-  const { filled, error } = await inflateInto(idat, raw);
-  if (filled < rawSize) {
-    const progress = `${filled} of ${rawSize} bytes of pixel data`;
-    if (endsEarly) throw new LensError('corrupt-image', `PNG is truncated: the file ends after ${progress}.`);
-    if (error === undefined) throw new LensError('corrupt-image', `PNG image data is incomplete: only ${progress}.`);
-    throw new LensError('corrupt-image', `PNG image data is corrupt: ${errorText(error)} (after ${progress}).`, {
-      cause: error,
-    });
-  }
-
+  // Rows are unfiltered as soon as they are inflated, while the rest is still being inflated.
   const bpp = Math.max(1, (CHANNELS[header.colorType]! * header.bitDepth) >> 3);
   const write = rowWriter(header, palette);
-  for (const p of passes) {
-    for (let y = 0; y < p.height; y++) {
-      const line = p.offset + y * (p.rowBytes + 1) + 1;
-      unfilterRow(raw, line, y === 0 ? -1 : line - p.rowBytes - 1, p.rowBytes, bpp, p.y0 + y * p.dy);
-      write(raw, line, p.width, out, ((p.y0 + y * p.dy) * width + p.x0) * 3, p.dx * 3);
+  let pass = 0;
+  let y = 0;
+  const consume = (available: number): void => {
+    for (; pass < passes.length; pass++, y = 0) {
+      const p = passes[pass]!;
+      for (; y < p.height; y++) {
+        const line = p.offset + y * (p.rowBytes + 1) + 1;
+        if (line + p.rowBytes > available) return;
+        const imageY = p.y0 + y * p.dy;
+        unfilterRow(raw, line, y === 0 ? -1 : line - p.rowBytes - 1, p.rowBytes, bpp, imageY);
+        write(raw, line, p.width, out, (imageY * width + p.x0) * 3, p.dx * 3);
+      }
     }
+  };
+
+  const { filled, error } = await inflateInto(idat, raw, consume);
+  if (filled < rawSize) {
+    const progress = `${filled} of ${rawSize} bytes of pixel data`;
+    if (endsEarly) throw corrupt(`PNG is truncated: the file ends after ${progress}.`);
+    if (error === undefined) throw corrupt(`PNG image data is incomplete: only ${progress}.`);
+    throw corrupt(`PNG image data is corrupt: ${errorText(error)} (after ${progress}).`, error);
   }
-  return { image: { width, height, data: out }, sourceMode: header.mode, hasAlpha: hasTrns || header.colorType >= 4 };
+  return {
+    image: { width, height, data: out },
+    sourceMode: header.mode,
+    hasAlpha: hasTrns || header.colorType >= 4,
+  };
 }
 
 function readChunks(bytes: Uint8Array): Chunks {
@@ -140,30 +160,49 @@ function readChunks(bytes: Uint8Array): Chunks {
     }
     if (type === null) throw corrupt(`PNG is damaged: there is no valid chunk at byte ${pos}.`);
     if (type === 'IDAT') {
-      if (header === null) throw corrupt('PNG is damaged: image data comes before the IHDR header.');
+      if (header === null) throw corrupt('PNG is damaged: image data precedes the IHDR header.');
       idat.push(bytes.subarray(start, Math.min(end, bytes.length)));
       pos = end + 4;
       continue;
     }
     if (type === 'IEND') break;
-    if (end + 4 > bytes.length) throw corrupt(`PNG is truncated: the file ends inside the ${type} chunk.`);
+    if (end + 4 > bytes.length) {
+      throw corrupt(`PNG is truncated: the file ends inside the ${type} chunk.`);
+    }
     if (crc32(bytes, pos + 4, end) !== u32(bytes, end)) {
       throw corrupt(`PNG is damaged: the ${type} chunk fails its checksum (CRC).`);
     }
     const data = bytes.subarray(start, end);
     if (type === 'IHDR') header = parseHeader(data);
     else if (type === 'PLTE' && header?.colorType === 3) palette = data;
-    else if (type === 'tRNS' && header !== null && header.colorType !== 4 && header.colorType !== 6) hasTrns = true;
+    else if (
+      type === 'tRNS' &&
+      header !== null &&
+      header.colorType !== 4 &&
+      header.colorType !== 6
+    ) {
+      hasTrns = true; // Pillow records it as "transparency" only for modes without alpha
+    }
     pos = end + 4;
   }
   if (header === null) {
-    throw corrupt(pos + 8 > bytes.length ? 'PNG is truncated: the file ends before the IHDR header.' : 'PNG has no IHDR header.');
+    throw corrupt(
+      pos + 8 > bytes.length
+        ? 'PNG is truncated: the file ends before the IHDR header.'
+        : 'PNG has no IHDR header.',
+    );
   }
   if (idat.length === 0) {
-    throw corrupt(pos + 8 > bytes.length ? 'PNG is truncated: the file ends before the image data.' : 'PNG has no image data (IDAT).');
+    throw corrupt(
+      pos + 8 > bytes.length
+        ? 'PNG is truncated: the file ends before the image data.'
+        : 'PNG has no image data (IDAT).',
+    );
   }
   if (palette !== null && palette.length > 256 * 3) {
-    throw corrupt(`PNG palette has ${Math.floor(palette.length / 3)} entries; at most 256 are allowed.`);
+    throw corrupt(
+      `PNG palette has ${Math.floor(palette.length / 3)} entries; at most 256 are allowed.`,
+    );
   }
   return { header, palette, hasTrns, idat: concat(idat), endsEarly };
 }
@@ -179,7 +218,9 @@ function parseHeader(data: Uint8Array): Header {
     throw corrupt(`PNG header gives an invalid size of ${width} × ${height} pixels.`);
   }
   if (mode === undefined) {
-    throw corrupt(`PNG header is invalid: colour type ${colorType} cannot have bit depth ${bitDepth}.`);
+    throw corrupt(
+      `PNG header is invalid: colour type ${colorType} cannot have bit depth ${bitDepth}.`,
+    );
   }
   if (data[11] !== 0) throw corrupt(`PNG header names an unknown filter method (${data[11]}).`);
   // Pillow ignores the compression method byte and reads every non-zero interlace method as Adam7.
@@ -221,36 +262,55 @@ function layout(h: Header): Pass[] {
   return passes;
 }
 
-/** Inflates the zlib stream into `out`, stopping as soon as `out` is full: Pillow ignores the rest. */
-async function inflateInto(data: Uint8Array<ArrayBuffer>, out: Uint8Array): Promise<{ filled: number; error?: unknown }> {
+/**
+ * Inflates the zlib stream into `out`, calling `onData` with the number of bytes available so far,
+ * and stops as soon as `out` is full: like Pillow, it ignores whatever follows complete image data.
+ */
+async function inflateInto(
+  data: Uint8Array<ArrayBuffer>,
+  out: Uint8Array,
+  onData: (filled: number) => void,
+): Promise<{ filled: number; error?: unknown }> {
   const stream = new DecompressionStream('deflate');
   const writer = stream.writable.getWriter();
   const reader = stream.readable.getReader();
   // Written while reading: awaiting all writes first would stall once the output queue is full.
   const writing = (async () => {
-    for (let i = 0; i < data.length; i += FEED_BYTES) await writer.write(data.subarray(i, i + FEED_BYTES));
+    for (let i = 0; i < data.length; i += FEED_BYTES)
+      await writer.write(data.subarray(i, i + FEED_BYTES));
     await writer.close();
   })();
   writing.catch(() => undefined); // any failure also errors the readable side, reported there
   let filled = 0;
   try {
     while (filled < out.length) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      const n = Math.min(value.length, out.length - filled);
-      out.set(n === value.length ? value : value.subarray(0, n), filled);
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        return { filled, error };
+      }
+      if (chunk.done) break;
+      const n = Math.min(chunk.value.length, out.length - filled);
+      out.set(n === chunk.value.length ? chunk.value : chunk.value.subarray(0, n), filled);
       filled += n;
+      onData(filled);
     }
     return { filled };
-  } catch (error) {
-    return { filled, error };
   } finally {
     reader.cancel().catch(() => undefined);
   }
 }
 
 /** Reverses the PNG filter of one scanline in place; `prev` is -1 for a pass's first row. */
-function unfilterRow(raw: Uint8Array, line: number, prev: number, n: number, bpp: number, y: number): void {
+function unfilterRow(
+  raw: Uint8Array,
+  line: number,
+  prev: number,
+  n: number,
+  bpp: number,
+  y: number,
+): void {
   const filter = raw[line - 1]!;
   // Uint8Array stores wrap modulo 256, which is exactly the filters' arithmetic.
   switch (filter) {
@@ -264,11 +324,13 @@ function unfilterRow(raw: Uint8Array, line: number, prev: number, n: number, bpp
       return;
     case 3:
       if (prev < 0) {
-        for (let i = line + bpp, end = line + n; i < end; i++) raw[i] = raw[i]! + (raw[i - bpp]! >> 1);
+        for (let i = line + bpp, end = line + n; i < end; i++)
+          raw[i] = raw[i]! + (raw[i - bpp]! >> 1);
         return;
       }
       for (let i = 0; i < bpp && i < n; i++) raw[line + i] = raw[line + i]! + (raw[prev + i]! >> 1);
-      for (let i = bpp; i < n; i++) raw[line + i] = raw[line + i]! + ((raw[line + i - bpp]! + raw[prev + i]!) >> 1);
+      for (let i = bpp; i < n; i++)
+        raw[line + i] = raw[line + i]! + ((raw[line + i - bpp]! + raw[prev + i]!) >> 1);
       return;
     case 4:
       // With no previous row Paeth predicts from the left neighbour only, i.e. Sub.
@@ -296,7 +358,8 @@ function unfilterSub(raw: Uint8Array, line: number, n: number, bpp: number): voi
 /** Picks the per-row conversion to RGB that matches Pillow's unpacker and `convert('RGB')`. */
 function rowWriter(h: Header, palette: Uint8Array | null): RowWriter {
   const { colorType, bitDepth } = h;
-  if (colorType === 3 || (colorType === 0 && bitDepth <= 8)) return indexedWriter(bitDepth, lookupTable(h, palette));
+  if (colorType === 3 || (colorType === 0 && bitDepth <= 8))
+    return indexedWriter(bitDepth, lookupTable(h, palette));
   if (colorType === 0) {
     // Mode 'I' to RGB clamps to 0..255 rather than scaling: every value above 255 becomes white.
     return (src, s, count, out, o, step) => {
@@ -311,10 +374,15 @@ function rowWriter(h: Header, palette: Uint8Array | null): RowWriter {
   const stride = CHANNELS[colorType]! * sampleBytes;
   if (colorType === 4) {
     return (src, s, count, out, o, step) => {
-      for (let x = 0; x < count; x++, s += stride, o += step) out[o] = out[o + 1] = out[o + 2] = src[s]!;
+      for (let x = 0; x < count; x++, s += stride, o += step)
+        out[o] = out[o + 1] = out[o + 2] = src[s]!;
     };
   }
   return (src, s, count, out, o, step) => {
+    if (stride === 3 && step === 3) {
+      out.set(src.subarray(s, s + count * 3), o); // 8-bit RGB rows are already the output
+      return;
+    }
     for (let x = 0; x < count; x++, s += stride, o += step) {
       out[o] = src[s]!;
       out[o + 1] = src[s + sampleBytes]!;
@@ -331,7 +399,8 @@ function rowWriter(h: Header, palette: Uint8Array | null): RowWriter {
 function lookupTable(h: Header, palette: Uint8Array | null): Uint8Array {
   const lut = new Uint8Array(256 * 3);
   const scale = h.colorType === 0 ? 255 / ((1 << h.bitDepth) - 1) : 1;
-  for (let i = 0; i < 256; i++) lut[i * 3] = lut[i * 3 + 1] = lut[i * 3 + 2] = Math.min(255, i * scale);
+  for (let i = 0; i < 256; i++)
+    lut[i * 3] = lut[i * 3 + 1] = lut[i * 3 + 2] = Math.min(255, i * scale);
   if (palette !== null) lut.set(palette.subarray(0, palette.length - (palette.length % 3)));
   return lut;
 }
@@ -371,7 +440,9 @@ function chunkType(bytes: Uint8Array, pos: number): string | null {
 }
 
 function u32(bytes: Uint8Array, pos: number): number {
-  return ((bytes[pos]! << 24) | (bytes[pos + 1]! << 16) | (bytes[pos + 2]! << 8) | bytes[pos + 3]!) >>> 0;
+  return (
+    ((bytes[pos]! << 24) | (bytes[pos + 1]! << 16) | (bytes[pos + 2]! << 8) | bytes[pos + 3]!) >>> 0
+  );
 }
 
 let crcTable: Uint32Array | undefined;
@@ -404,7 +475,11 @@ function allocate(n: number): Uint8Array {
   try {
     return new Uint8Array(n);
   } catch (cause) {
-    throw new LensError('image-too-large', `Not enough memory to decode this image (${n} bytes needed).`, { cause });
+    throw new LensError(
+      'image-too-large',
+      `Not enough memory to decode this image (${n} bytes needed).`,
+      { cause },
+    );
   }
 }
 
@@ -416,6 +491,6 @@ function errorText(e: unknown): string {
   return e instanceof Error && e.message ? e.message : String(e);
 }
 
-function corrupt(message: string): LensError {
-  return new LensError('corrupt-image', message);
+function corrupt(message: string, cause?: unknown): LensError {
+  return new LensError('corrupt-image', message, cause === undefined ? {} : { cause });
 }

@@ -51,7 +51,11 @@ export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
 export const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
 
 /** torchvision's `_compute_resized_output_size` for `Resize(size)` with one int. */
-export function resizedSize(width: number, height: number, preset: Preset): { width: number; height: number } {
+export function resizedSize(
+  width: number,
+  height: number,
+  preset: Preset,
+): { width: number; height: number } {
   if (preset.squash) return { width: preset.resize, height: preset.resize };
   const short = Math.min(width, height);
   const long = Math.max(width, height);
@@ -135,7 +139,8 @@ export function denormalizeToRgba(
   const plane = width * height;
   const out = new Uint8ClampedArray(plane * 4);
   for (let i = 0; i < plane; i++) {
-    for (let c = 0; c < 3; c++) out[i * 4 + c] = Math.round((tensor[c * plane + i]! * std[c]! + mean[c]!) * 255);
+    for (let c = 0; c < 3; c++)
+      out[i * 4 + c] = Math.round((tensor[c * plane + i]! * std[c]! + mean[c]!) * 255);
     out[i * 4 + 3] = 255;
   }
   return out;

@@ -48,7 +48,9 @@ function precomputeCoefficients(inSize: number, outSize: number): Coefficients {
     }
     for (let x = 0; x < xmax; x++) {
       const w = ww !== 0 ? k[x]! / ww : k[x]!;
-      weights[xx * ksize + x] = Math.trunc(w < 0 ? -0.5 + w * (1 << PRECISION_BITS) : 0.5 + w * (1 << PRECISION_BITS));
+      weights[xx * ksize + x] = Math.trunc(
+        w < 0 ? -0.5 + w * (1 << PRECISION_BITS) : 0.5 + w * (1 << PRECISION_BITS),
+      );
     }
     bounds[xx * 2] = xmin;
     bounds[xx * 2 + 1] = xmax;
@@ -64,7 +66,13 @@ function clip8(sum: number): number {
 }
 
 /** Horizontal pass over rows [rowStart, rowStart + rows) of `src`. */
-function resampleHorizontal(src: RgbImage, rowStart: number, rows: number, outWidth: number, c: Coefficients): RgbImage {
+function resampleHorizontal(
+  src: RgbImage,
+  rowStart: number,
+  rows: number,
+  outWidth: number,
+  c: Coefficients,
+): RgbImage {
   const out = new Uint8Array(outWidth * rows * 3);
   const { ksize, bounds, weights } = c;
   const inStride = src.width * 3;
@@ -95,7 +103,12 @@ function resampleHorizontal(src: RgbImage, rowStart: number, rows: number, outWi
 }
 
 /** Vertical pass; `bounds` are relative to the first row of `src`. */
-function resampleVertical(src: RgbImage, outHeight: number, c: Coefficients, rowShift: number): RgbImage {
+function resampleVertical(
+  src: RgbImage,
+  outHeight: number,
+  c: Coefficients,
+  rowShift: number,
+): RgbImage {
   const width = src.width;
   const stride = width * 3;
   const out = new Uint8Array(stride * outHeight);

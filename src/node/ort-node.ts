@@ -5,7 +5,9 @@ import type { IoMeta } from '../core/model-io';
 import type { LoadedSession } from '../worker/handler';
 
 const meta = (m: ort.InferenceSession.ValueMetadata): IoMeta =>
-  m.isTensor ? { name: m.name, isTensor: true, type: m.type, shape: m.shape } : { name: m.name, isTensor: false };
+  m.isTensor
+    ? { name: m.name, isTensor: true, type: m.type, shape: m.shape }
+    : { name: m.name, isTensor: false };
 
 export async function createNodeSession(bytes: Uint8Array, threads = 2): Promise<LoadedSession> {
   let session: ort.InferenceSession;
@@ -16,7 +18,11 @@ export async function createNodeSession(bytes: Uint8Array, threads = 2): Promise
       intraOpNumThreads: threads,
     });
   } catch (e) {
-    throw new LensError('not-a-model', `The ONNX model could not be loaded: ${(e as Error).message}`, { cause: e });
+    throw new LensError(
+      'not-a-model',
+      `The ONNX model could not be loaded: ${(e as Error).message}`,
+      { cause: e },
+    );
   }
   let inputName = session.inputNames[0] ?? 'input';
   let outputName = session.outputNames[0] ?? 'output';
@@ -30,7 +36,9 @@ export async function createNodeSession(bytes: Uint8Array, threads = 2): Promise
       outputName = output;
     },
     async run(input, dims) {
-      const results = await session.run({ [inputName]: new ort.Tensor('float32', input, dims) }, [outputName]);
+      const results = await session.run({ [inputName]: new ort.Tensor('float32', input, dims) }, [
+        outputName,
+      ]);
       return (results[outputName]!.data as Float32Array).slice();
     },
     dispose: () => session.release(),

@@ -18,9 +18,13 @@ const MAX_PIXELS = 100_000_000;
 export async function decodeInWorker(file: Blob): Promise<DecodedInput> {
   const bytes = new Uint8Array(await file.arrayBuffer());
   const format = sniffImageFormat(bytes);
-  if (format === null) throw new LensError('not-an-image', `This file is not an image: ${describeNonImage(bytes)}.`);
+  if (format === null)
+    throw new LensError('not-an-image', `This file is not an image: ${describeNonImage(bytes)}.`);
   if (format === 'svg' || format === 'heic') {
-    throw new LensError('unsupported-image', `${format.toUpperCase()} images are not supported; convert it to PNG or JPEG.`);
+    throw new LensError(
+      'unsupported-image',
+      `${format.toUpperCase()} images are not supported; convert it to PNG or JPEG.`,
+    );
   }
   const orientation = readExifOrientation(bytes);
   if (format === 'png') {
@@ -36,18 +40,29 @@ export async function decodeInWorker(file: Blob): Promise<DecodedInput> {
 async function decodeWithBitmap(file: Blob, format: string): Promise<RgbImage> {
   let bitmap: ImageBitmap;
   try {
-    bitmap = await createImageBitmap(file, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+    bitmap = await createImageBitmap(file, {
+      colorSpaceConversion: 'none',
+      premultiplyAlpha: 'none',
+    });
   } catch (e) {
-    throw new LensError('corrupt-image', `The ${format.toUpperCase()} file could not be decoded (truncated or corrupt?).`, { cause: e });
+    throw new LensError(
+      'corrupt-image',
+      `The ${format.toUpperCase()} file could not be decoded (truncated or corrupt?).`,
+      { cause: e },
+    );
   }
   try {
     const { width, height } = bitmap;
     if (width * height > MAX_PIXELS) {
-      throw new LensError('image-too-large', `The image is ${width}x${height} (${(width * height / 1e6).toFixed(0)} MP); the limit is ${MAX_PIXELS / 1e6} MP.`);
+      throw new LensError(
+        'image-too-large',
+        `The image is ${width}x${height} (${((width * height) / 1e6).toFixed(0)} MP); the limit is ${MAX_PIXELS / 1e6} MP.`,
+      );
     }
     const canvas = new OffscreenCanvas(width, height);
     const ctx = canvas.getContext('2d', { willReadFrequently: true });
-    if (!ctx) throw new LensError('internal', 'OffscreenCanvas 2D context unavailable in this browser.');
+    if (!ctx)
+      throw new LensError('internal', 'OffscreenCanvas 2D context unavailable in this browser.');
     ctx.drawImage(bitmap, 0, 0);
     return rgbaToRgb(ctx.getImageData(0, 0, width, height).data, width, height);
   } finally {

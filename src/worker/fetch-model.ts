@@ -9,10 +9,17 @@ export async function fetchWithProgress(
   try {
     response = await fetch(url);
   } catch (e) {
-    throw new LensError('model-fetch-failed', `Could not download the model from ${url}: network error or blocked by CORS (${(e as Error).message}).`, { cause: e });
+    throw new LensError(
+      'model-fetch-failed',
+      `Could not download the model from ${url}: network error or blocked by CORS (${(e as Error).message}).`,
+      { cause: e },
+    );
   }
   if (!response.ok) {
-    throw new LensError('model-fetch-failed', `Could not download the model from ${url}: HTTP ${response.status} ${response.statusText}.`);
+    throw new LensError(
+      'model-fetch-failed',
+      `Could not download the model from ${url}: HTTP ${response.status} ${response.statusText}.`,
+    );
   }
   const length = Number(response.headers.get('Content-Length'));
   const total = Number.isFinite(length) && length > 0 ? length : null;

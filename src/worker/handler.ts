@@ -30,7 +30,10 @@ export interface LoadedSession extends InferenceRunner {
 export interface WorkerDeps {
   decode(file: Blob): Promise<DecodedInput>;
   createSession(bytes: Uint8Array, backend: BackendPreference): Promise<LoadedSession>;
-  fetchModel(url: string, onProgress: (loaded: number, total: number | null) => void): Promise<Uint8Array>;
+  fetchModel(
+    url: string,
+    onProgress: (loaded: number, total: number | null) => void,
+  ): Promise<Uint8Array>;
   labels: readonly string[];
   now?: () => number;
 }
@@ -54,10 +57,16 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
 
   async function readSource(id: number, source: ModelSource): Promise<Uint8Array> {
     if (source.type === 'bytes') return new Uint8Array(source.bytes);
-    return deps.fetchModel(source.url, (loaded, total) => post({ kind: 'progress', id, phase: 'download', loaded, total }));
+    return deps.fetchModel(source.url, (loaded, total) =>
+      post({ kind: 'progress', id, phase: 'download', loaded, total }),
+    );
   }
 
-  async function loadModel(id: number, source: ModelSource, backend: BackendPreference): Promise<ActiveModel> {
+  async function loadModel(
+    id: number,
+    source: ModelSource,
+    backend: BackendPreference,
+  ): Promise<ActiveModel> {
     const bytes = await readSource(id, source);
     post({ kind: 'progress', id, phase: 'session', loaded: 0, total: null });
     const t0 = now();
@@ -68,7 +77,12 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
       const loadMs = now() - t0;
       // One warm-up run: the first inference pays for kernel selection and memory planning.
       const t1 = now();
-      const logits = await session.run(new Float32Array(3 * WARMUP_SIZE * WARMUP_SIZE), [1, 3, WARMUP_SIZE, WARMUP_SIZE]);
+      const logits = await session.run(new Float32Array(3 * WARMUP_SIZE * WARMUP_SIZE), [
+        1,
+        3,
+        WARMUP_SIZE,
+        WARMUP_SIZE,
+      ]);
       const warmupMs = now() - t1;
       const numClasses = logits.length;
       const labelWarning =
@@ -97,7 +111,11 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
 
   async function classify(request: Extract<Request, { kind: 'classify' }>): Promise<void> {
     const model = active;
-    if (model === null) throw new LensError('no-model', 'No model is loaded: pick one from the list or open an .onnx file.');
+    if (model === null)
+      throw new LensError(
+        'no-model',
+        'No model is loaded: pick one from the list or open an .onnx file.',
+      );
     const t0 = now();
     const decoded = await deps.decode(request.file);
     const decodeMs = now() - t0;
@@ -132,7 +150,9 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
   }
 
   function enqueue(id: number, job: () => Promise<void>): Promise<void> {
-    const run = queue.then(job).catch((e: unknown) => post({ kind: 'error', id, error: serializeError(e) }));
+    const run = queue
+      .then(job)
+      .catch((e: unknown) => post({ kind: 'error', id, error: serializeError(e) }));
     queue = run;
     return run;
   }

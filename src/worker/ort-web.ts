@@ -12,12 +12,19 @@ import type { LoadedSession } from './handler';
 // Without an explicit path a production build with threads can hang at session creation.
 ort.env.wasm.wasmPaths = { wasm: new URL(wasmUrl, self.location.href).href };
 // SharedArrayBuffer (and so threads) exists only when the page is cross-origin isolated.
-const threads = self.crossOriginIsolated ? Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 8)) : 1;
+const threads = self.crossOriginIsolated
+  ? Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 8))
+  : 1;
 ort.env.wasm.numThreads = threads;
 
 /** The little of WebGPU's API this file touches (the DOM lib in TypeScript 5.9 has none of it). */
 interface MiniGpuAdapter {
-  info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean };
+  info?: {
+    vendor?: string;
+    architecture?: string;
+    description?: string;
+    isFallbackAdapter?: boolean;
+  };
   isFallbackAdapter?: boolean;
   features: { has(name: string): boolean };
 }
@@ -36,7 +43,9 @@ export function probeGpu(): Promise<GpuProbe> {
       const adapter = await gpu.requestAdapter();
       if (!adapter) return { api: true, adapter: null };
       const info = adapter.info ?? {};
-      const description = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter';
+      const description =
+        [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') ||
+        'unknown adapter';
       return {
         api: true,
         adapter: {
@@ -52,7 +61,10 @@ export function probeGpu(): Promise<GpuProbe> {
   return probe;
 }
 
-export async function createWebSession(bytes: Uint8Array, preference: BackendPreference): Promise<LoadedSession> {
+export async function createWebSession(
+  bytes: Uint8Array,
+  preference: BackendPreference,
+): Promise<LoadedSession> {
   let choice = chooseBackend(preference, await probeGpu());
   let session: ort.InferenceSession;
   try {
@@ -60,7 +72,10 @@ export async function createWebSession(bytes: Uint8Array, preference: BackendPre
   } catch (e) {
     if (choice.backend !== 'webgpu') throw loadError(bytes, e);
     // A WebGPU failure (device lost, unsupported op) must not stop the demo: fall back to WASM.
-    choice = { backend: 'wasm', reason: `WebGPU failed (${(e as Error).message}); fell back to WASM` };
+    choice = {
+      backend: 'wasm',
+      reason: `WebGPU failed (${(e as Error).message}); fell back to WASM`,
+    };
     try {
       session = await create(bytes, 'wasm');
     } catch (e2) {
@@ -72,8 +87,16 @@ export async function createWebSession(bytes: Uint8Array, preference: BackendPre
   return {
     choice,
     threads: choice.backend === 'wasm' ? threads : 0,
-    inputs: session.inputMetadata.map((m) => (m.isTensor ? { name: m.name, isTensor: true, type: m.type, shape: m.shape } : { name: m.name, isTensor: false })),
-    outputs: session.outputMetadata.map((m) => (m.isTensor ? { name: m.name, isTensor: true, type: m.type, shape: m.shape } : { name: m.name, isTensor: false })),
+    inputs: session.inputMetadata.map((m) =>
+      m.isTensor
+        ? { name: m.name, isTensor: true, type: m.type, shape: m.shape }
+        : { name: m.name, isTensor: false },
+    ),
+    outputs: session.outputMetadata.map((m) =>
+      m.isTensor
+        ? { name: m.name, isTensor: true, type: m.type, shape: m.shape }
+        : { name: m.name, isTensor: false },
+    ),
     bind(input, output) {
       inputName = input;
       outputName = output;
@@ -84,7 +107,9 @@ export async function createWebSession(bytes: Uint8Array, preference: BackendPre
       try {
         results = await session.run({ [inputName]: feed }, [outputName]);
       } catch (e) {
-        throw new LensError('inference-failed', `Inference failed: ${(e as Error).message}`, { cause: e });
+        throw new LensError('inference-failed', `Inference failed: ${(e as Error).message}`, {
+          cause: e,
+        });
       } finally {
         feed.dispose();
       }
@@ -106,13 +131,24 @@ function create(bytes: Uint8Array, backend: 'wasm' | 'webgpu'): Promise<ort.Infe
 
 function loadError(bytes: Uint8Array, e: unknown): LensError {
   const detail = (e as Error)?.message ?? String(e);
-  if (bytes.byteLength === 0) return new LensError('not-a-model', 'The model file is empty (0 bytes).');
+  if (bytes.byteLength === 0)
+    return new LensError('not-a-model', 'The model file is empty (0 bytes).');
   // ONNX is protobuf: a ModelProto starts with field 1 (ir_version, varint), tag byte 0x08.
   if (bytes[0] !== 0x08) {
-    return new LensError('not-a-model', `This file is not an ONNX model (${describeNonImage(bytes)}).`, { cause: e });
+    return new LensError(
+      'not-a-model',
+      `This file is not an ONNX model (${describeNonImage(bytes)}).`,
+      { cause: e },
+    );
   }
   if (/memory|allocation|out of range|Aborted/i.test(detail)) {
-    return new LensError('model-load-failed', `The model (${(bytes.byteLength / 1e6).toFixed(0)} MB) did not fit in the browser's WebAssembly memory (4 GiB at most). Try an fp16 export. (${detail})`, { cause: e });
+    return new LensError(
+      'model-load-failed',
+      `The model (${(bytes.byteLength / 1e6).toFixed(0)} MB) did not fit in the browser's WebAssembly memory (4 GiB at most). Try an fp16 export. (${detail})`,
+      { cause: e },
+    );
   }
-  return new LensError('model-load-failed', `The ONNX model could not be loaded: ${detail}`, { cause: e });
+  return new LensError('model-load-failed', `The ONNX model could not be loaded: ${detail}`, {
+    cause: e,
+  });
 }

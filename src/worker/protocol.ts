@@ -8,8 +8,7 @@ import type { SerializedError } from '../core/errors';
 import type { PresetId } from '../core/preprocess';
 
 export type ModelSource =
-  | { type: 'url'; url: string; name: string }
-  | { type: 'bytes'; bytes: ArrayBuffer; name: string };
+  { type: 'url'; url: string; name: string } | { type: 'bytes'; bytes: ArrayBuffer; name: string };
 
 export type Request =
   | { kind: 'load-model'; id: number; source: ModelSource; backend: BackendPreference }
@@ -64,7 +63,13 @@ export interface ClassifyPayload {
 }
 
 export type Response =
-  | { kind: 'progress'; id: number; phase: 'download' | 'session'; loaded: number; total: number | null }
+  | {
+      kind: 'progress';
+      id: number;
+      phase: 'download' | 'session';
+      loaded: number;
+      total: number | null;
+    }
   | { kind: 'model-ready'; id: number; info: ModelInfo }
   | { kind: 'classified'; id: number; result: ClassifyPayload }
   | { kind: 'error'; id: number; error: SerializedError };

@@ -34,7 +34,9 @@ export interface References {
   images: Record<string, ImageReference>;
 }
 
-export const references = JSON.parse(readFileSync(resolve(FIXTURES, 'references.json'), 'utf8')) as References;
+export const references = JSON.parse(
+  readFileSync(resolve(FIXTURES, 'references.json'), 'utf8'),
+) as References;
 
 /**
  * Pillow's `convert('RGB')` pixels of a fixture, decoded in Node: PNGs with the project's decoder,
@@ -42,6 +44,8 @@ export const references = JSON.parse(readFileSync(resolve(FIXTURES, 'references.
  * (Node has no libjpeg-turbo of its own here; the browser e2e tests decode the JPEGs themselves).
  */
 export async function fixturePixels(name: string): Promise<RgbImage> {
-  const file = name.toLowerCase().endsWith('.png') ? resolve(IMAGES, name) : resolve(FIXTURES, 'decoded', `${name}.png`);
+  const file = name.toLowerCase().endsWith('.png')
+    ? resolve(IMAGES, name)
+    : resolve(FIXTURES, 'decoded', `${name}.png`);
   return (await decodePng(new Uint8Array(readFileSync(file)))).image;
 }

@@ -8,7 +8,12 @@ import { ModelStatusBadge } from './ModelStatusBadge';
 
 export function ModelBar() {
   const { manifest, manifestError, choice, backendPreference } = useLens(
-    useShallow((s) => ({ manifest: s.manifest, manifestError: s.manifestError, choice: s.choice, backendPreference: s.backendPreference })),
+    useShallow((s) => ({
+      manifest: s.manifest,
+      manifestError: s.manifestError,
+      choice: s.choice,
+      backendPreference: s.backendPreference,
+    })),
   );
   const presetOverride = useLens((s) => s.presetOverride);
   const fileInput = useRef<HTMLInputElement>(null);
@@ -34,7 +39,11 @@ export function ModelBar() {
               {m.untrained ? ' (untrained)' : ''}
             </option>
           ))}
-          {choice && choice.type !== 'manifest' && <option value="__other">{choice.type === 'file' ? choice.file.name : choice.url}</option>}
+          {choice && choice.type !== 'manifest' && (
+            <option value="__other">
+              {choice.type === 'file' ? choice.file.name : choice.url}
+            </option>
+          )}
         </select>
       </label>
       <button type="button" onClick={() => fileInput.current?.click()}>

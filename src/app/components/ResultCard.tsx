@@ -55,7 +55,9 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
       data-status={state.kind}
       data-file={item.fileName}
       {...(state.kind === 'error' ? { 'data-error': state.error.message } : {})}
-      {...(payload ? { 'data-crop-sha256': payload.cropSha256, 'data-backend': payload.backend } : {})}
+      {...(payload
+        ? { 'data-crop-sha256': payload.cropSha256, 'data-backend': payload.backend }
+        : {})}
     >
       <figure className="photo">
         <img src={item.photoUrl} alt={item.fileName} loading="lazy" />
@@ -74,12 +76,14 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
             {item.untrained && <p className="untrained-tag">untrained: for pipeline checks only</p>}
             <Top5 payload={payload} />
             <p className="meta" data-testid="timings">
-              decode {ms(payload.timings.decodeMs)} ms · preprocess {ms(payload.timings.preprocessMs)} ms · inference{' '}
-              {ms(payload.timings.inferenceMs)} ms · total {ms(payload.timings.totalMs)} ms
+              decode {ms(payload.timings.decodeMs)} ms · preprocess{' '}
+              {ms(payload.timings.preprocessMs)} ms · inference {ms(payload.timings.inferenceMs)} ms
+              · total {ms(payload.timings.totalMs)} ms
             </p>
             <p className="meta">
-              {backendText(payload.backend, payload.threads)} · {payload.modelName} · {payload.width}x{payload.height} →{' '}
-              {payload.resized.width}x{payload.resized.height} → {payload.cropSize}² ({payload.preset})
+              {backendText(payload.backend, payload.threads)} · {payload.modelName} ·{' '}
+              {payload.width}x{payload.height} → {payload.resized.width}x{payload.resized.height} →{' '}
+              {payload.cropSize}² ({payload.preset})
             </p>
             {payload.orientationNote && <p className="meta warn">{payload.orientationNote}</p>}
           </>

@@ -1,5 +1,7 @@
 """Writes the PNG test files and the references that test/png.test.ts checks decodePng against.
 
+Also writes small JPEG/PNG files with EXIF orientations and records what Pillow's getexif() reads.
+
 Run with the system Python, which has Pillow 9.4:  /usr/bin/python3 test/data/png/make_pngs.py
 
 For every file that Pillow opens, expected.json records Pillow's mode and the sha256 of
@@ -140,6 +142,11 @@ add("quirk_bad_idat_crc.png", head + chunk(b"IDAT", z, crc=0) + chunk(b"IEND", b
 add("quirk_bad_iend_crc.png", head + chunk(b"IDAT", z) + chunk(b"IEND", b"", crc=0))
 add("quirk_no_iend.png", head + chunk(b"IDAT", z))
 add("quirk_extra_rows.png", head + chunk(b"IDAT", zlib.compress(raw + raw)) + chunk(b"IEND", b""))
+add("quirk_truncated_in_idat_crc.png", (head + chunk(b"IDAT", z))[:-2])
+# Bytes after the zlib stream, or a missing Adler-32: Node's DecompressionStream delivers all the
+# data before complaining; a browser's may discard the last output along with the error.
+add("quirk_no_adler32.png", head + chunk(b"IDAT", z[:-4]) + chunk(b"IEND", b""))
+add("quirk_junk_after_zlib.png", head + chunk(b"IDAT", z + b"junk") + chunk(b"IEND", b""))
 add("quirk_unknown_chunks.png", head + chunk(b"abCD", b"hello") + chunk(b"IDAT", z) + chunk(b"zzZZ", b"") + chunk(b"IEND", b""))
 add("quirk_compression_method_1.png", SIGNATURE + chunk(b"IHDR", struct.pack(">IIBBBBB", 10, 8, 8, 2, 1, 0, 0)) + chunk(b"IDAT", z) + chunk(b"IEND", b""))
 
@@ -194,6 +201,81 @@ for name, data in bad.items():
     rejected.add(name)
 
 
+# EXIF orientation fixtures: JPEGs and PNGs whose orientation Pillow reads via getexif().
+def tiff(entries, little):
+    """A TIFF header plus IFD0 with entries (tag, type, count, 4-byte value field)."""
+    e = "<" if little else ">"
+    out = (b"II" if little else b"MM") + struct.pack(e + "HI", 42, 8) + struct.pack(e + "H", len(entries))
+    for tag, typ, count, value in entries:
+        out += struct.pack(e + "HHI", tag, typ, count) + value
+    return out + struct.pack(e + "I", 0)
+
+
+def short(v, little):
+    return struct.pack("<H" if little else ">H", v) + b"\0\0"
+
+
+def orientation_tiff(v, little, typ=3):
+    value = short(v, little) if typ == 3 else struct.pack("<I" if little else ">I", v)
+    make = (0x010F, 2, 4, b"Cam\0")  # an ASCII tag short enough to sit inside its entry
+    return tiff([make, (0x0112, typ, 1, value), (0x011A, 5, 1, struct.pack("<I" if little else ">I", 0))], little)
+
+
+def app1(payload):
+    return b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
+
+
+def after_soi(jpeg, *segments):
+    return jpeg[:2] + b"".join(segments) + jpeg[2:]
+
+
+small = Image.new("RGB", (8, 6), (40, 90, 200))
+jpeg_buf = io.BytesIO()
+small.save(jpeg_buf, "JPEG")
+plain_jpeg = jpeg_buf.getvalue()
+pillow_exif = Image.Exif()
+pillow_exif[0x0112] = 6
+jpeg_buf = io.BytesIO()
+small.save(jpeg_buf, "JPEG", exif=pillow_exif.tobytes())
+xmp = app1(b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta/>")
+exif_files = {
+    "exif_none.jpg": plain_jpeg,
+    "exif_pillow_6.jpg": jpeg_buf.getvalue(),
+    "exif_ii_3.jpg": after_soi(plain_jpeg, app1(b"Exif\0\0" + orientation_tiff(3, True))),
+    "exif_mm_8.jpg": after_soi(plain_jpeg, app1(b"Exif\0\0" + orientation_tiff(8, False))),
+    "exif_ii_long_6.jpg": after_soi(plain_jpeg, app1(b"Exif\0\0" + orientation_tiff(6, True, typ=4))),
+    "exif_value_9.jpg": after_soi(plain_jpeg, app1(b"Exif\0\0" + orientation_tiff(9, False))),
+    "exif_first_app1_wins.jpg": after_soi(
+        plain_jpeg, app1(b"Exif\0\0" + orientation_tiff(5, True)), app1(b"Exif\0\0" + orientation_tiff(7, True))
+    ),
+    "exif_after_xmp.jpg": after_soi(plain_jpeg, xmp, app1(b"Exif\0\0" + orientation_tiff(2, False))),
+    "exif_no_orientation.jpg": after_soi(plain_jpeg, app1(b"Exif\0\0" + tiff([(0x010F, 2, 4, b"Cam\0")], True))),
+    "exif_pillow_6.png": pillow_png(small, exif=pillow_exif.tobytes()),
+    "exif_after_idat_4.png": encode(
+        pixels(4, 4, 2, 8), 4, 4, 8, 2, after_idat=[chunk(b"eXIf", orientation_tiff(4, True))]
+    ),
+    "exif_none.png": pillow_png(small),
+}
+files.update(exif_files)
+
+# Other formats, for the sniffer: written by Pillow, so their headers are what real files have.
+sniff_files = {}
+for fmt, ext, size in [("GIF", "gif", 2), ("WEBP", "webp", 2), ("BMP", "bmp", 2), ("TIFF", "tiff", 2), ("ICO", "ico", 16)]:
+    buf = io.BytesIO()
+    Image.new("RGB", (size, size), (1, 2, 3)).save(buf, fmt)
+    sniff_files[f"sniff_{size}x{size}.{ext}"] = buf.getvalue()
+files.update(sniff_files)
+
+
+def pillow_orientation(data):
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            value = im.getexif().get(0x0112)
+    except Exception as e:  # noqa: BLE001 - recorded, not raised
+        return f"error: {e}"
+    return value if isinstance(value, int) else None
+
+
 def pillow_result(data):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # palette tRNS conversion warning
@@ -212,12 +294,18 @@ def pillow_result(data):
 
 def main():
     for old in os.listdir(HERE):
-        if old.endswith(".png"):
+        if old.endswith((".png", ".jpg", ".gif", ".webp", ".bmp", ".tiff", ".ico")):
             os.remove(os.path.join(HERE, old))
-    expected = {"decoded": {}, "rejected": {}}
+    expected = {"decoded": {}, "rejected": {}, "exifOrientation": {}}
     for name, data in sorted(files.items()):
         with open(os.path.join(HERE, name), "wb") as f:
             f.write(data)
+        if name in exif_files:
+            expected["exifOrientation"][name] = pillow_orientation(data)
+            if name.endswith(".jpg"):
+                continue
+        if name in sniff_files:
+            continue
         try:
             result = pillow_result(data)
         except Exception as e:  # noqa: BLE001 - any Pillow failure counts as a rejection

@@ -1,0 +1,26 @@
+/**
+ * Runs in the "webgpu" project: chromium started with --enable-unsafe-webgpu, which offers
+ * SwiftShader, a software fallback adapter.
+ */
+import { expect, test } from '@playwright/test';
+import { Lens } from './lens';
+
+test('auto mode sees the software adapter and prefers WASM, saying why', async ({ page }) => {
+  const lens = new Lens(page);
+  await lens.open();
+  await lens.waitReady();
+  await expect(lens.status).toHaveAttribute('data-backend', 'wasm');
+  await expect(lens.status).toContainText('software fallback adapter');
+});
+
+test('forced WebGPU gives the same top-5 as PyTorch', async ({ page }) => {
+  const lens = new Lens(page);
+  await lens.open('?backend=webgpu');
+  await lens.waitReady();
+  await expect(lens.status).toHaveAttribute('data-backend', 'webgpu');
+  await lens.pickImages('chelsea.png', 'rocket.jpg', 'odd-257x301.png');
+  for (const name of ['chelsea.png', 'rocket.jpg', 'odd-257x301.png']) {
+    await lens.expectMatchesPyTorch(name);
+    await expect(lens.result(name)).toHaveAttribute('data-backend', 'webgpu');
+  }
+});
