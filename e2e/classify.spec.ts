@@ -89,4 +89,26 @@ test.describe('classify fixture photos with the tiny model (WASM)', () => {
     await lens.pickImages('rocket.jpg');
     await lens.expectMatchesPyTorch('rocket.jpg');
   });
+
+  test('paste from the clipboard classifies', async ({ page }) => {
+    const lens = new Lens(page);
+    await lens.open();
+    await lens.waitReady();
+    await lens.pasteImages('astronaut.png');
+    await lens.expectMatchesPyTorch('astronaut.png');
+  });
+
+  test('switching the preset changes the crop exactly as torchvision does', async ({ page }) => {
+    const lens = new Lens(page);
+    await lens.open();
+    await lens.waitReady();
+    for (const preset of ['squash-256-224', 'repopt-official-224-224', 'torchvision-256-224']) {
+      await page.getByTestId('preset-select').selectOption(preset);
+      await lens.pickImages('wide-600x100.png');
+      const result = lens.results.last();
+      await expect(result).toHaveAttribute('data-status', 'done');
+      const expected = references.images['wide-600x100.png']!.presets[preset]!.crop_sha256;
+      await expect(result, preset).toHaveAttribute('data-crop-sha256', expected);
+    }
+  });
 });

@@ -62,6 +62,24 @@ export class Lens {
     }, files);
   }
 
+  /** Pastes files as a clipboard paste event carries them. */
+  async pasteImages(...names: string[]): Promise<void> {
+    const files = names.map((n) => ({
+      name: n,
+      data: readFileSync(resolve(IMAGES, n)).toString('base64'),
+    }));
+    await this.page.evaluate((list) => {
+      const dt = new DataTransfer();
+      for (const f of list) {
+        const bytes = Uint8Array.from(atob(f.data), (c) => c.charCodeAt(0));
+        dt.items.add(new File([bytes], f.name, { type: 'image/png' }));
+      }
+      window.dispatchEvent(
+        new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }),
+      );
+    }, files);
+  }
+
   result(name: string): Locator {
     return this.page.locator(`[data-testid="result"][data-file="${name}"]`);
   }

@@ -1,4 +1,4 @@
-import { DropZone } from './components/DropZone';
+import { DropZone, ImagePicker } from './components/DropZone';
 import { ModelBar } from './components/ModelBar';
 import { ResultList } from './components/ResultList';
 import { UntrainedNotice } from './components/UntrainedNotice';
@@ -13,6 +13,7 @@ export function App() {
         <ModelBar />
       </header>
       <UntrainedNotice />
+      <ImagePicker />
       <main>
         <ResultList />
       </main>

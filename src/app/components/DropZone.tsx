@@ -3,11 +3,10 @@ import { classifyFiles } from '../controller';
 
 const imageFiles = (list: FileList | null | undefined): File[] => [...(list ?? [])];
 
-/** The whole window is a drop target; the file picker and clipboard paste feed the same path. */
+/** The whole window is a drop target; clipboard paste and the picker feed the same path. */
 export function DropZone({ children }: { children: ReactNode }) {
   const [dragging, setDragging] = useState(false);
   const depth = useRef(0);
-  const input = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
     const onPaste = (e: ClipboardEvent) => {
@@ -44,26 +43,32 @@ export function DropZone({ children }: { children: ReactNode }) {
         if (files.length > 0) classifyFiles(files);
       }}
     >
-      <section className="picker">
-        <button type="button" onClick={() => input.current?.click()}>
-          Choose images…
-        </button>
-        <span>or drop them anywhere, or paste (Ctrl+V)</span>
-        <input
-          ref={input}
-          type="file"
-          accept="image/*"
-          multiple
-          hidden
-          data-testid="image-input"
-          onChange={(e) => {
-            classifyFiles(imageFiles(e.currentTarget.files));
-            e.currentTarget.value = '';
-          }}
-        />
-      </section>
       {children}
       {dragging && <div className="drop-overlay">Drop images to classify</div>}
     </div>
+  );
+}
+
+export function ImagePicker() {
+  const input = useRef<HTMLInputElement>(null);
+  return (
+    <section className="picker">
+      <button type="button" onClick={() => input.current?.click()}>
+        Choose images…
+      </button>
+      <span>or drop them anywhere, or paste (Ctrl+V)</span>
+      <input
+        ref={input}
+        type="file"
+        accept="image/*"
+        multiple
+        hidden
+        data-testid="image-input"
+        onChange={(e) => {
+          classifyFiles(imageFiles(e.currentTarget.files));
+          e.currentTarget.value = '';
+        }}
+      />
+    </section>
   );
 }

@@ -36,7 +36,7 @@ export function ModelBar() {
           {manifest?.models.map((m) => (
             <option key={m.id} value={m.id}>
               {m.name}
-              {m.untrained ? ' (untrained)' : ''}
+              {m.untrained && !/untrained/i.test(m.name) ? ' (untrained)' : ''}
             </option>
           ))}
           {choice && choice.type !== 'manifest' && (

@@ -60,7 +60,14 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
         : {})}
     >
       <figure className="photo">
-        <img src={item.photoUrl} alt={item.fileName} loading="lazy" />
+        <img
+          src={item.photoUrl}
+          alt=""
+          loading="lazy"
+          onError={(e) => {
+            e.currentTarget.hidden = true;
+          }}
+        />
         <figcaption>{item.fileName}</figcaption>
       </figure>
       {payload && <CropCanvas payload={payload} />}
