@@ -15,6 +15,7 @@ export type LensErrorCode =
   | 'label-count-mismatch'
   | 'bad-labels'
   | 'bad-manifest'
+  | 'bad-dataset'
   | 'no-model'
   | 'aborted'
   | 'worker-crashed'

@@ -5,27 +5,17 @@
  * in Debian's chromium uses the same libjpeg-turbo as Pillow: identical JPEG pixels, provided no
  * colour-space conversion runs (Pillow ignores ICC profiles).
  */
+import { checkPixelCount, MAX_PIXELS, requireSupportedImage } from '../core/decode-check';
 import { LensError } from '../core/errors';
 import { readExifOrientation } from '../core/exif';
 import { rgbaToRgb, type RgbImage } from '../core/image';
-import { describeNonImage, sniffImageFormat } from '../core/image-format';
 import { applyOrientation } from '../core/orientation';
 import { decodePng } from '../core/png';
 import type { DecodedInput } from './handler';
 
-const MAX_PIXELS = 100_000_000;
-
 export async function decodeInWorker(file: Blob): Promise<DecodedInput> {
   const bytes = new Uint8Array(await file.arrayBuffer());
-  const format = sniffImageFormat(bytes);
-  if (format === null)
-    throw new LensError('not-an-image', `This file is not an image: ${describeNonImage(bytes)}.`);
-  if (format === 'svg' || format === 'heic') {
-    throw new LensError(
-      'unsupported-image',
-      `${format.toUpperCase()} images are not supported; convert it to PNG or JPEG.`,
-    );
-  }
+  const format = requireSupportedImage(bytes);
   const orientation = readExifOrientation(bytes);
   if (format === 'png') {
     const { image } = await decodePng(bytes, { maxPixels: MAX_PIXELS });
@@ -53,12 +43,7 @@ async function decodeWithBitmap(file: Blob, format: string): Promise<RgbImage> {
   }
   try {
     const { width, height } = bitmap;
-    if (width * height > MAX_PIXELS) {
-      throw new LensError(
-        'image-too-large',
-        `The image is ${width}x${height} (${((width * height) / 1e6).toFixed(0)} MP); the limit is ${MAX_PIXELS / 1e6} MP.`,
-      );
-    }
+    checkPixelCount(width, height);
     const canvas = new OffscreenCanvas(width, height);
     const ctx = canvas.getContext('2d', { willReadFrequently: true });
     if (!ctx)

@@ -1,0 +1,110 @@
+/** `compare`: do two models (e.g. fp32 and fp16 exports) say the same on the same images? */
+import { basename } from 'node:path';
+import { parseArgs } from 'node:util';
+import { LensError } from '../core/errors';
+import { softmax, topK } from '../core/postprocess';
+import { isPresetId, PRESETS } from '../core/preprocess';
+import type { ExifMode } from '../node/decode-node';
+import { PreprocessPool } from '../node/preprocess-pool';
+import { expandInputs, openModel, printJson, progress } from './common';
+
+export const compareUsage = `repopt-lens compare --model A.onnx --model B.onnx --data <dir|image>... [--preset P] [--json]`;
+
+export interface CompareReport {
+  models: [string, string];
+  count: number;
+  /** Share of images whose top-1 class is the same. */
+  top1Agreement: number;
+  /** Mean of |top5(A) ∩ top5(B)| / 5. */
+  top5Overlap: number;
+  maxAbsProbabilityDiff: number;
+  meanAbsProbabilityDiff: number;
+  disagreements: { file: string; a: number; b: number }[];
+}
+
+export async function compareCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      model: { type: 'string', multiple: true },
+      data: { type: 'string', multiple: true },
+      preset: { type: 'string', default: 'torchvision-256-224' },
+      exif: { type: 'string', default: 'apply' },
+      threads: { type: 'string', default: '2' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const models = values.model ?? [];
+  const inputs = [...(values.data ?? []), ...positionals];
+  if (models.length !== 2 || inputs.length === 0)
+    throw new LensError('bad-dataset', `usage: ${compareUsage}`);
+  if (!isPresetId(values.preset))
+    throw new LensError('bad-dataset', `Unknown preset "${values.preset}".`);
+  const preset = values.preset;
+  const files = expandInputs(inputs);
+  if (files.length === 0)
+    throw new LensError('bad-dataset', `No images found in ${inputs.join(', ')}.`);
+  const [a, b] = await Promise.all(
+    models.map((m) => openModel(m, Number(values.threads), PRESETS[preset].crop)),
+  );
+  const pool = new PreprocessPool();
+  const bar = progress(files.length, 'compare');
+  const crop = PRESETS[preset].crop;
+  let agree1 = 0;
+  let overlap = 0;
+  let maxDiff = 0;
+  let sumDiff = 0;
+  let values_ = 0;
+  let count = 0;
+  const disagreements: CompareReport['disagreements'] = [];
+  try {
+    for (const file of files) {
+      const tensor = await pool.run(file, preset, values.exif as ExifMode);
+      const pa = softmax(await a!.run(tensor, [1, 3, crop, crop]));
+      const pb = softmax(await b!.run(tensor, [1, 3, crop, crop]));
+      if (pa.length !== pb.length)
+        throw new LensError(
+          'model-incompatible',
+          `The models have different class counts (${pa.length} vs ${pb.length}).`,
+        );
+      const ta = topK(pa, 5).map((t) => t.index);
+      const tb = topK(pb, 5).map((t) => t.index);
+      if (ta[0] === tb[0]) agree1++;
+      else disagreements.push({ file, a: ta[0]!, b: tb[0]! });
+      overlap += ta.filter((i) => tb.includes(i)).length / 5;
+      for (let i = 0; i < pa.length; i++) {
+        const d = Math.abs(pa[i]! - pb[i]!);
+        if (d > maxDiff) maxDiff = d;
+        sumDiff += d;
+      }
+      values_ += pa.length;
+      count++;
+      bar.tick();
+    }
+  } finally {
+    bar.done();
+    await pool.close();
+    await Promise.all([a!.dispose(), b!.dispose()]);
+  }
+  const result: CompareReport = {
+    models: [basename(models[0]!), basename(models[1]!)],
+    count,
+    top1Agreement: agree1 / count,
+    top5Overlap: overlap / count,
+    maxAbsProbabilityDiff: maxDiff,
+    meanAbsProbabilityDiff: sumDiff / values_,
+    disagreements,
+  };
+  if (values.json) printJson(result);
+  else {
+    console.log(`${result.models[0]} vs ${result.models[1]} on ${count} images`);
+    console.log(
+      `top-1 agreement ${(result.top1Agreement * 100).toFixed(2)}%  top-5 overlap ${(result.top5Overlap * 100).toFixed(2)}%`,
+    );
+    console.log(
+      `probability difference: max ${result.maxAbsProbabilityDiff.toExponential(3)}  mean ${result.meanAbsProbabilityDiff.toExponential(3)}`,
+    );
+  }
+  return 0;
+}

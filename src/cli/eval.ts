@@ -1,0 +1,247 @@
+/**
+ * `eval`: top-1/top-5 on an ImageNet-style folder, with the page's preprocessing, softmax and
+ * labels. Decoding and preprocessing run in worker threads; inference batches on this thread.
+ */
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { LensError } from '../core/errors';
+import {
+  mergeResults,
+  parseGroundTruth,
+  parseShard,
+  samplesFromGroundTruth,
+  samplesFromWnidFolders,
+  shard,
+  summarize,
+  type Layout,
+  type Sample,
+  type SampleResult,
+} from '../core/eval';
+import { labelFor } from '../core/labels';
+import { softmax, topK } from '../core/postprocess';
+import { isPresetId, PRESETS, type PresetId } from '../core/preprocess';
+import type { ExifMode } from '../node/decode-node';
+import { PreprocessPool } from '../node/preprocess-pool';
+import { bundledLabels, bundledWnids, listImages, openModel, printJson, progress } from './common';
+
+export const evalUsage = `repopt-lens eval --model <model.onnx> --data <dir> [--labels <ground-truth.txt>] [--limit N] [--shard i/n] [--batch B] [--preset P] [--exif ignore|apply] [--json] [--out results.json]
+repopt-lens eval --merge a.json b.json ... [--json]`;
+
+export interface EvalReport {
+  model: string;
+  data: string;
+  layout: Layout;
+  preset: PresetId;
+  shard: { index: number; count: number } | null;
+  count: number;
+  skipped: { file: string; error: string }[];
+  top1: number;
+  top5: number;
+  correct1: number;
+  correct5: number;
+  seconds: number;
+  imagesPerSecond: number;
+  worstClasses: { index: number; label: string; count: number; top1: number }[];
+  mismatches: { file: string; label: number; predicted: number; probability: number }[];
+  results: SampleResult[];
+}
+
+function findLayout(
+  dir: string,
+  groundTruthFile: string | undefined,
+): { layout: Layout; samples: Sample[] } {
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new LensError('bad-dataset', `--data ${dir} is not a folder.`);
+  const files = listImages(dir);
+  if (files.length === 0) throw new LensError('bad-dataset', `No images found in ${dir}.`);
+  if (groundTruthFile) {
+    const truth = parseGroundTruth(readFileSync(groundTruthFile, 'utf8'));
+    return { layout: 'flat-with-ground-truth', samples: samplesFromGroundTruth(files, truth) };
+  }
+  const subfolders = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory());
+  if (subfolders.length === 0) {
+    throw new LensError(
+      'bad-dataset',
+      `${dir} has images but no class folders: pass the ground-truth file with --labels (lines "<file name> <class index>").`,
+    );
+  }
+  return { layout: 'wnid-folders', samples: samplesFromWnidFolders(files, bundledWnids()) };
+}
+
+function report(
+  base: Omit<
+    EvalReport,
+    'count' | 'top1' | 'top5' | 'correct1' | 'correct5' | 'worstClasses' | 'mismatches'
+  >,
+  labels: string[],
+): EvalReport {
+  const s = summarize(base.results);
+  return {
+    ...base,
+    count: s.count,
+    top1: s.top1,
+    top5: s.top5,
+    correct1: s.correct1,
+    correct5: s.correct5,
+    worstClasses: s.worstClasses.map((c) => ({ ...c, label: labelFor(labels, c.index) })),
+    mismatches: s.mismatches,
+  };
+}
+
+export async function evalCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      model: { type: 'string' },
+      data: { type: 'string' },
+      labels: { type: 'string' },
+      limit: { type: 'string' },
+      shard: { type: 'string' },
+      batch: { type: 'string', default: '1' },
+      preset: { type: 'string', default: 'torchvision-256-224' },
+      exif: { type: 'string', default: 'ignore' },
+      threads: { type: 'string', default: '2' },
+      workers: { type: 'string' },
+      merge: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      out: { type: 'string' },
+    },
+  });
+  const labels = bundledLabels();
+  let result: EvalReport;
+  if (values.merge) {
+    if (positionals.length === 0) throw new LensError('bad-dataset', `usage: ${evalUsage}`);
+    const parts = positionals.map((f) => JSON.parse(readFileSync(f, 'utf8')) as EvalReport);
+    const first = parts[0]!;
+    for (const p of parts) {
+      if (p.model !== first.model || p.preset !== first.preset)
+        throw new LensError(
+          'bad-dataset',
+          `Cannot merge results of different models or presets (${p.model}, ${p.preset}).`,
+        );
+    }
+    const seconds = parts.reduce((a, p) => a + p.seconds, 0);
+    const results = mergeResults(parts.map((p) => p.results));
+    result = report(
+      {
+        model: first.model,
+        data: first.data,
+        layout: first.layout,
+        preset: first.preset,
+        shard: null,
+        skipped: parts.flatMap((p) => p.skipped),
+        seconds,
+        imagesPerSecond: results.length / seconds,
+        results,
+      },
+      labels,
+    );
+  } else {
+    if (!values.model || !values.data) throw new LensError('bad-dataset', `usage: ${evalUsage}`);
+    if (!isPresetId(values.preset))
+      throw new LensError('bad-dataset', `Unknown preset "${values.preset}".`);
+    const preset = values.preset;
+    const shardSpec = values.shard ? parseShard(values.shard) : null;
+    const { layout, samples: all } = findLayout(values.data, values.labels);
+    let samples = shard(all, shardSpec);
+    if (values.limit) samples = samples.slice(0, Number(values.limit));
+    const batch = Math.max(1, Number(values.batch));
+    const session = await openModel(values.model, Number(values.threads), PRESETS[preset].crop);
+    const pool = new PreprocessPool(values.workers ? Number(values.workers) : undefined);
+    const bar = progress(samples.length, 'eval');
+    const results: SampleResult[] = [];
+    const skipped: { file: string; error: string }[] = [];
+    const t0 = performance.now();
+    try {
+      // Preprocessing runs ahead of inference by a bounded window, so memory stays flat.
+      const window = Math.max(4, batch * 3);
+      const tensors = samples.map(() => null as Promise<Float32Array> | null);
+      const start = (i: number) => {
+        if (i < samples.length)
+          tensors[i] = pool.run(
+            join(values.data!, samples[i]!.file),
+            preset,
+            values.exif as ExifMode,
+          );
+      };
+      for (let i = 0; i < window; i++) start(i);
+      const crop = PRESETS[preset].crop;
+      const plane = 3 * crop * crop;
+      for (let i = 0; i < samples.length; i += batch) {
+        const group: { sample: Sample; tensor: Float32Array }[] = [];
+        for (let j = i; j < Math.min(i + batch, samples.length); j++) {
+          const sample = samples[j]!;
+          try {
+            group.push({ sample, tensor: await tensors[j]! });
+          } catch (e) {
+            skipped.push({ file: sample.file, error: (e as Error).message });
+          }
+          tensors[j] = null;
+          start(j + window);
+        }
+        if (group.length > 0) {
+          const input = new Float32Array(plane * group.length);
+          group.forEach((g, k) => input.set(g.tensor, k * plane));
+          const logits = await session.run(input, [group.length, 3, crop, crop]);
+          const classes = logits.length / group.length;
+          group.forEach((g, k) => {
+            const top = topK(softmax(logits.subarray(k * classes, (k + 1) * classes)), 5);
+            results.push({
+              file: g.sample.file,
+              label: g.sample.label,
+              top5: top.map((t) => t.index),
+              probability: top[0]!.probability,
+            });
+          });
+        }
+        bar.tick(Math.min(batch, samples.length - i));
+      }
+    } finally {
+      bar.done();
+      await pool.close();
+      await session.dispose();
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    result = report(
+      {
+        model: basename(values.model),
+        data: resolve(values.data),
+        layout,
+        preset,
+        shard: shardSpec,
+        skipped,
+        seconds,
+        imagesPerSecond: results.length / seconds,
+        results: results.sort((a, b) => (a.file < b.file ? -1 : 1)),
+      },
+      labels,
+    );
+  }
+  if (values.out) writeFileSync(values.out, JSON.stringify(result, null, 2) + '\n');
+  if (values.json) printJson(result);
+  else printSummary(result);
+  return 0;
+}
+
+function printSummary(r: EvalReport): void {
+  const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+  console.log(
+    `${r.model} on ${r.data} (${r.layout}, ${r.preset}${r.shard ? `, shard ${r.shard.index}/${r.shard.count}` : ''})`,
+  );
+  console.log(
+    `images ${r.count}  top-1 ${pct(r.top1)} (${r.correct1})  top-5 ${pct(r.top5)} (${r.correct5})  ${r.imagesPerSecond.toFixed(1)} img/s`,
+  );
+  if (r.skipped.length > 0) {
+    console.log(`skipped ${r.skipped.length} unreadable file${r.skipped.length > 1 ? 's' : ''}:`);
+    for (const s of r.skipped.slice(0, 10)) console.log(`  ${s.file}: ${s.error}`);
+  }
+  if (r.worstClasses.length > 0) {
+    console.log('worst classes (top-1):');
+    for (const c of r.worstClasses.slice(0, 5))
+      console.log(
+        `  ${pct(c.top1).padStart(7)}  ${String(c.index).padStart(4)} ${c.label} (${c.count} images)`,
+      );
+  }
+}

@@ -1,0 +1,47 @@
+/** The `repopt-lens` command line: the page's pipeline, from a terminal. */
+import { isLensError } from '../core/errors';
+import { classifyCommand, classifyUsage } from './classify';
+import { compareCommand, compareUsage } from './compare';
+import { evalCommand, evalUsage } from './eval';
+
+const commands: Record<string, { run: (argv: string[]) => Promise<number>; usage: string }> = {
+  classify: { run: classifyCommand, usage: classifyUsage },
+  eval: { run: evalCommand, usage: evalUsage },
+  compare: { run: compareCommand, usage: compareUsage },
+};
+
+export function registerCommand(
+  name: string,
+  run: (argv: string[]) => Promise<number>,
+  usage: string,
+): void {
+  commands[name] = { run, usage };
+}
+
+function help(): string {
+  return `RepOpt Lens command line\n\n${Object.values(commands)
+    .map((c) => c.usage)
+    .join('\n')}\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(help());
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`Unknown command "${name}".\n\n${help()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (e) {
+    // User errors get their message; anything else is a bug and keeps its stack.
+    if (isLensError(e) || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
+      process.stderr.write(`error: ${(e as Error).message}\n`);
+    else process.stderr.write(`internal error: ${(e as Error).stack ?? String(e)}\n`);
+    return 1;
+  }
+}
