@@ -26,6 +26,8 @@ client.onCrash = () => {
 };
 
 let nextResultId = 1;
+/** `?threads=N`: WASM threads for this page (benchmarks compare 1 and 2). */
+const requestedThreads = Number(new URLSearchParams(location.search).get('threads')) || null;
 
 export function choiceName(choice: ModelChoice): string {
   switch (choice.type) {
@@ -61,10 +63,14 @@ export async function loadModel(choice: ModelChoice): Promise<void> {
   store.setChoice(choice);
   store.setStatus({ kind: 'loading', name, phase: 'download', loaded: 0, total: null });
   try {
-    const info = await client.loadModel(await sourceOf(choice), store.backendPreference, (p) =>
-      useLens
-        .getState()
-        .setStatus({ kind: 'loading', name, phase: p.phase, loaded: p.loaded, total: p.total }),
+    const info = await client.loadModel(
+      await sourceOf(choice),
+      store.backendPreference,
+      requestedThreads,
+      (p) =>
+        useLens
+          .getState()
+          .setStatus({ kind: 'loading', name, phase: p.phase, loaded: p.loaded, total: p.total }),
     );
     useLens.getState().setActive(info, choice.type === 'manifest' && choice.entry.untrained);
     useLens.getState().setStatus({ kind: 'ready', name, info });
@@ -101,8 +107,10 @@ export async function start(): Promise<void> {
   if (wanted) return loadModel({ type: 'url', url: wanted });
 }
 
-export function classifyFiles(files: Iterable<File>): void {
+/** Queues the files for classification; resolves when all of them have a result (or an error). */
+export function classifyFiles(files: Iterable<File>): Promise<void> {
   const preset = effectivePreset();
+  const done: Promise<void>[] = [];
   for (const file of files) {
     const state = useLens.getState();
     const id = nextResultId++;
@@ -114,7 +122,7 @@ export function classifyFiles(files: Iterable<File>): void {
       untrained: state.activeUntrained,
       state: { kind: 'pending' },
     });
-    client.classify(file, file.name, preset).then(
+    const finished = client.classify(file, file.name, preset).then(
       (payload) => {
         const now = useLens.getState();
         now.finishResult(id, { kind: 'done', payload }, payload.modelName, now.activeUntrained);
@@ -129,7 +137,9 @@ export function classifyFiles(files: Iterable<File>): void {
         );
       },
     );
+    done.push(finished);
   }
+  return Promise.all(done).then(() => undefined);
 }
 
 /** Test-only: makes the worker crash, to exercise recovery. */

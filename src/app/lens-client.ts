@@ -91,11 +91,12 @@ export class LensClient {
   loadModel(
     source: ModelSource,
     backend: BackendPreference,
+    threads: number | null,
     onProgress?: Pending['onProgress'],
   ): Promise<ModelInfo> {
     const transfer = source.type === 'bytes' ? [source.bytes] : [];
     return this.send(
-      { kind: 'load-model', id: this.nextId++, source, backend },
+      { kind: 'load-model', id: this.nextId++, source, backend, ...(threads ? { threads } : {}) },
       transfer,
       onProgress,
     );

@@ -4,6 +4,7 @@ import { App } from './App';
 import { classifyFiles, crashWorkerForTest, start } from './controller';
 import { useLens } from './store';
 import './styles.css';
+import type {} from './automation';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
@@ -11,16 +12,7 @@ createRoot(document.getElementById('root')!).render(
   </StrictMode>,
 );
 
-// A small typed automation API for what the UI does not show directly (tests, debugging).
-declare global {
-  interface Window {
-    __lens?: {
-      state: typeof useLens.getState;
-      classifyFiles: typeof classifyFiles;
-      crashWorker: typeof crashWorkerForTest;
-    };
-  }
-}
+// A small typed automation API for tests and the benchmark (src/app/automation.ts).
 window.__lens = { state: useLens.getState, classifyFiles, crashWorker: crashWorkerForTest };
 
 void start();

@@ -8,6 +8,12 @@ const commands: Record<string, { run: (argv: string[]) => Promise<number>; usage
   classify: { run: classifyCommand, usage: classifyUsage },
   eval: { run: evalCommand, usage: evalUsage },
   compare: { run: compareCommand, usage: compareUsage },
+  // Loaded on demand: it pulls in Vite and Playwright.
+  bench: {
+    run: async (argv) => (await import('./bench')).benchCommand(argv),
+    usage:
+      'repopt-lens bench [--model models/<b1-like>.onnx] [--runs N] [--quick] [--json] [--out docs/benchmarks.md]',
+  },
 };
 
 export function registerCommand(

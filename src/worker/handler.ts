@@ -29,7 +29,11 @@ export interface LoadedSession extends InferenceRunner {
 
 export interface WorkerDeps {
   decode(file: Blob): Promise<DecodedInput>;
-  createSession(bytes: Uint8Array, backend: BackendPreference): Promise<LoadedSession>;
+  createSession(
+    bytes: Uint8Array,
+    backend: BackendPreference,
+    threads?: number,
+  ): Promise<LoadedSession>;
   fetchModel(
     url: string,
     onProgress: (loaded: number, total: number | null) => void,
@@ -66,11 +70,12 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
     id: number,
     source: ModelSource,
     backend: BackendPreference,
+    threads: number | undefined,
   ): Promise<ActiveModel> {
     const bytes = await readSource(id, source);
     post({ kind: 'progress', id, phase: 'session', loaded: 0, total: null });
     const t0 = now();
-    const session = await deps.createSession(bytes, backend);
+    const session = await deps.createSession(bytes, backend, threads);
     try {
       const io = checkModelIo(session.inputs, session.outputs, WARMUP_SIZE);
       session.bind(io.inputName, io.outputName);
@@ -161,7 +166,12 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
     switch (request.kind) {
       case 'load-model':
         return enqueue(request.id, async () => {
-          const model = await loadModel(request.id, request.source, request.backend);
+          const model = await loadModel(
+            request.id,
+            request.source,
+            request.backend,
+            request.threads,
+          );
           const previous = active;
           active = model;
           if (previous) await previous.session.dispose().catch(() => undefined);

@@ -12,10 +12,23 @@ import type { LoadedSession } from './handler';
 // Without an explicit path a production build with threads can hang at session creation.
 ort.env.wasm.wasmPaths = { wasm: new URL(wasmUrl, self.location.href).href };
 // SharedArrayBuffer (and so threads) exists only when the page is cross-origin isolated.
-const threads = self.crossOriginIsolated
+const maxThreads = self.crossOriginIsolated
   ? Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 8))
   : 1;
-ort.env.wasm.numThreads = threads;
+let threads = maxThreads;
+let runtimeStarted = false;
+
+/**
+ * The WASM thread count is fixed when onnxruntime-web starts (at the first session); a request
+ * for another count afterwards needs a new worker, so it is ignored then.
+ */
+function configureThreads(requested: number | undefined): void {
+  if (runtimeStarted) return;
+  runtimeStarted = true;
+  if (requested !== undefined && requested >= 1)
+    threads = Math.min(Math.floor(requested), maxThreads);
+  ort.env.wasm.numThreads = threads;
+}
 
 /** The little of WebGPU's API this file touches (the DOM lib in TypeScript 5.9 has none of it). */
 interface MiniGpuAdapter {
@@ -64,7 +77,9 @@ export function probeGpu(): Promise<GpuProbe> {
 export async function createWebSession(
   bytes: Uint8Array,
   preference: BackendPreference,
+  requestedThreads?: number,
 ): Promise<LoadedSession> {
+  configureThreads(requestedThreads);
   let choice = chooseBackend(preference, await probeGpu());
   let session: ort.InferenceSession;
   try {

@@ -11,7 +11,14 @@ export type ModelSource =
   { type: 'url'; url: string; name: string } | { type: 'bytes'; bytes: ArrayBuffer; name: string };
 
 export type Request =
-  | { kind: 'load-model'; id: number; source: ModelSource; backend: BackendPreference }
+  | {
+      kind: 'load-model';
+      id: number;
+      source: ModelSource;
+      backend: BackendPreference;
+      /** WASM threads; honoured only by the first load in a worker (onnxruntime-web's limit). */
+      threads?: number;
+    }
   | { kind: 'classify'; id: number; file: Blob; name: string; preset: PresetId }
   /** Test hook: makes the worker throw outside any handler, as a crash would. */
   | { kind: 'crash'; id: number };

@@ -13,7 +13,7 @@ export function DropZone({ children }: { children: ReactNode }) {
       const files = imageFiles(e.clipboardData?.files);
       if (files.length > 0) {
         e.preventDefault();
-        classifyFiles(files);
+        void classifyFiles(files);
       }
     };
     window.addEventListener('paste', onPaste);
@@ -40,7 +40,7 @@ export function DropZone({ children }: { children: ReactNode }) {
         depth.current = 0;
         setDragging(false);
         const files = imageFiles(e.dataTransfer.files);
-        if (files.length > 0) classifyFiles(files);
+        if (files.length > 0) void classifyFiles(files);
       }}
     >
       {children}
@@ -65,7 +65,7 @@ export function ImagePicker() {
         hidden
         data-testid="image-input"
         onChange={(e) => {
-          classifyFiles(imageFiles(e.currentTarget.files));
+          void classifyFiles(imageFiles(e.currentTarget.files));
           e.currentTarget.value = '';
         }}
       />

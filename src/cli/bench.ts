@@ -1,0 +1,437 @@
+/**
+ * `bench`: the speed report, measured side by side in one run on one machine. Writes JSON and a
+ * Markdown table (docs/benchmarks.md by default in a full run). `--quick` is the CI mode: the tiny
+ * model only, few runs, output to a temporary folder: it proves the benchmark works, it asserts
+ * nothing about speed.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import { LensError } from '../core/errors';
+import { createNodeSession } from '../node/ort-node';
+import {
+  classifyRepeatedly,
+  launch,
+  longTasks,
+  openApp,
+  startApp,
+  stats,
+  timeToFirstResult,
+  type Stats,
+} from './bench-browser';
+import { printJson } from './common';
+import { benchMarkdown } from './bench-report';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const PYTHON = process.env['PYTHON'] ?? '/usr/bin/python3';
+const TINY = join(ROOT, 'models/repopt-tiny.onnx');
+const B1 = join(ROOT, 'models/generated/repopt-b1-seeded.onnx');
+const PHOTO = join(ROOT, 'e2e/fixtures/images/chelsea.png');
+
+export interface ModelBench {
+  file: string;
+  gmacs: number;
+  node1: Stats | null;
+  node2: Stats | null;
+  wasm1: Stats | null;
+  wasm2: Stats | null;
+  webgpu: Stats | null;
+  torch2: Stats | null;
+  node2_ms: number | null;
+  wasm2_ms: number | null;
+  wasm2_over_node2: number | null;
+  gflops_node2: number | null;
+  gflops_wasm2: number | null;
+}
+
+export interface BenchReport {
+  date: string;
+  quick: boolean;
+  machine: {
+    cpu: string;
+    cores: number;
+    memoryGiB: number;
+    os: string;
+    node: string;
+    chromium: string;
+    onnxruntime: string;
+  };
+  tiny: ModelBench;
+  b1: ModelBench | null;
+  preprocess12mp: {
+    file: string;
+    megapixels: number;
+    worker: Stats | null;
+    workerDecode: Stats | null;
+    workerPreprocess: Stats | null;
+    pillowTorchvision: Stats | null;
+    node: Stats | null;
+  } | null;
+  load: { model: string; coldMs: number; warmMs: number } | null;
+  longTasks: { images: number; count: number; maxMs: number } | null;
+  notes: string[];
+}
+
+function torchAvailable(): boolean {
+  return spawnSync(PYTHON, ['-c', 'import torch, torchvision'], { stdio: 'ignore' }).status === 0;
+}
+
+function torchBench(
+  arch: string,
+  runs: number,
+  image?: string,
+): { inference_ms: Stats; preprocess_ms?: Stats } | null {
+  const args = [
+    join(ROOT, 'tools/bench_torch.py'),
+    '--arch',
+    arch,
+    '--runs',
+    String(runs),
+    '--threads',
+    '2',
+    ...(image ? ['--image', image] : []),
+  ];
+  const r = spawnSync(PYTHON, args, { encoding: 'utf8' });
+  if (r.status !== 0) return null;
+  return JSON.parse(r.stdout) as { inference_ms: Stats; preprocess_ms?: Stats };
+}
+
+/** A full-size B1 with seeded weights, generated once (never committed). */
+function ensureB1(notes: string[]): string | null {
+  if (existsSync(B1)) return B1;
+  if (!torchAvailable()) {
+    notes.push(
+      'B1 skipped: generating it needs Debian python3-torch (sudo apt-get install -y python3-torch python3-onnx).',
+    );
+    return null;
+  }
+  mkdirSync(join(ROOT, 'models/generated'), { recursive: true });
+  const dir = mkdtempSync(join(tmpdir(), 'lens-b1-'));
+  const ckpt = join(dir, 'b1.pth');
+  console.error('generating a seeded full-size B1 (once) ...');
+  for (const args of [
+    [join(ROOT, 'tools/make_seeded_checkpoint.py'), '--arch', 'B1', '--seed', '0', '--out', ckpt],
+    [
+      join(ROOT, 'tools/export_onnx.py'),
+      ckpt,
+      '--arch',
+      'B1',
+      '--untrained',
+      '--id',
+      'repopt-b1-seeded',
+      '--out',
+      B1,
+      '--manifest',
+      join(dir, 'models.json'),
+    ],
+  ]) {
+    const r = spawnSync(PYTHON, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (r.status !== 0)
+      throw new LensError('internal', `B1 generation failed: ${PYTHON} ${args.join(' ')}`);
+  }
+  return B1;
+}
+
+async function nodeBench(file: string, threads: number, runs: number): Promise<Stats> {
+  const session = await createNodeSession(new Uint8Array(readFileSync(file)), threads);
+  session.bind(session.inputs[0]!.name, session.outputs[0]!.name);
+  const input = new Float32Array(3 * 224 * 224).map((_, i) => Math.sin(i) * 2);
+  const times: number[] = [];
+  for (let i = 0; i < runs + 2; i++) {
+    const t0 = performance.now();
+    await session.run(input, [1, 3, 224, 224]);
+    if (i >= 2) times.push(performance.now() - t0);
+  }
+  await session.dispose();
+  return times.length ? stats(times) : stats([NaN]);
+}
+
+function modelGmacs(file: string): number {
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'models/models.json'), 'utf8')) as {
+    models: { file: string; gmacs: number | null }[];
+  };
+  const entry = manifest.models.find((m) => join(ROOT, 'models', m.file) === file);
+  if (entry?.gmacs) return entry.gmacs;
+  return file === B1 ? 11.815 : NaN;
+}
+
+function finish(
+  m: Omit<
+    ModelBench,
+    'node2_ms' | 'wasm2_ms' | 'wasm2_over_node2' | 'gflops_node2' | 'gflops_wasm2'
+  >,
+): ModelBench {
+  const node2 = m.node2?.median ?? null;
+  const wasm2 = m.wasm2?.median ?? null;
+  const gflops = (ms: number | null) => (ms ? (2 * m.gmacs) / (ms / 1000) : null);
+  return {
+    ...m,
+    node2_ms: node2,
+    wasm2_ms: wasm2,
+    wasm2_over_node2: node2 && wasm2 ? wasm2 / node2 : null,
+    gflops_node2: gflops(node2),
+    gflops_wasm2: gflops(wasm2),
+  };
+}
+
+function machine(): BenchReport['machine'] {
+  const chromium =
+    spawnSync(process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', ['--version'], {
+      encoding: 'utf8',
+    }).stdout?.trim() || 'not found';
+  const ort = (
+    JSON.parse(readFileSync(join(ROOT, 'node_modules/onnxruntime-web/package.json'), 'utf8')) as {
+      version: string;
+    }
+  ).version;
+  const osRelease = existsSync('/etc/os-release')
+    ? (/PRETTY_NAME="([^"]+)"/.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? release())
+    : release();
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    os: osRelease,
+    node: process.version,
+    chromium,
+    onnxruntime: ort,
+  };
+}
+
+export async function benchCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      model: { type: 'string' },
+      runs: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      out: { type: 'string' },
+    },
+  });
+  const quick = values.quick;
+  const runs = Math.max(quick ? 3 : 10, Number(values.runs ?? 0));
+  const notes: string[] = [];
+  const log = (s: string) => console.error(s);
+  const haveTorch = torchAvailable();
+  if (!haveTorch) notes.push('PyTorch skipped: /usr/bin/python3 cannot import torch.');
+  const b1File = quick ? null : values.model ? resolve(values.model) : ensureB1(notes);
+  if (quick)
+    notes.push(
+      'Quick mode (CI): tiny model only, 3 runs; figures prove the benchmark runs, not the speed.',
+    );
+
+  const app = await startApp();
+  const report: BenchReport = {
+    date: new Date().toISOString(),
+    quick,
+    machine: machine(),
+    tiny: null as unknown as ModelBench,
+    b1: null,
+    preprocess12mp: null,
+    load: null,
+    longTasks: null,
+    notes,
+  };
+  try {
+    const models: [string, string][] = [
+      [TINY, 'tiny'],
+      ...(b1File ? ([[b1File, 'B1']] as [string, string][]) : []),
+    ];
+    for (const [file, arch] of models) {
+      const url = `/${relative(ROOT, file).split('\\').join('/')}`;
+      if (!url.startsWith('/models/'))
+        throw new LensError(
+          'bad-dataset',
+          `--model must be inside the project's models/ folder (the app serves it), got ${file}`,
+        );
+      log(`${arch}: onnxruntime-node 1 and 2 threads ...`);
+      const node1 = await nodeBench(file, 1, runs);
+      const node2 = await nodeBench(file, 2, runs);
+      let torch2: Stats | null = null;
+      if (haveTorch && (arch === 'tiny' || !values.model))
+        torch2 = torchBench(arch, runs)?.inference_ms ?? null;
+      const wasm: Record<number, Stats> = {};
+      const browser = await launch(false);
+      try {
+        for (const threads of [1, 2]) {
+          log(`${arch}: onnxruntime-web WASM, ${threads} thread(s), in the app's worker ...`);
+          const { page, close } = await openApp(
+            browser,
+            app.url,
+            `model=${encodeURIComponent(url)}&backend=wasm&threads=${threads}`,
+          );
+          const payloads = await classifyRepeatedly(page, PHOTO, runs);
+          wasm[threads] = stats(payloads.map((p) => p.timings.inferenceMs));
+          if (payloads[0]!.threads !== threads)
+            notes.push(
+              `${arch}: asked for ${threads} WASM threads, the app ran ${payloads[0]!.threads}.`,
+            );
+          await close();
+        }
+      } finally {
+        await browser.close();
+      }
+      let webgpu: Stats | null = null;
+      const gpuBrowser = await launch(true);
+      try {
+        const { page, ready, close } = await openApp(
+          gpuBrowser,
+          app.url,
+          `model=${encodeURIComponent(url)}&backend=webgpu`,
+        );
+        if (ready.backend !== 'webgpu')
+          notes.push(`WebGPU: no adapter in this chromium (${ready.text.trim()}).`);
+        else if (arch !== 'tiny' && /swiftshader|fallback/i.test(ready.text)) {
+          notes.push(
+            `WebGPU on ${arch} skipped: the only adapter is a software fallback (SwiftShader), about 100x slower than WASM.`,
+          );
+        } else {
+          log(`${arch}: WebGPU ...`);
+          webgpu = stats(
+            (
+              await classifyRepeatedly(page, PHOTO, arch === 'tiny' ? runs : Math.min(runs, 3), 1)
+            ).map((p) => p.timings.inferenceMs),
+          );
+          if (/swiftshader|fallback/i.test(ready.text))
+            notes.push(
+              `WebGPU figures are SwiftShader's software adapter (no GPU here): ${ready.text.trim()}`,
+            );
+        }
+        await close();
+      } finally {
+        await gpuBrowser.close();
+      }
+      const entry = finish({
+        file: relative(ROOT, file),
+        gmacs: modelGmacs(file),
+        node1,
+        node2,
+        wasm1: wasm[1] ?? null,
+        wasm2: wasm[2] ?? null,
+        webgpu,
+        torch2,
+      });
+      if (arch === 'tiny') report.tiny = entry;
+      else report.b1 = entry;
+    }
+
+    // A 12-megapixel JPEG made from a fixture photo.
+    log(
+      '12 MP photo: decode + preprocess in the worker, in Node, and with Pillow + torchvision ...',
+    );
+    const big = join(mkdtempSync(join(tmpdir(), 'lens-12mp-')), 'photo-4000x3000.jpg');
+    await sharp(join(ROOT, 'e2e/fixtures/images/astronaut.png'))
+      .resize(4000, 3000, { fit: 'fill' })
+      .jpeg({ quality: 90 })
+      .toFile(big);
+    const browser = await launch(false);
+    try {
+      const prepRuns = quick ? 2 : Math.max(5, Math.ceil(runs / 2));
+      const { page, close } = await openApp(
+        browser,
+        app.url,
+        'model=repopt-tiny-seeded&backend=wasm',
+      );
+      const payloads = await classifyRepeatedly(page, big, prepRuns, 1);
+      await close();
+      const { decodeBytes } = await import('../node/decode-node');
+      const { preprocess, PRESETS } = await import('../core/preprocess');
+      const nodeTimes: number[] = [];
+      for (let i = 0; i < prepRuns + 1; i++) {
+        const t0 = performance.now();
+        preprocess(
+          (await decodeBytes(new Uint8Array(readFileSync(big)), 'ignore')).image,
+          PRESETS['torchvision-256-224'],
+        );
+        if (i > 0) nodeTimes.push(performance.now() - t0);
+      }
+      report.preprocess12mp = {
+        file: 'astronaut.png resized to 4000x3000, JPEG q90',
+        megapixels: 12,
+        worker: stats(payloads.map((p) => p.timings.decodeMs + p.timings.preprocessMs)),
+        workerDecode: stats(payloads.map((p) => p.timings.decodeMs)),
+        workerPreprocess: stats(payloads.map((p) => p.timings.preprocessMs)),
+        node: stats(nodeTimes),
+        pillowTorchvision: haveTorch
+          ? (torchBench('tiny', prepRuns * 2, big)?.preprocess_ms ?? null)
+          : null,
+      };
+
+      log('model load: cold and warm time to first result ...');
+      const loadModel = b1File ? `/${relative(ROOT, b1File)}` : '/models/repopt-tiny.onnx';
+      const context = await browser.newContext();
+      const loadPage = await context.newPage();
+      const query = `model=${encodeURIComponent(loadModel)}&backend=wasm`;
+      const coldMs = await timeToFirstResult(loadPage, app.url, query, PHOTO);
+      const warmMs = await timeToFirstResult(loadPage, app.url, query, PHOTO);
+      await context.close();
+      report.load = { model: loadModel, coldMs, warmMs };
+      notes.push(
+        'Warm load re-reads the model from the local server (no persistent model cache yet); both figures include session creation and one warm-up run.',
+      );
+
+      log('long tasks while classifying 10 images ...');
+      const lt = await openApp(
+        browser,
+        app.url,
+        `model=${encodeURIComponent(loadModel)}&backend=wasm`,
+      );
+      const images = [
+        'chelsea.png',
+        'coffee.png',
+        'astronaut.png',
+        'rocket.jpg',
+        'china.jpg',
+        'odd-257x301.png',
+        'portrait-300x500.jpg',
+        'grey-320x240.png',
+        'rgba-300x200.png',
+        'wide-600x100.png',
+      ];
+      // The files are built first: decoding base64 on the main thread is the harness's work, not the app's.
+      await lt.page.evaluate(
+        (list) => {
+          (window as unknown as { __benchFiles: File[] }).__benchFiles = list.map(
+            (f) => new File([Uint8Array.from(atob(f.data), (c) => c.charCodeAt(0))], f.name),
+          );
+        },
+        images.map((name) => ({
+          name,
+          data: readFileSync(join(ROOT, 'e2e/fixtures/images', name)).toString('base64'),
+        })),
+      );
+      await lt.page.waitForTimeout(200);
+      const before = (await longTasks(lt.page)).length;
+      await lt.page.evaluate(() =>
+        window.__lens!.classifyFiles((window as unknown as { __benchFiles: File[] }).__benchFiles),
+      );
+      const tasks = (await longTasks(lt.page)).slice(before);
+      report.longTasks = {
+        images: images.length,
+        count: tasks.length,
+        maxMs: tasks.length ? Math.max(...tasks) : 0,
+      };
+      await lt.close();
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    await app.close();
+  }
+
+  const out =
+    values.out ??
+    (quick
+      ? join(mkdtempSync(join(tmpdir(), 'lens-bench-')), 'benchmarks.md')
+      : join(ROOT, 'docs/benchmarks.md'));
+  writeFileSync(out, benchMarkdown(report));
+  writeFileSync(out.replace(/\.md$/, '.json'), JSON.stringify(report, null, 2) + '\n');
+  log(`wrote ${out} and ${out.replace(/\.md$/, '.json')}`);
+  if (values.json) printJson(report);
+  else process.stdout.write(benchMarkdown(report));
+  return 0;
+}
