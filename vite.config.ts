@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import type { Connect, Plugin } from 'vite';
@@ -62,8 +63,43 @@ function serveModels(): Plugin {
   };
 }
 
+/**
+ * Builds src/sw/sw.ts as `/sw.js` (a fixed name: a service worker's URL must not change) and
+ * replaces its PRECACHE constant with every file the build emitted, so the shell works offline.
+ */
+function serviceWorker(): Plugin {
+  return {
+    name: 'repopt-lens:service-worker',
+    apply: 'build',
+    config: () => ({
+      build: {
+        rollupOptions: {
+          input: {
+            index: resolve(import.meta.dirname, 'index.html'),
+            sw: resolve(import.meta.dirname, 'src/sw/sw.ts'),
+          },
+          output: {
+            entryFileNames: (chunk: { name: string }) =>
+              chunk.name === 'sw' ? 'sw.js' : 'assets/[name]-[hash].js',
+          },
+        },
+      },
+    }),
+    generateBundle(_options, bundle) {
+      const files = Object.keys(bundle).filter((f) => f !== 'sw.js' && !f.endsWith('.map'));
+      const version = createHash('sha256')
+        .update(files.sort().join('\n'))
+        .digest('hex')
+        .slice(0, 12);
+      const sw = bundle['sw.js'];
+      if (!sw || sw.type !== 'chunk') throw new Error('service worker chunk missing');
+      sw.code = `const PRECACHE = ${JSON.stringify({ version, files })};\n${sw.code}`;
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [react(), serveModels()],
+  plugins: [react(), serveModels(), serviceWorker()],
   worker: { format: 'es' },
   server: { port, headers: isolationHeaders },
   preview: { port, strictPort: Boolean(process.env['PORT']), headers: isolationHeaders },

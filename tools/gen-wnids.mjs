@@ -8,7 +8,11 @@
 //   node tools/gen-wnids.mjs x/usr/share/wordnet/data.noun
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const [dataNoun, labelsFile = 'src/data/imagenet1k-labels.txt', out = 'src/data/imagenet1k-wnids.txt'] = process.argv.slice(2);
+const [
+  dataNoun,
+  labelsFile = 'src/data/imagenet1k-labels.txt',
+  out = 'src/data/imagenet1k-wnids.txt',
+] = process.argv.slice(2);
 if (!dataNoun) {
   console.error('usage: node tools/gen-wnids.mjs <wordnet data.noun> [labels.txt] [out.txt]');
   process.exit(2);
@@ -21,7 +25,8 @@ for (const line of readFileSync(dataNoun, 'latin1').split('\n')) {
   const offset = f[0];
   const count = parseInt(f[3], 16);
   const words = [];
-  for (let i = 0; i < count; i++) words.push(f[4 + 2 * i].replace(/_/g, ' ').replace(/\(.*\)$/, ''));
+  for (let i = 0; i < count; i++)
+    words.push(f[4 + 2 * i].replace(/_/g, ' ').replace(/\(.*\)$/, ''));
   synsets.push([`n${offset}`, words]);
 }
 // Tiers, strictest first: the exact lemma list, then ignoring case and spacing ("jelly fish"),
@@ -39,14 +44,19 @@ for (const [i, label] of labels.entries()) {
   let candidates = [];
   let tier = 0;
   for (; tier < tiers.length && candidates.length === 0; tier++) {
-    candidates = synsets.filter(([w, words]) => w > previous && tiers[tier](label, words)).map(([w]) => w).sort();
+    candidates = synsets
+      .filter(([w, words]) => w > previous && tiers[tier](label, words))
+      .map(([w]) => w)
+      .sort();
   }
   if (candidates.length > 0 && tier > 1) {
     const words = synsets.find(([w]) => w === candidates[0])[1].join(', ');
     console.log(`class ${i} "${label}" -> ${candidates[0]} (${words}) [tier ${tier}]`);
   }
   if (candidates.length === 0) {
-    console.error(`class ${i} "${label}": no WordNet 3.0 noun synset with exactly these lemmas after ${previous}`);
+    console.error(
+      `class ${i} "${label}": no WordNet 3.0 noun synset with exactly these lemmas after ${previous}`,
+    );
     process.exit(1);
   }
   previous = candidates[0];

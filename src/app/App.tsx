@@ -1,5 +1,6 @@
 import { DropZone, ImagePicker } from './components/DropZone';
 import { ModelBar } from './components/ModelBar';
+import { OfflinePanel } from './components/OfflinePanel';
 import { ResultList } from './components/ResultList';
 import { UntrainedNotice } from './components/UntrainedNotice';
 
@@ -11,6 +12,7 @@ export function App() {
           RepOpt Lens <small>RepOpt-VGG in your browser</small>
         </h1>
         <ModelBar />
+        <OfflinePanel />
       </header>
       <UntrainedNotice />
       <ImagePicker />

@@ -3,11 +3,12 @@
  * call these; they write state through the store, and talk to the worker through one client.
  */
 import { isBackendPreference } from '../core/backend';
-import { LensError, serializeError } from '../core/errors';
+import { isLensError, LensError, serializeError } from '../core/errors';
 import { parseManifest, resolveModelUrl } from '../core/manifest';
 import { DEFAULT_PRESET, isPresetId, type PresetId } from '../core/preprocess';
 import type { ModelSource } from '../worker/protocol';
 import { LensClient } from './lens-client';
+import { refreshOffline } from './offline';
 import { useLens, type ModelChoice } from './store';
 
 export const MANIFEST_URL = new URL('models/models.json', document.baseURI).href;
@@ -60,28 +61,56 @@ async function sourceOf(choice: ModelChoice): Promise<ModelSource> {
 export async function loadModel(choice: ModelChoice): Promise<void> {
   const store = useLens.getState();
   const name = choiceName(choice);
+  const startedAt = performance.now();
   store.setChoice(choice);
-  store.setStatus({ kind: 'loading', name, phase: 'download', loaded: 0, total: null });
+  store.setStatus({
+    kind: 'loading',
+    startedAt,
+    bytesPerSecond: null,
+    name,
+    phase: 'download',
+    loaded: 0,
+    total: null,
+  });
   try {
     const info = await client.loadModel(
       await sourceOf(choice),
       store.backendPreference,
       requestedThreads,
       (p) =>
-        useLens
-          .getState()
-          .setStatus({ kind: 'loading', name, phase: p.phase, loaded: p.loaded, total: p.total }),
+        useLens.getState().setStatus({
+          kind: 'loading',
+          startedAt,
+          bytesPerSecond: p.loaded / Math.max((performance.now() - startedAt) / 1000, 1e-3),
+          name,
+          phase: p.phase,
+          loaded: p.loaded,
+          total: p.total,
+        }),
     );
-    useLens.getState().setActive(info, choice.type === 'manifest' && choice.entry.untrained);
+    useLens
+      .getState()
+      .setActive(info, choice.type === 'manifest' && choice.entry.untrained, choice);
     useLens.getState().setStatus({ kind: 'ready', name, info });
   } catch (e) {
-    useLens.getState().setStatus({
-      kind: 'error',
-      name,
-      error: serializeError(e),
-      stillUsing: useLens.getState().activeInfo,
-    });
+    const now = useLens.getState();
+    if (isLensError(e) && e.code === 'aborted') {
+      // Cancelling is the user's own act: no error, back to the model in use.
+      now.setChoice(now.activeChoice ?? choice);
+      now.setStatus(
+        now.activeInfo && now.activeChoice
+          ? { kind: 'ready', name: choiceName(now.activeChoice), info: now.activeInfo }
+          : { kind: 'idle' },
+      );
+      return;
+    }
+    now.setStatus({ kind: 'error', name, error: serializeError(e), stillUsing: now.activeInfo });
   }
+  void refreshOffline();
+}
+
+export function cancelModelLoad(): void {
+  client.cancelLoad();
 }
 
 /** Reads `?model=<manifest id or URL>`, `?backend=` and `?preset=`, loads the manifest and the first model. */

@@ -88,6 +88,19 @@ export class LensClient {
     });
   }
 
+  /** Id of the newest load request, for `cancelLoad`. */
+  private lastLoad = 0;
+
+  /** Cancels the newest model load (its promise rejects with an `aborted` LensError). */
+  cancelLoad(): void {
+    if (this.lastLoad)
+      this.worker.postMessage({
+        kind: 'cancel',
+        id: this.nextId++,
+        target: this.lastLoad,
+      } satisfies Request);
+  }
+
   loadModel(
     source: ModelSource,
     backend: BackendPreference,
@@ -95,6 +108,7 @@ export class LensClient {
     onProgress?: Pending['onProgress'],
   ): Promise<ModelInfo> {
     const transfer = source.type === 'bytes' ? [source.bytes] : [];
+    this.lastLoad = this.nextId;
     return this.send(
       { kind: 'load-model', id: this.nextId++, source, backend, ...(threads ? { threads } : {}) },
       transfer,

@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { classifyFiles, crashWorkerForTest, start } from './controller';
+import { registerServiceWorker } from './offline';
 import { useLens } from './store';
 import './styles.css';
 import type {} from './automation';
@@ -15,4 +16,5 @@ createRoot(document.getElementById('root')!).render(
 // A small typed automation API for tests and the benchmark (src/app/automation.ts).
 window.__lens = { state: useLens.getState, classifyFiles, crashWorker: crashWorkerForTest };
 
+registerServiceWorker();
 void start();

@@ -19,6 +19,9 @@ export type ModelStatus =
   | { kind: 'idle' }
   | {
       kind: 'loading';
+      /** performance.now() when the load started, for the download rate. */
+      startedAt: number;
+      bytesPerSecond: number | null;
       name: string;
       phase: 'download' | 'session';
       loaded: number;
@@ -34,6 +37,8 @@ export interface ModelSlice {
   status: ModelStatus;
   /** The model the worker classifies with (survives a failed load of another one). */
   activeInfo: ModelInfo | null;
+  /** The choice behind `activeInfo`, restored when a newer load is cancelled. */
+  activeChoice: ModelChoice | null;
   activeUntrained: boolean;
   backendPreference: BackendPreference;
   /** null: use the model's own preset from the manifest. */
@@ -41,7 +46,7 @@ export interface ModelSlice {
   setManifest: (manifest: Manifest | null, error: string | null) => void;
   setChoice: (choice: ModelChoice) => void;
   setStatus: (status: ModelStatus) => void;
-  setActive: (info: ModelInfo, untrained: boolean) => void;
+  setActive: (info: ModelInfo, untrained: boolean, choice: ModelChoice) => void;
   setBackendPreference: (p: BackendPreference) => void;
   setPresetOverride: (p: PresetId | null) => void;
 }
@@ -71,7 +76,16 @@ export interface ResultsSlice {
   clearResults: () => void;
 }
 
-export type LensState = ModelSlice & ResultsSlice;
+export interface OfflineSlice {
+  offline: {
+    cached: { url: string; bytes: number; cachedAt: string }[];
+    usage: number | null;
+    quota: number | null;
+  };
+  setOffline: (offline: OfflineSlice['offline']) => void;
+}
+
+export type LensState = ModelSlice & ResultsSlice & OfflineSlice;
 
 const createModelSlice: StateCreator<LensState, [], [], ModelSlice> = (set) => ({
   manifest: null,
@@ -79,13 +93,15 @@ const createModelSlice: StateCreator<LensState, [], [], ModelSlice> = (set) => (
   choice: null,
   status: { kind: 'idle' },
   activeInfo: null,
+  activeChoice: null,
   activeUntrained: false,
   backendPreference: 'auto',
   presetOverride: null,
   setManifest: (manifest, manifestError) => set({ manifest, manifestError }),
   setChoice: (choice) => set({ choice }),
   setStatus: (status) => set({ status }),
-  setActive: (activeInfo, activeUntrained) => set({ activeInfo, activeUntrained }),
+  setActive: (activeInfo, activeUntrained, activeChoice) =>
+    set({ activeInfo, activeUntrained, activeChoice }),
   setBackendPreference: (backendPreference) => set({ backendPreference }),
   setPresetOverride: (presetOverride) => set({ presetOverride }),
 });
@@ -104,7 +120,13 @@ const createResultsSlice: StateCreator<LensState, [], [], ResultsSlice> = (set) 
     }),
 });
 
+const createOfflineSlice: StateCreator<LensState, [], [], OfflineSlice> = (set) => ({
+  offline: { cached: [], usage: null, quota: null },
+  setOffline: (offline) => set({ offline }),
+});
+
 export const useLens = create<LensState>()((...a) => ({
+  ...createOfflineSlice(...a),
   ...createModelSlice(...a),
   ...createResultsSlice(...a),
 }));

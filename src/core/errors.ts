@@ -17,6 +17,11 @@ export type LensErrorCode =
   | 'bad-manifest'
   | 'bad-dataset'
   | 'no-model'
+  | 'not-a-checkpoint'
+  | 'corrupt-checkpoint'
+  | 'unsafe-checkpoint'
+  | 'unsupported-checkpoint'
+  | 'unknown-architecture'
   | 'aborted'
   | 'worker-crashed'
   | 'internal';

@@ -37,6 +37,7 @@ export interface WorkerDeps {
   fetchModel(
     url: string,
     onProgress: (loaded: number, total: number | null) => void,
+    signal: AbortSignal,
   ): Promise<Uint8Array>;
   labels: readonly string[];
   now?: () => number;
@@ -59,10 +60,19 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
   // classifications queued after a load use the new model. No request is ever dropped.
   let queue: Promise<unknown> = Promise.resolve();
 
-  async function readSource(id: number, source: ModelSource): Promise<Uint8Array> {
+  // Loads that may still be cancelled, by request id (queued ones included).
+  const cancels = new Map<number, AbortController>();
+
+  async function readSource(
+    id: number,
+    source: ModelSource,
+    signal: AbortSignal,
+  ): Promise<Uint8Array> {
     if (source.type === 'bytes') return new Uint8Array(source.bytes);
-    return deps.fetchModel(source.url, (loaded, total) =>
-      post({ kind: 'progress', id, phase: 'download', loaded, total }),
+    return deps.fetchModel(
+      source.url,
+      (loaded, total) => post({ kind: 'progress', id, phase: 'download', loaded, total }),
+      signal,
     );
   }
 
@@ -71,8 +81,11 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
     source: ModelSource,
     backend: BackendPreference,
     threads: number | undefined,
+    signal: AbortSignal,
   ): Promise<ActiveModel> {
-    const bytes = await readSource(id, source);
+    if (signal.aborted) throw new LensError('aborted', 'The model load was cancelled.');
+    const bytes = await readSource(id, source, signal);
+    if (signal.aborted) throw new LensError('aborted', 'The model load was cancelled.');
     post({ kind: 'progress', id, phase: 'session', loaded: 0, total: null });
     const t0 = now();
     const session = await deps.createSession(bytes, backend, threads);
@@ -164,19 +177,26 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
 
   return (request) => {
     switch (request.kind) {
-      case 'load-model':
+      case 'load-model': {
+        const controller = new AbortController();
+        cancels.set(request.id, controller);
         return enqueue(request.id, async () => {
           const model = await loadModel(
             request.id,
             request.source,
             request.backend,
             request.threads,
-          );
+            controller.signal,
+          ).finally(() => cancels.delete(request.id));
           const previous = active;
           active = model;
           if (previous) await previous.session.dispose().catch(() => undefined);
           post({ kind: 'model-ready', id: request.id, info: model.info });
         });
+      }
+      case 'cancel':
+        cancels.get(request.target)?.abort();
+        return Promise.resolve();
       case 'classify':
         return enqueue(request.id, () => classify(request));
       case 'crash':

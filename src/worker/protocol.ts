@@ -20,6 +20,8 @@ export type Request =
       threads?: number;
     }
   | { kind: 'classify'; id: number; file: Blob; name: string; preset: PresetId }
+  /** Cancels a model load (download or queued); the load answers with an `aborted` error. */
+  | { kind: 'cancel'; id: number; target: number }
   /** Test hook: makes the worker throw outside any handler, as a crash would. */
   | { kind: 'crash'; id: number };
 

@@ -3,7 +3,7 @@
 import labelsText from '../data/imagenet1k-labels.txt?raw';
 import { parseLabels } from '../core/labels';
 import { decodeInWorker } from './decode-browser';
-import { fetchWithProgress } from './fetch-model';
+import { fetchModelCached } from './fetch-model';
 import { createHandler } from './handler';
 import { createWebSession } from './ort-web';
 import type { Request, Response } from './protocol';
@@ -14,7 +14,7 @@ const handle = createHandler(
   {
     decode: decodeInWorker,
     createSession: createWebSession,
-    fetchModel: fetchWithProgress,
+    fetchModel: fetchModelCached,
     labels: parseLabels(labelsText).labels,
   },
   (message: Response, transfer: Transferable[] = []) => self.postMessage(message, transfer),

@@ -1,4 +1,5 @@
-import { useLens } from '../store';
+import { cancelModelLoad } from '../controller';
+import { useLens, type ModelStatus } from '../store';
 import { backendText } from './format';
 
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
@@ -15,23 +16,7 @@ export function ModelStatusBadge() {
       {...(backend ? { 'data-backend': backend } : {})}
     >
       {status.kind === 'idle' && <span>No model loaded</span>}
-      {status.kind === 'loading' && (
-        <>
-          <span>
-            {status.phase === 'download' ? 'Downloading' : 'Preparing'} {status.name}
-            {status.phase === 'download' &&
-              status.loaded > 0 &&
-              ` (${mb(status.loaded)}${status.total ? ` of ${mb(status.total)}` : ''})`}
-            …
-          </span>
-          <progress
-            data-testid="model-progress"
-            {...(status.phase === 'download' && status.total
-              ? { value: status.loaded, max: status.total }
-              : {})}
-          />
-        </>
-      )}
+      {status.kind === 'loading' && <LoadingProgress status={status} />}
       {status.kind === 'ready' && (
         <span title={status.info.backendReason}>
           ✔ {status.name}: {backendText(status.info.backend, status.info.threads)} (
@@ -47,5 +32,34 @@ export function ModelStatusBadge() {
         </span>
       )}
     </div>
+  );
+}
+
+function LoadingProgress({ status }: { status: Extract<ModelStatus, { kind: 'loading' }> }) {
+  const downloading = status.phase === 'download';
+  const percent = status.total ? (100 * status.loaded) / status.total : null;
+  return (
+    <>
+      <span>
+        {downloading ? 'Downloading' : 'Preparing'} {status.name}
+        {downloading && status.loaded > 0 && (
+          <>
+            {' '}
+            {mb(status.loaded)}
+            {status.total ? ` of ${mb(status.total)}` : ''}
+            {percent !== null ? ` (${percent.toFixed(0)}%)` : ''}
+            {status.bytesPerSecond !== null && `, ${mb(status.bytesPerSecond)}/s`}
+          </>
+        )}
+        …
+      </span>
+      <progress
+        data-testid="model-progress"
+        {...(downloading && status.total ? { value: status.loaded, max: status.total } : {})}
+      />
+      <button type="button" data-testid="cancel-load" onClick={cancelModelLoad}>
+        Cancel
+      </button>
+    </>
   );
 }

@@ -1,0 +1,30 @@
+import { expect, test } from '@playwright/test';
+import { Lens } from './lens';
+
+test('after one visit, the app and the model work offline', async ({ page, context }) => {
+  const lens = new Lens(page);
+  await lens.open();
+  await lens.waitReady();
+  // The service worker has precached the shell (HTML, JS, the onnxruntime .wasm).
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+  await page.getByTestId('offline-panel').locator('summary').click();
+  const tiny = page.locator('[data-testid="offline-model"][data-model-id="repopt-tiny-seeded"]');
+  await expect(tiny).toHaveAttribute('data-offline', 'yes');
+  await expect(page.getByTestId('offline-panel')).toContainText(
+    /1 model available offline, [\d.]+ MB used/,
+  );
+
+  await context.setOffline(true);
+  await page.reload();
+  await lens.waitReady();
+  await lens.pickImages('chelsea.png', 'rocket.jpg');
+  await lens.expectMatchesPyTorch('chelsea.png');
+  await lens.expectMatchesPyTorch('rocket.jpg');
+
+  // Removing the cached model: it is no longer available offline.
+  await page.getByTestId('offline-panel').locator('summary').click();
+  await tiny.getByRole('button', { name: 'Remove' }).click();
+  await expect(tiny).toHaveAttribute('data-offline', 'no');
+});

@@ -1,0 +1,102 @@
+/**
+ * RepOpt-VGG checkpoint (state_dict) -> ONNX, in plain TypeScript: runs in a worker or in Node.
+ *
+ * The output file is laid out first and each block is fused straight into its slots, so besides
+ * the caller's checkpoint only the ONNX bytes and one block's kernel row are held.
+ */
+import { LensError } from '../errors';
+import { writeElements } from '../onnx/raw';
+import { layoutOnnxModel } from '../onnx/writer';
+import { countParams, macsOfPlan } from './count';
+import { planArch } from './detect';
+import { floats, fuseBlock } from './fuse';
+import { buildGraph, storedName } from './graph';
+import type { ArchPlan, ConvertOptions, ConvertResult, WeightMap } from './types';
+
+export const CONVERTER_VERSION = '1.0.0';
+export const DEFAULT_PRESET = 'torchvision-256-224';
+
+function metadata(plan: ArchPlan, opts: ConvertOptions, inputSize: number): Record<string, string> {
+  const a = plan.arch;
+  return {
+    architecture: a.name ? `RepOpt-VGG-${a.name}` : 'RepOpt-VGG',
+    description: a.description,
+    mode: a.mode,
+    blocks: JSON.stringify(a.blocks),
+    widths: JSON.stringify(a.widths),
+    se: String(a.se),
+    num_classes: String(a.numClasses),
+    input_size: String(inputSize),
+    preset: opts.preset ?? DEFAULT_PRESET,
+    weights: opts.fp16 ? 'float16' : 'float32',
+    ...(opts.sourceSha256 ? { source_sha256: opts.sourceSha256.toLowerCase() } : {}),
+    converter: `repopt-lens convert ${CONVERTER_VERSION}`,
+  };
+}
+
+export function convertStateDict(sd: WeightMap, opts: ConvertOptions = {}): ConvertResult {
+  const inputSize = opts.inputSize ?? 224;
+  if (!Number.isInteger(inputSize) || inputSize < 1) {
+    throw new LensError(
+      'internal',
+      `The input size must be a positive whole number, not ${inputSize}.`,
+    );
+  }
+  if (opts.sourceSha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(opts.sourceSha256)) {
+    throw new LensError('internal', `"${opts.sourceSha256}" is not a sha256 (64 hex digits).`);
+  }
+  const plan = planArch(sd);
+  const fp16 = opts.fp16 ?? false;
+  const spec = buildGraph(plan, {
+    fp16,
+    features: opts.features ?? false,
+    inputSize,
+    producerVersion: CONVERTER_VERSION,
+    metadata: metadata(plan, opts, inputSize),
+  });
+  const { bytes, slots } = layoutOnnxModel(spec);
+  const typeOf = new Map(spec.initializers.map((t) => [t.name, t.elemType]));
+
+  /** Writes `values` at element `offset` of the parameter `name` (as stored: float16 or 32). */
+  const write = (
+    name: string,
+    dims: readonly number[],
+    offset: number,
+    values: Float32Array | Float64Array,
+  ) => {
+    const stored = storedName(name, fp16, dims);
+    const slot = slots.get(stored);
+    const type = typeOf.get(stored);
+    if (!slot || !type)
+      throw new LensError('internal', `The ONNX layout has no slot for ${stored}.`);
+    writeElements(slot, type, offset, values);
+  };
+  const copy = (key: string) => write(key, sd.get(key)!.shape, 0, floats(sd, key));
+
+  const total = plan.blocks.length + 1;
+  plan.blocks.forEach((b, k) => {
+    const fused = fuseBlock(sd, plan.arch.mode, b);
+    const dims = [b.outChannels, b.inChannels, 3, 3];
+    const row = new Float64Array(b.inChannels * 9);
+    for (let o = 0; o < b.outChannels; o++) {
+      fused.kernelRow(o, row);
+      write(`${b.prefix}.weight`, dims, o * row.length, row);
+    }
+    write(`${b.prefix}.bias`, [b.outChannels], 0, fused.bias);
+    if (b.seChannels !== null) {
+      for (const part of ['down.weight', 'down.bias', 'up.weight', 'up.bias'])
+        copy(`${b.prefix}.post_se.${part}`);
+    }
+    opts.onProgress?.({ done: k + 1, total, block: b.prefix });
+  });
+  copy('linear.weight');
+  copy('linear.bias');
+  opts.onProgress?.({ done: total, total, block: 'linear' });
+
+  return {
+    onnx: bytes,
+    arch: plan.arch,
+    params: countParams(sd),
+    gmacs: macsOfPlan(plan, inputSize) / 1e9,
+  };
+}

@@ -1,0 +1,14 @@
+/** Checkpoint -> ONNX conversion for RepOpt-VGG (see convert.ts). */
+export { convertStateDict, CONVERTER_VERSION, DEFAULT_PRESET } from './convert';
+export { detectArch, KNOWN_ARCHS } from './detect';
+export { countMacs, countParams } from './count';
+export type {
+  BlockMode,
+  ConvertOptions,
+  ConvertProgress,
+  ConvertResult,
+  DetectedArch,
+  KnownArch,
+  TensorLike,
+  WeightMap,
+} from './types';

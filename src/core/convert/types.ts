@@ -1,0 +1,84 @@
+/** What the converter reads, what it finds, and what it returns. */
+
+/** How the checkpoint's blocks are built (the `mode` of the official RepOptVGG). */
+export type BlockMode = 'target' | 'repvgg' | 'hs' | 'csla';
+
+export type KnownArch = 'B1' | 'B2' | 'L1' | 'L2';
+
+/**
+ * One checkpoint tensor. `shape` alone is enough for detection and counting; `data` (row-major,
+ * contiguous) is needed to convert. The checkpoint reader's `Tensor` fits as it is.
+ */
+export interface TensorLike {
+  readonly shape: readonly number[];
+  readonly data?: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
+}
+
+/** Parameter name (no `module.` prefix) -> tensor. */
+export type WeightMap = ReadonlyMap<string, TensorLike>;
+
+export interface DetectedArch {
+  mode: BlockMode;
+  /** Blocks in stage1..stage4 (stage0 is always one block). */
+  blocks: number[];
+  /** Width multipliers of stage1..stage4 (channels / 64, 128, 256, 512). */
+  widths: number[];
+  /** Output channels of stage0..stage4. */
+  channels: number[];
+  numClasses: number;
+  /** Squeeze-and-excitation (`post_se`) after the blocks. */
+  se: boolean;
+  name: KnownArch | null;
+  /** One line for people, e.g. "RepOpt-VGG-B1 (target mode, 1000 classes)". */
+  description: string;
+}
+
+/** One block as the converter builds it. */
+export interface BlockPlan {
+  /** Key prefix, e.g. 'stage0' or 'stage3.15'. */
+  prefix: string;
+  inChannels: number;
+  outChannels: number;
+  stride: 1 | 2;
+  /** Has an identity branch (bn_identity / scale_identity): in == out and stride 1. */
+  identity: boolean;
+  /** Internal width of the SE block, or null without SE. */
+  seChannels: number | null;
+}
+
+export interface ArchPlan {
+  arch: DetectedArch;
+  blocks: BlockPlan[];
+}
+
+export interface ConvertProgress {
+  /** Blocks written so far (the classifier counts as the last one). */
+  done: number;
+  total: number;
+  /** The block just written, e.g. 'stage2.3' or 'linear'. */
+  block: string;
+}
+
+export interface ConvertOptions {
+  /** float16 weights, each Cast to float32 in the graph (file about half the size). */
+  fp16?: boolean;
+  /** Also output `features`: the last stage's activations before pooling, [N, C, h, w]. */
+  features?: boolean;
+  /** sha256 (hex) of the source checkpoint, recorded in the metadata. */
+  sourceSha256?: string;
+  /** Preprocessing preset id recorded in the metadata (default 'torchvision-256-224'). */
+  preset?: string;
+  /** Input height and width (default 224). */
+  inputSize?: number;
+  /** Called after each block is fused and written. */
+  onProgress?: (progress: ConvertProgress) => void;
+}
+
+export interface ConvertResult {
+  onnx: Uint8Array;
+  arch: DetectedArch;
+  /** Learnable parameters of the checkpoint as trained (before fusion). */
+  params: number;
+  /** Multiply-accumulates per image of the converted graph, in billions. */
+  gmacs: number;
+}
