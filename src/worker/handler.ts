@@ -3,7 +3,9 @@
  * and a `post` function, so Node tests drive it with onnxruntime-node and a mocked transport.
  */
 import type { BackendChoice, BackendPreference } from '../core/backend';
+import { classActivationMap } from '../core/cam';
 import { classifyImage, sha256Hex, type InferenceRunner } from '../core/classify';
+import { inspectModel, type ModelInspection } from '../core/model-details';
 import { LensError, serializeError } from '../core/errors';
 import type { RgbImage } from '../core/image';
 import { checkModelIo, type IoMeta } from '../core/model-io';
@@ -23,7 +25,12 @@ export interface LoadedSession extends InferenceRunner {
   inputs: readonly IoMeta[];
   outputs: readonly IoMeta[];
   /** Points the runner at the tensors `checkModelIo` picked. */
-  bind(inputName: string, outputName: string): void;
+  bind(inputName: string, outputName: string, featuresName?: string | null): void;
+  /** Logits and the `features` output (the last stage's activations), for CAMs. */
+  runWithFeatures(
+    input: Float32Array,
+    dims: readonly [number, number, number, number],
+  ): Promise<{ logits: Float32Array; features: { data: Float32Array; dims: number[] } }>;
   dispose(): Promise<void>;
 }
 
@@ -48,9 +55,39 @@ export type Post = (message: Response, transfer?: Transferable[]) => void;
 interface ActiveModel {
   session: LoadedSession;
   info: ModelInfo;
+  classifier: ModelInspection['classifier'];
+}
+
+/** The model panel's facts; a model whose graph cannot be analysed still classifies. */
+function inspectOrNull(bytes: Uint8Array, sha256: string): ModelInspection | null {
+  try {
+    return inspectModel(bytes, sha256);
+  } catch {
+    return null;
+  }
 }
 
 const WARMUP_SIZE = 224;
+
+/** CAMs of the given classes, each h x w, from the captured feature map. */
+function camsFor(
+  features: { data: Float32Array; dims: number[] } | null,
+  classifier: ActiveModel['classifier'],
+  classes: number[],
+): ClassifyPayload['cams'] {
+  if (!features || !classifier) return null;
+  const [, channels = 0, height = 0, width = 0] = features.dims;
+  if (channels !== classifier.channels) return null;
+  const map = { data: features.data, channels, height, width };
+  return {
+    height,
+    width,
+    maps: classes.map((index) => ({
+      index,
+      values: classActivationMap(map, classifier.weights, index),
+    })),
+  };
+}
 
 export function createHandler(deps: WorkerDeps, post: Post): (request: Request) => Promise<void> {
   const now = deps.now ?? (() => performance.now());
@@ -88,10 +125,14 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
     if (signal.aborted) throw new LensError('aborted', 'The model load was cancelled.');
     post({ kind: 'progress', id, phase: 'session', loaded: 0, total: null });
     const t0 = now();
+    // Hashing runs natively while the session is created.
+    const hashing = sha256Hex(bytes);
     const session = await deps.createSession(bytes, backend, threads);
     try {
       const io = checkModelIo(session.inputs, session.outputs, WARMUP_SIZE);
-      session.bind(io.inputName, io.outputName);
+      const inspection = inspectOrNull(bytes, await hashing);
+      const classifier = io.featuresName && inspection?.classifier ? inspection.classifier : null;
+      session.bind(io.inputName, io.outputName, classifier ? io.featuresName : null);
       const loadMs = now() - t0;
       // One warm-up run: the first inference pays for kernel selection and memory planning.
       const t1 = now();
@@ -119,8 +160,20 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
         bytes: bytes.byteLength,
         loadMs,
         warmupMs,
+        details: inspection?.details ?? null,
+        cam: classifier
+          ? {
+              available: true,
+              reason: `exact CAM from the "${io.featuresName}" output and the final Linear layer`,
+            }
+          : {
+              available: false,
+              reason: io.featuresName
+                ? 'the graph does not end in one Linear layer whose weights can be read'
+                : 'the model has no "features" output (convert with --features to get one)',
+            },
       };
-      return { session, info };
+      return { session, info, classifier };
     } catch (e) {
       await session.dispose();
       throw e;
@@ -138,7 +191,22 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
     const decoded = await deps.decode(request.file);
     const decodeMs = now() - t0;
     const preset = PRESETS[request.preset];
-    const result = await classifyImage(decoded.image, preset, model.session, deps.labels);
+    let features: { data: Float32Array; dims: number[] } | null = null;
+    const runner: InferenceRunner = model.classifier
+      ? {
+          run: async (input, dims) => {
+            const r = await model.session.runWithFeatures(input, dims);
+            features = r.features;
+            return r.logits;
+          },
+        }
+      : model.session;
+    const result = await classifyImage(decoded.image, preset, runner, deps.labels);
+    const cams = camsFor(
+      features,
+      model.classifier,
+      result.top.map((p) => p.index),
+    );
     const cropRgba = denormalizeToRgba(result.tensor, preset.crop, preset.crop);
     const payload: ClassifyPayload = {
       width: decoded.image.width,
@@ -161,6 +229,7 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
         totalMs: now() - t0,
       },
       modelName: model.info.name,
+      cams,
       backend: model.info.backend,
       threads: model.info.threads,
     };

@@ -99,6 +99,30 @@ export async function createWebSession(
   }
   let inputName = session.inputNames[0] ?? 'input';
   let outputName = session.outputNames[0] ?? 'output';
+  let featuresName: string | null = null;
+  async function runOutputs(input: Float32Array, dims: readonly number[], names: string[]) {
+    const feed = new ort.Tensor('float32', input, dims);
+    let results: ort.InferenceSession.ReturnType;
+    try {
+      results = await session.run({ [inputName]: feed }, names);
+    } catch (e) {
+      throw new LensError('inference-failed', `Inference failed: ${(e as Error).message}`, {
+        cause: e,
+      });
+    } finally {
+      feed.dispose();
+    }
+    const out = [];
+    for (const name of names) {
+      const tensor = results[name]!;
+      out.push({
+        data: ((await tensor.getData()) as Float32Array).slice(),
+        dims: [...tensor.dims],
+      });
+      tensor.dispose();
+    }
+    return out;
+  }
   return {
     choice,
     threads: choice.backend === 'wasm' ? threads : 0,
@@ -112,26 +136,18 @@ export async function createWebSession(
         ? { name: m.name, isTensor: true, type: m.type, shape: m.shape }
         : { name: m.name, isTensor: false },
     ),
-    bind(input, output) {
+    bind(input, output, features) {
       inputName = input;
       outputName = output;
+      featuresName = features ?? null;
     },
     async run(input, dims) {
-      const feed = new ort.Tensor('float32', input, dims);
-      let results: ort.InferenceSession.ReturnType;
-      try {
-        results = await session.run({ [inputName]: feed }, [outputName]);
-      } catch (e) {
-        throw new LensError('inference-failed', `Inference failed: ${(e as Error).message}`, {
-          cause: e,
-        });
-      } finally {
-        feed.dispose();
-      }
-      const out = results[outputName]!;
-      const data = (await out.getData()) as Float32Array;
-      out.dispose();
-      return data.slice();
+      return (await runOutputs(input, dims, [outputName]))[0]!.data;
+    },
+    async runWithFeatures(input, dims) {
+      if (!featuresName) throw new LensError('internal', 'The model has no features output.');
+      const [logits, features] = await runOutputs(input, dims, [outputName, featuresName]);
+      return { logits: logits!.data, features: features! };
     },
     dispose: () => session.release(),
   };

@@ -5,6 +5,7 @@
 import type { Backend, BackendPreference } from '../core/backend';
 import type { Prediction } from '../core/classify';
 import type { SerializedError } from '../core/errors';
+import type { ModelDetails } from '../core/model-details';
 import type { PresetId } from '../core/preprocess';
 
 export type ModelSource =
@@ -40,6 +41,10 @@ export interface ModelInfo {
   bytes: number;
   loadMs: number;
   warmupMs: number;
+  /** What the model panel shows; null when the graph could not be analysed. */
+  details: ModelDetails | null;
+  /** Whether class-activation maps can be shown, and why (not). */
+  cam: { available: boolean; reason: string };
 }
 
 export interface ClassifyTimings {
@@ -67,6 +72,8 @@ export interface ClassifyPayload {
   cropSha256: string;
   timings: ClassifyTimings;
   modelName: string;
+  /** Exact CAMs of the top-5 classes (h x w each), when the model has a `features` output. */
+  cams: { height: number; width: number; maps: { index: number; values: Float32Array }[] } | null;
   backend: Backend;
   threads: number;
 }

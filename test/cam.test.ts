@@ -1,0 +1,112 @@
+/**
+ * Class-activation maps through the worker handler, against an independent computation: the
+ * features from onnxruntime-node times the checkpoint's own Linear weights (not the ONNX's).
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { upsampleBilinear } from '../src/core/cam';
+import { convertStateDict } from '../src/core/convert';
+import { decodePng } from '../src/core/png';
+import { PRESETS, preprocess } from '../src/core/preprocess';
+import { createNodeSession } from '../src/node/ort-node';
+import { createHandler } from '../src/worker/handler';
+import type { ClassifyPayload, ModelInfo, Response } from '../src/worker/protocol';
+import { loadFixture } from './convert-fixtures';
+import { IMAGES } from './helpers/fixtures';
+
+async function run(onnx: Uint8Array, image: string) {
+  const sent: Response[] = [];
+  const handle = createHandler(
+    {
+      decode: async (f) => ({
+        image: (await decodePng(new Uint8Array(await f.arrayBuffer()))).image,
+        orientation: null,
+        rotated: false,
+      }),
+      createSession: (b) => createNodeSession(b, 1),
+      fetchModel: () => Promise.reject(new Error('unused')),
+      labels: [],
+    },
+    (m) => sent.push(m),
+  );
+  await handle({
+    kind: 'load-model',
+    id: 1,
+    source: { type: 'bytes', bytes: onnx.slice().buffer, name: 'm.onnx' },
+    backend: 'auto',
+  });
+  await handle({
+    kind: 'classify',
+    id: 2,
+    file: new Blob([readFileSync(resolve(IMAGES, image))]),
+    name: image,
+    preset: 'torchvision-256-224',
+  });
+  const info = (sent.find((m) => m.kind === 'model-ready') as { info: ModelInfo }).info;
+  const result = (sent.find((m) => m.kind === 'classified') as { result: ClassifyPayload }).result;
+  return { info, result };
+}
+
+describe('class activation maps', () => {
+  const { sd } = loadFixture('target-se');
+  const { onnx } = convertStateDict(sd, { inputSize: 224, features: true });
+
+  it('equal W·F from onnxruntime-node features and the checkpoint weights; mean + bias = logit', async () => {
+    const { info, result } = await run(onnx, 'chelsea.png');
+    expect(info.cam.available).toBe(true);
+    expect(result.cams).not.toBeNull();
+
+    const session = await ort.InferenceSession.create(onnx);
+    const image = (await decodePng(new Uint8Array(readFileSync(resolve(IMAGES, 'chelsea.png')))))
+      .image;
+    const tensor = preprocess(image, PRESETS['torchvision-256-224']).tensor;
+    const out = await session.run({ input: new ort.Tensor('float32', tensor, [1, 3, 224, 224]) });
+    const f = out['features']!;
+    const [, channels, h, w] = f.dims as number[];
+    const feats = f.data as Float32Array;
+    const weight = sd.get('linear.weight')!.data as Float32Array;
+    const bias = sd.get('linear.bias')!.data as Float32Array;
+    expect([result.cams!.height, result.cams!.width]).toEqual([h, w]);
+    expect(result.cams!.maps.map((m) => m.index)).toEqual(result.top5.map((p) => p.index));
+    for (const { index, values } of result.cams!.maps) {
+      let mean = 0;
+      for (let i = 0; i < h! * w!; i++) {
+        let v = 0;
+        for (let k = 0; k < channels!; k++)
+          v += weight[index * channels! + k]! * feats[k * h! * w! + i]!;
+        expect(Math.abs(values[i]! - v)).toBeLessThan(1e-4);
+        mean += values[i]! / (h! * w!);
+      }
+      expect(Math.abs(mean + bias[index]! - result.logits[index]!)).toBeLessThan(1e-4);
+    }
+  });
+
+  it('says why CAMs are unavailable for a model without features', async () => {
+    const { onnx: plain } = convertStateDict(sd, { inputSize: 224 });
+    const { info, result } = await run(plain, 'coffee.png');
+    expect(info.cam).toEqual({
+      available: false,
+      reason: expect.stringMatching(/no "features" output/) as unknown,
+    });
+    expect(result.cams).toBeNull();
+  });
+
+  it('reports the model details the panel shows', async () => {
+    const { info } = await run(onnx, 'coffee.png');
+    expect(info.details).toMatchObject({ opset: 13, bytes: onnx.byteLength, repopt: { se: true } });
+    expect(info.details!.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(info.details!.outputs.map((o) => o.name)).toEqual(['logits', 'features']);
+  });
+
+  it('upsamples like torch interpolate (align_corners=false): constant stays constant, 2x2 -> 4x4 by hand', () => {
+    expect(Array.from(upsampleBilinear(new Float32Array([3, 3, 3, 3]), 2, 2, 5))).toEqual(
+      new Array(25).fill(3),
+    );
+    // torch.nn.functional.interpolate(torch.tensor([[[[0., 1.], [2., 3.]]]]), size=4, mode='bilinear')
+    expect(Array.from(upsampleBilinear(new Float32Array([0, 1, 2, 3]), 2, 2, 4))).toEqual([
+      0, 0.25, 0.75, 1, 0.5, 0.75, 1.25, 1.5, 1.5, 1.75, 2.25, 2.5, 2, 2.25, 2.75, 3,
+    ]);
+  });
+});
