@@ -16,6 +16,7 @@ export type LensErrorCode =
   | 'bad-labels'
   | 'bad-manifest'
   | 'bad-dataset'
+  | 'bad-reference'
   | 'no-model'
   | 'not-a-checkpoint'
   | 'corrupt-checkpoint'

@@ -1,0 +1,25 @@
+"""tools/pytorch_reference.py reproduces the committed PyTorch references for the tiny model."""
+import json
+import subprocess
+import sys
+import unittest
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+IMAGES = ROOT / 'e2e' / 'fixtures' / 'images'
+
+
+class PyTorchReferenceTest(unittest.TestCase):
+    def test_tiny_reference_matches_committed_references(self):
+        files = [IMAGES / 'chelsea.png', IMAGES / 'rocket.jpg']
+        out = subprocess.run([sys.executable, str(ROOT / 'tools' / 'pytorch_reference.py'), '--tiny', *map(str, files)],
+                             check=True, capture_output=True, text=True).stdout
+        got = json.loads(out)['images']
+        ref = json.loads((ROOT / 'e2e' / 'fixtures' / 'references.json').read_text())['images']
+        for f in files:
+            self.assertEqual([t['index'] for t in got[f.name]['top5']], [t['index'] for t in ref[f.name]['top5']])
+            self.assertLess(max(abs(a - b) for a, b in zip(got[f.name]['logits'], ref[f.name]['logits'])), 1e-5)
+
+
+if __name__ == '__main__':
+    unittest.main()
