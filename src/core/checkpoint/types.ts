@@ -1,6 +1,7 @@
 /** Tensors read out of a PyTorch checkpoint: plain data, never live objects. */
 
-export type DType = 'float32' | 'float16' | 'bfloat16' | 'float64' | 'int64' | 'int32' | 'uint8' | 'bool';
+export type DType =
+  'float32' | 'float16' | 'bfloat16' | 'float64' | 'int64' | 'int32' | 'uint8' | 'bool';
 
 /** A tensor materialised contiguous (storage offset and strides applied), row-major. */
 export interface Tensor {
@@ -17,4 +18,38 @@ export type StateDict = Map<string, Tensor>;
 export interface Float32Tensor {
   shape: number[];
   data: Float32Array;
+}
+
+/**
+ * Where the weights were found: the file is the state_dict; under checkpoint['model'] (as the
+ * RepOptimizers training script saves); under checkpoint['state_dict']; under another key
+ * (`Checkpoint.key` says which); or the file is a whole pickled nn.Module (torch.save(model)).
+ */
+export type CheckpointLayout =
+  'state_dict' | 'model' | 'state_dict_key' | 'other_key' | 'pickled_module';
+
+export interface Checkpoint {
+  stateDict: StateDict;
+  layout: CheckpointLayout;
+  /** The top-level key holding the weights; null when the file itself is the weights. */
+  key: string | null;
+  /** The prefix removed from every key ('module.' from DataParallel), or null. */
+  stripped: string | null;
+  /** 'zip': torch >= 1.6 default; 'legacy': `_use_new_zipfile_serialization=False` and older. */
+  format: 'zip' | 'legacy';
+  /**
+   * The other top-level entries (epoch, config, optimizer, ...) as JSON-like data: tensors as
+   * `{__tensor__: dtype, shape}`, objects of unknown classes as `{__global__, args, state}`.
+   */
+  extras: Record<string, unknown>;
+  /** Keys of the weights dict whose values are not tensors (they are left out of stateDict). */
+  skipped: string[];
+}
+
+export interface ReadCheckpointOptions {
+  /** Refuse files whose contents (zip entries, tensors) take more bytes than this. Default 4 GiB. */
+  maxBytes?: number;
+  /** Check zip entries' CRC-32 (default true; about 0.3 s more per 200 MB in Node 20). */
+  verifyCrc?: boolean;
+  signal?: AbortSignal;
 }
