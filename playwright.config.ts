@@ -1,4 +1,27 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from '@playwright/test';
+
+/**
+ * A known clip for chromium's fake camera: 160x120 Y4M (4:2:0), 30 frames of a moving gradient,
+ * generated here so no binary video sits in git.
+ */
+function fakeCameraClip(): string {
+  const file = join(tmpdir(), 'repopt-lens-fake-camera.y4m');
+  if (existsSync(file)) return file;
+  const [w, h, frames] = [160, 120, 30];
+  const parts: Buffer[] = [Buffer.from(`YUV4MPEG2 W${w} H${h} F10:1 Ip A1:1 C420jpeg\n`)];
+  for (let f = 0; f < frames; f++) {
+    const y = Buffer.alloc(w * h);
+    for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) y[i * w + j] = (i * 2 + j + f * 8) & 255;
+    const u = Buffer.alloc((w / 2) * (h / 2), 90 + f);
+    const v = Buffer.alloc((w / 2) * (h / 2), 160 - f);
+    parts.push(Buffer.from('FRAME\n'), y, u, v);
+  }
+  writeFileSync(file, Buffer.concat(parts));
+  return file;
+}
 
 const port = Number(process.env['E2E_PORT'] ?? 4391);
 const chromium = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -27,8 +50,24 @@ export default defineConfig({
   projects: [
     {
       name: 'wasm',
-      testIgnore: /webgpu\.spec\.ts/,
+      testIgnore: /(webgpu|camera)\.spec\.ts/,
       use: { launchOptions: { executablePath: chromium, args } },
+    },
+    {
+      // Chromium's fake camera playing a generated clip: the webcam path end to end.
+      name: 'camera',
+      testMatch: /camera\.spec\.ts/,
+      use: {
+        launchOptions: {
+          executablePath: chromium,
+          args: [
+            ...args,
+            '--use-fake-ui-for-media-stream',
+            '--use-fake-device-for-media-stream',
+            `--use-file-for-fake-video-capture=${fakeCameraClip()}`,
+          ],
+        },
+      },
     },
     {
       // SwiftShader's software WebGPU adapter: proves the WebGPU path gives the same answers.

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
-import { resolve, sep } from 'node:path';
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
 import type { Connect, Plugin } from 'vite';
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
@@ -86,7 +86,13 @@ function serviceWorker(): Plugin {
       },
     }),
     generateBundle(_options, bundle) {
-      const files = Object.keys(bundle).filter((f) => f !== 'sw.js' && !f.endsWith('.map'));
+      const publicDir = resolve(import.meta.dirname, 'public');
+      const publicFiles = existsSync(publicDir)
+        ? readdirSync(publicDir, { recursive: true, withFileTypes: true })
+            .filter((e) => e.isFile() && !e.name.endsWith('.md'))
+            .map((e) => relative(publicDir, join(e.parentPath, e.name)).split(sep).join('/'))
+        : [];
+      const files = [...Object.keys(bundle).filter((f) => f !== 'sw.js' && !f.endsWith('.map')), ...publicFiles];
       const version = createHash('sha256')
         .update(files.sort().join('\n'))
         .digest('hex')

@@ -80,6 +80,38 @@ export class Lens {
     }, files);
   }
 
+  /** Picks files by path (anywhere, not only the fixture images). */
+  async pickFiles(...paths: string[]): Promise<void> {
+    await this.page.getByTestId('image-input').setInputFiles(paths);
+  }
+
+  /** The newest result for a file name (the same file may be picked more than once). */
+  lastResult(name: string): Locator {
+    return this.result(name).last();
+  }
+
+  /** A finished result's top-5 equals a PyTorch reference: same indices, probabilities within 1e-4. */
+  async expectTop5(
+    result: Locator,
+    ref: { index: number; probability: number }[],
+    what: string,
+  ): Promise<void> {
+    await expect(result, what).toHaveAttribute('data-status', 'done');
+    const top5 = await result.getByTestId('top5-row').evaluateAll((rows) =>
+      rows.map((r) => ({
+        index: Number(r.getAttribute('data-class-index')),
+        probability: Number(r.getAttribute('data-probability')),
+      })),
+    );
+    expect(
+      top5.map((p) => p.index),
+      what,
+    ).toEqual(ref.map((p) => p.index));
+    top5.forEach((p, i) =>
+      expect(Math.abs(p.probability - ref[i]!.probability), `${what} rank ${i}`).toBeLessThan(1e-4),
+    );
+  }
+
   result(name: string): Locator {
     return this.page.locator(`[data-testid="result"][data-file="${name}"]`);
   }

@@ -14,7 +14,7 @@ import { ROOT, TINY_MODEL } from './helpers/fixtures';
 describe('ONNX graph analysis', () => {
   it('counts the tiny model as PyTorch did and finds its RepOpt layout', () => {
     const manifest = JSON.parse(readFileSync(resolve(ROOT, 'models/models.json'), 'utf8')) as {
-      models: { id: string; gmacs: number }[];
+      models: { id: string; gmacs: number; params: number }[];
     };
     const tiny = manifest.models.find((m) => m.id === 'repopt-tiny-seeded')!;
     const a = analyzeGraph(decodeGraph(new Uint8Array(readFileSync(TINY_MODEL))));
@@ -25,6 +25,7 @@ describe('ONNX graph analysis', () => {
       numClasses: 1000,
       se: false,
       name: null,
+      checkpointParams: tiny.params, // PyTorch's count, from tools/make_test_model.py
     });
     expect(a.unknownOps).toEqual([]);
   });
@@ -45,6 +46,7 @@ describe('ONNX graph analysis', () => {
         expect(a.repopt?.blocks).toEqual(expected.arch.blocks);
         expect(a.repopt?.se).toBe(expected.arch.se);
         expect(a.repopt?.numClasses).toBe(expected.arch.numClasses);
+        if (expected.arch.mode === 'target') expect(a.repopt?.checkpointParams).toBe(expected.params);
         const w = initializerFloats(graph, a.classifier!.weight)!;
         const linear = sd.get('linear.weight')!;
         expect(w.dims).toEqual(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { softmax, topK } from '../src/core/postprocess';
+import { smoothProbabilities, softmax, topK } from '../src/core/postprocess';
 
 describe('softmax', () => {
   it('matches hand-computed values', () => {
@@ -50,5 +50,15 @@ describe('topK', () => {
       .map((p, index) => ({ index, probability: p }))
       .sort((a, b) => b.probability - a.probability);
     expect(topK(values, 5)).toEqual(sorted.slice(0, 5));
+  });
+});
+
+describe('smoothProbabilities', () => {
+  it('is off at 0 and mixes by hand-computed weights otherwise', () => {
+    const a = Float64Array.from([1, 0]);
+    const b = Float64Array.from([0, 1]);
+    expect(smoothProbabilities(a, b, 0)).toBe(b);
+    expect(Array.from(smoothProbabilities(a, b, 0.75))).toEqual([0.75, 0.25]);
+    expect(smoothProbabilities(null, b, 0.5)).toBe(b);
   });
 });

@@ -1,10 +1,19 @@
+import { useRef } from 'react';
+import { ComparePicker } from './components/ComparePicker';
 import { DropZone, ImagePicker } from './components/DropZone';
+import { ExamplesGallery } from './components/ExamplesGallery';
+import { LivePanel } from './components/LivePanel';
 import { ModelBar } from './components/ModelBar';
+import { ModelPanel } from './components/ModelPanel';
 import { OfflinePanel } from './components/OfflinePanel';
 import { ResultList } from './components/ResultList';
+import { StageView, useStageKeys } from './components/StageView';
 import { UntrainedNotice } from './components/UntrainedNotice';
+import { VerifyPanel } from './components/VerifyPanel';
 
 export function App() {
+  const video = useRef<HTMLVideoElement>(null);
+  useStageKeys();
   return (
     <DropZone>
       <header className="top">
@@ -12,16 +21,22 @@ export function App() {
           RepOpt Lens <small>RepOpt-VGG in your browser</small>
         </h1>
         <ModelBar />
+        <ModelPanel />
+        <ComparePicker />
+        <VerifyPanel />
         <OfflinePanel />
       </header>
       <UntrainedNotice />
       <ImagePicker />
+      <ExamplesGallery />
+      <LivePanel videoRef={video} />
       <main>
         <ResultList />
       </main>
+      <StageView videoRef={video} />
       <footer className="foot">
-        Preprocessing is torchvision's, bit for bit (Pillow bilinear resize, center crop,
-        normalise). Nothing leaves this page.
+        Preprocessing is torchvision&apos;s, bit for bit (Pillow bilinear resize, center crop,
+        normalise). Nothing leaves this page. Press S for the stage view.
       </footer>
     </DropZone>
   );

@@ -5,11 +5,12 @@
 import { isBackendPreference } from '../core/backend';
 import { isLensError, LensError, serializeError } from '../core/errors';
 import { parseManifest, resolveModelUrl } from '../core/manifest';
-import { DEFAULT_PRESET, isPresetId, type PresetId } from '../core/preprocess';
-import type { ModelSource } from '../worker/protocol';
+import { DEFAULT_PRESET, isPresetId, PRESETS, type PresetId } from '../core/preprocess';
+import type { ClassifyPayload, ModelSource } from '../worker/protocol';
+import { compareClient } from './compare';
 import { LensClient } from './lens-client';
 import { refreshOffline } from './offline';
-import { useLens, type ModelChoice } from './store';
+import { useLens, type ItemState, type ModelChoice } from './store';
 
 export const MANIFEST_URL = new URL('models/models.json', document.baseURI).href;
 
@@ -136,6 +137,12 @@ export async function start(): Promise<void> {
   if (wanted) return loadModel({ type: 'url', url: wanted });
 }
 
+const toState = (p: Promise<ClassifyPayload>): Promise<ItemState> =>
+  p.then(
+    (payload): ItemState => ({ kind: 'done', payload }),
+    (e: unknown): ItemState => ({ kind: 'error', error: serializeError(e) }),
+  );
+
 /** Queues the files for classification; resolves when all of them have a result (or an error). */
 export function classifyFiles(files: Iterable<File>): Promise<void> {
   const preset = effectivePreset();
@@ -143,6 +150,7 @@ export function classifyFiles(files: Iterable<File>): Promise<void> {
   for (const file of files) {
     const state = useLens.getState();
     const id = nextResultId++;
+    const compare = compareClient();
     state.addResult({
       id,
       fileName: file.name,
@@ -150,25 +158,44 @@ export function classifyFiles(files: Iterable<File>): Promise<void> {
       modelName: state.activeInfo?.name ?? '',
       untrained: state.activeUntrained,
       state: { kind: 'pending' },
+      file,
+      presets: null,
+      compare: compare ? { kind: 'pending' } : null,
     });
-    const finished = client.classify(file, file.name, preset).then(
-      (payload) => {
-        const now = useLens.getState();
-        now.finishResult(id, { kind: 'done', payload }, payload.modelName, now.activeUntrained);
-      },
-      (e: unknown) => {
-        const now = useLens.getState();
-        now.finishResult(
-          id,
-          { kind: 'error', error: serializeError(e) },
-          now.activeInfo?.name ?? '',
-          now.activeUntrained,
-        );
-      },
-    );
-    done.push(finished);
+    const main = toState(client.classify(file, file.name, preset)).then((result) => {
+      const now = useLens.getState();
+      const modelName =
+        result.kind === 'done' ? result.payload.modelName : (now.activeInfo?.name ?? '');
+      now.finishResult(id, result, modelName, now.activeUntrained);
+    });
+    const second = compare
+      ? toState(compare.classify(file, file.name, preset)).then((c) =>
+          useLens.getState().patchResult(id, { compare: c }),
+        )
+      : Promise.resolve();
+    done.push(Promise.all([main, second]).then(() => undefined));
   }
   return Promise.all(done).then(() => undefined);
+}
+
+/** Runs one image through all three presets, to see how the top-5 moves. */
+export async function comparePresets(id: number): Promise<void> {
+  const item = useLens.getState().results.find((r) => r.id === id);
+  if (!item) return;
+  const ids = Object.keys(PRESETS) as PresetId[];
+  useLens
+    .getState()
+    .patchResult(id, { presets: Object.fromEntries(ids.map((p) => [p, { kind: 'pending' }])) });
+  for (const preset of ids) {
+    const result = await toState(client.classify(item.file, item.fileName, preset));
+    const now = useLens.getState().results.find((r) => r.id === id);
+    if (now) useLens.getState().patchResult(id, { presets: { ...now.presets, [preset]: result } });
+  }
+}
+
+/** Frames from the camera: never queued (the caller sends the next only after this resolves). */
+export function classifyFrame(frame: ImageBitmap): Promise<ClassifyPayload> {
+  return client.classifyFrame(frame, effectivePreset());
 }
 
 /** Test-only: makes the worker crash, to exercise recovery. */

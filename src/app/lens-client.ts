@@ -120,6 +120,10 @@ export class LensClient {
     return this.send({ kind: 'classify', id: this.nextId++, file, name, preset });
   }
 
+  classifyFrame(frame: ImageBitmap, preset: PresetId): Promise<ClassifyPayload> {
+    return this.send({ kind: 'classify-frame', id: this.nextId++, frame, preset }, [frame]);
+  }
+
   /** Test hook: kill the worker the way a crash would. */
   crashForTest(): void {
     this.worker.postMessage({ kind: 'crash', id: this.nextId++ } satisfies Request);

@@ -6,7 +6,9 @@ import { create, type StateCreator } from 'zustand';
 import type { BackendPreference } from '../core/backend';
 import type { SerializedError } from '../core/errors';
 import type { Manifest, ModelEntry } from '../core/manifest';
+import type { Prediction } from '../core/classify';
 import type { PresetId } from '../core/preprocess';
+import type { ReferenceEntry } from '../core/verify';
 import type { ClassifyPayload, ModelInfo } from '../worker/protocol';
 
 /** Where the current model comes from: a manifest entry, a typed URL, or a local file. */
@@ -58,11 +60,19 @@ export interface ResultItem {
   photoUrl: string;
   modelName: string;
   untrained: boolean;
-  state:
-    | { kind: 'pending' }
-    | { kind: 'done'; payload: ClassifyPayload }
-    | { kind: 'error'; error: SerializedError };
+  state: ItemState;
+  /** The image itself, kept to re-run it (preset comparison, a second model). */
+  file: Blob;
+  /** One-click comparison of the three presets on this image. */
+  presets: Partial<Record<PresetId, ItemState>> | null;
+  /** The same image through the comparison model, when one is loaded. */
+  compare: ItemState | null;
 }
+
+export type ItemState =
+  | { kind: 'pending' }
+  | { kind: 'done'; payload: ClassifyPayload }
+  | { kind: 'error'; error: SerializedError };
 
 export interface ResultsSlice {
   results: ResultItem[];
@@ -74,6 +84,8 @@ export interface ResultsSlice {
     untrained: boolean,
   ) => void;
   clearResults: () => void;
+  /** Merges fields into one result. */
+  patchResult: (id: number, patch: Partial<ResultItem>) => void;
 }
 
 export interface OfflineSlice {
@@ -85,7 +97,78 @@ export interface OfflineSlice {
   setOffline: (offline: OfflineSlice['offline']) => void;
 }
 
-export type LensState = ModelSlice & ResultsSlice & OfflineSlice;
+export interface VerifySlice {
+  verification: { name: string; entries: Map<string, ReferenceEntry> } | null;
+  verificationError: string | null;
+  tolerance: number;
+  setVerification: (v: VerifySlice['verification'], error: string | null) => void;
+  setTolerance: (t: number) => void;
+}
+
+export interface CompareSlice {
+  /** A second model every image also goes through, for side-by-side comparison. */
+  compareStatus: ModelStatus;
+  compareChoice: ModelChoice | null;
+  setCompare: (choice: ModelChoice | null, status: ModelStatus) => void;
+}
+
+export interface LiveSlice {
+  live: {
+    on: boolean;
+    paused: boolean;
+    mirror: boolean;
+    /** Exponential smoothing of probabilities; 0 = off. */
+    smoothing: number;
+    deviceId: string | null;
+    devices: { id: string; label: string }[];
+    fps: number;
+    latencyMs: number | null;
+    top5: Prediction[];
+    error: string | null;
+  };
+  stage: boolean;
+  setLive: (patch: Partial<LiveSlice['live']>) => void;
+  setStage: (on: boolean) => void;
+}
+
+export type LensState = ModelSlice &
+  ResultsSlice &
+  OfflineSlice &
+  VerifySlice &
+  CompareSlice &
+  LiveSlice;
+
+const createVerifySlice: StateCreator<LensState, [], [], VerifySlice> = (set) => ({
+  verification: null,
+  verificationError: null,
+  tolerance: 1e-4,
+  setVerification: (verification, verificationError) => set({ verification, verificationError }),
+  setTolerance: (tolerance) => set({ tolerance }),
+});
+
+const createCompareSlice: StateCreator<LensState, [], [], CompareSlice> = (set) => ({
+  compareStatus: { kind: 'idle' },
+  compareChoice: null,
+  setCompare: (compareChoice, compareStatus) => set({ compareChoice, compareStatus }),
+});
+
+const createLiveSlice: StateCreator<LensState, [], [], LiveSlice> = (set) => ({
+  live: {
+    on: false,
+    paused: false,
+    mirror: true,
+    smoothing: 0,
+    deviceId: null,
+    devices: [],
+    fps: 0,
+    latencyMs: null,
+    top5: [],
+    error: null,
+  },
+  stage: false,
+  setLive: (patch) => set((s) => ({ live: { ...s.live, ...patch } })),
+  setStage: (stage) => set({ stage }),
+});
 
 const createModelSlice: StateCreator<LensState, [], [], ModelSlice> = (set) => ({
   manifest: null,
@@ -113,6 +196,8 @@ const createResultsSlice: StateCreator<LensState, [], [], ResultsSlice> = (set) 
     set((s) => ({
       results: s.results.map((r) => (r.id === id ? { ...r, state, modelName, untrained } : r)),
     })),
+  patchResult: (id, patch) =>
+    set((s) => ({ results: s.results.map((r) => (r.id === id ? { ...r, ...patch } : r)) })),
   clearResults: () =>
     set((s) => {
       for (const r of s.results) URL.revokeObjectURL(r.photoUrl);
@@ -126,6 +211,9 @@ const createOfflineSlice: StateCreator<LensState, [], [], OfflineSlice> = (set) 
 });
 
 export const useLens = create<LensState>()((...a) => ({
+  ...createVerifySlice(...a),
+  ...createCompareSlice(...a),
+  ...createLiveSlice(...a),
   ...createOfflineSlice(...a),
   ...createModelSlice(...a),
   ...createResultsSlice(...a),

@@ -2,12 +2,16 @@
 import { isLensError } from '../core/errors';
 import { classifyCommand, classifyUsage } from './classify';
 import { compareCommand, compareUsage } from './compare';
+import { convertCommand, convertUsage } from './convert';
+import { infoCommand, infoUsage } from './info';
 import { evalCommand, evalUsage } from './eval';
 
 const commands: Record<string, { run: (argv: string[]) => Promise<number>; usage: string }> = {
   classify: { run: classifyCommand, usage: classifyUsage },
   eval: { run: evalCommand, usage: evalUsage },
   compare: { run: compareCommand, usage: compareUsage },
+  convert: { run: convertCommand, usage: convertUsage },
+  info: { run: infoCommand, usage: infoUsage },
   // Loaded on demand: it pulls in Vite and Playwright.
   bench: {
     run: async (argv) => (await import('./bench')).benchCommand(argv),

@@ -36,3 +36,18 @@ export function topK(values: ArrayLike<number>, k: number): Ranked[] {
   }
   return best;
 }
+
+/**
+ * Exponential smoothing of probability vectors for a live feed: s = a * previous + (1 - a) * next.
+ * a = 0 turns it off (returns `next`).
+ */
+export function smoothProbabilities(
+  previous: Float64Array | null,
+  next: Float64Array,
+  a: number,
+): Float64Array {
+  if (!previous || previous.length !== next.length || a <= 0) return next;
+  const out = new Float64Array(next.length);
+  for (let i = 0; i < next.length; i++) out[i] = a * previous[i]! + (1 - a) * next[i]!;
+  return out;
+}

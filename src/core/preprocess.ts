@@ -3,7 +3,7 @@
  * Resize (Pillow bilinear, 8-bit) -> CenterCrop -> ToTensor (/255) -> Normalize, NCHW float32.
  */
 import type { RgbImage } from './image';
-import { resizeBilinear } from './resize';
+import { resizeBilinearRegion } from './resize';
 
 export type PresetId = 'torchvision-256-224' | 'repopt-official-224-224' | 'squash-256-224';
 
@@ -155,8 +155,46 @@ export interface Preprocessed {
 
 export function preprocess(img: RgbImage, preset: Preset): Preprocessed {
   const size = resizedSize(img.width, img.height, preset);
-  const resized = resizeBilinear(img, size.width, size.height);
-  const crop = centerCrop(resized, preset.crop);
+  const crop = resizeAndCenterCrop(img, size.width, size.height, preset.crop);
   const tensor = toNormalizedTensor(crop);
   return { resized: size, crop, tensor, dims: [1, 3, preset.crop, preset.crop] };
+}
+
+/**
+ * `centerCrop(resizeBilinear(img, width, height), size)` without making the resized image: only
+ * the pixels the crop keeps are computed (the same values: each output pixel of Pillow's
+ * separable resize depends on its own coordinates only). Where the crop is larger than the
+ * resized image, torchvision pads with zeros; so does this.
+ */
+export function resizeAndCenterCrop(
+  img: RgbImage,
+  width: number,
+  height: number,
+  size: number,
+): RgbImage {
+  const [left, cols] = cropSpan(width, size);
+  const [top, rows] = cropSpan(height, size);
+  const part = resizeBilinearRegion(img, width, height, {
+    left: Math.max(left, 0),
+    top: Math.max(top, 0),
+    width: cols,
+    height: rows,
+  });
+  if (cols === size && rows === size) return part;
+  const out = new Uint8Array(size * size * 3);
+  const x0 = Math.max(-left, 0);
+  const y0 = Math.max(-top, 0);
+  for (let y = 0; y < rows; y++)
+    out.set(part.data.subarray(y * cols * 3, (y + 1) * cols * 3), ((y0 + y) * size + x0) * 3);
+  return { width: size, height: size, data: out };
+}
+
+/**
+ * Where a center crop of `size` starts along a side of `length` (negative inside torchvision's
+ * zero padding), and how many of its pixels lie inside the image.
+ */
+function cropSpan(length: number, size: number): [start: number, inside: number] {
+  if (size <= length) return [Math.trunc(roundHalfEven((length - size) / 2)), size];
+  // Padded by floor((size - length) / 2) before: the padded side is exactly `size` long.
+  return [-Math.floor((size - length) / 2), length];
 }

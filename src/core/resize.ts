@@ -25,18 +25,27 @@ function bilinear(x: number): number {
   return ax < 1 ? 1 - ax : 0;
 }
 
-/** Pillow's precompute_coeffs + normalize_coeffs_8bpc for the bilinear filter (support 1). */
-function precomputeCoefficients(inSize: number, outSize: number): Coefficients {
+/**
+ * Pillow's precompute_coeffs + normalize_coeffs_8bpc for the bilinear filter (support 1), for the
+ * output samples [first, first + count): each sample's taps depend on its own index only, so a
+ * window of the output costs what the window costs, however large the full output would be.
+ */
+function precomputeCoefficients(
+  inSize: number,
+  outSize: number,
+  first = 0,
+  count = outSize,
+): Coefficients {
   const scale = inSize / outSize;
   const filterScale = Math.max(scale, 1);
   const support = 1 * filterScale;
   const ksize = Math.ceil(support) * 2 + 1;
-  const bounds = new Int32Array(outSize * 2);
-  const weights = new Int32Array(outSize * ksize);
+  const bounds = new Int32Array(count * 2);
+  const weights = new Int32Array(count * ksize);
   const k = new Float64Array(ksize);
   const ss = 1 / filterScale;
-  for (let xx = 0; xx < outSize; xx++) {
-    const center = (xx + 0.5) * scale;
+  for (let i = 0; i < count; i++) {
+    const center = (first + i + 0.5) * scale;
     // C casts truncate toward zero; the clamp to 0 makes that equal to Pillow's rounding here.
     const xmin = Math.max(Math.trunc(center - support + 0.5), 0);
     const xmax = Math.min(Math.trunc(center + support + 0.5), inSize) - xmin;
@@ -48,12 +57,12 @@ function precomputeCoefficients(inSize: number, outSize: number): Coefficients {
     }
     for (let x = 0; x < xmax; x++) {
       const w = ww !== 0 ? k[x]! / ww : k[x]!;
-      weights[xx * ksize + x] = Math.trunc(
+      weights[i * ksize + x] = Math.trunc(
         w < 0 ? -0.5 + w * (1 << PRECISION_BITS) : 0.5 + w * (1 << PRECISION_BITS),
       );
     }
-    bounds[xx * 2] = xmin;
-    bounds[xx * 2 + 1] = xmax;
+    bounds[i * 2] = xmin;
+    bounds[i * 2 + 1] = xmax;
   }
   return { ksize, bounds, weights };
 }
@@ -129,27 +138,82 @@ function resampleVertical(
   return { width, height: outHeight, data: out };
 }
 
+/** A window of an image: columns [left, left + width), rows [top, top + height). */
+export interface Region {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
 /** `img.resize((width, height), Image.BILINEAR)` as Pillow computes it for an RGB image. */
 export function resizeBilinear(img: RgbImage, width: number, height: number): RgbImage {
+  return resizeBilinearRegion(img, width, height, { left: 0, top: 0, width, height });
+}
+
+/**
+ * `img.resize((width, height), Image.BILINEAR).crop(region)`, bit for bit, computing only the
+ * region: a 1x10000 strip resized to 256 wide is 2.56 million rows tall (2 GB), of which a
+ * center crop keeps 224.
+ */
+export function resizeBilinearRegion(
+  img: RgbImage,
+  width: number,
+  height: number,
+  region: Region,
+): RgbImage {
   if (!(width >= 1 && height >= 1 && Number.isInteger(width) && Number.isInteger(height))) {
     throw new RangeError(`resize target must be positive integers, got ${width}x${height}`);
   }
-  if (width === img.width && height === img.height) {
-    return { width, height, data: img.data.slice() };
+  const { left, top } = region;
+  if (!(
+    Number.isInteger(left) &&
+    Number.isInteger(top) &&
+    Number.isInteger(region.width) &&
+    Number.isInteger(region.height) &&
+    left >= 0 &&
+    top >= 0 &&
+    region.width >= 1 &&
+    region.height >= 1 &&
+    left + region.width <= width &&
+    top + region.height <= height
+  )) {
+    throw new RangeError(`region ${JSON.stringify(region)} is not inside ${width}x${height}`);
   }
   const needHorizontal = width !== img.width;
   const needVertical = height !== img.height;
-  const horizontal = precomputeCoefficients(img.width, width);
-  const vertical = precomputeCoefficients(img.height, height);
   // Like Pillow, run the horizontal pass only over the rows the vertical pass will read.
-  const firstRow = vertical.bounds[0]!;
-  const lastRow = vertical.bounds[height * 2 - 2]! + vertical.bounds[height * 2 - 1]!;
-  let current = img;
-  let rowShift = 0;
-  if (needHorizontal) {
-    current = resampleHorizontal(img, firstRow, lastRow - firstRow, width, horizontal);
-    rowShift = firstRow;
+  const vertical = needVertical
+    ? precomputeCoefficients(img.height, height, top, region.height)
+    : null;
+  const last = region.height * 2 - 2;
+  const firstRow = vertical ? vertical.bounds[0]! : top;
+  const endRow = vertical
+    ? vertical.bounds[last]! + vertical.bounds[last + 1]!
+    : top + region.height;
+  const rows = needHorizontal
+    ? resampleHorizontal(
+        img,
+        firstRow,
+        endRow - firstRow,
+        region.width,
+        precomputeCoefficients(img.width, width, left, region.width),
+      )
+    : copyRegion(img, left, firstRow, region.width, endRow - firstRow);
+  return vertical ? resampleVertical(rows, region.height, vertical, firstRow) : rows;
+}
+
+function copyRegion(
+  img: RgbImage,
+  left: number,
+  top: number,
+  width: number,
+  height: number,
+): RgbImage {
+  const out = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    const from = ((top + y) * img.width + left) * 3;
+    out.set(img.data.subarray(from, from + width * 3), y * width * 3);
   }
-  if (needVertical) current = resampleVertical(current, height, vertical, rowShift);
-  return current;
+  return { width, height, data: out };
 }

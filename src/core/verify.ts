@@ -18,13 +18,16 @@ const baseName = (file: string) => file.split(/[\\/]/).pop() ?? file;
 function entryOf(value: unknown, file: string): ReferenceEntry {
   const v = value as { logits?: unknown; top5?: unknown };
   if (Array.isArray(v.logits) && v.logits.every((x) => typeof x === 'number')) {
-    const probabilities = softmax(v.logits as number[]);
+    const probabilities = softmax(v.logits);
     return { top5: topK(probabilities, 5), probabilities };
   }
   if (Array.isArray(v.top5)) {
     const top5 = (v.top5 as { index?: unknown; probability?: unknown }[]).map((t) => {
       if (typeof t.index !== 'number' || typeof t.probability !== 'number') {
-        throw new LensError('bad-reference', `Reference for ${file}: top5 entries need numeric "index" and "probability".`);
+        throw new LensError(
+          'bad-reference',
+          `Reference for ${file}: top5 entries need numeric "index" and "probability".`,
+        );
       }
       return { index: t.index, probability: t.probability };
     });
@@ -39,21 +42,34 @@ export function parseReference(text: string): Map<string, ReferenceEntry> {
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new LensError('bad-reference', `The reference file is not valid JSON: ${(e as Error).message}`);
+    throw new LensError(
+      'bad-reference',
+      `The reference file is not valid JSON: ${(e as Error).message}`,
+    );
   }
   const out = new Map<string, ReferenceEntry>();
   if (Array.isArray(data)) {
     for (const item of data as { file?: unknown }[]) {
-      if (typeof item?.file !== 'string') throw new LensError('bad-reference', 'Each reference list item needs a "file".');
+      if (typeof item?.file !== 'string')
+        throw new LensError('bad-reference', 'Each reference list item needs a "file".');
       out.set(baseName(item.file), entryOf(item, item.file));
     }
-  } else if (data && typeof data === 'object' && typeof (data as { images?: unknown }).images === 'object') {
-    for (const [file, value] of Object.entries((data as { images: Record<string, unknown> }).images)) {
+  } else if (
+    data &&
+    typeof data === 'object' &&
+    typeof (data as { images?: unknown }).images === 'object'
+  ) {
+    for (const [file, value] of Object.entries(
+      (data as { images: Record<string, unknown> }).images,
+    )) {
       if (file.includes('#')) continue; // variants such as "x.jpg#transposed" are not files
       out.set(baseName(file), entryOf(value, file));
     }
   } else {
-    throw new LensError('bad-reference', 'Expected {"images": {...}} or a list of {file, logits|top5}.');
+    throw new LensError(
+      'bad-reference',
+      'Expected {"images": {...}} or a list of {file, logits|top5}.',
+    );
   }
   if (out.size === 0) throw new LensError('bad-reference', 'The reference file lists no images.');
   return out;
@@ -67,14 +83,22 @@ export interface Verdict {
   maxAbsDiff: number;
 }
 
-export function verify(top5: readonly Ranked[], logits: ArrayLike<number>, ref: ReferenceEntry, tolerance: number): Verdict {
-  const top5Agree = top5.length === ref.top5.length && top5.every((p, i) => p.index === ref.top5[i]!.index);
+export function verify(
+  top5: readonly Ranked[],
+  logits: ArrayLike<number>,
+  ref: ReferenceEntry,
+  tolerance: number,
+): Verdict {
+  const top5Agree =
+    top5.length === ref.top5.length && top5.every((p, i) => p.index === ref.top5[i]!.index);
   let maxAbsDiff = 0;
   const mine = softmax(logits);
   if (ref.probabilities && ref.probabilities.length === mine.length) {
-    for (let i = 0; i < mine.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(mine[i]! - ref.probabilities[i]!));
+    for (let i = 0; i < mine.length; i++)
+      maxAbsDiff = Math.max(maxAbsDiff, Math.abs(mine[i]! - ref.probabilities[i]!));
   } else {
-    for (const r of ref.top5) maxAbsDiff = Math.max(maxAbsDiff, Math.abs((mine[r.index] ?? 0) - r.probability));
+    for (const r of ref.top5)
+      maxAbsDiff = Math.max(maxAbsDiff, Math.abs((mine[r.index] ?? 0) - r.probability));
   }
   return { pass: top5Agree && maxAbsDiff <= tolerance, top5Agree, maxAbsDiff };
 }

@@ -5,10 +5,11 @@
  * differ; without `ignoreIcc` the Adobe RGB rocket.jpg differs by up to 55).
  */
 import sharp from 'sharp';
-import { checkPixelCount, MAX_PIXELS, requireSupportedImage } from '../core/decode-check';
+import { checkImageHeader, MAX_PIXELS, requireSupportedImage } from '../core/decode-check';
 import { LensError } from '../core/errors';
 import { readExifOrientation } from '../core/exif';
-import type { RgbImage } from '../core/image';
+import { cmykToRgb, type RgbImage } from '../core/image';
+import type { ImageFormat } from '../core/image-format';
 import { applyOrientation } from '../core/orientation';
 import { decodePng } from '../core/png';
 import type { DecodedInput } from '../worker/handler';
@@ -21,10 +22,11 @@ export async function decodeBytes(
   exif: ExifMode = 'apply',
 ): Promise<DecodedInput> {
   const format = requireSupportedImage(bytes);
+  const header = checkImageHeader(bytes, format);
   const image =
     format === 'png'
       ? (await decodePng(bytes, { maxPixels: MAX_PIXELS })).image
-      : await decodeWithSharp(bytes, format);
+      : await decodeWithSharp(bytes, format, header.gif?.fill ?? null);
   const orientation = readExifOrientation(bytes);
   const rotate = exif === 'apply' && orientation !== null && orientation !== 1;
   return {
@@ -34,23 +36,36 @@ export async function decodeBytes(
   };
 }
 
-async function decodeWithSharp(bytes: Uint8Array, format: string): Promise<RgbImage> {
+async function decodeWithSharp(
+  bytes: Uint8Array,
+  format: ImageFormat,
+  fill: readonly [number, number, number] | null,
+): Promise<RgbImage> {
   try {
-    const input = sharp(bytes, {
-      autoOrient: false,
-      ignoreIcc: true,
-      limitInputPixels: MAX_PIXELS,
-      pages: 1,
-    });
-    const meta = await input.metadata();
-    checkPixelCount(meta.width ?? 0, meta.height ?? 0);
-    const { data, info } = await input.raw().toBuffer({ resolveWithObject: true });
-    return toRgb(
-      new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-      info.width,
-      info.height,
-      info.channels,
-    );
+    const open = () =>
+      sharp(bytes, {
+        autoOrient: false,
+        ignoreIcc: true,
+        limitInputPixels: MAX_PIXELS,
+        pages: 1,
+        // Pillow and browsers decode through libjpeg warnings (stray bytes, ...); so does this.
+        // Truncation has been refused already, by checkImageHeader.
+        failOn: 'error',
+      });
+    const meta = await open().metadata();
+    if (meta.space === 'cmyk') {
+      // libvips un-inverts Adobe CMYK as Pillow does; converting to RGB is left to Pillow's
+      // formula (libvips would go through an ICC profile).
+      const { data, info } = await open()
+        .pipelineColourspace('cmyk')
+        .toColourspace('cmyk')
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      if (info.channels !== 4) throw new Error(`CMYK decoded to ${info.channels} channels`);
+      return cmykToRgb(bytesOf(data), info.width, info.height);
+    }
+    const { data, info } = await open().raw().toBuffer({ resolveWithObject: true });
+    return toRgb(bytesOf(data), info.width, info.height, info.channels, fill);
   } catch (e) {
     if (e instanceof LensError) throw e;
     throw new LensError(
@@ -61,19 +76,36 @@ async function decodeWithSharp(bytes: Uint8Array, format: string): Promise<RgbIm
   }
 }
 
-/** Grey, grey+alpha, RGB or RGBA to RGB, as Pillow's convert('RGB') does (alpha dropped). */
-function toRgb(data: Uint8Array, width: number, height: number, channels: number): RgbImage {
+const bytesOf = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
+/**
+ * Grey, grey+alpha, RGB or RGBA to RGB, as Pillow's convert('RGB') does (alpha dropped); for a
+ * GIF, pixels with alpha 0 take `fill` (see core/gif.ts).
+ */
+function toRgb(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+  fill: readonly [number, number, number] | null,
+): RgbImage {
   if (channels === 3) return { width, height, data };
   const n = width * height;
   const out = new Uint8Array(n * 3);
+  const alpha = channels === 2 || channels === 4 ? channels - 1 : -1;
   for (let i = 0; i < n; i++) {
     const s = i * channels;
-    if (channels <= 2) {
-      out[i * 3] = out[i * 3 + 1] = out[i * 3 + 2] = data[s]!;
+    const o = i * 3;
+    if (fill !== null && alpha >= 0 && data[s + alpha] === 0) {
+      out[o] = fill[0];
+      out[o + 1] = fill[1];
+      out[o + 2] = fill[2];
+    } else if (channels <= 2) {
+      out[o] = out[o + 1] = out[o + 2] = data[s]!;
     } else {
-      out[i * 3] = data[s]!;
-      out[i * 3 + 1] = data[s + 1]!;
-      out[i * 3 + 2] = data[s + 2]!;
+      out[o] = data[s]!;
+      out[o + 1] = data[s + 1]!;
+      out[o + 2] = data[s + 2]!;
     }
   }
   return { width, height, data: out };

@@ -9,7 +9,7 @@ import { inspectModel, type ModelInspection } from '../core/model-details';
 import { LensError, serializeError } from '../core/errors';
 import type { RgbImage } from '../core/image';
 import { checkModelIo, type IoMeta } from '../core/model-io';
-import { denormalizeToRgba, PRESETS } from '../core/preprocess';
+import { denormalizeToRgba, PRESETS, type PresetId } from '../core/preprocess';
 import type { ClassifyPayload, ModelInfo, ModelSource, Request, Response } from './protocol';
 
 export interface DecodedInput {
@@ -17,6 +17,8 @@ export interface DecodedInput {
   orientation: number | null;
   /** True when the decoder rotated the pixels per EXIF. */
   rotated: boolean;
+  /** Where the decoder knowingly differs from Pillow for this file (e.g. CMYK in a browser). */
+  note?: string;
 }
 
 export interface LoadedSession extends InferenceRunner {
@@ -36,6 +38,8 @@ export interface LoadedSession extends InferenceRunner {
 
 export interface WorkerDeps {
   decode(file: Blob): Promise<DecodedInput>;
+  /** Pixels of a camera frame (browser only). */
+  decodeFrame?(frame: ImageBitmap): Promise<RgbImage>;
   createSession(
     bytes: Uint8Array,
     backend: BackendPreference,
@@ -180,7 +184,11 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
     }
   }
 
-  async function classify(request: Extract<Request, { kind: 'classify' }>): Promise<void> {
+  async function classify(
+    id: number,
+    presetId: PresetId,
+    decode: () => Promise<DecodedInput>,
+  ): Promise<void> {
     const model = active;
     if (model === null)
       throw new LensError(
@@ -188,9 +196,9 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
         'No model is loaded: pick one from the list or open an .onnx file.',
       );
     const t0 = now();
-    const decoded = await deps.decode(request.file);
+    const decoded = await decode();
     const decodeMs = now() - t0;
-    const preset = PRESETS[request.preset];
+    const preset = PRESETS[presetId];
     let features: { data: Float32Array; dims: number[] } | null = null;
     const runner: InferenceRunner = model.classifier
       ? {
@@ -215,6 +223,7 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
       orientationNote: decoded.rotated
         ? `Rotated per EXIF orientation ${decoded.orientation}; PyTorch's default loader does not rotate.`
         : null,
+      decodeNote: decoded.note ?? null,
       preset: preset.id,
       resized: result.resized,
       top5: result.top,
@@ -233,7 +242,7 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
       backend: model.info.backend,
       threads: model.info.threads,
     };
-    post({ kind: 'classified', id: request.id, result: payload }, [payload.cropRgba]);
+    post({ kind: 'classified', id, result: payload }, [payload.cropRgba]);
   }
 
   function enqueue(id: number, job: () => Promise<void>): Promise<void> {
@@ -267,7 +276,25 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
         cancels.get(request.target)?.abort();
         return Promise.resolve();
       case 'classify':
-        return enqueue(request.id, () => classify(request));
+        return enqueue(request.id, () =>
+          classify(request.id, request.preset, () => deps.decode(request.file)),
+        );
+      case 'classify-frame':
+        return enqueue(request.id, () =>
+          classify(request.id, request.preset, async () => {
+            if (!deps.decodeFrame)
+              throw new LensError('internal', 'Camera frames are not supported here.');
+            try {
+              return {
+                image: await deps.decodeFrame(request.frame),
+                orientation: null,
+                rotated: false,
+              };
+            } finally {
+              request.frame.close();
+            }
+          }),
+        );
       case 'crash':
         // Outside the queue and any try: the error reaches the worker's global error handler.
         setTimeout(() => {

@@ -21,6 +21,8 @@ export type Request =
       threads?: number;
     }
   | { kind: 'classify'; id: number; file: Blob; name: string; preset: PresetId }
+  /** A camera frame (transferred); no EXIF, no file. */
+  | { kind: 'classify-frame'; id: number; frame: ImageBitmap; preset: PresetId }
   /** Cancels a model load (download or queued); the load answers with an `aborted` error. */
   | { kind: 'cancel'; id: number; target: number }
   /** Test hook: makes the worker throw outside any handler, as a crash would. */
@@ -61,6 +63,8 @@ export interface ClassifyPayload {
   orientation: number | null;
   /** Set when the pixels were rotated per EXIF, which PyTorch's default loader does not do. */
   orientationNote: string | null;
+  /** Set when the decoder knowingly differs from Pillow for this file (CMYK JPEG in a browser). */
+  decodeNote: string | null;
   preset: PresetId;
   resized: { width: number; height: number };
   top5: Prediction[];

@@ -2,7 +2,7 @@
 /** The worker entry: wires the handler to the browser's decoder, onnxruntime-web and fetch. */
 import labelsText from '../data/imagenet1k-labels.txt?raw';
 import { parseLabels } from '../core/labels';
-import { decodeInWorker } from './decode-browser';
+import { decodeFrame, decodeInWorker } from './decode-browser';
 import { fetchModelCached } from './fetch-model';
 import { createHandler } from './handler';
 import { createWebSession } from './ort-web';
@@ -13,6 +13,7 @@ declare const self: DedicatedWorkerGlobalScope;
 const handle = createHandler(
   {
     decode: decodeInWorker,
+    decodeFrame,
     createSession: createWebSession,
     fetchModel: fetchModelCached,
     labels: parseLabels(labelsText).labels,

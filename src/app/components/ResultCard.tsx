@@ -1,53 +1,123 @@
-import { memo, useEffect, useRef } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
+import { heatmapRgba, upsampleBilinear } from '../../core/cam';
+import { PRESETS, type PresetId } from '../../core/preprocess';
 import type { ClassifyPayload } from '../../worker/protocol';
-import type { ResultItem } from '../store';
+import { comparePresets } from '../controller';
+import { useLens, type ItemState, type ResultItem } from '../store';
+import { verifyItem } from '../verification';
 import { backendText, ms } from './format';
+import { Top5Bars } from './Top5Bars';
 
-function CropCanvas({ payload }: { payload: ClassifyPayload }) {
+function CropCanvas({ payload, cam }: { payload: ClassifyPayload; cam: number | null }) {
   const canvas = useRef<HTMLCanvasElement>(null);
+  const overlay = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     const ctx = canvas.current?.getContext('2d');
     if (!ctx) return;
-    const rgba = new Uint8ClampedArray(payload.cropRgba);
-    ctx.putImageData(new ImageData(rgba, payload.cropSize, payload.cropSize), 0, 0);
+    ctx.putImageData(
+      new ImageData(new Uint8ClampedArray(payload.cropRgba), payload.cropSize, payload.cropSize),
+      0,
+      0,
+    );
   }, [payload]);
+  const map = cam === null ? undefined : payload.cams?.maps.find((m) => m.index === cam);
+  useEffect(() => {
+    const ctx = overlay.current?.getContext('2d');
+    if (!ctx || !map || !payload.cams) return;
+    const size = payload.cropSize;
+    const up = upsampleBilinear(map.values, payload.cams.height, payload.cams.width, size);
+    ctx.putImageData(new ImageData(heatmapRgba(up), size, size), 0, 0);
+  }, [map, payload]);
   return (
-    <canvas
-      ref={canvas}
-      width={payload.cropSize}
-      height={payload.cropSize}
-      className="crop"
-      data-testid="crop"
-      title={`What the network saw (${payload.preset}), de-normalised. crop sha256 ${payload.cropSha256}`}
-    />
+    <div className="crop-wrap">
+      <canvas
+        ref={canvas}
+        width={payload.cropSize}
+        height={payload.cropSize}
+        className="crop"
+        data-testid="crop"
+        title={`What the network saw (${payload.preset}), de-normalised. crop sha256 ${payload.cropSha256}`}
+      />
+      {map && (
+        <canvas
+          ref={overlay}
+          width={payload.cropSize}
+          height={payload.cropSize}
+          className="cam"
+          data-testid="cam-overlay"
+          data-class-index={map.index}
+        />
+      )}
+    </div>
   );
 }
 
-function Top5({ payload }: { payload: ClassifyPayload }) {
+function PresetComparison({ item }: { item: ResultItem }) {
+  if (!item.presets) return null;
   return (
-    <ol className="top5">
-      {payload.top5.map((p) => (
-        <li
-          key={p.index}
-          data-testid="top5-row"
-          data-class-index={p.index}
-          data-label={p.label}
-          data-probability={String(p.probability)}
-        >
-          <div className="bar" style={{ width: `${(p.probability * 100).toFixed(2)}%` }} />
-          <span className="pct">{(p.probability * 100).toFixed(2)}%</span>
-          <span className="label">
-            {p.label} <small>#{p.index}</small>
-          </span>
-        </li>
-      ))}
-    </ol>
+    <table className="presets" data-testid="preset-comparison">
+      <tbody>
+        {(Object.keys(PRESETS) as PresetId[]).map((id) => {
+          const s = item.presets?.[id];
+          return (
+            <tr key={id} data-preset={id} data-status={s?.kind ?? 'pending'}>
+              <th>{id}</th>
+              <td>
+                {s?.kind === 'done'
+                  ? s.payload.top5
+                      .map((p) => `${p.label.split(',')[0]} ${(p.probability * 100).toFixed(1)}%`)
+                      .join(' · ')
+                  : s?.kind === 'error'
+                    ? s.error.message
+                    : '…'}
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+function CompareResult({ main, other }: { main: ClassifyPayload; other: ItemState }) {
+  if (other.kind !== 'done')
+    return (
+      <p className="muted">{other.kind === 'error' ? other.error.message : 'Comparison model…'}</p>
+    );
+  const b = other.payload;
+  const mine = new Set(main.top5.map((p) => p.index));
+  const theirs = new Set(b.top5.map((p) => p.index));
+  const overlap = [...mine].filter((i) => theirs.has(i)).length;
+  let maxDiff = 0;
+  const pa = main.top5.map((p) => p.probability);
+  b.top5.forEach((p) => {
+    const j = main.top5.findIndex((q) => q.index === p.index);
+    if (j >= 0) maxDiff = Math.max(maxDiff, Math.abs(pa[j]! - p.probability));
+  });
+  const sameTop1 = main.top5[0]?.index === b.top5[0]?.index;
+  return (
+    <div
+      className="compare"
+      data-testid="compare-result"
+      data-top1-agree={sameTop1 ? 'yes' : 'no'}
+      data-top5-overlap={overlap / 5}
+    >
+      <p className="meta">
+        vs {b.modelName}: top-1 {sameTop1 ? 'agrees' : 'differs'}, top-5 overlap {overlap}/5, max
+        |Δp| on shared classes {maxDiff.toExponential(2)}
+      </p>
+      <Top5Bars predictions={b.top5} highlight={mine} />
+    </div>
   );
 }
 
 export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem }) {
   const { state } = item;
   const payload = state.kind === 'done' ? state.payload : null;
+  const [cam, setCam] = useState<number | null>(null);
+  const verification = useLens((s) => s.verification);
+  const tolerance = useLens((s) => s.tolerance);
+  const verdict = verification ? verifyItem(item, verification.entries, tolerance) : null;
   return (
     <li
       className={`result ${state.kind}`}
@@ -70,7 +140,7 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
         />
         <figcaption>{item.fileName}</figcaption>
       </figure>
-      {payload && <CropCanvas payload={payload} />}
+      {payload && <CropCanvas payload={payload} cam={cam} />}
       <div className="details">
         {state.kind === 'pending' && <p className="muted">Classifying…</p>}
         {state.kind === 'error' && (
@@ -81,7 +151,24 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
         {payload && (
           <>
             {item.untrained && <p className="untrained-tag">untrained: for pipeline checks only</p>}
-            <Top5 payload={payload} />
+            {verdict && (
+              <p
+                className={verdict.pass ? 'verdict pass' : 'verdict fail'}
+                data-testid="verify"
+                data-verdict={verdict.pass ? 'pass' : 'fail'}
+                data-max-diff={verdict.maxAbsDiff}
+              >
+                PyTorch: {verdict.pass ? 'pass' : 'FAIL'} (top-5{' '}
+                {verdict.top5Agree ? 'identical' : 'differs'}, max |Δp|{' '}
+                {verdict.maxAbsDiff.toExponential(2)})
+              </p>
+            )}
+            <Top5Bars
+              predictions={payload.top5}
+              {...(item.compare?.kind === 'done'
+                ? { highlight: new Set(item.compare.payload.top5.map((p) => p.index)) }
+                : {})}
+            />
             <p className="meta" data-testid="timings">
               decode {ms(payload.timings.decodeMs)} ms · preprocess{' '}
               {ms(payload.timings.preprocessMs)} ms · inference {ms(payload.timings.inferenceMs)} ms
@@ -93,6 +180,45 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
               {payload.cropSize}² ({payload.preset})
             </p>
             {payload.orientationNote && <p className="meta warn">{payload.orientationNote}</p>}
+            {payload.decodeNote && (
+              <p className="meta warn" data-testid="decode-note">
+                {payload.decodeNote}
+              </p>
+            )}
+            <div className="actions">
+              <button
+                type="button"
+                data-testid="compare-presets"
+                onClick={() => void comparePresets(item.id)}
+              >
+                Compare presets
+              </button>
+              {payload.cams ? (
+                <label>
+                  CAM{' '}
+                  <select
+                    data-testid="cam-select"
+                    value={cam ?? ''}
+                    onChange={(e) =>
+                      setCam(e.currentTarget.value === '' ? null : Number(e.currentTarget.value))
+                    }
+                  >
+                    <option value="">off</option>
+                    {payload.top5.map((p) => (
+                      <option key={p.index} value={p.index}>
+                        {p.label.split(',')[0]}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+              ) : (
+                <span className="muted" data-testid="cam-unavailable">
+                  CAM unavailable
+                </span>
+              )}
+            </div>
+            <PresetComparison item={item} />
+            {item.compare && <CompareResult main={payload} other={item.compare} />}
           </>
         )}
       </div>

@@ -15,7 +15,7 @@ import { unpickle } from './pickle';
 import { toPlainRecord } from './plain';
 import { materialize, outputBytes } from './tensor';
 import type { Checkpoint, ReadCheckpointOptions, StateDict } from './types';
-import type { StorageRef } from './values';
+import type { LazyTensor, StorageRef } from './values';
 import { openZip, type ZipArchive } from './zip';
 
 export { toFloat32 } from './tensor';
@@ -55,9 +55,15 @@ async function read(bytes: Uint8Array, options: ReadCheckpointOptions): Promise<
     sniff(bytes) === 'zip' ? await openZipCheckpoint(bytes, options, maxBytes) : openPickle(bytes);
   const found = findWeights(contents.root);
 
+  const select = options.select ?? (() => true);
+  const shapes = new Map<string, number[]>();
+  const chosen: [string, LazyTensor][] = [];
   let total = 0;
   const uses = new Map<StorageRef, number>();
-  for (const t of found.tensors.values()) {
+  for (const [name, t] of found.tensors) {
+    shapes.set(name, [...t.shape]);
+    if (!select(name, t.shape)) continue;
+    chosen.push([name, t]);
     total += outputBytes(t);
     uses.set(t.storage, (uses.get(t.storage) ?? 0) + 1);
   }
@@ -69,7 +75,7 @@ async function read(bytes: Uint8Array, options: ReadCheckpointOptions): Promise<
   }
 
   const stateDict: StateDict = new Map();
-  for (const [name, t] of found.tensors) {
+  for (const [name, t] of chosen) {
     if (options.signal?.aborted)
       throw new LensError('aborted', 'Reading the checkpoint was cancelled.');
     const storage = await contents.storage(t.storage);
@@ -80,6 +86,7 @@ async function read(bytes: Uint8Array, options: ReadCheckpointOptions): Promise<
   }
   return {
     stateDict,
+    shapes,
     layout: found.layout,
     key: found.key,
     stripped: found.stripped,

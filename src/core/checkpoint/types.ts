@@ -29,7 +29,10 @@ export type CheckpointLayout =
   'state_dict' | 'model' | 'state_dict_key' | 'other_key' | 'pickled_module';
 
 export interface Checkpoint {
+  /** The tensors `ReadCheckpointOptions.select` chose (all of them by default). */
   stateDict: StateDict;
+  /** Every tensor's shape, selected or not: enough to detect an architecture and count it. */
+  shapes: Map<string, number[]>;
   layout: CheckpointLayout;
   /** The top-level key holding the weights; null when the file itself is the weights. */
   key: string | null;
@@ -51,5 +54,10 @@ export interface ReadCheckpointOptions {
   maxBytes?: number;
   /** Check zip entries' CRC-32 (default true; about 0.3 s more per 200 MB in Node 20). */
   verifyCrc?: boolean;
+  /**
+   * Which tensors to read (default: all). The others are neither read nor checked nor allocated;
+   * only their shapes are reported, so a 200 MB checkpoint can be described from its shapes.
+   */
+  select?: (name: string, shape: readonly number[]) => boolean;
   signal?: AbortSignal;
 }

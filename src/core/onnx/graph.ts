@@ -41,6 +41,11 @@ export interface RepOptLayout {
   se: boolean;
   /** B1, B2, L1 or L2 when blocks and widths match a released model. */
   name: string | null;
+  /**
+   * Parameters as PyTorch counts the target-mode checkpoint: each fused 3x3 convolution's bias
+   * was BatchNorm's weight and bias, one more parameter per output channel.
+   */
+  checkpointParams: number;
 }
 
 export interface GraphAnalysis {
@@ -173,7 +178,14 @@ export function analyzeGraph(graph: Graph): GraphAnalysis {
       unknownOps.has('Conv') || unknownOps.has('Gemm') || unknownOps.has('MatMul') ? null : macs,
     inputSize,
     unknownOps: [...unknownOps],
-    repopt: repoptLayout(convs, numClasses),
+    repopt: repoptLayout(
+      convs,
+      numClasses,
+      graph.initializer.reduce(
+        (n, t) => n + t.dims.reduce<number>((a, d) => a * toNumber(d), 1),
+        0,
+      ),
+    ),
     classifier,
   };
 }
@@ -184,6 +196,7 @@ const STAGE_BASE = [64, 128, 256, 512];
 function repoptLayout(
   convs: { cout: number; k: number; stride: number; isSe: boolean }[],
   numClasses: number,
+  fileParams: number,
 ): RepOptLayout | null {
   const body = convs.filter((c) => !c.isSe);
   if (body.length < 5 || body.some((c) => c.k !== 3) || body[0]!.stride !== 2) return null;
@@ -202,7 +215,8 @@ function repoptLayout(
       ([, a]) =>
         a.blocks.every((b, i) => b === blocks[i]) && a.widths.every((w, i) => w === widths[i]),
     )?.[0] ?? null;
-  return { blocks, widths, numClasses, se: convs.some((c) => c.isSe), name };
+  const checkpointParams = fileParams + body.reduce((n, c) => n + c.cout, 0);
+  return { blocks, widths, numClasses, se: convs.some((c) => c.isSe), name, checkpointParams };
 }
 
 /** An initializer's values as float32 (float32 or float16 storage), or null when absent. */

@@ -2,7 +2,8 @@
  * The ONNX message types, built once from the vendored schema with protobufjs (reflection, no
  * generated code). Encoding and decoding go through these; nothing here writes bytes by hand.
  */
-import protobuf from 'protobufjs/light';
+// The explicit .js: protobufjs has no "exports" map, and Node's ESM resolver (Playwright, tsx) needs the file name.
+import protobuf from 'protobufjs/light.js';
 import { onnxDescriptor } from './schema';
 
 const root = protobuf.Root.fromJSON(onnxDescriptor);

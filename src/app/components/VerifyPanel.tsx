@@ -1,0 +1,80 @@
+import { useShallow } from 'zustand/react/shallow';
+import { loadReference, verifyItem } from '../verification';
+import { useLens } from '../store';
+
+/** Load what PyTorch said (tools/pytorch_reference.py) and see, per image, whether the page agrees. */
+export function VerifyPanel() {
+  const { verification, error, tolerance, results } = useLens(
+    useShallow((s) => ({
+      verification: s.verification,
+      error: s.verificationError,
+      tolerance: s.tolerance,
+      results: s.results,
+    })),
+  );
+  const verdicts = verification
+    ? results.map((r) => verifyItem(r, verification.entries, tolerance)).filter((v) => v !== null)
+    : [];
+  const passed = verdicts.filter((v) => v.pass).length;
+  return (
+    <details className="panel" open={verification !== null}>
+      <summary>Verify against PyTorch{verification ? `: ${verification.name}` : ''}</summary>
+      <p className="muted">
+        Make the reference with{' '}
+        <code>
+          /usr/bin/python3 tools/pytorch_reference.py --checkpoint model.pth photos/*.jpg &gt;
+          ref.json
+        </code>
+        , then load it here and drop the same photos.
+      </p>
+      <label>
+        Reference JSON{' '}
+        <input
+          type="file"
+          accept=".json,application/json"
+          data-testid="reference-input"
+          onChange={(e) => {
+            const file = e.currentTarget.files?.[0];
+            if (file) void loadReference(file);
+            e.currentTarget.value = '';
+          }}
+        />
+      </label>{' '}
+      <label>
+        Tolerance (max |Δp|){' '}
+        <input
+          type="number"
+          step="any"
+          min="0"
+          data-testid="tolerance"
+          value={tolerance}
+          onChange={(e) => {
+            const t = Number(e.currentTarget.value);
+            if (Number.isFinite(t) && t >= 0) useLens.getState().setTolerance(t);
+          }}
+        />
+      </label>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {verification && (
+        <p
+          data-testid="verify-summary"
+          data-passed={passed}
+          data-failed={verdicts.length - passed}
+          data-checked={verdicts.length}
+        >
+          {passed} of {verdicts.length} image{verdicts.length === 1 ? '' : 's'} match PyTorch within{' '}
+          {tolerance}
+          {verdicts.length - passed > 0 &&
+            `; failing: ${results
+              .filter((r) => verifyItem(r, verification.entries, tolerance)?.pass === false)
+              .map((r) => r.fileName)
+              .join(', ')}`}
+        </p>
+      )}
+    </details>
+  );
+}
