@@ -41,11 +41,16 @@ export class Lens {
     await this.page.getByTestId('model-input').setInputFiles(path);
   }
 
-  /** Drops files on the window the way a user's drag-and-drop does. */
+  /** Drops fixture images on the window the way a user's drag-and-drop does. */
   async dropImages(...names: string[]): Promise<void> {
-    const files = names.map((n) => ({
-      name: n,
-      data: readFileSync(resolve(IMAGES, n)).toString('base64'),
+    await this.dropFiles(...names.map((n) => resolve(IMAGES, n)));
+  }
+
+  /** Drops files (any paths) on the window the way a user's drag-and-drop does. */
+  async dropFiles(...paths: string[]): Promise<void> {
+    const files = paths.map((p) => ({
+      name: p.split('/').pop()!,
+      data: readFileSync(p).toString('base64'),
     }));
     await this.page.evaluate((list) => {
       const dt = new DataTransfer();

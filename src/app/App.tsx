@@ -1,5 +1,6 @@
 import { useRef } from 'react';
 import { ComparePicker } from './components/ComparePicker';
+import { ConvertPanel } from './components/ConvertPanel';
 import { DropZone, ImagePicker } from './components/DropZone';
 import { ExamplesGallery } from './components/ExamplesGallery';
 import { LivePanel } from './components/LivePanel';
@@ -22,6 +23,7 @@ export function App() {
         </h1>
         <ModelBar />
         <ModelPanel />
+        <ConvertPanel />
         <ComparePicker />
         <VerifyPanel />
         <OfflinePanel />

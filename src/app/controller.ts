@@ -110,6 +110,84 @@ export async function loadModel(choice: ModelChoice): Promise<void> {
   void refreshOffline();
 }
 
+/** Checkpoint files go to the converter, not the image pipeline. */
+export function isCheckpointFile(file: File): boolean {
+  return /\.(pth|pt|ckpt|pkl|tar)$/i.test(file.name);
+}
+
+/** Converts a PyTorch checkpoint in the worker (read safely, fused, written as ONNX) and loads it. */
+export async function convertCheckpoint(file: File): Promise<void> {
+  const store = useLens.getState();
+  const startedAt = performance.now();
+  store.setStatus({
+    kind: 'loading',
+    startedAt,
+    bytesPerSecond: null,
+    name: file.name,
+    phase: 'read',
+    loaded: 0,
+    total: null,
+  });
+  try {
+    const { info, converted } = await client.convert(
+      await file.arrayBuffer(),
+      file.name,
+      { ...store.convertOptions, backend: store.backendPreference, threads: requestedThreads },
+      (p) =>
+        useLens.getState().setStatus({
+          kind: 'loading',
+          startedAt,
+          bytesPerSecond: null,
+          name: file.name,
+          phase: p.phase,
+          loaded: p.loaded,
+          total: p.total,
+        }),
+    );
+    const onnxFile = new File([converted.onnx], info.name, { type: 'application/octet-stream' });
+    const choice: ModelChoice = { type: 'file', file: onnxFile };
+    const now = useLens.getState();
+    now.addConverted({
+      name: info.name,
+      url: URL.createObjectURL(onnxFile),
+      file: onnxFile,
+      description: converted.description,
+      params: converted.params,
+      gmacs: converted.gmacs,
+      layout: converted.layout,
+      ms: converted.ms,
+    });
+    now.setChoice(choice);
+    now.setActive(info, false, choice);
+    now.setStatus({ kind: 'ready', name: info.name, info });
+  } catch (e) {
+    const now = useLens.getState();
+    if (isLensError(e) && e.code === 'aborted') {
+      now.setStatus(
+        now.activeInfo && now.activeChoice
+          ? { kind: 'ready', name: choiceName(now.activeChoice), info: now.activeInfo }
+          : { kind: 'idle' },
+      );
+      return;
+    }
+    now.setStatus({
+      kind: 'error',
+      name: file.name,
+      error: serializeError(e),
+      stillUsing: now.activeInfo,
+    });
+  }
+}
+
+/** Dropped or picked files: checkpoints are converted, everything else is classified. */
+export function openFiles(files: File[]): Promise<void> {
+  const checkpoints = files.filter(isCheckpointFile);
+  const images = files.filter((f) => !isCheckpointFile(f));
+  return Promise.all([...checkpoints.map(convertCheckpoint), classifyFiles(images)]).then(
+    () => undefined,
+  );
+}
+
 export function cancelModelLoad(): void {
   client.cancelLoad();
 }

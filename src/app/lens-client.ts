@@ -8,6 +8,7 @@ import { deserializeError, LensError } from '../core/errors';
 import type { PresetId } from '../core/preprocess';
 import type {
   ClassifyPayload,
+  ConvertedModel,
   ModelInfo,
   ModelSource,
   Request,
@@ -66,7 +67,7 @@ export class LensClient {
         return;
       case 'model-ready':
         this.pending.delete(message.id);
-        (p.resolve as (v: ModelInfo) => void)(message.info);
+        (p.resolve as (v: { info: ModelInfo; converted?: ConvertedModel }) => void)(message);
         return;
       case 'classified':
         this.pending.delete(message.id);
@@ -109,9 +110,30 @@ export class LensClient {
   ): Promise<ModelInfo> {
     const transfer = source.type === 'bytes' ? [source.bytes] : [];
     this.lastLoad = this.nextId;
-    return this.send(
+    return this.send<{ info: ModelInfo }>(
       { kind: 'load-model', id: this.nextId++, source, backend, ...(threads ? { threads } : {}) },
       transfer,
+      onProgress,
+    ).then((r) => r.info);
+  }
+
+  /** Converts a checkpoint in the worker and makes it the active model. */
+  convert(
+    bytes: ArrayBuffer,
+    name: string,
+    options: {
+      fp16: boolean;
+      features: boolean;
+      backend: BackendPreference;
+      threads: number | null;
+    },
+    onProgress?: Pending['onProgress'],
+  ): Promise<{ info: ModelInfo; converted: ConvertedModel }> {
+    this.lastLoad = this.nextId;
+    const { threads, ...rest } = options;
+    return this.send(
+      { kind: 'convert', id: this.nextId++, bytes, name, ...rest, ...(threads ? { threads } : {}) },
+      [bytes],
       onProgress,
     );
   }

@@ -9,7 +9,7 @@ import type { Manifest, ModelEntry } from '../core/manifest';
 import type { Prediction } from '../core/classify';
 import type { PresetId } from '../core/preprocess';
 import type { ReferenceEntry } from '../core/verify';
-import type { ClassifyPayload, ModelInfo } from '../worker/protocol';
+import type { ClassifyPayload, LoadPhase, ModelInfo } from '../worker/protocol';
 
 /** Where the current model comes from: a manifest entry, a typed URL, or a local file. */
 export type ModelChoice =
@@ -25,7 +25,7 @@ export type ModelStatus =
       startedAt: number;
       bytesPerSecond: number | null;
       name: string;
-      phase: 'download' | 'session';
+      phase: LoadPhase;
       loaded: number;
       total: number | null;
     }
@@ -97,6 +97,25 @@ export interface OfflineSlice {
   setOffline: (offline: OfflineSlice['offline']) => void;
 }
 
+export interface ConvertedEntry {
+  name: string;
+  /** Object URL of the ONNX, for download and for reopening. */
+  url: string;
+  file: File;
+  description: string;
+  params: number;
+  gmacs: number;
+  layout: string;
+  ms: number;
+}
+
+export interface ConvertSlice {
+  convertOptions: { fp16: boolean; features: boolean };
+  converted: ConvertedEntry[];
+  setConvertOptions: (o: Partial<ConvertSlice['convertOptions']>) => void;
+  addConverted: (c: ConvertedEntry) => void;
+}
+
 export interface VerifySlice {
   verification: { name: string; entries: Map<string, ReferenceEntry> } | null;
   verificationError: string | null;
@@ -136,7 +155,15 @@ export type LensState = ModelSlice &
   OfflineSlice &
   VerifySlice &
   CompareSlice &
-  LiveSlice;
+  LiveSlice &
+  ConvertSlice;
+
+const createConvertSlice: StateCreator<LensState, [], [], ConvertSlice> = (set) => ({
+  convertOptions: { fp16: false, features: true },
+  converted: [],
+  setConvertOptions: (o) => set((s) => ({ convertOptions: { ...s.convertOptions, ...o } })),
+  addConverted: (c) => set((s) => ({ converted: [...s.converted, c] })),
+});
 
 const createVerifySlice: StateCreator<LensState, [], [], VerifySlice> = (set) => ({
   verification: null,
@@ -211,6 +238,7 @@ const createOfflineSlice: StateCreator<LensState, [], [], OfflineSlice> = (set) 
 });
 
 export const useLens = create<LensState>()((...a) => ({
+  ...createConvertSlice(...a),
   ...createVerifySlice(...a),
   ...createCompareSlice(...a),
   ...createLiveSlice(...a),

@@ -14,9 +14,9 @@ import {
 } from '../core/decode-check';
 import { LensError } from '../core/errors';
 import { readExifOrientation } from '../core/exif';
-import { rgbaIntoRgb, rgbaToRgb, type RgbImage } from '../core/image';
+import { rgbaRowInto, rgbaToRgb, type RgbImage } from '../core/image';
 import type { ImageFormat } from '../core/image-format';
-import { applyOrientation } from '../core/orientation';
+import { applyOrientation, orientationMap } from '../core/orientation';
 import { decodePng } from '../core/png';
 import type { DecodedInput } from './handler';
 
@@ -24,30 +24,37 @@ export async function decodeInWorker(file: Blob): Promise<DecodedInput> {
   const bytes = new Uint8Array(await file.arrayBuffer());
   const format = requireSupportedImage(bytes);
   const header = checkImageHeader(bytes, format);
-  const orientation = readExifOrientation(bytes);
-  const rotated = orientation !== null && orientation !== 1;
+  const exif = readExifOrientation(bytes);
   if (format === 'png') {
     const { image } = await decodePng(bytes, { maxPixels: MAX_PIXELS });
-    return { image: rotated ? applyOrientation(image, orientation) : image, orientation, rotated };
+    const rotated = exif !== null && exif !== 1;
+    return { image: rotated ? applyOrientation(image, exif) : image, orientation: exif, rotated };
   }
   // Chromium applies EXIF orientation whatever `imageOrientation` says, so report it.
-  const image = await decodeWithBitmap(file, format, header.gif?.fill ?? null);
+  const { image, orientation } = await decodeWithBitmap(file, format, header.gif?.fill ?? null);
   const cmyk = header.jpeg !== null && header.jpeg.components === 4;
-  return { image, orientation, rotated, ...(cmyk ? { note: CMYK_BROWSER_NOTE } : {}) };
+  return {
+    image,
+    orientation: exif ?? (orientation === 1 ? null : orientation),
+    rotated: orientation !== 1,
+    ...(cmyk ? { note: CMYK_BROWSER_NOTE } : {}),
+  };
 }
 
-/** Rows copied out of the bitmap per canvas read: about 16 MB of RGBA at a time. */
-const STRIP_BYTES = 16 << 20;
+/** RGBA bytes copied out of the bitmap at a time. */
+const STRIP_BYTES = 4 << 20;
 
 /**
- * The bitmap's pixels as RGB, copied through a canvas a strip of rows at a time: a 50 MP photo
- * then costs its bitmap and its RGB copy, not also a 200 MB canvas and a 200 MB `ImageData`.
+ * The bitmap's pixels as RGB, with the orientation the browser applied (1 when none). A 50 MP
+ * photo costs its bitmap and its RGB copy, not also a 200 MB canvas and a 200 MB `ImageData`:
+ * rows are copied a strip at a time, through a VideoFrame where the browser has WebCodecs
+ * (it reads the bitmap's pixels without a canvas), else through a canvas one strip high.
  */
 async function decodeWithBitmap(
   file: Blob,
   format: ImageFormat,
   fill: readonly [number, number, number] | null,
-): Promise<RgbImage> {
+): Promise<{ image: RgbImage; orientation: number }> {
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(file, {
@@ -69,26 +76,97 @@ async function decodeWithBitmap(
     );
   }
   try {
-    const { width, height } = bitmap;
-    checkPixelCount(width, height);
-    const out = allocateRgb(width, height);
-    const strip = Math.max(1, Math.min(height, Math.floor(STRIP_BYTES / (width * 4))));
-    const canvas = new OffscreenCanvas(width, strip);
-    const ctx = canvas.getContext('2d', { willReadFrequently: true });
-    if (!ctx)
-      throw new LensError('internal', 'OffscreenCanvas 2D context unavailable in this browser.');
-    // An unscaled copy: no smoothing runs, but say so rather than rely on it.
-    ctx.imageSmoothingEnabled = false;
-    ctx.globalCompositeOperation = 'copy';
-    for (let y = 0; y < height; y += strip) {
-      const rows = Math.min(strip, height - y);
-      ctx.drawImage(bitmap, 0, y, width, rows, 0, 0, width, rows);
-      rgbaIntoRgb(ctx.getImageData(0, 0, width, rows).data, width * rows, out, y * width * 3, fill);
-    }
-    return { width, height, data: out };
+    checkPixelCount(bitmap.width, bitmap.height);
+    return (
+      (await copyWithVideoFrame(bitmap, fill)) ?? {
+        image: copyWithCanvas(bitmap, fill),
+        orientation: 1,
+      }
+    );
   } finally {
     bitmap.close();
   }
+}
+
+/** WebCodecs' rotation and flip of an EXIF-oriented bitmap's frame, as the EXIF orientation. */
+const FRAME_ORIENTATION: Readonly<Record<string, number>> = {
+  '0,false': 1,
+  '0,true': 2,
+  '180,false': 3,
+  '180,true': 4,
+  '90,true': 5,
+  '90,false': 6,
+  '270,true': 7,
+  '270,false': 8,
+};
+
+/**
+ * The frame holds the pixels as stored, with the browser's EXIF orientation as rotation + flip;
+ * each strip is written straight to its oriented place. Null where WebCodecs cannot do it.
+ */
+async function copyWithVideoFrame(
+  bitmap: ImageBitmap,
+  fill: readonly [number, number, number] | null,
+): Promise<{ image: RgbImage; orientation: number } | null> {
+  if (typeof VideoFrame === 'undefined') return null;
+  let frame: VideoFrame;
+  try {
+    frame = new VideoFrame(bitmap, { timestamp: 0 });
+  } catch {
+    return null;
+  }
+  try {
+    // Without `rotation` (older WebCodecs) the stored orientation of the pixels is unknown.
+    const oriented = frame as VideoFrame & { rotation?: number; flip?: boolean };
+    if (oriented.rotation === undefined) return null;
+    const orientation = FRAME_ORIENTATION[`${oriented.rotation},${oriented.flip ?? false}`];
+    const { codedWidth: width, codedHeight: height } = frame;
+    if (orientation === undefined) return null;
+    const map = orientationMap(orientation, width, height);
+    if (map.outWidth !== bitmap.width || map.outHeight !== bitmap.height) return null;
+    const out = allocateRgb(width, height);
+    const strip = Math.max(2, Math.min(height, Math.floor(STRIP_BYTES / (width * 4)) & ~1));
+    const buffer = new Uint8Array(width * strip * 4);
+    for (let y = 0; y < height; y += strip) {
+      const rows = Math.min(strip, height - y);
+      try {
+        await frame.copyTo(buffer, { rect: { x: 0, y, width, height: rows }, format: 'RGBA' });
+      } catch {
+        return null; // e.g. no RGBA conversion in this browser's WebCodecs
+      }
+      for (let r = 0; r < rows; r++) {
+        const dest = map.origin + (y + r) * map.stepY;
+        rgbaRowInto(buffer, r * width * 4, width, out, dest, map.stepX, fill);
+      }
+    }
+    return { image: { width: map.outWidth, height: map.outHeight, data: out }, orientation };
+  } finally {
+    frame.close();
+  }
+}
+
+/** Through a canvas one strip high; the browser has applied any EXIF orientation already. */
+function copyWithCanvas(
+  bitmap: ImageBitmap,
+  fill: readonly [number, number, number] | null,
+): RgbImage {
+  const { width, height } = bitmap;
+  const out = allocateRgb(width, height);
+  const strip = Math.max(1, Math.min(height, Math.floor(STRIP_BYTES / (width * 4))));
+  const canvas = new OffscreenCanvas(width, strip);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  if (!ctx)
+    throw new LensError('internal', 'OffscreenCanvas 2D context unavailable in this browser.');
+  // An unscaled copy that replaces the strip's previous pixels rather than blending over them.
+  ctx.imageSmoothingEnabled = false;
+  ctx.globalCompositeOperation = 'copy';
+  for (let y = 0; y < height; y += strip) {
+    const rows = Math.min(strip, height - y);
+    ctx.drawImage(bitmap, 0, y, width, rows, 0, 0, width, rows);
+    const rgba = ctx.getImageData(0, 0, width, rows).data;
+    rgbaRowInto(rgba, 0, width * rows, out, y * width, 1, fill);
+  }
+  return { width, height, data: out };
 }
 
 function allocateRgb(width: number, height: number): Uint8Array {

@@ -4,7 +4,10 @@
  */
 import type { BackendChoice, BackendPreference } from '../core/backend';
 import { classActivationMap } from '../core/cam';
+import { readCheckpoint } from '../core/checkpoint/torch';
+import type { Checkpoint } from '../core/checkpoint/types';
 import { classifyImage, sha256Hex, type InferenceRunner } from '../core/classify';
+import { convertStateDict } from '../core/convert';
 import { inspectModel, type ModelInspection } from '../core/model-details';
 import { LensError, serializeError } from '../core/errors';
 import type { RgbImage } from '../core/image';
@@ -126,6 +129,17 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
   ): Promise<ActiveModel> {
     if (signal.aborted) throw new LensError('aborted', 'The model load was cancelled.');
     const bytes = await readSource(id, source, signal);
+    return openModel(id, source.name, bytes, backend, threads, signal);
+  }
+
+  async function openModel(
+    id: number,
+    name: string,
+    bytes: Uint8Array,
+    backend: BackendPreference,
+    threads: number | undefined,
+    signal: AbortSignal,
+  ): Promise<ActiveModel> {
     if (signal.aborted) throw new LensError('aborted', 'The model load was cancelled.');
     post({ kind: 'progress', id, phase: 'session', loaded: 0, total: null });
     const t0 = now();
@@ -153,7 +167,7 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
           ? null
           : `The model has ${numClasses} classes but the labels list ${deps.labels.length}; classes without a label are shown as "class N".`;
       const info: ModelInfo = {
-        name: source.name,
+        name,
         backend: session.choice.backend,
         backendReason: session.choice.reason,
         threads: session.threads,
@@ -245,6 +259,75 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
     post({ kind: 'classified', id, result: payload }, [payload.cropRgba]);
   }
 
+  /**
+   * Checkpoint -> state dict -> fused ONNX -> session. At most about two copies of the weights
+   * live at once: the file and its tensors, then the tensors and the ONNX, then the ONNX and the
+   * runtime's own copy.
+   */
+  async function convertAndOpen(
+    request: Extract<Request, { kind: 'convert' }>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const t0 = now();
+    post({ kind: 'progress', id: request.id, phase: 'read', loaded: 0, total: null });
+    let fileBytes: Uint8Array | null = new Uint8Array(request.bytes);
+    const sourceSha256 = await sha256Hex(fileBytes);
+    let checkpoint: Checkpoint | null = await readCheckpoint(fileBytes, { signal });
+    fileBytes = null;
+    const converted = convertStateDict(checkpoint.stateDict, {
+      fp16: request.fp16,
+      features: request.features,
+      sourceSha256,
+      onProgress: (p) =>
+        post({
+          kind: 'progress',
+          id: request.id,
+          phase: 'convert',
+          loaded: p.done,
+          total: p.total,
+        }),
+    });
+    const layout =
+      checkpoint.layout + (checkpoint.stripped ? `, "${checkpoint.stripped}" prefix removed` : '');
+    checkpoint = null;
+    const ms = now() - t0;
+    const name =
+      request.name.replace(/\.(pth|pt|ckpt|pkl|bin|tar)$/i, '') +
+      (request.fp16 ? '-fp16' : '') +
+      '.onnx';
+    const model = await openModel(
+      request.id,
+      name,
+      converted.onnx,
+      request.backend,
+      request.threads,
+      signal,
+    );
+    const previous = active;
+    active = model;
+    if (previous) await previous.session.dispose().catch(() => undefined);
+    const onnx =
+      converted.onnx.buffer.byteLength === converted.onnx.byteLength
+        ? (converted.onnx.buffer as ArrayBuffer)
+        : converted.onnx.slice().buffer;
+    post(
+      {
+        kind: 'model-ready',
+        id: request.id,
+        info: model.info,
+        converted: {
+          onnx,
+          description: converted.arch.description,
+          params: converted.params,
+          gmacs: converted.gmacs,
+          layout,
+          ms,
+        },
+      },
+      [onnx],
+    );
+  }
+
   function enqueue(id: number, job: () => Promise<void>): Promise<void> {
     const run = queue
       .then(job)
@@ -271,6 +354,13 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
           if (previous) await previous.session.dispose().catch(() => undefined);
           post({ kind: 'model-ready', id: request.id, info: model.info });
         });
+      }
+      case 'convert': {
+        const controller = new AbortController();
+        cancels.set(request.id, controller);
+        return enqueue(request.id, () =>
+          convertAndOpen(request, controller.signal).finally(() => cancels.delete(request.id)),
+        );
       }
       case 'cancel':
         cancels.get(request.target)?.abort();

@@ -23,10 +23,37 @@ export type Request =
   | { kind: 'classify'; id: number; file: Blob; name: string; preset: PresetId }
   /** A camera frame (transferred); no EXIF, no file. */
   | { kind: 'classify-frame'; id: number; frame: ImageBitmap; preset: PresetId }
+  /**
+   * A PyTorch checkpoint: read safely, converted to ONNX, then loaded like any model. The reply is
+   * `model-ready` with `converted` set (the ONNX, to download or reopen).
+   */
+  | {
+      kind: 'convert';
+      id: number;
+      bytes: ArrayBuffer;
+      name: string;
+      fp16: boolean;
+      features: boolean;
+      backend: BackendPreference;
+      threads?: number;
+    }
   /** Cancels a model load (download or queued); the load answers with an `aborted` error. */
   | { kind: 'cancel'; id: number; target: number }
   /** Test hook: makes the worker throw outside any handler, as a crash would. */
   | { kind: 'crash'; id: number };
+
+/** download: bytes; read: the checkpoint (no counts); convert: blocks fused; session: creation. */
+export type LoadPhase = 'download' | 'read' | 'convert' | 'session';
+
+export interface ConvertedModel {
+  onnx: ArrayBuffer;
+  /** e.g. "RepOpt-VGG-B1 (target mode, blocks [4, 6, 16, 1], widths [2, 2, 2, 4], 1000 classes)". */
+  description: string;
+  params: number;
+  gmacs: number;
+  layout: string;
+  ms: number;
+}
 
 export interface ModelInfo {
   name: string;
@@ -86,10 +113,10 @@ export type Response =
   | {
       kind: 'progress';
       id: number;
-      phase: 'download' | 'session';
+      phase: LoadPhase;
       loaded: number;
       total: number | null;
     }
-  | { kind: 'model-ready'; id: number; info: ModelInfo }
+  | { kind: 'model-ready'; id: number; info: ModelInfo; converted?: ConvertedModel }
   | { kind: 'classified'; id: number; result: ClassifyPayload }
   | { kind: 'error'; id: number; error: SerializedError };

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
-import { classifyFiles } from '../controller';
+import { openFiles } from '../controller';
 
 const imageFiles = (list: FileList | null | undefined): File[] => [...(list ?? [])];
 
@@ -13,7 +13,7 @@ export function DropZone({ children }: { children: ReactNode }) {
       const files = imageFiles(e.clipboardData?.files);
       if (files.length > 0) {
         e.preventDefault();
-        void classifyFiles(files);
+        void openFiles(files);
       }
     };
     window.addEventListener('paste', onPaste);
@@ -40,7 +40,7 @@ export function DropZone({ children }: { children: ReactNode }) {
         depth.current = 0;
         setDragging(false);
         const files = imageFiles(e.dataTransfer.files);
-        if (files.length > 0) void classifyFiles(files);
+        if (files.length > 0) void openFiles(files);
       }}
     >
       {children}
@@ -60,12 +60,12 @@ export function ImagePicker() {
       <input
         ref={input}
         type="file"
-        accept="image/*"
+        accept="image/*,.pth,.pt,.ckpt"
         multiple
         hidden
         data-testid="image-input"
         onChange={(e) => {
-          void classifyFiles(imageFiles(e.currentTarget.files));
+          void openFiles(imageFiles(e.currentTarget.files));
           e.currentTarget.value = '';
         }}
       />

@@ -2,7 +2,7 @@ import { useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { isBackendPreference } from '../../core/backend';
 import { isPresetId, PRESETS } from '../../core/preprocess';
-import { effectivePreset, loadModel } from '../controller';
+import { convertCheckpoint, effectivePreset, isCheckpointFile, loadModel } from '../controller';
 import { useLens } from '../store';
 import { ModelStatusBadge } from './ModelStatusBadge';
 
@@ -17,7 +17,17 @@ export function ModelBar() {
   );
   const presetOverride = useLens((s) => s.presetOverride);
   const fileInput = useRef<HTMLInputElement>(null);
-  const selected = choice?.type === 'manifest' ? choice.entry.id : choice ? '__other' : '';
+  const converted = useLens((s) => s.converted);
+  const convertedIndex =
+    choice?.type === 'file' ? converted.findIndex((c) => c.file === choice.file) : -1;
+  const selected =
+    choice?.type === 'manifest'
+      ? choice.entry.id
+      : convertedIndex >= 0
+        ? `converted:${convertedIndex}`
+        : choice
+          ? '__other'
+          : '';
   const preset = presetOverride ?? effectivePreset();
 
   return (
@@ -28,8 +38,13 @@ export function ModelBar() {
           data-testid="model-select"
           value={selected}
           onChange={(e) => {
-            const entry = manifest?.models.find((m) => m.id === e.currentTarget.value);
+            const value = e.currentTarget.value;
+            const entry = manifest?.models.find((m) => m.id === value);
+            const converted = value.startsWith('converted:')
+              ? useLens.getState().converted[Number(value.slice(10))]
+              : undefined;
             if (entry) void loadModel({ type: 'manifest', entry });
+            else if (converted) void loadModel({ type: 'file', file: converted.file });
           }}
         >
           {selected === '' && <option value="">(none)</option>}
@@ -39,7 +54,12 @@ export function ModelBar() {
               {m.untrained && !/untrained/i.test(m.name) ? ' (untrained)' : ''}
             </option>
           ))}
-          {choice && choice.type !== 'manifest' && (
+          {converted.map((c, i) => (
+            <option key={c.url} value={`converted:${i}`}>
+              {c.name} (converted)
+            </option>
+          ))}
+          {selected === '__other' && choice && choice.type !== 'manifest' && (
             <option value="__other">
               {choice.type === 'file' ? choice.file.name : choice.url}
             </option>
@@ -47,17 +67,20 @@ export function ModelBar() {
         </select>
       </label>
       <button type="button" onClick={() => fileInput.current?.click()}>
-        Open .onnx…
+        Open .onnx or .pth…
       </button>
       <input
         ref={fileInput}
         type="file"
-        accept=".onnx"
+        accept=".onnx,.pth,.pt,.ckpt"
         hidden
         data-testid="model-input"
         onChange={(e) => {
           const file = e.currentTarget.files?.[0];
-          if (file) void loadModel({ type: 'file', file });
+          if (file)
+            void (isCheckpointFile(file)
+              ? convertCheckpoint(file)
+              : loadModel({ type: 'file', file }));
           e.currentTarget.value = '';
         }}
       />

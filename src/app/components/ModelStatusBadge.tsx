@@ -35,13 +35,23 @@ export function ModelStatusBadge() {
   );
 }
 
+const PHASE_TEXT = {
+  download: 'Downloading',
+  read: 'Reading checkpoint',
+  convert: 'Converting',
+  session: 'Preparing',
+} as const;
+
 function LoadingProgress({ status }: { status: Extract<ModelStatus, { kind: 'loading' }> }) {
   const downloading = status.phase === 'download';
   const percent = status.total ? (100 * status.loaded) / status.total : null;
   return (
     <>
       <span>
-        {downloading ? 'Downloading' : 'Preparing'} {status.name}
+        {PHASE_TEXT[status.phase]} {status.name}
+        {status.phase === 'convert' && status.total
+          ? ` (block ${status.loaded} of ${status.total})`
+          : ''}
         {downloading && status.loaded > 0 && (
           <>
             {' '}
@@ -55,7 +65,9 @@ function LoadingProgress({ status }: { status: Extract<ModelStatus, { kind: 'loa
       </span>
       <progress
         data-testid="model-progress"
-        {...(downloading && status.total ? { value: status.loaded, max: status.total } : {})}
+        {...((downloading || status.phase === 'convert') && status.total
+          ? { value: status.loaded, max: status.total }
+          : {})}
       />
       <button type="button" data-testid="cancel-load" onClick={cancelModelLoad}>
         Cancel
