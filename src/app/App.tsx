@@ -6,6 +6,7 @@ import { ExamplesGallery } from './components/ExamplesGallery';
 import { LivePanel } from './components/LivePanel';
 import { ModelBar } from './components/ModelBar';
 import { ModelPanel } from './components/ModelPanel';
+import { Notice } from './components/Notice';
 import { OfflinePanel } from './components/OfflinePanel';
 import { ResultList } from './components/ResultList';
 import { StageView, useStageKeys } from './components/StageView';
@@ -28,6 +29,7 @@ export function App() {
         <VerifyPanel />
         <OfflinePanel />
       </header>
+      <Notice />
       <UntrainedNotice />
       <ImagePicker />
       <ExamplesGallery />

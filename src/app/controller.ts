@@ -21,10 +21,18 @@ const client = new LensClient(
       name: 'repopt-lens',
     }),
 );
-client.onCrash = () => {
+client.onCrash = (message, reload) => {
   // A crash loses the session: load the same model again so the next image works.
-  const { choice } = useLens.getState();
-  if (choice) void loadModel(choice);
+  const { choice, setNotice } = useLens.getState();
+  if (choice && reload) {
+    setNotice(`${message} The model is being reloaded; results already on screen are kept.`);
+    void loadModel(choice);
+  } else {
+    setNotice(
+      `${message} It crashed 3 times within a minute, so the model was not reloaded: pick a model to try again.`,
+    );
+    useLens.getState().setStatus({ kind: 'idle' });
+  }
 };
 
 let nextResultId = 1;
@@ -93,6 +101,8 @@ export async function loadModel(choice: ModelChoice): Promise<void> {
       .getState()
       .setActive(info, choice.type === 'manifest' && choice.entry.untrained, choice);
     useLens.getState().setStatus({ kind: 'ready', name, info });
+    if (/fell back to WASM/.test(info.backendReason))
+      useLens.getState().setNotice(info.backendReason);
   } catch (e) {
     const now = useLens.getState();
     if (isLensError(e) && e.code === 'aborted') {

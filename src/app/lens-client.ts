@@ -21,12 +21,18 @@ type Pending = {
   onProgress?: (p: Extract<Response, { kind: 'progress' }>) => void;
 };
 
+/** `?simulate=webgpu-failure`: tests make the WebGPU path fail to prove the fallback. */
+const simulateWebGpuFailure =
+  typeof location !== 'undefined' &&
+  new URLSearchParams(location.search).get('simulate') === 'webgpu-failure';
+
 export class LensClient {
   private worker: Worker;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   /** Called after the worker crashed and was replaced. */
-  onCrash: ((message: string) => void) | null = null;
+  /** Called after the worker crashed and was replaced; `reload` is false after 3 crashes in a minute. */
+  onCrash: ((message: string, reload: boolean) => void) | null = null;
 
   constructor(private readonly spawn: () => Worker) {
     this.worker = this.start();
@@ -42,7 +48,12 @@ export class LensClient {
     return worker;
   }
 
+  private crashes: number[] = [];
+
   private crashed(reason: string): void {
+    // A worker that keeps dying (a model that always crashes it) is not restarted forever.
+    const now = Date.now();
+    this.crashes = [...this.crashes.filter((t) => now - t < 60_000), now];
     this.worker.terminate();
     const error = new LensError(
       'worker-crashed',
@@ -51,7 +62,7 @@ export class LensClient {
     for (const p of this.pending.values()) p.reject(error);
     this.pending.clear();
     this.worker = this.start();
-    this.onCrash?.(error.message);
+    this.onCrash?.(error.message, this.crashes.length <= 3);
   }
 
   private receive(message: Response): void {
@@ -111,7 +122,14 @@ export class LensClient {
     const transfer = source.type === 'bytes' ? [source.bytes] : [];
     this.lastLoad = this.nextId;
     return this.send<{ info: ModelInfo }>(
-      { kind: 'load-model', id: this.nextId++, source, backend, ...(threads ? { threads } : {}) },
+      {
+        kind: 'load-model',
+        id: this.nextId++,
+        source,
+        backend,
+        ...(threads ? { threads } : {}),
+        ...(simulateWebGpuFailure ? { simulateWebGpuFailure } : {}),
+      },
       transfer,
       onProgress,
     ).then((r) => r.info);

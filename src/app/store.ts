@@ -50,6 +50,9 @@ export interface ModelSlice {
   setStatus: (status: ModelStatus) => void;
   setActive: (info: ModelInfo, untrained: boolean, choice: ModelChoice) => void;
   setBackendPreference: (p: BackendPreference) => void;
+  /** A message about something that went wrong and was recovered from (shown until dismissed). */
+  notice: string | null;
+  setNotice: (notice: string | null) => void;
   setPresetOverride: (p: PresetId | null) => void;
 }
 
@@ -206,6 +209,8 @@ const createModelSlice: StateCreator<LensState, [], [], ModelSlice> = (set) => (
   activeChoice: null,
   activeUntrained: false,
   backendPreference: 'auto',
+  notice: null,
+  setNotice: (notice) => set({ notice }),
   presetOverride: null,
   setManifest: (manifest, manifestError) => set({ manifest, manifestError }),
   setChoice: (choice) => set({ choice }),

@@ -47,6 +47,7 @@ export interface WorkerDeps {
     bytes: Uint8Array,
     backend: BackendPreference,
     threads?: number,
+    simulateWebGpuFailure?: boolean,
   ): Promise<LoadedSession>;
   fetchModel(
     url: string,
@@ -126,10 +127,11 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
     backend: BackendPreference,
     threads: number | undefined,
     signal: AbortSignal,
+    simulateWebGpuFailure = false,
   ): Promise<ActiveModel> {
     if (signal.aborted) throw new LensError('aborted', 'The model load was cancelled.');
     const bytes = await readSource(id, source, signal);
-    return openModel(id, source.name, bytes, backend, threads, signal);
+    return openModel(id, source.name, bytes, backend, threads, signal, simulateWebGpuFailure);
   }
 
   async function openModel(
@@ -139,13 +141,14 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
     backend: BackendPreference,
     threads: number | undefined,
     signal: AbortSignal,
+    simulateWebGpuFailure = false,
   ): Promise<ActiveModel> {
     if (signal.aborted) throw new LensError('aborted', 'The model load was cancelled.');
     post({ kind: 'progress', id, phase: 'session', loaded: 0, total: null });
     const t0 = now();
     // Hashing runs natively while the session is created.
     const hashing = sha256Hex(bytes);
-    const session = await deps.createSession(bytes, backend, threads);
+    const session = await deps.createSession(bytes, backend, threads, simulateWebGpuFailure);
     try {
       const io = checkModelIo(session.inputs, session.outputs, WARMUP_SIZE);
       const inspection = inspectOrNull(bytes, await hashing);
@@ -348,6 +351,7 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
             request.backend,
             request.threads,
             controller.signal,
+            request.simulateWebGpuFailure,
           ).finally(() => cancels.delete(request.id));
           const previous = active;
           active = model;

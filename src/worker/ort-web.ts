@@ -78,11 +78,14 @@ export async function createWebSession(
   bytes: Uint8Array,
   preference: BackendPreference,
   requestedThreads?: number,
+  simulateWebGpuFailure = false,
 ): Promise<LoadedSession> {
   configureThreads(requestedThreads);
   let choice = chooseBackend(preference, await probeGpu());
   let session: ort.InferenceSession;
   try {
+    if (simulateWebGpuFailure && choice.backend === 'webgpu')
+      throw new Error('simulated WebGPU failure (test hook)');
     session = await create(bytes, choice.backend);
   } catch (e) {
     if (choice.backend !== 'webgpu') throw loadError(bytes, e);

@@ -19,6 +19,8 @@ export type Request =
       backend: BackendPreference;
       /** WASM threads; honoured only by the first load in a worker (onnxruntime-web's limit). */
       threads?: number;
+      /** Test hook (`?simulate=webgpu-failure`): the WebGPU session creation fails. */
+      simulateWebGpuFailure?: boolean;
     }
   | { kind: 'classify'; id: number; file: Blob; name: string; preset: PresetId }
   /** A camera frame (transferred); no EXIF, no file. */

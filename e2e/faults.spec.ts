@@ -1,0 +1,27 @@
+/** Faults the browser can produce: the app says so, recovers, and keeps what is on screen. */
+import { expect, test } from '@playwright/test';
+import { Lens } from './lens';
+
+test('a worker crash mid-inference is reported, the worker restarts, the model reloads, and the next image works', async ({ page }) => {
+  const lens = new Lens(page);
+  await lens.open();
+  await lens.waitReady();
+  await lens.pickImages('chelsea.png');
+  await lens.expectMatchesPyTorch('chelsea.png');
+
+  // Queue an image and kill the worker while it is busy with it.
+  await lens.pickImages('astronaut.png');
+  await page.evaluate(() => window.__lens!.crashWorker());
+  await expect(page.getByTestId('notice')).toContainText('The classifier worker crashed');
+  await expect(page.getByTestId('notice')).toContainText('results already on screen are kept');
+  const interrupted = lens.result('astronaut.png');
+  await expect(interrupted).toHaveAttribute('data-status', /done|error/);
+  if ((await interrupted.getAttribute('data-status')) === 'error') {
+    await expect(interrupted).toHaveAttribute('data-error', /worker crashed/);
+  }
+  await lens.waitReady();
+  await lens.pickImages('coffee.png');
+  await lens.expectMatchesPyTorch('coffee.png');
+  // What was on screen before the crash is still there.
+  await expect(lens.result('chelsea.png')).toHaveAttribute('data-status', 'done');
+});

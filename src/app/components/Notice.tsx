@@ -1,0 +1,15 @@
+import { useLens } from '../store';
+
+/** Recovered faults (a worker crash, a WebGPU fallback): said once, plainly, dismissible. */
+export function Notice() {
+  const notice = useLens((s) => s.notice);
+  if (!notice) return null;
+  return (
+    <div className="notice warn-box" role="status" data-testid="notice">
+      {notice}{' '}
+      <button type="button" onClick={() => useLens.getState().setNotice(null)}>
+        Dismiss
+      </button>
+    </div>
+  );
+}
