@@ -4,6 +4,7 @@
  */
 import { isBackendPreference } from '../core/backend';
 import { isLensError, LensError, serializeError } from '../core/errors';
+import { parseLabels } from '../core/labels';
 import { parseManifest, resolveModelUrl } from '../core/manifest';
 import { DEFAULT_PRESET, isPresetId, PRESETS, type PresetId } from '../core/preprocess';
 import type { ClassifyPayload, ModelSource } from '../worker/protocol';
@@ -196,6 +197,33 @@ export function openFiles(files: File[]): Promise<void> {
   return Promise.all([...checkpoints.map(convertCheckpoint), classifyFiles(images)]).then(
     () => undefined,
   );
+}
+
+/**
+ * A label file of the user's (one per line, imagenet1000_clsid_to_human.txt's dict, or JSON):
+ * checked here so a bad one is refused with a message and the current labels stay.
+ */
+export async function loadLabels(file: File): Promise<void> {
+  const store = useLens.getState();
+  try {
+    const { labels } = parseLabels(await file.text());
+    await client.setLabels(labels);
+    const classes = useLens.getState().activeInfo?.numClasses;
+    store.setLabelsInfo({
+      name: file.name,
+      count: labels.length,
+      error: null,
+      warning:
+        classes !== undefined && classes !== labels.length
+          ? `The model has ${classes} classes but ${file.name} lists ${labels.length}; classes without a label are shown as "class N".`
+          : null,
+    });
+  } catch (e) {
+    store.setLabelsInfo({
+      ...store.labelsInfo,
+      error: `${file.name}: ${(e as Error).message} The previous labels are kept.`,
+    });
+  }
 }
 
 export function cancelModelLoad(): void {

@@ -80,6 +80,10 @@ export class LensClient {
         this.pending.delete(message.id);
         (p.resolve as (v: { info: ModelInfo; converted?: ConvertedModel }) => void)(message);
         return;
+      case 'labels-set':
+        this.pending.delete(message.id);
+        (p.resolve as (v: number) => void)(message.count);
+        return;
       case 'classified':
         this.pending.delete(message.id);
         (p.resolve as (v: ClassifyPayload) => void)(message.result);
@@ -154,6 +158,10 @@ export class LensClient {
       [bytes],
       onProgress,
     );
+  }
+
+  setLabels(labels: string[]): Promise<number> {
+    return this.send({ kind: 'set-labels', id: this.nextId++, labels });
   }
 
   classify(file: Blob, name: string, preset: PresetId): Promise<ClassifyPayload> {

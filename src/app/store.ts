@@ -50,6 +50,8 @@ export interface ModelSlice {
   setStatus: (status: ModelStatus) => void;
   setActive: (info: ModelInfo, untrained: boolean, choice: ModelChoice) => void;
   setBackendPreference: (p: BackendPreference) => void;
+  labelsInfo: { name: string; count: number; warning: string | null; error: string | null };
+  setLabelsInfo: (l: ModelSlice['labelsInfo']) => void;
   /** A message about something that went wrong and was recovered from (shown until dismissed). */
   notice: string | null;
   setNotice: (notice: string | null) => void;
@@ -210,6 +212,8 @@ const createModelSlice: StateCreator<LensState, [], [], ModelSlice> = (set) => (
   activeUntrained: false,
   backendPreference: 'auto',
   notice: null,
+  labelsInfo: { name: 'ImageNet-1k (bundled)', count: 1000, warning: null, error: null },
+  setLabelsInfo: (labelsInfo) => set({ labelsInfo }),
   setNotice: (notice) => set({ notice }),
   presetOverride: null,
   setManifest: (manifest, manifestError) => set({ manifest, manifestError }),

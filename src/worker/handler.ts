@@ -99,6 +99,7 @@ function camsFor(
 
 export function createHandler(deps: WorkerDeps, post: Post): (request: Request) => Promise<void> {
   const now = deps.now ?? (() => performance.now());
+  let labels = deps.labels;
   // A failed load keeps the previous model: the app goes on classifying with it.
   let active: ActiveModel | null = null;
   // One job at a time, in arrival order: a load waits for the classifications before it, and
@@ -166,9 +167,9 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
       const warmupMs = now() - t1;
       const numClasses = logits.length;
       const labelWarning =
-        numClasses === deps.labels.length
+        numClasses === labels.length
           ? null
-          : `The model has ${numClasses} classes but the labels list ${deps.labels.length}; classes without a label are shown as "class N".`;
+          : `The model has ${numClasses} classes but the labels list ${labels.length}; classes without a label are shown as "class N".`;
       const info: ModelInfo = {
         name,
         backend: session.choice.backend,
@@ -226,7 +227,7 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
           },
         }
       : model.session;
-    const result = await classifyImage(decoded.image, preset, runner, deps.labels);
+    const result = await classifyImage(decoded.image, preset, runner, labels);
     const cams = camsFor(
       features,
       model.classifier,
@@ -366,6 +367,12 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
           convertAndOpen(request, controller.signal).finally(() => cancels.delete(request.id)),
         );
       }
+      case 'set-labels':
+        return enqueue(request.id, () => {
+          labels = request.labels;
+          post({ kind: 'labels-set', id: request.id, count: labels.length });
+          return Promise.resolve();
+        });
       case 'cancel':
         cancels.get(request.target)?.abort();
         return Promise.resolve();

@@ -39,6 +39,8 @@ export type Request =
       backend: BackendPreference;
       threads?: number;
     }
+  /** Replaces the class labels (already parsed and checked on the main thread). */
+  | { kind: 'set-labels'; id: number; labels: string[] }
   /** Cancels a model load (download or queued); the load answers with an `aborted` error. */
   | { kind: 'cancel'; id: number; target: number }
   /** Test hook: makes the worker throw outside any handler, as a crash would. */
@@ -121,4 +123,5 @@ export type Response =
     }
   | { kind: 'model-ready'; id: number; info: ModelInfo; converted?: ConvertedModel }
   | { kind: 'classified'; id: number; result: ClassifyPayload }
+  | { kind: 'labels-set'; id: number; count: number }
   | { kind: 'error'; id: number; error: SerializedError };

@@ -4,6 +4,7 @@ import { isBackendPreference } from '../../core/backend';
 import { isPresetId, PRESETS } from '../../core/preprocess';
 import { convertCheckpoint, effectivePreset, isCheckpointFile, loadModel } from '../controller';
 import { useLens } from '../store';
+import { LabelsPicker } from './LabelsPicker';
 import { ModelStatusBadge } from './ModelStatusBadge';
 
 export function ModelBar() {
@@ -118,6 +119,7 @@ export function ModelBar() {
           <option value="webgpu">WebGPU (force)</option>
         </select>
       </label>
+      <LabelsPicker />
       <ModelStatusBadge />
       {manifestError && <p className="error">Model list unavailable: {manifestError}</p>}
     </div>

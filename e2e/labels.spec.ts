@@ -1,0 +1,49 @@
+/** Label files: the user's own list is used; a bad one is refused and the previous labels stay. */
+import { expect, test } from '@playwright/test';
+import { Lens, references } from './lens';
+
+const file = (name: string, text: string) => ({
+  name,
+  mimeType: 'text/plain',
+  buffer: Buffer.from(text),
+});
+
+test('label files: a good one is used, wrong counts warn, bad syntax and duplicates are refused', async ({
+  page,
+}) => {
+  const lens = new Lens(page);
+  await lens.open();
+  await lens.waitReady();
+  const input = page.getByTestId('labels-input');
+  const ref = references.images['chelsea.png']!.top5;
+
+  // 1000 labels, one per line: the top-5 is labelled from this file.
+  await input.setInputFiles(
+    file('mine.txt', Array.from({ length: 1000 }, (_, i) => `thing ${i}`).join('\n')),
+  );
+  await expect(page.getByTestId('labels-status')).toHaveAttribute('data-count', '1000');
+  await lens.pickImages('chelsea.png');
+  const rows = lens.result('chelsea.png').getByTestId('top5-row');
+  await expect(rows.first()).toHaveAttribute('data-label', `thing ${ref[0]!.index}`);
+
+  // Duplicate ids and bad syntax: refused with a message; the previous labels stay in use.
+  await input.setInputFiles(file('dup.txt', "{0: 'a', 0: 'b'}"));
+  await expect(page.getByTestId('labels-error')).toContainText('class index 0 appears twice');
+  await input.setInputFiles(file('bad.txt', "{0: 'a' 1: 'b'}"));
+  await expect(page.getByTestId('labels-error')).toContainText('syntax error on line 1');
+  await expect(page.getByTestId('labels-status')).toContainText('mine.txt');
+
+  // Ten labels for a 1000-class model: a warning, and "class N" past the list.
+  await input.setInputFiles(
+    file('ten.json', JSON.stringify(Array.from({ length: 10 }, (_, i) => `ten ${i}`))),
+  );
+  await expect(page.getByTestId('labels-warning')).toContainText(
+    'The model has 1000 classes but ten.json lists 10',
+  );
+  await lens.pickImages('coffee.png');
+  const coffee = references.images['coffee.png']!.top5[0]!.index;
+  await expect(lens.result('coffee.png').getByTestId('top5-row').first()).toHaveAttribute(
+    'data-label',
+    coffee < 10 ? `ten ${coffee}` : `class ${coffee}`,
+  );
+});
