@@ -1,0 +1,232 @@
+/**
+ * `convert`: a RepOpt-VGG checkpoint (.pth) to ONNX without Python, with the same safe reader and
+ * converter the page runs in its worker, then the model's entry in models/models.json.
+ */
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { parseArgs } from 'node:util';
+import { readCheckpoint, type Checkpoint } from '../core/checkpoint/torch';
+import {
+  convertStateDict,
+  CONVERTER_VERSION,
+  detectArch,
+  type ConvertProgress,
+  type DetectedArch,
+} from '../core/convert';
+import { LensError } from '../core/errors';
+import { DEFAULT_PRESET, isPresetId } from '../core/preprocess';
+import { PUBLISHED } from '../core/published';
+import { readManifestFile, upsertManifest, type ManifestEntryJson } from './manifest-file';
+import {
+  architectureLine,
+  architectureRows,
+  describeLayout,
+  fmtInt,
+  inFile,
+  printRows,
+  readCheckpointShapes,
+  readInputFile,
+  sha256Hex,
+} from './model-files';
+import { printJson } from './common';
+
+export const convertUsage =
+  'repopt-lens convert <checkpoint.pth> [-o models/<name>.onnx] [--fp16] [--features] [--id ID] [--name NAME] [--untrained] [--preset P] [--manifest models/models.json] [--json]';
+
+const DEFAULT_MANIFEST = resolve(import.meta.dirname, '../../models/models.json');
+const INPUT_SIZE = 224;
+const PAPER =
+  'Re-parameterizing Your Optimizers rather than Architectures (arXiv:2205.15242), ImageNet-1k val';
+
+/** One line on a terminal, redrawn in place; nothing at all when stderr is piped. */
+function statusLine() {
+  const tty = process.stderr.isTTY === true;
+  let last = 0;
+  return {
+    show(text: string, force = false) {
+      if (!tty || (!force && performance.now() - last < 80)) return;
+      last = performance.now();
+      process.stderr.write(`\r\x1b[2K${text}`);
+    },
+    clear() {
+      if (tty) process.stderr.write('\r\x1b[2K');
+    },
+  };
+}
+
+const bar = (p: ConvertProgress, width = 24) => {
+  const filled = Math.round((p.done / p.total) * width);
+  return `converting [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${p.done}/${p.total} ${p.block}`;
+};
+
+/**
+ * Reads the checkpoint twice over the same bytes: first its shapes only, so a file of another
+ * architecture is refused before its weights are copied out, then every tensor. The file's bytes
+ * go out of scope on return; the caller holds the tensors only.
+ */
+async function readWeights(path: string, status: ReturnType<typeof statusLine>) {
+  const bytes = readInputFile(path, 'not-a-checkpoint');
+  status.show(`reading ${basename(path)} (${fmtInt(bytes.length)} bytes)…`, true);
+  const sha256 = sha256Hex(bytes);
+  return inFile(path, async () => {
+    const { weights } = await readCheckpointShapes(bytes);
+    const arch = detectArch(weights);
+    status.show(`reading the weights of ${arch.description}…`, true);
+    const checkpoint: Checkpoint = await readCheckpoint(bytes);
+    return { checkpoint, arch, sha256, size: bytes.length };
+  });
+}
+
+function defaultId(arch: DetectedArch, fp16: boolean, untrained: boolean): string {
+  const base = arch.name ? `repopt-vgg-${arch.name.toLowerCase()}` : 'repopt-vgg-custom';
+  return `${base}${fp16 ? '-fp16' : ''}${untrained ? '-untrained' : ''}`;
+}
+
+function defaultName(arch: DetectedArch, fp16: boolean, untrained: boolean): string {
+  const tags = [fp16 ? 'float16' : null, untrained ? 'untrained' : null].filter(Boolean);
+  const base = arch.name ? `RepOpt-VGG-${arch.name}` : `RepOpt-VGG (custom, ${arch.mode} mode)`;
+  return tags.length > 0 ? `${base} (${tags.join(', ')})` : base;
+}
+
+/** The paper's accuracy applies to the released models only: target mode, ImageNet-1k. */
+function publishedFor(arch: DetectedArch, untrained: boolean): ManifestEntryJson['published'] {
+  if (!arch.name || untrained || arch.mode !== 'target' || arch.numClasses !== 1000) return null;
+  return { top1: PUBLISHED[arch.name].top1, top5: null, source: PAPER };
+}
+
+function writeAtomically(path: string, bytes: Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, path);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+export async function convertCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string', short: 'o' },
+      fp16: { type: 'boolean', default: false },
+      features: { type: 'boolean', default: false },
+      id: { type: 'string' },
+      name: { type: 'string' },
+      untrained: { type: 'boolean', default: false },
+      preset: { type: 'string', default: DEFAULT_PRESET },
+      manifest: { type: 'string', default: DEFAULT_MANIFEST },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const [input, ...extra] = positionals;
+  if (!input || extra.length > 0) throw new LensError('bad-dataset', `usage: ${convertUsage}`);
+  if (!isPresetId(values.preset)) {
+    throw new LensError('bad-dataset', `Unknown preset "${values.preset}".`);
+  }
+  if (values.id !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(values.id)) {
+    throw new LensError(
+      'bad-dataset',
+      `--id "${values.id}": use letters, digits, ".", "_" and "-", starting with a letter or digit.`,
+    );
+  }
+  const { fp16, features, untrained, preset } = values;
+  const manifest = resolve(values.manifest);
+  readManifestFile(manifest); // a broken manifest fails now, before anything is written
+  const status = statusLine();
+  const t0 = performance.now();
+
+  const { checkpoint, arch, sha256: sourceSha256, size } = await readWeights(input, status);
+  const t1 = performance.now();
+  const result = convertStateDict(checkpoint.stateDict, {
+    fp16,
+    features,
+    sourceSha256,
+    preset,
+    inputSize: INPUT_SIZE,
+    onProgress: (p) => status.show(bar(p), p.done === p.total),
+  });
+  const t2 = performance.now();
+
+  const id = values.id ?? defaultId(arch, fp16, untrained);
+  const out = resolve(values.out ?? join(dirname(manifest), `${id}.onnx`));
+  status.show(`writing ${out} (${fmtInt(result.onnx.length)} bytes)…`, true);
+  writeAtomically(out, result.onnx);
+  const sha256 = sha256Hex(result.onnx);
+  const file = relative(dirname(manifest), out).split(sep).join('/');
+  const entry: ManifestEntryJson = {
+    id,
+    name: values.name ?? defaultName(arch, fp16, untrained),
+    file: isAbsolute(file) ? out : file,
+    architecture: architectureLine(arch),
+    inputSize: INPUT_SIZE,
+    preset,
+    numClasses: arch.numClasses,
+    published: publishedFor(arch, untrained),
+    params: result.params,
+    gmacs: Math.round(result.gmacs * 1e6) / 1e6,
+    source: `converted from ${basename(input)} (sha256 ${sourceSha256}) by repopt-lens convert ${CONVERTER_VERSION}`,
+    untrained,
+    bytes: result.onnx.length,
+    sha256,
+  };
+  const action = upsertManifest(manifest, entry);
+  const t3 = performance.now();
+  status.clear();
+  if (file.startsWith('../') && !values.json) {
+    process.stderr.write(
+      `note: ${out} is outside ${dirname(manifest)}; the app serves models from that folder only.\n`,
+    );
+  }
+
+  const seconds = (a: number, b: number) => Math.round(b - a) / 1000;
+  const outputs = features ? ['logits', 'features'] : ['logits'];
+  if (values.json) {
+    printJson({
+      checkpoint: {
+        file: input,
+        bytes: size,
+        sha256: sourceSha256,
+        format: checkpoint.format,
+        layout: checkpoint.layout,
+        key: checkpoint.key,
+        stripped: checkpoint.stripped,
+        ignored: Object.keys(checkpoint.extras),
+      },
+      architecture: { ...arch, name: arch.name ? `RepOpt-VGG-${arch.name}` : null },
+      params: result.params,
+      macs: Math.round(result.gmacs * 1e9),
+      gmacs: entry.gmacs,
+      output: {
+        file: out,
+        bytes: entry.bytes,
+        sha256,
+        weights: fp16 ? 'float16' : 'float32',
+        outputs,
+      },
+      manifest: { file: manifest, id, action },
+      entry,
+      seconds: { read: seconds(t0, t1), convert: seconds(t1, t2), total: seconds(t0, t3) },
+    });
+    return 0;
+  }
+  printRows([
+    ['checkpoint', `${input} (${fmtInt(size)} bytes)\n${describeLayout(checkpoint)}`],
+    ...architectureRows(arch),
+    ['params', `${fmtInt(result.params)} (as trained, before fusion)`],
+    ['GMACs', `${entry.gmacs} at ${INPUT_SIZE}x${INPUT_SIZE} (conv + linear multiply-accumulates)`],
+    [
+      'wrote',
+      `${out} (${fmtInt(entry.bytes)} bytes, ${fp16 ? 'float16' : 'float32'} weights, outputs ${outputs.join(', ')})`,
+    ],
+    ['sha256', sha256],
+    [
+      'manifest',
+      `${manifest}: ${action} "${id}"${entry.published ? ' with its published accuracy' : ''}`,
+    ],
+    ['time', `read ${seconds(t0, t1)} s, convert ${seconds(t1, t2)} s, total ${seconds(t0, t3)} s`],
+  ]);
+  return 0;
+}

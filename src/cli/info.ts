@@ -1,0 +1,244 @@
+/**
+ * `info`: what a RepOpt-VGG ONNX model or checkpoint is, counted from its shapes, beside the
+ * published figures of the released models. The kind of file is told from its bytes.
+ */
+import { parseArgs } from 'node:util';
+import { countMacs, countParams, detectArch, type KnownArch } from '../core/convert';
+import { LensError } from '../core/errors';
+import { inspectModel } from '../core/model-details';
+import { PUBLISHED } from '../core/published';
+import { printJson } from './common';
+import {
+  architectureRows,
+  describeLayout,
+  fmtInt,
+  inFile,
+  printRows,
+  readCheckpointShapes,
+  readInputFile,
+  sha256Hex,
+} from './model-files';
+
+export const infoUsage = 'repopt-lens info <model.onnx|checkpoint.pth> [--json]';
+
+/** The project's seed table gave RepOpt-VGG-B1 "26.281 GFLOPs"; `thop` below says where from. */
+const SEED_TABLE_GFLOPS: Partial<Record<KnownArch, number>> = { B1: 26.281 };
+const STAGE_BASE = [64, 128, 256, 512];
+
+interface Layout {
+  name: KnownArch | null;
+  mode: string;
+  blocks: number[];
+  widths: number[];
+  channels: number[];
+  numClasses: number;
+  se: boolean;
+}
+
+export interface InfoReport {
+  file: string;
+  kind: 'onnx' | 'checkpoint';
+  bytes: number;
+  sha256: string;
+  /** Checkpoint: format and where the weights are. ONNX: opset, producer, inputs and outputs. */
+  container: string;
+  architecture: (Layout & { description: string }) | null;
+  /** Checkpoint: learnable parameters as trained. ONNX: elements of the initializers (fused). */
+  params: number;
+  /** For an ONNX RepOpt-VGG: what the target-mode model it fuses had (one BatchNorm per block). */
+  paramsAsTrained: number | null;
+  macs: number | null;
+  gmacs: number | null;
+  inputSize: number;
+  published: {
+    checkpoint: string;
+    params: number;
+    gmacs: number | null;
+    top1: number;
+  } | null;
+  /** thop's count for the released (target-mode) model: conv + linear + BatchNorm + pooling. */
+  thop: {
+    ops: number;
+    batchNormOps: number;
+    poolOps: number;
+    /** thop's count / 9e8 x 2, the seed table's "GFLOPs"; and the same from conv + linear alone. */
+    seedTableGflops: number;
+    seedTableGflopsFromMacs: number;
+    seedTableFigure: number | null;
+  } | null;
+}
+
+const sizeAfter = (size: number, stride: number) => Math.floor((size - 1) / stride) + 1;
+
+/**
+ * thop (pytorch-OpCounter) counts conv and linear MACs, plus 2 ops per BatchNorm output in eval
+ * mode and (kernel area + 1) per output of the adaptive average pool.
+ */
+function thopCount(l: Layout, macs: number, inputSize: number, name: KnownArch) {
+  let size = sizeAfter(inputSize, 2);
+  let activations = size * size * l.channels[0]!;
+  l.blocks.forEach((n, s) => {
+    size = sizeAfter(size, 2);
+    activations += n * size * size * l.channels[s + 1]!;
+  });
+  const batchNormOps = 2 * activations;
+  const poolOps = (size * size + 1) * l.channels[4]!;
+  const ops = macs + batchNormOps + poolOps;
+  return {
+    ops,
+    batchNormOps,
+    poolOps,
+    seedTableGflops: (ops / 9e8) * 2,
+    seedTableGflopsFromMacs: (macs / 9e8) * 2,
+    seedTableFigure: SEED_TABLE_GFLOPS[name] ?? null,
+  };
+}
+
+function withPublished(base: Omit<InfoReport, 'published' | 'thop'>): InfoReport {
+  const a = base.architecture;
+  if (!a?.name || a.se) return { ...base, published: null, thop: null };
+  const p = PUBLISHED[a.name];
+  const thop = base.macs === null ? null : thopCount(a, base.macs, base.inputSize, a.name);
+  return { ...base, published: { ...p }, thop };
+}
+
+async function checkpointInfo(file: string, bytes: Uint8Array, sha256: string) {
+  const { checkpoint, weights } = await readCheckpointShapes(bytes);
+  const arch = detectArch(weights);
+  const macs = countMacs(weights);
+  return withPublished({
+    file,
+    kind: 'checkpoint',
+    bytes: bytes.length,
+    sha256,
+    container: `PyTorch checkpoint, ${describeLayout(checkpoint)}`,
+    architecture: arch,
+    params: countParams(weights),
+    paramsAsTrained: null,
+    macs,
+    gmacs: macs / 1e9,
+    inputSize: 224,
+  });
+}
+
+function onnxInfo(file: string, bytes: Uint8Array, sha256: string) {
+  const { details: d } = inspectModel(bytes, sha256);
+  const io = (vs: typeof d.inputs) =>
+    vs.map((v) => `${v.name} ${v.elemType}[${(v.shape ?? ['?']).join(', ')}]`).join(', ');
+  const input = d.inputs[0]?.shape;
+  const inputSize = typeof input?.[2] === 'number' ? input[2] : 224;
+  let architecture: InfoReport['architecture'] = null;
+  let paramsAsTrained: number | null = null;
+  if (d.repopt) {
+    const { checkpointParams, ...r } = d.repopt;
+    const channels = [
+      Math.min(64, 64 * r.widths[0]!),
+      ...r.widths.map((w, i) => w * STAGE_BASE[i]!),
+    ];
+    const name = (r.name as KnownArch | null) ?? null;
+    const description =
+      d.metadata['description'] ??
+      `${name ? `RepOpt-VGG-${name}` : 'RepOpt-VGG'} (fused, ${r.numClasses} classes)`;
+    // A fused graph does not say how it was trained, unless the converter wrote it down.
+    architecture = { ...r, name, mode: d.metadata['mode'] ?? 'fused', channels, description };
+    paramsAsTrained = checkpointParams;
+  }
+  return withPublished({
+    file,
+    kind: 'onnx',
+    bytes: bytes.length,
+    sha256,
+    container: `ONNX model, opset ${d.opset ?? '?'}, producer ${d.producer}, inputs ${io(d.inputs)}, outputs ${io(d.outputs)}`,
+    architecture,
+    params: d.params,
+    paramsAsTrained,
+    macs: d.gmacs === null ? null : Math.round(d.gmacs * 1e9),
+    gmacs: d.gmacs,
+    inputSize,
+  });
+}
+
+/** ONNX starts with field 1 (ir_version, a varint): byte 0x08. Zip and pickle are checkpoints. */
+function looksLikeOnnx(b: Uint8Array): boolean {
+  return b[0] === 0x08 && b.length > 2;
+}
+
+const fixed = (x: number, digits: number) => x.toFixed(digits);
+
+function printInfo(r: InfoReport): void {
+  const rows: [string, string][] = [
+    ['file', `${r.file} (${fmtInt(r.bytes)} bytes, sha256 ${r.sha256})`],
+    ['kind', r.container],
+  ];
+  const a = r.architecture;
+  if (a) rows.push(...architectureRows(a));
+  else rows.push(['architecture', 'not a RepOpt-VGG layout (the counts below are the graph’s)']);
+  const p = r.published;
+  if (r.kind === 'checkpoint') {
+    rows.push([
+      'params',
+      `${fmtInt(r.params)} (learnable, as trained; BatchNorm running statistics not counted)`,
+    ]);
+  } else {
+    rows.push([
+      'params',
+      `${fmtInt(r.params)} in the file (BatchNorm folded into the convolutions)` +
+        (r.paramsAsTrained !== null
+          ? `\n${fmtInt(r.paramsAsTrained)} as trained in target mode (one BatchNorm per block)`
+          : ''),
+    ]);
+  }
+  if (p) {
+    const computed = r.kind === 'checkpoint' ? r.params : r.paramsAsTrained!;
+    rows.push([
+      '',
+      `published ${fixed(p.params / 1e6, 3)} M (${p.checkpoint}); computed ${fixed(computed / 1e6, 3)} M`,
+    ]);
+  }
+  rows.push([
+    'GMACs',
+    r.gmacs === null
+      ? 'unknown (the graph has operators whose shapes could not be followed)'
+      : `${fixed(r.gmacs, 6)} at ${r.inputSize}x${r.inputSize} (conv + linear multiply-accumulates)`,
+  ]);
+  const t = r.thop;
+  if (p && t && r.macs !== null) {
+    rows.push([
+      '',
+      `published ${p.gmacs ?? 'n/a'}: thop's count, which adds 2 ops per BatchNorm output (${fmtInt(t.batchNormOps)}) and 50 per pooled output (${fmtInt(t.poolOps)}): ${fmtInt(t.ops)} = ${fixed(t.ops / 1e9, 3)} G`,
+    ]);
+    const seed =
+      t.seedTableFigure === null
+        ? `thop's count / 9e8 x 2 = ${fixed(t.seedTableGflops, 4)} (the seed table's "GFLOPs" convention)`
+        : `the seed table's "${t.seedTableFigure} GFLOPs" is thop's count divided by 9e8 and doubled:\n` +
+          `${fmtInt(t.ops)} / 9e8 x 2 = ${fixed(t.seedTableGflops, 4)}, which rounds to ${fixed(t.seedTableGflops, 3)}.\n` +
+          `From the conv + linear MACs alone it does not: ${fmtInt(r.macs)} / 9e8 x 2 = ${fixed(t.seedTableGflopsFromMacs, 4)}.\n` +
+          `Neither is a FLOP count: 2 x MACs is ${fixed((2 * r.macs) / 1e9, 3)} GFLOPs (conv + linear).`;
+    rows.push(['seed table', seed]);
+    rows.push([
+      'top-1',
+      `${p.top1} % on ImageNet-1k val (published, ${p.checkpoint}; target mode)`,
+    ]);
+  }
+  printRows(rows);
+}
+
+export async function infoCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean', default: false } },
+  });
+  const [file, ...extra] = positionals;
+  if (!file || extra.length > 0) throw new LensError('bad-dataset', `usage: ${infoUsage}`);
+  const bytes = readInputFile(file, 'not-a-model');
+  const sha256 = sha256Hex(bytes);
+  const report = await inFile(file, () =>
+    looksLikeOnnx(bytes)
+      ? Promise.resolve(onnxInfo(file, bytes, sha256))
+      : checkpointInfo(file, bytes, sha256),
+  );
+  if (values.json) printJson(report);
+  else printInfo(report);
+  return 0;
+}

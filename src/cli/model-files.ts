@@ -1,0 +1,92 @@
+/** What `convert` and `info` share: reading files, hashing, checkpoints by shape, architecture text. */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { readCheckpoint, type Checkpoint } from '../core/checkpoint/torch';
+import type { DetectedArch, TensorLike } from '../core/convert';
+import { LensError, isLensError, type LensErrorCode } from '../core/errors';
+
+export function readInputFile(path: string, code: LensErrorCode): Uint8Array {
+  try {
+    const b = readFileSync(path);
+    // A view, not `new Uint8Array(b)`: that would copy a 200 MB file.
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(e);
+    throw new LensError(code, `Cannot read ${path}: ${reason}.`);
+  }
+}
+
+export const sha256Hex = (bytes: Uint8Array): string =>
+  createHash('sha256').update(bytes).digest('hex');
+
+/** Prefixes the file name to a user error, so a batch of commands says which file failed. */
+export function inFile<T>(path: string, run: () => Promise<T>): Promise<T> {
+  return run().catch((e: unknown) => {
+    if (isLensError(e)) throw new LensError(e.code, `${path}: ${e.message}`, { cause: e });
+    throw e;
+  });
+}
+
+/**
+ * A checkpoint read for its shapes: only vectors (BatchNorm, branch scales, biases) are read, which
+ * is all detection needs (csla vs hs is told by the scale values); kernels stay in the file.
+ */
+export async function readCheckpointShapes(
+  bytes: Uint8Array,
+): Promise<{ checkpoint: Checkpoint; weights: Map<string, TensorLike> }> {
+  const checkpoint = await readCheckpoint(bytes, { select: (_name, shape) => shape.length <= 1 });
+  const weights = new Map<string, TensorLike>();
+  for (const [name, shape] of checkpoint.shapes) {
+    const data = checkpoint.stateDict.get(name)?.data;
+    weights.set(name, data ? { shape, data } : { shape });
+  }
+  return { checkpoint, weights };
+}
+
+/** Where in the file the weights were, for people: "checkpoint['model']", "the whole file", … */
+export function describeLayout(c: Checkpoint): string {
+  const where =
+    c.layout === 'pickled_module'
+      ? 'a pickled nn.Module (torch.save(model))'
+      : c.key === null
+        ? 'the file itself (a bare state_dict)'
+        : `checkpoint['${c.key}']`;
+  const stripped = c.stripped ? `, '${c.stripped}' prefix removed` : '';
+  const others = Object.keys(c.extras);
+  const ignored = others.length > 0 ? `; ignored: ${others.join(', ')}` : '';
+  return `${c.format} format, weights in ${where}${stripped}${ignored}`;
+}
+
+export const fmtInt = (n: number): string => n.toLocaleString('en-US');
+const fmtList = (xs: readonly number[]) => `[${xs.map((x) => String(x)).join(', ')}]`;
+
+/** The same wording as tools/export_onnx.py's manifest entries, plus SE and non-target modes. */
+export function architectureLine(a: DetectedArch): string {
+  return `RepOpt-VGG ${a.mode}, blocks ${fmtList(a.blocks)}, widths ${fmtList(a.widths)}${a.se ? ', with SE' : ''}`;
+}
+
+/** `name  value` lines for the architecture, shared by `convert` and `info`. */
+export function architectureRows(
+  a: Pick<DetectedArch, 'name' | 'blocks' | 'widths' | 'channels' | 'numClasses' | 'se'> & {
+    mode: string;
+  },
+): [string, string][] {
+  return [
+    ['architecture', a.name ? `RepOpt-VGG-${a.name}` : 'RepOpt-VGG (not one of B1/B2/L1/L2)'],
+    ['mode', a.mode],
+    ['blocks', `${fmtList(a.blocks)} (stage1-4; stage0 is one block)`],
+    ['widths', fmtList(a.widths)],
+    ['channels', fmtList(a.channels)],
+    ['classes', String(a.numClasses)],
+    ['SE', a.se ? 'yes' : 'no'],
+  ];
+}
+
+export function printRows(rows: readonly [string, string][]): void {
+  const width = Math.max(...rows.map(([k]) => k.length)) + 2;
+  for (const [k, v] of rows) {
+    const [first = '', ...rest] = v.split('\n');
+    process.stdout.write(`${k.padEnd(width)}${first}\n`);
+    for (const line of rest) process.stdout.write(`${' '.repeat(width)}${line}\n`);
+  }
+}
