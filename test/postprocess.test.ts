@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { smoothProbabilities, softmax, topK } from '../src/core/postprocess';
+import { thumbnailRgba } from '../src/core/thumbnail';
 
 describe('softmax', () => {
   it('matches hand-computed values', () => {
@@ -60,5 +61,18 @@ describe('smoothProbabilities', () => {
     expect(smoothProbabilities(a, b, 0)).toBe(b);
     expect(Array.from(smoothProbabilities(a, b, 0.75))).toEqual([0.75, 0.25]);
     expect(smoothProbabilities(null, b, 0.5)).toBe(b);
+  });
+});
+
+describe('thumbnailRgba', () => {
+  it('averages areas by hand: 4x2 -> 2x1', () => {
+    const img = { width: 4, height: 2, data: Uint8Array.from([0, 0, 0, 10, 10, 10, 100, 0, 0, 200, 0, 0, 20, 20, 20, 30, 30, 30, 0, 50, 0, 0, 150, 0]) };
+    const t = thumbnailRgba(img, 2);
+    expect([t.width, t.height]).toEqual([2, 1]);
+    expect(Array.from(t.data)).toEqual([15, 15, 15, 255, 75, 50, 0, 255]);
+  });
+  it('keeps small images as they are', () => {
+    const t = thumbnailRgba({ width: 1, height: 1, data: Uint8Array.from([1, 2, 3]) }, 240);
+    expect(Array.from(t.data)).toEqual([1, 2, 3, 255]);
   });
 });
