@@ -41,7 +41,7 @@ export default defineConfig({
   },
   // The production build, served exactly as `npm start` serves it.
   webServer: {
-    command: `PORT=${port} npm start`,
+    command: `LENS_OUT_DIR=dist-e2e-${port} PORT=${port} npm start`,
     url: `http://localhost:${port}/`,
     timeout: 180_000,
     reuseExistingServer: !process.env['CI'],

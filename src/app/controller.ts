@@ -10,8 +10,10 @@ import { DEFAULT_PRESET, isPresetId, PRESETS, type PresetId } from '../core/prep
 import type { ClassifyPayload, ModelSource } from '../worker/protocol';
 import { compareClient } from './compare';
 import { LensClient } from './lens-client';
+import { Limiter } from './limiter';
 import { refreshOffline } from './offline';
-import { useLens, type ItemState, type ModelChoice } from './store';
+import { startTransition } from 'react';
+import { useLens, type ItemState, type ModelChoice, type ResultItem } from './store';
 
 export const MANIFEST_URL = new URL('models/models.json', document.baseURI).href;
 
@@ -37,6 +39,8 @@ client.onCrash = (message, reload) => {
 };
 
 let nextResultId = 1;
+/** Images go to the worker a few at a time; the worker's own queue keeps their order. */
+const feed = new Limiter(4);
 /** `?threads=N`: WASM threads for this page (benchmarks compare 1 and 2). */
 const requestedThreads = Number(new URLSearchParams(location.search).get('threads')) || null;
 
@@ -262,35 +266,43 @@ const toState = (p: Promise<ClassifyPayload>): Promise<ItemState> =>
 /** Queues the files for classification; resolves when all of them have a result (or an error). */
 export function classifyFiles(files: Iterable<File>): Promise<void> {
   const preset = effectivePreset();
-  const done: Promise<void>[] = [];
-  for (const file of files) {
-    const state = useLens.getState();
-    const id = nextResultId++;
-    const compare = compareClient();
-    state.addResult({
-      id,
-      fileName: file.name,
-      photoUrl: URL.createObjectURL(file),
-      modelName: state.activeInfo?.name ?? '',
-      untrained: state.activeUntrained,
-      state: { kind: 'pending' },
-      file,
-      presets: null,
-      compare: compare ? { kind: 'pending' } : null,
-    });
-    const main = toState(client.classify(file, file.name, preset)).then((result) => {
+  const state = useLens.getState();
+  const compare = compareClient();
+  const items: ResultItem[] = [...files].map((file) => ({
+    id: nextResultId++,
+    fileName: file.name,
+    // Filled with the worker's thumbnail: the page never decodes the full-size photo.
+    photoUrl: '',
+    modelName: state.activeInfo?.name ?? '',
+    untrained: state.activeUntrained,
+    state: { kind: 'pending' },
+    file,
+    presets: null,
+    compare: compare ? { kind: 'pending' } : null,
+  }));
+  if (items.length === 0) return Promise.resolve();
+  // One store update, rendered as a transition: React time-slices 200 new cards instead of one long task.
+  startTransition(() => state.addResults(items));
+  const done = items.map((item) => {
+    const { id, file } = item;
+    const main = toState(feed.run(() => client.classify(file, item.fileName, preset))).then((result) => {
       const now = useLens.getState();
       const modelName =
         result.kind === 'done' ? result.payload.modelName : (now.activeInfo?.name ?? '');
-      now.finishResult(id, result, modelName, now.activeUntrained);
+      startTransition(() => {
+        now.finishResult(id, result, modelName, now.activeUntrained);
+        if (result.kind === 'done' && result.payload.thumbnail) {
+          now.patchResult(id, { photoUrl: URL.createObjectURL(result.payload.thumbnail) });
+        }
+      });
     });
     const second = compare
-      ? toState(compare.classify(file, file.name, preset)).then((c) =>
+      ? toState(compare.classify(file, item.fileName, preset)).then((c) =>
           useLens.getState().patchResult(id, { compare: c }),
         )
       : Promise.resolve();
-    done.push(Promise.all([main, second]).then(() => undefined));
-  }
+    return Promise.all([main, second]).then(() => undefined);
+  });
   return Promise.all(done).then(() => undefined);
 }
 

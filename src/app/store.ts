@@ -82,6 +82,7 @@ export type ItemState =
 export interface ResultsSlice {
   results: ResultItem[];
   addResult: (item: ResultItem) => void;
+  addResults: (items: ResultItem[]) => void;
   finishResult: (
     id: number,
     state: ResultItem['state'],
@@ -228,6 +229,7 @@ const createModelSlice: StateCreator<LensState, [], [], ModelSlice> = (set) => (
 const createResultsSlice: StateCreator<LensState, [], [], ResultsSlice> = (set) => ({
   results: [],
   addResult: (item) => set((s) => ({ results: [...s.results, item] })),
+  addResults: (items) => set((s) => ({ results: [...s.results, ...items] })),
   finishResult: (id, state, modelName, untrained) =>
     set((s) => ({
       results: s.results.map((r) => (r.id === id ? { ...r, state, modelName, untrained } : r)),
@@ -236,7 +238,7 @@ const createResultsSlice: StateCreator<LensState, [], [], ResultsSlice> = (set) 
     set((s) => ({ results: s.results.map((r) => (r.id === id ? { ...r, ...patch } : r)) })),
   clearResults: () =>
     set((s) => {
-      for (const r of s.results) URL.revokeObjectURL(r.photoUrl);
+      for (const r of s.results) if (r.photoUrl) URL.revokeObjectURL(r.photoUrl);
       return { results: [] };
     }),
 });

@@ -41,6 +41,8 @@ export interface LoadedSession extends InferenceRunner {
 
 export interface WorkerDeps {
   decode(file: Blob): Promise<DecodedInput>;
+  /** A small display copy of the photo (browser only). */
+  makeThumbnail?(image: RgbImage): Promise<Blob>;
   /** Pixels of a camera frame (browser only). */
   decodeFrame?(frame: ImageBitmap): Promise<RgbImage>;
   createSession(
@@ -206,6 +208,7 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
     id: number,
     presetId: PresetId,
     decode: () => Promise<DecodedInput>,
+    frame = false,
   ): Promise<void> {
     const model = active;
     if (model === null)
@@ -233,6 +236,10 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
       model.classifier,
       result.top.map((p) => p.index),
     );
+    const thumbnail =
+      deps.makeThumbnail && !frame
+        ? await deps.makeThumbnail(decoded.image).catch(() => null)
+        : null;
     const cropRgba = denormalizeToRgba(result.tensor, preset.crop, preset.crop);
     const payload: ClassifyPayload = {
       width: decoded.image.width,
@@ -257,6 +264,7 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
       },
       modelName: model.info.name,
       cams,
+      thumbnail,
       backend: model.info.backend,
       threads: model.info.threads,
     };
@@ -382,19 +390,24 @@ export function createHandler(deps: WorkerDeps, post: Post): (request: Request) 
         );
       case 'classify-frame':
         return enqueue(request.id, () =>
-          classify(request.id, request.preset, async () => {
-            if (!deps.decodeFrame)
-              throw new LensError('internal', 'Camera frames are not supported here.');
-            try {
-              return {
-                image: await deps.decodeFrame(request.frame),
-                orientation: null,
-                rotated: false,
-              };
-            } finally {
-              request.frame.close();
-            }
-          }),
+          classify(
+            request.id,
+            request.preset,
+            async () => {
+              if (!deps.decodeFrame)
+                throw new LensError('internal', 'Camera frames are not supported here.');
+              try {
+                return {
+                  image: await deps.decodeFrame(request.frame),
+                  orientation: null,
+                  rotated: false,
+                };
+              } finally {
+                request.frame.close();
+              }
+            },
+            true,
+          ),
         );
       case 'crash':
         // Outside the queue and any try: the error reaches the worker's global error handler.

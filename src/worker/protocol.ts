@@ -109,6 +109,8 @@ export interface ClassifyPayload {
   modelName: string;
   /** Exact CAMs of the top-5 classes (h x w each), when the model has a `features` output. */
   cams: { height: number; width: number; maps: { index: number; values: Float32Array }[] } | null;
+  /** A small JPEG of the photo (browser), so the page shows no full-size decode. */
+  thumbnail: Blob | null;
   backend: Backend;
   threads: number;
 }

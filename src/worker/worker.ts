@@ -6,6 +6,7 @@ import { decodeFrame, decodeInWorker } from './decode-browser';
 import { fetchModelCached } from './fetch-model';
 import { createHandler } from './handler';
 import { createWebSession } from './ort-web';
+import { makeThumbnail } from './thumbnail';
 import type { Request, Response } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -14,6 +15,7 @@ const handle = createHandler(
   {
     decode: decodeInWorker,
     decodeFrame,
+    makeThumbnail,
     createSession: createWebSession,
     fetchModel: fetchModelCached,
     labels: parseLabels(labelsText).labels,

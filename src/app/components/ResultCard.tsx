@@ -130,14 +130,11 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
         : {})}
     >
       <figure className="photo">
-        <img
-          src={item.photoUrl}
-          alt=""
-          loading="lazy"
-          onError={(e) => {
-            e.currentTarget.hidden = true;
-          }}
-        />
+        {item.photoUrl ? (
+          <img src={item.photoUrl} alt="" loading="lazy" />
+        ) : (
+          <div className="photo-placeholder" />
+        )}
         <figcaption>{item.fileName}</figcaption>
       </figure>
       {payload && <CropCanvas payload={payload} cam={cam} />}
