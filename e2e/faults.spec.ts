@@ -2,7 +2,9 @@
 import { expect, test } from '@playwright/test';
 import { Lens } from './lens';
 
-test('a worker crash mid-inference is reported, the worker restarts, the model reloads, and the next image works', async ({ page }) => {
+test('a worker crash mid-inference is reported, the worker restarts, the model reloads, and the next image works', async ({
+  page,
+}) => {
   const lens = new Lens(page);
   await lens.open();
   await lens.waitReady();

@@ -40,13 +40,11 @@ test('CAM renders for a model with features, with values equal to a Node referen
   const lens = new Lens(page);
   await lens.open();
   await lens.waitReady();
-  await page
-    .getByTestId('model-input')
-    .setInputFiles({
-      name: 'target-se-features.onnx',
-      mimeType: 'application/octet-stream',
-      buffer: Buffer.from(onnx),
-    });
+  await page.getByTestId('model-input').setInputFiles({
+    name: 'target-se-features.onnx',
+    mimeType: 'application/octet-stream',
+    buffer: Buffer.from(onnx),
+  });
   await expect(lens.status).toContainText('target-se-features.onnx');
   await lens.waitReady();
   await lens.pickImages('chelsea.png');
@@ -100,13 +98,11 @@ test('verification against PyTorch passes on the right JSON and fails, naming th
   await lens.open();
   await lens.waitReady();
   const refText = readFileSync(resolve(FIXTURES, 'references.json'), 'utf8');
-  await page
-    .getByTestId('reference-input')
-    .setInputFiles({
-      name: 'ref.json',
-      mimeType: 'application/json',
-      buffer: Buffer.from(refText),
-    });
+  await page.getByTestId('reference-input').setInputFiles({
+    name: 'ref.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(refText),
+  });
   await lens.pickImages('chelsea.png', 'coffee.png', 'rocket.jpg');
   const summary = page.getByTestId('verify-summary');
   await expect(summary).toHaveAttribute('data-checked', '3');
@@ -121,13 +117,11 @@ test('verification against PyTorch passes on the right JSON and fails, naming th
   };
   const coffee = altered.images['coffee.png']!;
   coffee.logits[coffee.top5[4]!.index]! += 2; // the fifth class jumps up the ranking
-  await page
-    .getByTestId('reference-input')
-    .setInputFiles({
-      name: 'altered.json',
-      mimeType: 'application/json',
-      buffer: Buffer.from(JSON.stringify(altered)),
-    });
+  await page.getByTestId('reference-input').setInputFiles({
+    name: 'altered.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify(altered)),
+  });
   await expect(summary).toHaveAttribute('data-failed', '1');
   await expect(summary).toContainText('failing: coffee.png');
   await expect(lens.result('coffee.png').getByTestId('verify')).toHaveAttribute(

@@ -25,12 +25,16 @@ test('forced WebGPU gives the same top-5 as PyTorch', async ({ page }) => {
   }
 });
 
-test('a failing WebGPU session falls back to WASM, tells the user, and classifies', async ({ page }) => {
+test('a failing WebGPU session falls back to WASM, tells the user, and classifies', async ({
+  page,
+}) => {
   const lens = new Lens(page);
   await lens.open('?backend=webgpu&simulate=webgpu-failure');
   await lens.waitReady();
   await expect(lens.status).toHaveAttribute('data-backend', 'wasm');
-  await expect(lens.status).toContainText('WebGPU failed (simulated WebGPU failure (test hook)); fell back to WASM');
+  await expect(lens.status).toContainText(
+    'WebGPU failed (simulated WebGPU failure (test hook)); fell back to WASM',
+  );
   await expect(page.getByTestId('notice')).toContainText('fell back to WASM');
   await lens.pickImages('rocket.jpg');
   await lens.expectMatchesPyTorch('rocket.jpg');
