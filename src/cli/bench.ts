@@ -10,6 +10,8 @@ import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
+import { convertStateDict, KNOWN_ARCHS } from '../core/convert';
+import { seededStateDict } from '../core/convert/seeded';
 import { LensError } from '../core/errors';
 import { createNodeSession } from '../node/ort-node';
 import {
@@ -100,38 +102,13 @@ function torchBench(
 }
 
 /** A full-size B1 with seeded weights, generated once (never committed). */
-function ensureB1(notes: string[]): string | null {
+function ensureB1(): string {
   if (existsSync(B1)) return B1;
-  if (!torchAvailable()) {
-    notes.push(
-      'B1 skipped: generating it needs Debian python3-torch (sudo apt-get install -y python3-torch python3-onnx).',
-    );
-    return null;
-  }
+  console.error("generating a seeded full-size B1 with the project's converter (once) ...");
+  const { blocks, widths } = KNOWN_ARCHS.B1;
+  const { onnx } = convertStateDict(seededStateDict(blocks, widths, 1000, 0));
   mkdirSync(join(ROOT, 'models/generated'), { recursive: true });
-  const dir = mkdtempSync(join(tmpdir(), 'lens-b1-'));
-  const ckpt = join(dir, 'b1.pth');
-  console.error('generating a seeded full-size B1 (once) ...');
-  for (const args of [
-    [join(ROOT, 'tools/make_seeded_checkpoint.py'), '--arch', 'B1', '--seed', '0', '--out', ckpt],
-    [
-      join(ROOT, 'tools/export_onnx.py'),
-      ckpt,
-      '--arch',
-      'B1',
-      '--untrained',
-      '--id',
-      'repopt-b1-seeded',
-      '--out',
-      B1,
-      '--manifest',
-      join(dir, 'models.json'),
-    ],
-  ]) {
-    const r = spawnSync(PYTHON, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-    if (r.status !== 0)
-      throw new LensError('internal', `B1 generation failed: ${PYTHON} ${args.join(' ')}`);
-  }
+  writeFileSync(B1, onnx);
   return B1;
 }
 
@@ -218,7 +195,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const log = (s: string) => console.error(s);
   const haveTorch = torchAvailable();
   if (!haveTorch) notes.push('PyTorch skipped: /usr/bin/python3 cannot import torch.');
-  const b1File = quick ? null : values.model ? resolve(values.model) : ensureB1(notes);
+  const b1File = quick ? null : values.model ? resolve(values.model) : ensureB1();
   if (quick)
     notes.push(
       'Quick mode (CI): tiny model only, 3 runs; figures prove the benchmark runs, not the speed.',
