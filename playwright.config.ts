@@ -14,7 +14,8 @@ function fakeCameraClip(): string {
   const parts: Buffer[] = [Buffer.from(`YUV4MPEG2 W${w} H${h} F10:1 Ip A1:1 C420jpeg\n`)];
   for (let f = 0; f < frames; f++) {
     const y = Buffer.alloc(w * h);
-    for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) y[i * w + j] = (i * 2 + j + f * 8) & 255;
+    for (let i = 0; i < h; i++)
+      for (let j = 0; j < w; j++) y[i * w + j] = (i * 2 + j + f * 8) & 255;
     const u = Buffer.alloc((w / 2) * (h / 2), 90 + f);
     const v = Buffer.alloc((w / 2) * (h / 2), 160 - f);
     parts.push(Buffer.from('FRAME\n'), y, u, v);

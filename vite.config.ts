@@ -17,6 +17,35 @@ const isolationHeaders = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
+/**
+ * Content-Security-Policy: scripts, workers and styles only from the app itself; WebAssembly
+ * compilation ('wasm-unsafe-eval', which onnxruntime-web needs) but no string eval; no plugins,
+ * frames or form posts. Models come from the app's origin, from user files (blob: URLs) or from
+ * an https URL the user typed (`?model=https://...`): which URLs are fetched is the app's code's
+ * decision (it fetches only those), so connect-src allows https: rather than a host list no one
+ * could keep. Images: the app's own, and blob:/data: for the user's photos and the crop preview.
+ * The dev server adds what Vite's HMR needs (its websocket, React Refresh's inline preamble and
+ * injected styles); the preview server, which `npm start` and the e2e tests use, is strict.
+ */
+function contentSecurityPolicy(dev: boolean): string {
+  const inline = dev ? " 'unsafe-inline'" : '';
+  return [
+    "default-src 'self'",
+    `script-src 'self' 'wasm-unsafe-eval'${inline}`,
+    "worker-src 'self'",
+    `connect-src 'self' https: blob:${dev ? ' ws: wss:' : ''}`,
+    "img-src 'self' blob: data:",
+    "media-src 'self' blob:",
+    `style-src 'self'${inline}`,
+    "font-src 'self'",
+    "manifest-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
 const modelsDir = resolve(import.meta.dirname, 'models');
 
 /**
@@ -92,7 +121,10 @@ function serviceWorker(): Plugin {
             .filter((e) => e.isFile() && !e.name.endsWith('.md'))
             .map((e) => relative(publicDir, join(e.parentPath, e.name)).split(sep).join('/'))
         : [];
-      const files = [...Object.keys(bundle).filter((f) => f !== 'sw.js' && !f.endsWith('.map')), ...publicFiles];
+      const files = [
+        ...Object.keys(bundle).filter((f) => f !== 'sw.js' && !f.endsWith('.map')),
+        ...publicFiles,
+      ];
       const version = createHash('sha256')
         .update(files.sort().join('\n'))
         .digest('hex')
@@ -107,8 +139,20 @@ function serviceWorker(): Plugin {
 export default defineConfig({
   plugins: [react(), serveModels(), serviceWorker()],
   worker: { format: 'es' },
-  server: { port, headers: isolationHeaders },
-  preview: { port, strictPort: Boolean(process.env['PORT']), headers: isolationHeaders },
-  build: { target: 'es2022', chunkSizeWarningLimit: 2000 },
+  server: {
+    port,
+    headers: { ...isolationHeaders, 'Content-Security-Policy': contentSecurityPolicy(true) },
+  },
+  preview: {
+    port,
+    strictPort: Boolean(process.env['PORT']),
+    headers: { ...isolationHeaders, 'Content-Security-Policy': contentSecurityPolicy(false) },
+  },
+  // LENS_OUT_DIR: the e2e tests build per port, so parallel runs never rebuild each other's files.
+  build: {
+    target: 'es2022',
+    chunkSizeWarningLimit: 2000,
+    outDir: process.env['LENS_OUT_DIR'] ?? 'dist',
+  },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
 });

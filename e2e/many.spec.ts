@@ -5,9 +5,21 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { IMAGES, Lens } from './lens';
 
-const SOURCES = ['chelsea.png', 'coffee.png', 'astronaut.png', 'rocket.jpg', 'china.jpg', 'portrait-300x500.jpg', 'odd-257x301.png', 'wide-600x100.png'];
+const SOURCES = [
+  'chelsea.png',
+  'coffee.png',
+  'astronaut.png',
+  'rocket.jpg',
+  'china.jpg',
+  'portrait-300x500.jpg',
+  'odd-257x301.png',
+  'wide-600x100.png',
+];
 
-test('200 files: results stream in, no main-thread task over 50 ms, heap stays bounded', async ({ page, context }) => {
+test('200 files: results stream in, no main-thread task over 50 ms, heap stays bounded', async ({
+  page,
+  context,
+}) => {
   test.setTimeout(300_000);
   await context.addInitScript(() => {
     const w = window as unknown as { __long: number[] };
@@ -27,19 +39,32 @@ test('200 files: results stream in, no main-thread task over 50 ms, heap stays b
   await lens.open();
   await lens.waitReady();
   await page.waitForTimeout(500);
-  const before = await page.evaluate(() => (window as unknown as { __long: number[] }).__long.length);
-  const heapBefore = await page.evaluate(() => (performance as unknown as { memory: { usedJSHeapSize: number } }).memory.usedJSHeapSize);
+  const before = await page.evaluate(
+    () => (window as unknown as { __long: number[] }).__long.length,
+  );
+  const heapBefore = await page.evaluate(
+    () => (performance as unknown as { memory: { usedJSHeapSize: number } }).memory.usedJSHeapSize,
+  );
 
   await lens.pickFiles(...files);
   await expect(lens.results).toHaveCount(200);
   // Streaming: the first results are done while later ones are still pending.
   await expect(lens.results.first()).toHaveAttribute('data-status', 'done');
-  await expect(page.locator('[data-testid="result"][data-status="done"]')).toHaveCount(200, { timeout: 240_000 });
+  await expect(page.locator('[data-testid="result"][data-status="done"]')).toHaveCount(200, {
+    timeout: 240_000,
+  });
   await expect(lens.results.nth(199)).toHaveAttribute('data-file', files[199]!.split('/').pop()!);
 
-  const long = await page.evaluate((n) => (window as unknown as { __long: number[] }).__long.slice(n), before);
-  const heapAfter = await page.evaluate(() => (performance as unknown as { memory: { usedJSHeapSize: number } }).memory.usedJSHeapSize);
-  console.log(`200 files: long tasks ${long.length} (${long.map((d) => d.toFixed(0)).join(', ')} ms); JS heap ${(heapBefore / 1e6).toFixed(1)} -> ${(heapAfter / 1e6).toFixed(1)} MB`);
+  const long = await page.evaluate(
+    (n) => (window as unknown as { __long: number[] }).__long.slice(n),
+    before,
+  );
+  const heapAfter = await page.evaluate(
+    () => (performance as unknown as { memory: { usedJSHeapSize: number } }).memory.usedJSHeapSize,
+  );
+  console.log(
+    `200 files: long tasks ${long.length} (${long.map((d) => d.toFixed(0)).join(', ')} ms); JS heap ${(heapBefore / 1e6).toFixed(1)} -> ${(heapAfter / 1e6).toFixed(1)} MB`,
+  );
   expect(long, 'main-thread tasks over 50 ms').toEqual([]);
   // Per result the page keeps a 224x224 crop (200 KB) and the logits; thumbnails are blobs.
   expect(heapAfter - heapBefore).toBeLessThan(200 * 400_000);

@@ -19,6 +19,8 @@ describe('Limiter', () => {
     const results = await Promise.allSettled([0, 1, 2, 3, 4].map((i) => limiter.run(job(i))));
     expect(peak).toBe(2);
     expect(started).toEqual([0, 1, 2, 3, 4]);
-    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual([0, 10, 20, 'job 3 failed', 40]);
+    expect(
+      results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message)),
+    ).toEqual([0, 10, 20, 'job 3 failed', 40]);
   });
 });

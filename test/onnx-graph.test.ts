@@ -46,7 +46,8 @@ describe('ONNX graph analysis', () => {
         expect(a.repopt?.blocks).toEqual(expected.arch.blocks);
         expect(a.repopt?.se).toBe(expected.arch.se);
         expect(a.repopt?.numClasses).toBe(expected.arch.numClasses);
-        if (expected.arch.mode === 'target') expect(a.repopt?.checkpointParams).toBe(expected.params);
+        if (expected.arch.mode === 'target')
+          expect(a.repopt?.checkpointParams).toBe(expected.params);
         const w = initializerFloats(graph, a.classifier!.weight)!;
         const linear = sd.get('linear.weight')!;
         expect(w.dims).toEqual(

@@ -12,7 +12,8 @@ import {
   writeElements,
   type ModelSpec,
 } from '../src/core/onnx';
-import { ModelProto } from '../src/core/onnx/proto';
+import protobuf from 'protobufjs';
+import { onnxDescriptor } from '../src/core/onnx/schema';
 import { CONVERT_DATA } from './convert-fixtures';
 import { ROOT, TINY_MODEL } from './helpers/fixtures';
 
@@ -91,7 +92,8 @@ describe('layoutOnnxModel', () => {
       4 * float16Value(float16Bits(1 / 3)),
     ]);
 
-    // protobufjs reads back what it wrote, raw_data included
+    // protobufjs's reflection decoder (not the app's precompiled one) reads it back, raw_data included
+    const ModelProto = protobuf.Root.fromJSON(onnxDescriptor).lookupType('onnx.ModelProto');
     const decoded = ModelProto.toObject(ModelProto.decode(bytes), { longs: Number }) as {
       graph: {
         initializer: { name: string; dims: number[]; dataType: number; rawData: Uint8Array }[];

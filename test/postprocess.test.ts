@@ -66,7 +66,13 @@ describe('smoothProbabilities', () => {
 
 describe('thumbnailRgba', () => {
   it('averages areas by hand: 4x2 -> 2x1', () => {
-    const img = { width: 4, height: 2, data: Uint8Array.from([0, 0, 0, 10, 10, 10, 100, 0, 0, 200, 0, 0, 20, 20, 20, 30, 30, 30, 0, 50, 0, 0, 150, 0]) };
+    const img = {
+      width: 4,
+      height: 2,
+      data: Uint8Array.from([
+        0, 0, 0, 10, 10, 10, 100, 0, 0, 200, 0, 0, 20, 20, 20, 30, 30, 30, 0, 50, 0, 0, 150, 0,
+      ]),
+    };
     const t = thumbnailRgba(img, 2);
     expect([t.width, t.height]).toEqual([2, 1]);
     expect(Array.from(t.data)).toEqual([15, 15, 15, 255, 75, 50, 0, 255]);

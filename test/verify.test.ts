@@ -9,12 +9,18 @@ const text = readFileSync(resolve(FIXTURES, 'references.json'), 'utf8');
 describe('reference verification', () => {
   const refs = parseReference(text);
   const chelsea = refs.get('chelsea.png')!;
-  const logits = (JSON.parse(text) as { images: Record<string, { logits: number[] }> }).images['chelsea.png']!.logits;
+  const logits = (JSON.parse(text) as { images: Record<string, { logits: number[] }> }).images[
+    'chelsea.png'
+  ]!.logits;
 
   it('reads the PyTorch reference file, skipping variants', () => {
     expect(refs.has('chelsea.png')).toBe(true);
     expect([...refs.keys()].some((k) => k.includes('#'))).toBe(false);
-    expect(chelsea.top5.map((t) => t.index)).toEqual((JSON.parse(text) as { images: Record<string, { top5: { index: number }[] }> }).images['chelsea.png']!.top5.map((t) => t.index));
+    expect(chelsea.top5.map((t) => t.index)).toEqual(
+      (JSON.parse(text) as { images: Record<string, { top5: { index: number }[] }> }).images[
+        'chelsea.png'
+      ]!.top5.map((t) => t.index),
+    );
   });
 
   it('passes identical logits and fails shifted ones, naming the difference', () => {
@@ -28,17 +34,26 @@ describe('reference verification', () => {
   });
 
   it('accepts the CLI classify --json list and top-5-only references', () => {
-    const list = parseReference(JSON.stringify([{ file: 'dir/a.png', top5: [{ index: 3, probability: 0.5, label: 'x' }] }]));
+    const list = parseReference(
+      JSON.stringify([{ file: 'dir/a.png', top5: [{ index: 3, probability: 0.5, label: 'x' }] }]),
+    );
     const a = list.get('a.png')!;
     expect(a.probabilities).toBeNull();
     // softmax([0, 0, 0, ln 3]) gives class 3 exactly 0.5, as the reference says.
-    expect(verify([{ index: 3, probability: 0.5 }], [0, 0, 0, Math.log(3)], a, 1e-9)).toMatchObject({ pass: true, top5Agree: true });
-    expect(verify([{ index: 3, probability: 0.25 }], [0, 0, 0, 0], a, 1e-4)).toMatchObject({ pass: false, maxAbsDiff: 0.25 });
+    expect(verify([{ index: 3, probability: 0.5 }], [0, 0, 0, Math.log(3)], a, 1e-9)).toMatchObject(
+      { pass: true, top5Agree: true },
+    );
+    expect(verify([{ index: 3, probability: 0.25 }], [0, 0, 0, 0], a, 1e-4)).toMatchObject({
+      pass: false,
+      maxAbsDiff: 0.25,
+    });
   });
 
   it('refuses malformed references with a message', () => {
     expect(() => parseReference('nope')).toThrow(/not valid JSON/);
-    expect(() => parseReference('{"images": {"a.png": {}}}')).toThrow(/neither "logits" nor "top5"/);
+    expect(() => parseReference('{"images": {"a.png": {}}}')).toThrow(
+      /neither "logits" nor "top5"/,
+    );
     expect(() => parseReference('{"x": 1}')).toThrow(/Expected/);
   });
 });

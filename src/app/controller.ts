@@ -285,17 +285,19 @@ export function classifyFiles(files: Iterable<File>): Promise<void> {
   startTransition(() => state.addResults(items));
   const done = items.map((item) => {
     const { id, file } = item;
-    const main = toState(feed.run(() => client.classify(file, item.fileName, preset))).then((result) => {
-      const now = useLens.getState();
-      const modelName =
-        result.kind === 'done' ? result.payload.modelName : (now.activeInfo?.name ?? '');
-      startTransition(() => {
-        now.finishResult(id, result, modelName, now.activeUntrained);
-        if (result.kind === 'done' && result.payload.thumbnail) {
-          now.patchResult(id, { photoUrl: URL.createObjectURL(result.payload.thumbnail) });
-        }
-      });
-    });
+    const main = toState(feed.run(() => client.classify(file, item.fileName, preset))).then(
+      (result) => {
+        const now = useLens.getState();
+        const modelName =
+          result.kind === 'done' ? result.payload.modelName : (now.activeInfo?.name ?? '');
+        startTransition(() => {
+          now.finishResult(id, result, modelName, now.activeUntrained);
+          if (result.kind === 'done' && result.payload.thumbnail) {
+            now.patchResult(id, { photoUrl: URL.createObjectURL(result.payload.thumbnail) });
+          }
+        });
+      },
+    );
     const second = compare
       ? toState(compare.classify(file, item.fileName, preset)).then((c) =>
           useLens.getState().patchResult(id, { compare: c }),

@@ -9,7 +9,8 @@ export class Limiter {
   constructor(private readonly limit: number) {}
 
   async run<T>(job: () => Promise<T>): Promise<T> {
-    if (this.running >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    if (this.running >= this.limit)
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.running++;
     try {
       return await job();

@@ -348,7 +348,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
       await context.close();
       report.load = { model: loadModel, coldMs, warmMs };
       notes.push(
-        'Warm load re-reads the model from the local server (no persistent model cache yet); both figures include session creation and one warm-up run.',
+        "Cold: a fresh browser profile downloads the model. Warm: a reload, the model read from the page's Cache Storage after a HEAD check. Both include session creation, hashing and analysing the file, and one warm-up run.",
       );
 
       log('long tasks while classifying 10 images ...');

@@ -44,17 +44,21 @@ function mulDiv255(a: number, b: number): number {
 }
 
 /**
- * RGBA rows to RGB at `out[offset..]`, dropping alpha; pixels with alpha 0 become `fill` when
- * given (GIF: what Pillow has where a browser leaves transparent black).
+ * `count` RGBA pixels from `rgba[src..]` to RGB at pixel indices `dest`, `dest + step`, ... of
+ * `out` (a negative step writes right to left: mirrored and rotated layouts). Alpha is dropped;
+ * pixels with alpha 0 become `fill` when given (GIF: what Pillow has where a browser leaves
+ * transparent black).
  */
-export function rgbaIntoRgb(
+export function rgbaRowInto(
   rgba: Uint8ClampedArray | Uint8Array,
-  pixels: number,
+  src: number,
+  count: number,
   out: Uint8Array,
-  offset: number,
+  dest: number,
+  step: number,
   fill: readonly [number, number, number] | null = null,
 ): void {
-  for (let i = 0, j = 0, o = offset; i < pixels; i++, j += 4, o += 3) {
+  for (let i = 0, j = src, o = dest * 3; i < count; i++, j += 4, o += step * 3) {
     if (fill !== null && rgba[j + 3] === 0) {
       out[o] = fill[0];
       out[o + 1] = fill[1];

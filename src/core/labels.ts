@@ -34,20 +34,20 @@ function parseJsonLabels(text: string): LabelSet {
   if (Array.isArray(data)) {
     if (!data.every((x) => typeof x === 'string'))
       throw new LensError('bad-labels', 'A JSON label list must hold strings only.');
+    if (data.length === 0) throw new LensError('bad-labels', 'The label file holds no labels.');
     return { labels: data };
   }
   if (data === null || typeof data !== 'object')
     throw new LensError('bad-labels', 'Unsupported JSON label file.');
-  const entries = Object.entries(data as Record<string, unknown>);
-  const labels: string[] = [];
-  const wnids: string[] = [];
-  for (const [key, value] of entries) {
+  const byIndex = new Map<number, [wnid: string | null, label: string]>();
+  for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
     const index = parseIndex(key);
+    if (byIndex.has(index))
+      throw new LensError('bad-labels', `Class index ${index} appears twice ("${key}").`);
     if (Array.isArray(value) && value.length === 2 && value.every((x) => typeof x === 'string')) {
-      wnids[index] = value[0] as string;
-      labels[index] = value[1] as string;
+      byIndex.set(index, [value[0] as string, value[1] as string]);
     } else if (typeof value === 'string') {
-      labels[index] = value;
+      byIndex.set(index, [null, value]);
     } else {
       throw new LensError(
         'bad-labels',
@@ -55,8 +55,10 @@ function parseJsonLabels(text: string): LabelSet {
       );
     }
   }
-  checkDense(labels, entries.length);
-  return wnids.length > 0 ? { labels, wnids } : { labels };
+  const pairs = dense(byIndex);
+  const labels = pairs.map(([, label]) => label);
+  const wnids = pairs.map(([wnid]) => wnid);
+  return wnids.every((w) => w !== null) ? { labels, wnids } : { labels };
 }
 
 function parseIndex(key: string): number {
@@ -65,14 +67,26 @@ function parseIndex(key: string): number {
   return Number(key);
 }
 
-function checkDense(labels: string[], count: number): void {
-  if (labels.length !== count) {
-    const missing = [...labels.keys()].find((i) => labels[i] === undefined);
-    throw new LensError(
-      'bad-labels',
-      `Class indices must run 0..${count - 1} without gaps; index ${missing ?? count} is missing.`,
-    );
+/**
+ * The values in index order, when the indices are exactly 0..n-1. Looks at n indices only: an
+ * index like 4000000000 in a 3-entry file makes some smaller index missing, and is never used
+ * to size an array.
+ */
+function dense<T>(byIndex: Map<number, T>): T[] {
+  const count = byIndex.size;
+  if (count === 0) throw new LensError('bad-labels', 'The label file holds no labels.');
+  const out: T[] = [];
+  for (let i = 0; i < count; i++) {
+    const v = byIndex.get(i);
+    if (v === undefined) {
+      throw new LensError(
+        'bad-labels',
+        `Class indices must run 0..${count - 1} without gaps; index ${i} is missing.`,
+      );
+    }
+    out.push(v);
   }
+  return out;
 }
 
 /** A Python dict literal of int -> str, read as data (adjacent string literals are joined, as Python does). */
@@ -102,8 +116,7 @@ function parsePythonDict(text: string): string[] {
     pos++;
     return out;
   };
-  const labels: string[] = [];
-  const seen = new Set<number>();
+  const byIndex = new Map<number, string>();
   skip();
   if (text[pos] !== '{') fail("expected '{'");
   pos++;
@@ -128,14 +141,12 @@ function parsePythonDict(text: string): string[] {
       label += readString();
       skip();
     }
-    if (seen.has(index)) fail(`class index ${index} appears twice`);
-    seen.add(index);
-    labels[index] = label;
+    if (byIndex.has(index)) fail(`class index ${index} appears twice`);
+    byIndex.set(index, label);
     if (text[pos] === ',') pos++;
     else if (text[pos] !== '}') fail("expected ',' or '}'");
   }
-  checkDense(labels, seen.size);
-  return labels;
+  return dense(byIndex);
 }
 
 /** The label for a class, or `class N` when the model has more classes than the label set. */

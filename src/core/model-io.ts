@@ -4,6 +4,8 @@
  * (web or node) reports, so the message a user sees is the same everywhere.
  */
 import { LensError } from './errors';
+import { describeNonImage } from './image-format';
+import { readOnnxModel } from './onnx/reader';
 
 export interface IoMeta {
   name: string;
@@ -41,9 +43,12 @@ export function checkModelIo(
     );
   }
   if (!input.isTensor || (input.type !== undefined && input.type !== 'float32')) {
+    const what = input.isTensor
+      ? `${input.type}${input.shape ? ` ${fmt(input.shape)}` : ''}`
+      : 'not a tensor';
     throw new LensError(
       'model-incompatible',
-      `Input "${input.name}" is ${input.isTensor ? input.type : 'not a tensor'}; RepOpt Lens feeds float32 images [N, 3, ${cropSize}, ${cropSize}].`,
+      `Input "${input.name}" is ${what}, not an image: RepOpt Lens feeds float32 images [N, 3, ${cropSize}, ${cropSize}].`,
     );
   }
   const shape = input.shape ?? [];
@@ -91,4 +96,110 @@ export function checkModelIo(
     numClasses: typeof last === 'number' && last > 0 ? last : null,
     featuresName: features ? features.name : null,
   };
+}
+
+// Why onnxruntime refused or failed a model, in words a user can act on (pure, so the page and
+// the Node tests agree).
+
+const OUT_OF_MEMORY =
+  /bad_alloc|out of memory|failed to allocate|allocation failed|Maximum memory size|Integer overflow|\bOOM\b/i;
+
+/** onnxruntime's messages carry a prefix and a C++ source location; the user needs the rest. */
+export function runtimeDetail(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const m = /ERROR_MESSAGE: ([\s\S]*)$/.exec(message);
+  return (m ? m[1]! : message)
+    .trim()
+    .replace(/^\/\S+:\d+ .*\(\) /, '')
+    .replace(/\s+/g, ' ');
+}
+
+const size = (bytes: number) =>
+  bytes >= 1e6 ? `${(bytes / 1e6).toFixed(0)} MB` : `${(bytes / 1e3).toFixed(0)} KB`;
+
+/**
+ * The wasm32 limit: every weight and tensor of a session shares one WebAssembly memory of at most
+ * 4 GiB (measured: a 4.28 GB tensor still fits beside the runtime, 4.29 GB does not; a tensor of
+ * 4 GiB or more overflows the 32-bit sizes).
+ */
+function outOfMemory(fileBytes: number, when: 'loading' | 'running', detail: string): string {
+  return (
+    `The model needs more memory than the browser gives WebAssembly (4 GiB at most), ` +
+    `shared by its weights and every tensor it computes; it ran out while ${when} ` +
+    `(the file is ${size(fileBytes)}). ` +
+    `Try an fp16 export (convert --fp16 halves the weights) or a smaller model. (${detail})`
+  );
+}
+
+/** "com.example:Foo" or "Foo (opset 13)" when the runtime says it lacks an operator. */
+function missingOperator(detail: string): string | null {
+  const registered = /([\w.]+:)?(\w+)\((-?\d+)\) is not a registered function\/op/.exec(detail);
+  if (registered) {
+    const [, domain, op, version] = registered;
+    return domain ? `${domain}${op}` : `${op} (opset ${version})`;
+  }
+  const kernel = /Could not find an implementation for (\w+)\((\d+)\)/.exec(detail);
+  return kernel ? `${kernel[1]} (opset ${kernel[2]})` : null;
+}
+
+/** A session could not be created from these bytes; `runtime` names the onnxruntime flavour. */
+export function modelLoadError(bytes: Uint8Array, e: unknown, runtime: string): LensError {
+  if (bytes.byteLength === 0)
+    return new LensError('not-a-model', 'The model file is empty (0 bytes).');
+  const cause = { cause: e };
+  // ONNX is protobuf: a ModelProto starts with field 1 (ir_version, varint), tag byte 0x08.
+  if (bytes[0] !== 0x08) {
+    return new LensError(
+      'not-a-model',
+      `This file is not an ONNX model (${describeNonImage(bytes)}).`,
+      cause,
+    );
+  }
+  const detail = runtimeDetail(e);
+  const op = missingOperator(detail);
+  if (op) {
+    return new LensError(
+      'model-incompatible',
+      `The model uses an operator that ${runtime} does not implement: ${op}. Re-export it with standard ONNX operators. (${detail})`,
+      cause,
+    );
+  }
+  if (/protobuf parsing failed/i.test(detail)) {
+    try {
+      readOnnxModel(bytes);
+    } catch (parse) {
+      const why = ((parse as Error).cause as Error | undefined)?.message ?? '';
+      if (/index out of range/.test(why)) {
+        return new LensError(
+          'model-load-failed',
+          `The ONNX file is truncated: it ends in the middle of its data (${size(bytes.byteLength)} read). Download or copy it again.`,
+          cause,
+        );
+      }
+      return new LensError(
+        'model-load-failed',
+        `The ONNX file is corrupt: its bytes do not parse as an ONNX model (${why || detail}).`,
+        cause,
+      );
+    }
+  }
+  if (OUT_OF_MEMORY.test(detail) || /memory|allocation|out of range|Aborted/i.test(detail))
+    return new LensError(
+      'model-load-failed',
+      outOfMemory(bytes.byteLength, 'loading', detail),
+      cause,
+    );
+  return new LensError('model-load-failed', `The ONNX model could not be loaded: ${detail}`, cause);
+}
+
+/** A run failed; `fileBytes` is the model file's size, for the out-of-memory message. */
+export function inferenceError(fileBytes: number, e: unknown): LensError {
+  const detail = runtimeDetail(e);
+  return new LensError(
+    'inference-failed',
+    OUT_OF_MEMORY.test(detail)
+      ? outOfMemory(fileBytes, 'running', detail)
+      : `Inference failed: ${detail}`,
+    { cause: e },
+  );
 }

@@ -36,6 +36,8 @@ const ADAM7 = [
   [1, 0, 2, 2],
   [0, 1, 1, 2],
 ] as const;
+/** Deflate's largest possible expansion (a 258-byte match per bit pair, roughly). */
+const MAX_INFLATE_RATIO = 1032;
 /** Compressed data is fed to the inflater in slices so that it can start producing rows early. */
 const FEED_BYTES = 1 << 20;
 
@@ -97,6 +99,16 @@ export async function decodePng(
   const passes = layout(header);
   const last = passes[passes.length - 1]!;
   const rawSize = last.offset + last.height * (last.rowBytes + 1);
+  // Deflate expands at most 1032:1, so image data this short cannot be complete: say so before
+  // allocating anything (a 60-byte file must not cost megabytes, let alone gigabytes).
+  if (rawSize > MAX_INFLATE_RATIO * idat.length + MAX_INFLATE_RATIO) {
+    const need = `the ${rawSize} bytes of pixel data a ${width} × ${height} image needs`;
+    if (endsEarly)
+      throw corrupt(`PNG is truncated: ${idat.length} bytes of image data cannot hold ${need}.`);
+    throw corrupt(
+      `PNG image data is incomplete: ${idat.length} compressed bytes cannot hold ${need}.`,
+    );
+  }
   const raw = allocate(rawSize);
   const out = allocate(width * height * 3);
 

@@ -92,6 +92,11 @@ function fingerprint(headers: Headers): string {
   return `${headers.get('Content-Length') ?? ''}|${headers.get('Last-Modified') ?? ''}|${headers.get('ETag') ?? ''}`;
 }
 
+/** The little of Cache Storage used here: the browser's `caches`, or an in-memory one in tests. */
+export interface ModelCacheStorage {
+  open(name: string): Promise<Pick<Cache, 'match' | 'put'>>;
+}
+
 /**
  * Cache first when the server's copy is unchanged (a HEAD request says) or unreachable (offline);
  * otherwise download and replace the cached copy.
@@ -100,9 +105,9 @@ export async function fetchModelCached(
   url: string,
   onProgress: Progress,
   signal?: AbortSignal,
+  storage: ModelCacheStorage | null = typeof caches === 'undefined' ? null : caches,
 ): Promise<Uint8Array> {
-  const cache =
-    typeof caches === 'undefined' ? null : await caches.open(MODEL_CACHE).catch(() => null);
+  const cache = storage ? await storage.open(MODEL_CACHE).catch(() => null) : null;
   const cached = await cache?.match(url);
   if (cached) {
     let current: string | null = null;

@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-web';
 import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
 import { chooseBackend, type BackendPreference, type GpuProbe } from '../core/backend';
 import { LensError } from '../core/errors';
-import { describeNonImage } from '../core/image-format';
+import { inferenceError, modelLoadError } from '../core/model-io';
 import type { LoadedSession } from './handler';
 
 // Without an explicit path a production build with threads can hang at session creation.
@@ -100,6 +100,8 @@ export async function createWebSession(
       throw loadError(bytes, e2);
     }
   }
+  // Only the size: the closure must not keep the model's bytes alive beside the session.
+  const fileBytes = bytes.byteLength;
   let inputName = session.inputNames[0] ?? 'input';
   let outputName = session.outputNames[0] ?? 'output';
   let featuresName: string | null = null;
@@ -109,9 +111,7 @@ export async function createWebSession(
     try {
       results = await session.run({ [inputName]: feed }, names);
     } catch (e) {
-      throw new LensError('inference-failed', `Inference failed: ${(e as Error).message}`, {
-        cause: e,
-      });
+      throw inferenceError(fileBytes, e);
     } finally {
       feed.dispose();
     }
@@ -164,25 +164,5 @@ function create(bytes: Uint8Array, backend: 'wasm' | 'webgpu'): Promise<ort.Infe
 }
 
 function loadError(bytes: Uint8Array, e: unknown): LensError {
-  const detail = (e as Error)?.message ?? String(e);
-  if (bytes.byteLength === 0)
-    return new LensError('not-a-model', 'The model file is empty (0 bytes).');
-  // ONNX is protobuf: a ModelProto starts with field 1 (ir_version, varint), tag byte 0x08.
-  if (bytes[0] !== 0x08) {
-    return new LensError(
-      'not-a-model',
-      `This file is not an ONNX model (${describeNonImage(bytes)}).`,
-      { cause: e },
-    );
-  }
-  if (/memory|allocation|out of range|Aborted/i.test(detail)) {
-    return new LensError(
-      'model-load-failed',
-      `The model (${(bytes.byteLength / 1e6).toFixed(0)} MB) did not fit in the browser's WebAssembly memory (4 GiB at most). Try an fp16 export. (${detail})`,
-      { cause: e },
-    );
-  }
-  return new LensError('model-load-failed', `The ONNX model could not be loaded: ${detail}`, {
-    cause: e,
-  });
+  return modelLoadError(bytes, e, 'onnxruntime-web');
 }

@@ -1,29 +1,46 @@
 /**
- * The ONNX message types, built once from the vendored schema with protobufjs (reflection, no
- * generated code). Encoding and decoding go through these; nothing here writes bytes by hand.
+ * The ONNX message types. Encoding and decoding go through protobufjs's precompiled ("static")
+ * code for the vendored onnx.proto (onnx-static.mjs): the reflection API would generate those
+ * functions at run time with `Function()`, which the app's Content-Security-Policy refuses (no
+ * 'unsafe-eval'). Field numbers and enum values come from the JSON descriptor, as plain data.
+ * Nothing here writes bytes by hand.
  */
-// The explicit .js: protobufjs has no "exports" map, and Node's ESM resolver (Playwright, tsx) needs the file name.
-import protobuf from 'protobufjs/light.js';
+import protobuf from 'protobufjs/minimal.js';
+import { onnx, type StaticMessageType } from './onnx-static.mjs';
 import { onnxDescriptor } from './schema';
 
-const root = protobuf.Root.fromJSON(onnxDescriptor);
-
-export const ModelProto = root.lookupType('onnx.ModelProto');
-export const GraphProto = root.lookupType('onnx.GraphProto');
-export const TensorProto = root.lookupType('onnx.TensorProto');
+export const ModelProto = onnx.ModelProto;
+export const GraphProto = onnx.GraphProto;
+export const TensorProto = onnx.TensorProto;
+/** protobufjs is CommonJS: a default import works in Vite and in Node's ESM loader alike. */
 export const { Writer } = protobuf;
 
-const enumValues = (name: string): Readonly<Record<string, number>> => root.lookupEnum(name).values;
+interface DescribedType {
+  fields?: Record<string, { id: number }>;
+  values?: Record<string, number>;
+  nested?: Record<string, DescribedType>;
+}
+const messages = onnxDescriptor.nested.onnx.nested as unknown as Record<string, DescribedType>;
 
 /** TensorProto.DataType, e.g. FLOAT = 1, FLOAT16 = 10. */
-export const DataType = enumValues('onnx.TensorProto.DataType');
+export const DataType: Readonly<Record<string, number>> =
+  messages['TensorProto']!.nested!['DataType']!.values!;
 /** AttributeProto.AttributeType, e.g. INT = 2, INTS = 7. */
-export const AttributeType = enumValues('onnx.AttributeProto.AttributeType');
+export const AttributeType: Readonly<Record<string, number>> =
+  messages['AttributeProto']!.nested!['AttributeType']!.values!;
+
+/** Schema names of the codecs (not their function names, which a minifier renames). */
+const NAMES = new Map<StaticMessageType, string>([
+  [ModelProto, 'ModelProto'],
+  [GraphProto, 'GraphProto'],
+  [TensorProto, 'TensorProto'],
+]);
 
 /** The protobuf field number of `field` in `type` (from the schema, not hard-coded). */
-export function fieldId(type: protobuf.Type, field: string): number {
-  const f = type.fields[field];
-  if (!f) throw new Error(`onnx schema: ${type.name} has no field ${field}`);
+export function fieldId(type: StaticMessageType, field: string): number {
+  const name = NAMES.get(type) ?? '?';
+  const f = messages[name]?.fields?.[field];
+  if (!f) throw new Error(`onnx schema: ${name} has no field ${field}`);
   return f.id;
 }
 
