@@ -51,7 +51,7 @@ export default defineConfig({
   projects: [
     {
       name: 'wasm',
-      testIgnore: /(webgpu|camera)\.spec\.ts/,
+      testIgnore: /(webgpu|camera|soak)\.spec\.ts/,
       use: { launchOptions: { executablePath: chromium, args } },
     },
     {
