@@ -8,6 +8,7 @@ import { chooseBackend, type BackendPreference, type GpuProbe } from '../core/ba
 import { LensError } from '../core/errors';
 import { inferenceError, modelLoadError } from '../core/model-io';
 import type { LoadedSession } from './handler';
+import { ioMeta, loadedSession } from './session';
 
 // Without an explicit path a production build with threads can hang at session creation.
 ort.env.wasm.wasmPaths = { wasm: new URL(wasmUrl, self.location.href).href };
@@ -102,58 +103,34 @@ export async function createWebSession(
   }
   // Only the size: the closure must not keep the model's bytes alive beside the session.
   const fileBytes = bytes.byteLength;
-  let inputName = session.inputNames[0] ?? 'input';
-  let outputName = session.outputNames[0] ?? 'output';
-  let featuresName: string | null = null;
-  async function runOutputs(input: Float32Array, dims: readonly number[], names: string[]) {
-    const feed = new ort.Tensor('float32', input, dims);
-    let results: ort.InferenceSession.ReturnType;
-    try {
-      results = await session.run({ [inputName]: feed }, names);
-    } catch (e) {
-      throw inferenceError(fileBytes, e);
-    } finally {
-      feed.dispose();
-    }
-    const out = [];
-    for (const name of names) {
-      const tensor = results[name]!;
-      out.push({
-        data: ((await tensor.getData()) as Float32Array).slice(),
-        dims: [...tensor.dims],
-      });
-      tensor.dispose();
-    }
-    return out;
-  }
-  return {
+  return loadedSession({
     choice,
     threads: choice.backend === 'wasm' ? threads : 0,
-    inputs: session.inputMetadata.map((m) =>
-      m.isTensor
-        ? { name: m.name, isTensor: true, type: m.type, shape: m.shape }
-        : { name: m.name, isTensor: false },
-    ),
-    outputs: session.outputMetadata.map((m) =>
-      m.isTensor
-        ? { name: m.name, isTensor: true, type: m.type, shape: m.shape }
-        : { name: m.name, isTensor: false },
-    ),
-    bind(input, output, features) {
-      inputName = input;
-      outputName = output;
-      featuresName = features ?? null;
+    inputs: session.inputMetadata.map(ioMeta),
+    outputs: session.outputMetadata.map(ioMeta),
+    async runOutputs(inputName, input, dims, names) {
+      const feed = new ort.Tensor('float32', input, dims);
+      let results: ort.InferenceSession.ReturnType;
+      try {
+        results = await session.run({ [inputName]: feed }, names);
+      } catch (e) {
+        throw inferenceError(fileBytes, e);
+      } finally {
+        feed.dispose();
+      }
+      const out = [];
+      for (const name of names) {
+        const tensor = results[name]!;
+        out.push({
+          data: ((await tensor.getData()) as Float32Array).slice(),
+          dims: [...tensor.dims],
+        });
+        tensor.dispose();
+      }
+      return out;
     },
-    async run(input, dims) {
-      return (await runOutputs(input, dims, [outputName]))[0]!.data;
-    },
-    async runWithFeatures(input, dims) {
-      if (!featuresName) throw new LensError('internal', 'The model has no features output.');
-      const [logits, features] = await runOutputs(input, dims, [outputName, featuresName]);
-      return { logits: logits!.data, features: features! };
-    },
-    dispose: () => session.release(),
-  };
+    release: () => session.release(),
+  });
 }
 
 function create(bytes: Uint8Array, backend: 'wasm' | 'webgpu'): Promise<ort.InferenceSession> {

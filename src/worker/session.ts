@@ -1,0 +1,66 @@
+/**
+ * The `LoadedSession` both onnxruntime flavours share: which tensors to feed and read, and the
+ * features output for CAMs. An adapter supplies only how to run named outputs.
+ */
+import { LensError } from '../core/errors';
+import type { IoMeta } from '../core/model-io';
+import type { BackendChoice } from '../core/backend';
+import type { LoadedSession } from './handler';
+
+export interface Output {
+  data: Float32Array;
+  dims: number[];
+}
+
+/** onnxruntime's value metadata (web and node share the type) as the project's `IoMeta`. */
+export function ioMeta(m: {
+  name: string;
+  isTensor: boolean;
+  type?: string;
+  shape?: ReadonlyArray<number | string>;
+}): IoMeta {
+  return m.isTensor && m.type !== undefined && m.shape !== undefined
+    ? { name: m.name, isTensor: true, type: m.type, shape: m.shape }
+    : { name: m.name, isTensor: false };
+}
+
+export function loadedSession(options: {
+  choice: BackendChoice;
+  threads: number;
+  inputs: IoMeta[];
+  outputs: IoMeta[];
+  runOutputs: (
+    inputName: string,
+    input: Float32Array,
+    dims: readonly number[],
+    names: string[],
+  ) => Promise<Output[]>;
+  release: () => Promise<void>;
+}): LoadedSession {
+  let inputName = options.inputs[0]?.name ?? 'input';
+  let outputName = options.outputs[0]?.name ?? 'output';
+  let featuresName: string | null = null;
+  return {
+    choice: options.choice,
+    threads: options.threads,
+    inputs: options.inputs,
+    outputs: options.outputs,
+    bind(input, output, features) {
+      inputName = input;
+      outputName = output;
+      featuresName = features ?? null;
+    },
+    async run(input, dims) {
+      return (await options.runOutputs(inputName, input, dims, [outputName]))[0]!.data;
+    },
+    async runWithFeatures(input, dims) {
+      if (!featuresName) throw new LensError('internal', 'The model has no features output.');
+      const [logits, features] = await options.runOutputs(inputName, input, dims, [
+        outputName,
+        featuresName,
+      ]);
+      return { logits: logits!.data, features: features! };
+    },
+    dispose: options.release,
+  };
+}
