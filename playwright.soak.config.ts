@@ -16,6 +16,7 @@ if (!cameraArgs)
 export default defineConfig({
   testDir: 'e2e',
   testMatch: /soak\.spec\.ts/,
+  outputDir: 'test-results/soak',
   timeout: (minutes + 5) * 60_000,
   expect: { timeout: 60_000 },
   workers: 1,
