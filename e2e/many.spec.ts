@@ -68,12 +68,10 @@ test('200 files: all classified, streaming in order, with the JS heap bounded', 
   // Long tasks are reported, not asserted: durations depend on the machine's load (speed is the
   // benchmark's job: npm run bench counts them). Goal: none over 50 ms; measured on the dev machine,
   // none with in-memory files and 2-3 of 50-250 ms when the picker hands over 200 disk files.
-  test
-    .info()
-    .annotations.push({
-      type: 'long tasks over 50 ms',
-      description: long.map((d) => d.toFixed(0)).join(', ') || 'none',
-    });
+  test.info().annotations.push({
+    type: 'long tasks over 50 ms',
+    description: long.map((d) => d.toFixed(0)).join(', ') || 'none',
+  });
   // Per result the page keeps a 224x224 crop (200 KB) and the logits; thumbnails are blobs.
   expect(heapAfter - heapBefore).toBeLessThan(200 * 400_000);
 });
