@@ -49,19 +49,19 @@ const REFUSED: RefusedRow[] = [
     what: 'an input of another size, [1, 3, 32, 32]',
     file: 'shape-32.onnx',
     message:
-      /Input "input" has a fixed size \[1, 3, 32, 32\], but the preprocessing crops 224x224\./,
+      /^Could not load shape-32\.onnx: Input "input" has a fixed size \[1, 3, 32, 32\], but the preprocessing crops 224x224\./,
   },
   {
     what: 'a channels-last input, [1, 224, 224, 3]',
     file: 'nhwc.onnx',
     message:
-      /Input "input" has shape \[1, 224, 224, 3\], channels last \(NHWC\); RepOpt Lens feeds NCHW \[N, 3, H, W\]\./,
+      /^Could not load nhwc\.onnx: Input "input" has shape \[1, 224, 224, 3\], channels last \(NHWC\); RepOpt Lens feeds NCHW \[N, 3, H, W\]\./,
   },
   {
     what: 'a non-image input, int64 [1, 16]',
     file: 'int64-input.onnx',
     message:
-      /Input "input" is int64 \[1, 16\], not an image: RepOpt Lens feeds float32 images \[N, 3, 224, 224\]\./,
+      /^Could not load int64-input\.onnx: Input "input" is int64 \[1, 16\], not an image: RepOpt Lens feeds float32 images \[N, 3, 224, 224\]\./,
   },
   {
     what: 'an operator the backend lacks (com.example:Foo)',

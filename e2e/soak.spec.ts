@@ -26,17 +26,19 @@ const MB = 1e6;
 
 /**
  * Allowed growth from the first sample after the warm-up to the last. Measured on a 2-vCPU EPYC
- * with the tiny model: the page heap moves by about 0.1 MB and the worker by well under 1 MB per
- * 10 minutes (see docs/soak.md); the bounds leave room for noise but not for a leak of one
- * 224x224 input tensor (602 KB) per second or per few frames.
+ * with the tiny model over 10 minutes (70,000-95,000 frames after the warm-up; docs/soak.md): page heap +0.04 MB,
+ * worker heap -0.06 MB, measureUserAgentSpecificMemory -0.9 MB (with a transient +3.8 MB),
+ * renderer RSS +35 MB, all of it in the second minute (530 MB at the start, 598-600 MB from
+ * 2 minutes on). The bounds leave room for that noise, not for a leak: 1 KB per frame would be
+ * 70 MB or more. The RSS bound is a fraction of the RSS after the warm-up.
  */
 const BOUNDS = {
   pageHeap: 5 * MB,
   workerHeap: 5 * MB,
   uaTotal: 10 * MB,
-  rendererRss: 40 * MB,
   tensors: 0,
 };
+const RSS_FRACTION = 0.1;
 
 interface Sample {
   t: number;
@@ -356,8 +358,9 @@ test('webcam mode for SOAK_MINUTES: memory flat, frames keep coming, no live ten
     '| ----: | ---------: | --------: | ----------: |',
     ...ua.map((s) => `| ${Math.round(s.t)} | ${mb(s.total)} | ${mb(s.page)} | ${mb(s.worker)} |`),
   ];
-  const verdict = (key: keyof typeof BOUNDS, value: number, unit: (n: number) => string) =>
-    `| ${key} | ${unit(value)} | ${unit(BOUNDS[key])} | ${Math.abs(value) <= BOUNDS[key] ? 'ok' : '**over**'} |`;
+  const bounds = { ...BOUNDS, rendererRss: RSS_FRACTION * first.rendererRss };
+  const verdict = (key: keyof typeof bounds, value: number, unit: (n: number) => string) =>
+    `| ${key} | ${unit(value)} | ${unit(bounds[key])} | ${Math.abs(value) <= bounds[key] ? 'ok' : '**over**'} |`;
   const report = [
     '# Soak: webcam mode',
     '',
@@ -368,8 +371,11 @@ test('webcam mode for SOAK_MINUTES: memory flat, frames keep coming, no live ten
     '',
     `Growth is measured from the first sample after the ${WARMUP_S} s warm-up (t = ${first.t} s) to ` +
       `the last (t = ${last.t} s): ${frames} frames classified in between, ${fps.toFixed(1)} frames/s.`,
-    'Heaps are read after a forced garbage collection (DevTools protocol), so they show what is ' +
-      'retained, not garbage waiting for a collection.',
+    '(Frames sent to the worker: the app classifies the newest video frame whenever the worker is ' +
+      'free, so with the 10 frames/s clip each video frame is classified several times.) ' +
+      'The camera is paused for each sample and the heaps are read after a forced garbage ' +
+      'collection (DevTools protocol), so they show what is retained, not frames in flight or ' +
+      'garbage waiting for a collection.',
     '',
     '| figure | growth | bound | |',
     '| ------ | -----: | ----: | - |',
@@ -382,10 +388,13 @@ test('webcam mode for SOAK_MINUTES: memory flat, frames keep coming, no live ten
     '- pageHeap: `performance.memory.usedJSHeapSize` of the page.',
     "- workerHeap: the classifier worker's JS heap in use plus its array buffers " +
       '(`Runtime.getHeapUsage`: usedSize + backingStorageSize).',
-    '- uaTotal: `performance.measureUserAgentSpecificMemory()` (page, workers and shared memory; ' +
+    '- uaTotal: `performance.measureUserAgentSpecificMemory()` (page, workers and shared memory, ' +
+      "the WebAssembly memory included: loading a 200 MB model raised the worker's figure from 21 " +
+      'to 818 MB; each measurement takes about a minute here, so they run back to back; ' +
       `first ${mb(uaFirst.total)} MB at ${Math.round(uaFirst.t)} s, last ${mb(uaLast.total)} MB at ${Math.round(uaLast.t)} s).`,
     "- rendererRss: resident memory of chromium's renderer processes (the page and all its " +
-      "workers, onnxruntime's WebAssembly memory included), from /proc.",
+      `workers, onnxruntime's WebAssembly memory included), from /proc; bound ${RSS_FRACTION * 100} % of ` +
+      'the RSS after the warm-up.',
     `- tensors: live onnxruntime-web Tensor objects in the worker, from a heap snapshot: ` +
       `${JSON.stringify(tensorsAfterWarmup)} after the warm-up, ${JSON.stringify(tensorsAtEnd)} at the end ` +
       "(camera paused, nothing in flight; an object counts when its prototype has Tensor's " +
@@ -418,6 +427,6 @@ test('webcam mode for SOAK_MINUTES: memory flat, frames keep coming, no live ten
   expect(Math.abs(growth.uaTotal), 'measureUserAgentSpecificMemory growth').toBeLessThanOrEqual(
     BOUNDS.uaTotal,
   );
-  expect(growth.rendererRss, 'renderer RSS growth').toBeLessThanOrEqual(BOUNDS.rendererRss);
+  expect(growth.rendererRss, 'renderer RSS growth').toBeLessThanOrEqual(bounds.rendererRss);
   expect(growth.tensors, 'live tensors').toBeLessThanOrEqual(BOUNDS.tensors);
 });
