@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PRESETS, preprocess } from '../src/core/preprocess';
+import { PRESETS, preprocess } from '../src/core/preprocess/preprocess';
 import { decodeBytes } from '../src/node/decode-node';
 import { BAD_DIR, BAD_ROWS, BIG_PHOTO, makeBigPhoto, reference } from './bad-inputs';
 import { Lens, references } from './lens';

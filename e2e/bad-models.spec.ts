@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseLabels } from '../src/core/labels';
+import { parseLabels } from '../src/core/data/labels';
 import { FIXTURES, IMAGES, Lens, references } from './lens';
 
 const BAD_MODELS = resolve(FIXTURES, 'bad-models');

@@ -4,8 +4,8 @@ import { resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
 import * as ort from 'onnxruntime-node';
 import { convertStateDict } from '../src/core/convert';
-import { decodePng } from '../src/core/png';
-import { PRESETS, preprocess } from '../src/core/preprocess';
+import { decodePng } from '../src/core/image/png';
+import { PRESETS, preprocess } from '../src/core/preprocess/preprocess';
 import { loadFixture } from '../test/convert-fixtures';
 import { FIXTURES, IMAGES, Lens } from './lens';
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BAD_DIR, BAD_ROWS, badReferences, makeBigPhoto, reference } from '../e2e/bad-inputs';
-import { PRESETS, preprocess } from '../src/core/preprocess';
+import { PRESETS, preprocess } from '../src/core/preprocess/preprocess';
 import { decodeBytes } from '../src/node/decode-node';
 import { ROOT, TINY_MODEL } from './helpers/fixtures';
 

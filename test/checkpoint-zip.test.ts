@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { crc32 as zlibCrc32, deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { crc32 } from '../src/core/checkpoint/crc32';
+import { crc32 } from '../src/core/bytes/crc32';
 import { readCheckpoint } from '../src/core/checkpoint/torch';
 import { openZip } from '../src/core/checkpoint/zip';
 import { isLensError, type LensErrorCode } from '../src/core/errors';

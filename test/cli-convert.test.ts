@@ -18,9 +18,9 @@ import { basename, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../src/core/checkpoint/torch';
-import { parseManifest } from '../src/core/manifest';
+import { parseManifest } from '../src/core/model/manifest';
 import { readOnnxModel } from '../src/core/onnx';
-import { topK } from '../src/core/postprocess';
+import { topK } from '../src/core/inference/postprocess';
 import { ROOT } from './helpers/fixtures';
 
 /** Measured over all fixtures below: float32 at most 3.6e-7 from PyTorch, float16 5.3e-4. */

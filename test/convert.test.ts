@@ -16,7 +16,7 @@ import {
   type TensorLike,
 } from '../src/core/convert';
 import { readOnnxModel } from '../src/core/onnx';
-import { topK } from '../src/core/postprocess';
+import { topK } from '../src/core/inference/postprocess';
 import { CONVERT_DATA, FIXTURES, loadFixture, loadInputs } from './convert-fixtures';
 
 const FP32_TOL = 1e-4;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { orientedSize, readExifOrientation } from '../src/core/exif';
+import { orientedSize, readExifOrientation } from '../src/core/image/exif';
 
 const dataDir = new URL('./data/png/', import.meta.url);
 /** What Pillow's `Image.open(f).getexif().get(0x0112)` reads (make_pngs.py). */

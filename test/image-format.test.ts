@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { describeNonImage, sniffImageFormat } from '../src/core/image-format';
+import { describeNonImage, sniffImageFormat } from '../src/core/image/format';
 
 const dataDir = new URL('./data/png/', import.meta.url);
 const load = (name: string) => new Uint8Array(readFileSync(new URL(name, dataDir)));

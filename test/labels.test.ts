@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isLensError } from '../src/core/errors';
-import { labelFor, parseLabels } from '../src/core/labels';
+import { labelFor, parseLabels } from '../src/core/data/labels';
 import { ROOT } from './helpers/fixtures';
 
 const bundled = readFileSync(resolve(ROOT, 'src/data/imagenet1k-labels.txt'), 'utf8');

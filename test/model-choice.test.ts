@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chooseBackend, type GpuProbe } from '../src/core/backend';
+import { chooseBackend, type GpuProbe } from '../src/core/inference/backend';
 import { LensError } from '../src/core/errors';
-import { onlyUntrained, parseManifest, resolveModelUrl } from '../src/core/manifest';
-import { checkModelIo } from '../src/core/model-io';
+import { onlyUntrained, parseManifest, resolveModelUrl } from '../src/core/model/manifest';
+import { checkModelIo } from '../src/core/inference/model-io';
 import { ROOT } from './helpers/fixtures';
 
 const gpu = (isFallback: boolean): GpuProbe => ({

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inferenceError, modelLoadError, runtimeDetail } from '../src/core/model-io';
+import { inferenceError, modelLoadError, runtimeDetail } from '../src/core/inference/model-io';
 import { ROOT, TINY_MODEL } from './helpers/fixtures';
 
 const onnx = new Uint8Array(readFileSync(TINY_MODEL));

@@ -1,5 +1,5 @@
 /**
- * src/core/onnx/onnx-static.mjs is protobufjs's precompiled ("static") code for onnx.proto: the
+ * src/core/onnx/generated/onnx-static.mjs is protobufjs's precompiled ("static") code for onnx.proto: the
  * ONNX encoders and decoders as plain functions. The reflection API would generate them at run
  * time with `Function()`, which the app's Content-Security-Policy (no 'unsafe-eval') refuses,
  * in the page and in the worker. This test is also its generator:
@@ -15,9 +15,9 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/fixtures';
 
 const PROTO = resolve(ROOT, 'src/core/onnx/onnx.proto');
-const STATIC = resolve(ROOT, 'src/core/onnx/onnx-static.mjs');
+const STATIC = resolve(ROOT, 'src/core/onnx/generated/onnx-static.mjs');
 
-const HEADER = `// Precompiled protobufjs code for ./onnx.proto (ONNX 1.12.0, Apache-2.0; see ATTRIBUTION.md).
+const HEADER = `// Precompiled protobufjs code for ../onnx.proto (ONNX 1.12.0, Apache-2.0; see ../ATTRIBUTION.md).
 // Generated, do not edit: UPDATE_ONNX_STATIC=1 npx vitest run test/onnx-static.test.ts
 `;
 

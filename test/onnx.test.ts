@@ -13,7 +13,7 @@ import {
   type ModelSpec,
 } from '../src/core/onnx';
 import protobuf from 'protobufjs';
-import { onnxDescriptor } from '../src/core/onnx/schema';
+import { onnxDescriptor } from '../src/core/onnx/generated/schema';
 import { CONVERT_DATA } from './convert-fixtures';
 import { ROOT, TINY_MODEL } from './helpers/fixtures';
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { isLensError, type LensErrorCode } from '../src/core/errors';
-import { decodePng } from '../src/core/png';
+import { decodePng } from '../src/core/image/png';
 
 /** Written by test/data/png/make_pngs.py from Pillow 9.4's `Image.open(f).convert('RGB')`. */
 interface Expected {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { smoothProbabilities, softmax, topK } from '../src/core/postprocess';
-import { thumbnailRgba } from '../src/core/thumbnail';
+import { smoothProbabilities, softmax, topK } from '../src/core/inference/postprocess';
+import { thumbnailRgba } from '../src/core/image/thumbnail';
 
 describe('softmax', () => {
   it('matches hand-computed values', () => {

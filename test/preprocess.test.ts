@@ -8,8 +8,8 @@ import {
   roundHalfEven,
   toNormalizedTensor,
   type PresetId,
-} from '../src/core/preprocess';
-import { resizeBilinear } from '../src/core/resize';
+} from '../src/core/preprocess/preprocess';
+import { resizeBilinear } from '../src/core/preprocess/resize';
 import { fixturePixels, references } from './helpers/fixtures';
 
 const sha256 = (b: Uint8Array | Float32Array) =>

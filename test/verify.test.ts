@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseReference, verify } from '../src/core/verify';
+import { parseReference, verify } from '../src/core/data/verify';
 import { FIXTURES } from './helpers/fixtures';
 
 const text = readFileSync(resolve(FIXTURES, 'references.json'), 'utf8');

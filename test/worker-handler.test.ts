@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseLabels } from '../src/core/labels';
-import { decodePng } from '../src/core/png';
+import { parseLabels } from '../src/core/data/labels';
+import { decodePng } from '../src/core/image/png';
 import { createNodeSession } from '../src/node/ort-node';
 import { createHandler, type WorkerDeps } from '../src/worker/handler';
 import type { ClassifyPayload, Request, Response } from '../src/worker/protocol';

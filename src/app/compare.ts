@@ -6,7 +6,7 @@ import { serializeError } from '../core/errors';
 import { choiceName, MANIFEST_URL } from './controller';
 import { LensClient } from './lens-client';
 import { useLens, type ModelChoice } from './store';
-import { resolveModelUrl } from '../core/manifest';
+import { resolveModelUrl } from '../core/model/manifest';
 
 let client: LensClient | null = null;
 

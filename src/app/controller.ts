@@ -2,11 +2,11 @@
  * The app's actions outside React: manifest loading, model selection, classification. Components
  * call these; they write state through the store, and talk to the worker through one client.
  */
-import { isBackendPreference } from '../core/backend';
+import { isBackendPreference } from '../core/inference/backend';
 import { isLensError, LensError, serializeError } from '../core/errors';
-import { parseLabels } from '../core/labels';
-import { parseManifest, resolveModelUrl } from '../core/manifest';
-import { DEFAULT_PRESET, isPresetId, PRESETS, type PresetId } from '../core/preprocess';
+import { parseLabels } from '../core/data/labels';
+import { parseManifest, resolveModelUrl } from '../core/model/manifest';
+import { DEFAULT_PRESET, isPresetId, PRESETS, type PresetId } from '../core/preprocess/preprocess';
 import type { ClassifyPayload, ModelSource } from '../worker/protocol';
 import { compareClient } from './compare';
 import { LensClient } from './lens-client';

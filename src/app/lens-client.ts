@@ -3,9 +3,9 @@
  * callbacks, and typed errors. If the worker dies, every pending request fails with
  * `worker-crashed` and a fresh worker is started; the caller reloads the model.
  */
-import type { BackendPreference } from '../core/backend';
+import type { BackendPreference } from '../core/inference/backend';
 import { deserializeError, LensError } from '../core/errors';
-import type { PresetId } from '../core/preprocess';
+import type { PresetId } from '../core/preprocess/preprocess';
 import type {
   ClassifyPayload,
   ConvertedModel,

@@ -4,8 +4,8 @@
  * shown is that of what is on screen.
  */
 import labelsText from '../data/imagenet1k-labels.txt?raw';
-import { labelFor, parseLabels } from '../core/labels';
-import { smoothProbabilities, softmax, topK } from '../core/postprocess';
+import { labelFor, parseLabels } from '../core/data/labels';
+import { smoothProbabilities, softmax, topK } from '../core/inference/postprocess';
 import { classifyFiles, classifyFrame } from './controller';
 import { useLens } from './store';
 

@@ -3,12 +3,12 @@
  * React (the worker bridge writes through them), and `getInitialState()` resets it in tests.
  */
 import { create, type StateCreator } from 'zustand';
-import type { BackendPreference } from '../core/backend';
+import type { BackendPreference } from '../core/inference/backend';
 import type { SerializedError } from '../core/errors';
-import type { Manifest, ModelEntry } from '../core/manifest';
-import type { Prediction } from '../core/classify';
-import type { PresetId } from '../core/preprocess';
-import type { ReferenceEntry } from '../core/verify';
+import type { Manifest, ModelEntry } from '../core/model/manifest';
+import type { Prediction } from '../core/inference/classify';
+import type { PresetId } from '../core/preprocess/preprocess';
+import type { ReferenceEntry } from '../core/data/verify';
 import type { ClassifyPayload, LoadPhase, ModelInfo } from '../worker/protocol';
 
 /** Where the current model comes from: a manifest entry, a typed URL, or a local file. */

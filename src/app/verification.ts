@@ -1,5 +1,5 @@
 /** Reference verification, as store actions and a per-result verdict. */
-import { parseReference, verify, type ReferenceEntry, type Verdict } from '../core/verify';
+import { parseReference, verify, type ReferenceEntry, type Verdict } from '../core/data/verify';
 import { useLens, type ResultItem } from './store';
 
 export async function loadReference(file: File): Promise<void> {

@@ -316,7 +316,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
       const payloads = await classifyRepeatedly(page, big, prepRuns, 1);
       await close();
       const { decodeBytes } = await import('../node/decode-node');
-      const { preprocess, PRESETS } = await import('../core/preprocess');
+      const { preprocess, PRESETS } = await import('../core/preprocess/preprocess');
       const nodeTimes: number[] = [];
       for (let i = 0; i < prepRuns + 1; i++) {
         const t0 = performance.now();

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isPresetId, type PresetId } from '../core/preprocess';
+import { isPresetId, type PresetId } from '../core/preprocess/preprocess';
 import { createNodeSession } from '../node/ort-node';
 import { decodeBytes, type ExifMode } from '../node/decode-node';
 import { createHandler } from '../worker/handler';

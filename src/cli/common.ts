@@ -2,10 +2,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative, resolve, sep } from 'node:path';
 import { LensError } from '../core/errors';
-import { parseLabels } from '../core/labels';
+import { parseLabels } from '../core/data/labels';
 import { createNodeSession } from '../node/ort-node';
 import type { LoadedSession } from '../worker/handler';
-import { checkModelIo } from '../core/model-io';
+import { checkModelIo } from '../core/inference/model-io';
 
 const DATA = resolve(import.meta.dirname, '../data');
 export const IMAGE_EXTENSIONS = new Set([

@@ -2,8 +2,8 @@
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LensError } from '../core/errors';
-import { softmax, topK } from '../core/postprocess';
-import { isPresetId, PRESETS } from '../core/preprocess';
+import { softmax, topK } from '../core/inference/postprocess';
+import { isPresetId, PRESETS } from '../core/preprocess/preprocess';
 import type { ExifMode } from '../node/decode-node';
 import { PreprocessPool } from '../node/preprocess-pool';
 import { expandInputs, openModel, printJson, progress } from './common';

@@ -14,8 +14,8 @@ import {
   type DetectedArch,
 } from '../core/convert';
 import { LensError } from '../core/errors';
-import { DEFAULT_PRESET, isPresetId } from '../core/preprocess';
-import { PUBLISHED } from '../core/published';
+import { DEFAULT_PRESET, isPresetId } from '../core/preprocess/preprocess';
+import { PUBLISHED } from '../core/model/published';
 import { readManifestFile, upsertManifest, type ManifestEntryJson } from './manifest-file';
 import {
   architectureLine,

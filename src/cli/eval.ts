@@ -17,10 +17,10 @@ import {
   type Layout,
   type Sample,
   type SampleResult,
-} from '../core/eval';
-import { labelFor } from '../core/labels';
-import { softmax, topK } from '../core/postprocess';
-import { isPresetId, PRESETS, type PresetId } from '../core/preprocess';
+} from '../core/data/eval';
+import { labelFor } from '../core/data/labels';
+import { softmax, topK } from '../core/inference/postprocess';
+import { isPresetId, PRESETS, type PresetId } from '../core/preprocess/preprocess';
 import type { ExifMode } from '../node/decode-node';
 import { PreprocessPool } from '../node/preprocess-pool';
 import { bundledLabels, bundledWnids, listImages, openModel, printJson, progress } from './common';

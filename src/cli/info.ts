@@ -5,8 +5,8 @@
 import { parseArgs } from 'node:util';
 import { countMacs, countParams, detectArch, type KnownArch } from '../core/convert';
 import { LensError } from '../core/errors';
-import { inspectModel } from '../core/model-details';
-import { PUBLISHED } from '../core/published';
+import { inspectModel } from '../core/model/details';
+import { PUBLISHED } from '../core/model/published';
 import { printJson } from './common';
 import {
   architectureRows,

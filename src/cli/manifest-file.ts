@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { LensError } from '../core/errors';
-import { parseManifest } from '../core/manifest';
+import { parseManifest } from '../core/model/manifest';
 
 /** One entry as written to the file (the schema parseManifest reads). */
 export interface ManifestEntryJson {

@@ -5,13 +5,13 @@
  * differ; without `ignoreIcc` the Adobe RGB rocket.jpg differs by up to 55).
  */
 import sharp from 'sharp';
-import { checkImageHeader, MAX_PIXELS, requireSupportedImage } from '../core/decode-check';
+import { checkImageHeader, MAX_PIXELS, requireSupportedImage } from '../core/image/decode-check';
 import { LensError } from '../core/errors';
-import { readExifOrientation } from '../core/exif';
-import { cmykToRgb, type RgbImage } from '../core/image';
-import type { ImageFormat } from '../core/image-format';
-import { applyOrientation } from '../core/orientation';
-import { decodePng } from '../core/png';
+import { readExifOrientation } from '../core/image/exif';
+import { cmykToRgb, type RgbImage } from '../core/image/rgb-image';
+import type { ImageFormat } from '../core/image/format';
+import { applyOrientation } from '../core/image/orientation';
+import { decodePng } from '../core/image/png';
 import type { DecodedInput } from '../worker/handler';
 
 /** `apply`: rotate per EXIF as the browser does; `ignore`: keep stored pixels as PyTorch's loader does. */

@@ -5,7 +5,7 @@
 import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { deserializeError, type LensError, type SerializedError } from '../core/errors';
-import type { PresetId } from '../core/preprocess';
+import type { PresetId } from '../core/preprocess/preprocess';
 import type { ExifMode } from './decode-node';
 
 export interface PoolRequest {

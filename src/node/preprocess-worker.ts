@@ -2,8 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
 import { serializeError } from '../core/errors';
-import { PRESETS } from '../core/preprocess';
-import { preprocess } from '../core/preprocess';
+import { PRESETS } from '../core/preprocess/preprocess';
+import { preprocess } from '../core/preprocess/preprocess';
 import { decodeBytes } from './decode-node';
 import type { PoolRequest, PoolResponse } from './preprocess-pool';
 

@@ -11,13 +11,13 @@ import {
   CMYK_BROWSER_NOTE,
   MAX_PIXELS,
   requireSupportedImage,
-} from '../core/decode-check';
+} from '../core/image/decode-check';
 import { LensError } from '../core/errors';
-import { readExifOrientation } from '../core/exif';
-import { rgbaRowInto, rgbaToRgb, type RgbImage } from '../core/image';
-import type { ImageFormat } from '../core/image-format';
-import { applyOrientation, orientationMap } from '../core/orientation';
-import { decodePng } from '../core/png';
+import { readExifOrientation } from '../core/image/exif';
+import { rgbaRowInto, rgbaToRgb, type RgbImage } from '../core/image/rgb-image';
+import type { ImageFormat } from '../core/image/format';
+import { applyOrientation, orientationMap } from '../core/image/orientation';
+import { decodePng } from '../core/image/png';
 import type { DecodedInput } from './handler';
 
 export async function decodeInWorker(file: Blob): Promise<DecodedInput> {

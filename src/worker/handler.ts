@@ -2,17 +2,17 @@
  * The worker's logic, not bound to `self`: it takes its dependencies (decoder, runtime, fetch)
  * and a `post` function, so Node tests drive it with onnxruntime-node and a mocked transport.
  */
-import type { BackendChoice, BackendPreference } from '../core/backend';
-import { classActivationMap } from '../core/cam';
+import type { BackendChoice, BackendPreference } from '../core/inference/backend';
+import { classActivationMap } from '../core/inference/cam';
 import { readCheckpoint } from '../core/checkpoint/torch';
 import type { Checkpoint } from '../core/checkpoint/types';
-import { classifyImage, sha256Hex, type InferenceRunner } from '../core/classify';
+import { classifyImage, sha256Hex, type InferenceRunner } from '../core/inference/classify';
 import { convertStateDict } from '../core/convert';
-import { inspectModel, type ModelInspection } from '../core/model-details';
+import { inspectModel, type ModelInspection } from '../core/model/details';
 import { LensError, serializeError } from '../core/errors';
-import type { RgbImage } from '../core/image';
-import { checkModelIo, type IoMeta } from '../core/model-io';
-import { denormalizeToRgba, PRESETS, type PresetId } from '../core/preprocess';
+import type { RgbImage } from '../core/image/rgb-image';
+import { checkModelIo, type IoMeta } from '../core/inference/model-io';
+import { denormalizeToRgba, PRESETS, type PresetId } from '../core/preprocess/preprocess';
 import type { ClassifyPayload, ModelInfo, ModelSource, Request, Response } from './protocol';
 
 export interface DecodedInput {

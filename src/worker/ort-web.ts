@@ -4,9 +4,9 @@
  */
 import * as ort from 'onnxruntime-web';
 import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
-import { chooseBackend, type BackendPreference, type GpuProbe } from '../core/backend';
+import { chooseBackend, type BackendPreference, type GpuProbe } from '../core/inference/backend';
 import { LensError } from '../core/errors';
-import { inferenceError, modelLoadError } from '../core/model-io';
+import { inferenceError, modelLoadError } from '../core/inference/model-io';
 import type { LoadedSession } from './handler';
 import { ioMeta, loadedSession } from './session';
 

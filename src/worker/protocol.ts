@@ -2,11 +2,11 @@
  * The worker protocol, in one place: a discriminated union per direction. Every request carries
  * an id; every reply names it. Errors cross as `SerializedError` and are rebuilt as `LensError`.
  */
-import type { Backend, BackendPreference } from '../core/backend';
-import type { Prediction } from '../core/classify';
+import type { Backend, BackendPreference } from '../core/inference/backend';
+import type { Prediction } from '../core/inference/classify';
 import type { SerializedError } from '../core/errors';
-import type { ModelDetails } from '../core/model-details';
-import type { PresetId } from '../core/preprocess';
+import type { ModelDetails } from '../core/model/details';
+import type { PresetId } from '../core/preprocess/preprocess';
 
 export type ModelSource =
   { type: 'url'; url: string; name: string } | { type: 'bytes'; bytes: ArrayBuffer; name: string };

@@ -3,8 +3,8 @@
  * features output for CAMs. An adapter supplies only how to run named outputs.
  */
 import { LensError } from '../core/errors';
-import type { IoMeta } from '../core/model-io';
-import type { BackendChoice } from '../core/backend';
+import type { IoMeta } from '../core/inference/model-io';
+import type { BackendChoice } from '../core/inference/backend';
 import type { LoadedSession } from './handler';
 
 export interface Output {

@@ -1,6 +1,6 @@
 /** A small JPEG of the photo for the results list, so the page never decodes full-size photos. */
-import type { RgbImage } from '../core/image';
-import { thumbnailRgba } from '../core/thumbnail';
+import type { RgbImage } from '../core/image/rgb-image';
+import { thumbnailRgba } from '../core/image/thumbnail';
 
 export const THUMBNAIL_SIDE = 240;
 

@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 /** The worker entry: wires the handler to the browser's decoder, onnxruntime-web and fetch. */
 import labelsText from '../data/imagenet1k-labels.txt?raw';
-import { parseLabels } from '../core/labels';
+import { parseLabels } from '../core/data/labels';
 import { decodeFrame, decodeInWorker } from './decode-browser';
 import { fetchModelCached } from './fetch-model';
 import { createHandler } from './handler';

@@ -1,8 +1,8 @@
 /** Fixture access for Node tests: images, PyTorch references, the tiny model. */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { decodePng } from '../../src/core/png';
-import type { RgbImage } from '../../src/core/image';
+import { decodePng } from '../../src/core/image/png';
+import type { RgbImage } from '../../src/core/image/rgb-image';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const FIXTURES = resolve(ROOT, 'e2e/fixtures');

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { PRESETS, preprocess } from '../../src/core/preprocess';
+import { PRESETS, preprocess } from '../../src/core/preprocess/preprocess';
 import { decodeBytes } from '../../src/node/decode-node';
 
 const file = process.argv[2]!;

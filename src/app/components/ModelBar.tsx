@@ -1,7 +1,7 @@
 import { useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { isBackendPreference } from '../../core/backend';
-import { isPresetId, PRESETS } from '../../core/preprocess';
+import { isBackendPreference } from '../../core/inference/backend';
+import { isPresetId, PRESETS } from '../../core/preprocess/preprocess';
 import { convertCheckpoint, effectivePreset, isCheckpointFile, loadModel } from '../controller';
 import { useLens } from '../store';
 import { LabelsPicker } from './LabelsPicker';

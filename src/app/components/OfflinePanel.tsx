@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import { resolveModelUrl } from '../../core/manifest';
+import { resolveModelUrl } from '../../core/model/manifest';
 import { MANIFEST_URL } from '../controller';
 import { refreshOffline, removeCachedModel } from '../offline';
 import { useLens } from '../store';

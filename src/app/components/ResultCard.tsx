@@ -1,6 +1,6 @@
 import { memo, useEffect, useRef, useState } from 'react';
-import { heatmapRgba, upsampleBilinear } from '../../core/cam';
-import { PRESETS, type PresetId } from '../../core/preprocess';
+import { heatmapRgba, upsampleBilinear } from '../../core/inference/cam';
+import { PRESETS, type PresetId } from '../../core/preprocess/preprocess';
 import type { ClassifyPayload } from '../../worker/protocol';
 import { comparePresets } from '../controller';
 import { useLens, type ItemState, type ResultItem } from '../store';

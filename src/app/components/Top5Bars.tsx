@@ -1,4 +1,4 @@
-import type { Prediction } from '../../core/classify';
+import type { Prediction } from '../../core/inference/classify';
 
 /** The labelled probability bars; rows carry the automation contract's data attributes. */
 export function Top5Bars({

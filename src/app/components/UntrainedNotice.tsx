@@ -1,4 +1,4 @@
-import { onlyUntrained } from '../../core/manifest';
+import { onlyUntrained } from '../../core/model/manifest';
 import { useLens } from '../store';
 
 /** Seeded test models say nothing about the photo; say so, and how to get real weights. */

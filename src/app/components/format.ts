@@ -1,4 +1,4 @@
-import type { Backend } from '../../core/backend';
+import type { Backend } from '../../core/inference/backend';
 
 export function backendText(backend: Backend, threads: number): string {
   return backend === 'webgpu' ? 'WebGPU' : `WASM, ${threads} thread${threads === 1 ? '' : 's'}`;

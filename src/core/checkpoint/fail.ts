@@ -1,4 +1,5 @@
 /** The checkpoint reader's errors, one wording per kind so every message reads the same way. */
+import { allocate as allocateOr } from '../bytes/allocate';
 import { LensError } from '../errors';
 
 /** The bytes contradict themselves (truncated, overwritten, sizes that disagree). */
@@ -33,14 +34,12 @@ export function unsafe(
   return new LensError('unsafe-checkpoint', `Refused: ${detail}; ${why}.`);
 }
 
-/** A zeroed buffer, or a user-facing error where the platform cannot allocate one that large. */
+/** The checkpoint reader's bounded allocation: an impossible size is a message, not a crash. */
 export function allocate(bytes: number, what: string): Uint8Array {
-  try {
-    return new Uint8Array(bytes);
-  } catch {
-    throw unsupported(
-      `${what} needs ${bytes.toLocaleString('en-US')} bytes, more than this browser can allocate`,
+  return allocateOr(bytes, (n) =>
+    unsupported(
+      `${what} needs ${n.toLocaleString('en-US')} bytes, more than this browser can allocate`,
       'use a machine with more memory',
-    );
-  }
+    ),
+  );
 }

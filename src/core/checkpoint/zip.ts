@@ -4,7 +4,7 @@
  * rewritten by other tools or larger than 4 GB. Every offset and size is checked against the file
  * before it is used; stored entries are views into the input, never copies.
  */
-import { crc32 } from './crc32';
+import { crc32 } from '../bytes/crc32';
 import { corrupt, unsafe, unsupported } from './fail';
 import { inflateRaw } from './inflate';
 

@@ -6,8 +6,8 @@
  * Nothing here writes bytes by hand.
  */
 import protobuf from 'protobufjs/minimal.js';
-import { onnx, type StaticMessageType } from './onnx-static.mjs';
-import { onnxDescriptor } from './schema';
+import { onnx, type StaticMessageType } from './generated/onnx-static.mjs';
+import { onnxDescriptor } from './generated/schema';
 
 export const ModelProto = onnx.ModelProto;
 export const GraphProto = onnx.GraphProto;

@@ -1,7 +1,7 @@
 /** What every decoder checks first, so the browser and Node say the same about a bad file. */
-import { LensError } from './errors';
+import { LensError } from '../errors';
 import { readGifInfo, type GifInfo } from './gif';
-import { describeNonImage, sniffImageFormat, type ImageFormat } from './image-format';
+import { describeNonImage, sniffImageFormat, type ImageFormat } from './format';
 import { readJpegInfo, type JpegInfo } from './jpeg';
 
 export const MAX_PIXELS = 100_000_000;

@@ -1,6 +1,6 @@
 /** `models/models.json`: the models the app offers, validated as untrusted input. */
-import { LensError } from './errors';
-import { DEFAULT_PRESET, isPresetId, type PresetId } from './preprocess';
+import { LensError } from '../errors';
+import { DEFAULT_PRESET, isPresetId, type PresetId } from '../preprocess/preprocess';
 
 export interface PublishedFigures {
   top1: number | null;

@@ -6,6 +6,7 @@
  * converts it like any other. So both decoders paint their alpha-0 pixels with that colour.
  * Only the headers are read; every read is bounds-checked and every loop advances.
  */
+import { u16le } from '../bytes/endian';
 
 export interface GifInfo {
   /** Logical screen size, grown to fit the first frame as Pillow does. */
@@ -20,8 +21,8 @@ export interface GifInfo {
 }
 
 export function readGifInfo(bytes: Uint8Array): GifInfo {
-  let width = u16(bytes, 6);
-  let height = u16(bytes, 8);
+  let width = u16le(bytes, 6);
+  let height = u16le(bytes, 8);
   const flags = bytes[10] ?? 0;
   let pos = 13;
   let globalPalette: Uint8Array | null = null;
@@ -48,8 +49,8 @@ export function readGifInfo(bytes: Uint8Array): GifInfo {
       continue;
     }
     if (tag === 0x2c) {
-      const x1 = u16(bytes, pos + 1) + u16(bytes, pos + 5);
-      const y1 = u16(bytes, pos + 3) + u16(bytes, pos + 7);
+      const x1 = u16le(bytes, pos + 1) + u16le(bytes, pos + 5);
+      const y1 = u16le(bytes, pos + 3) + u16le(bytes, pos + 7);
       width = Math.max(width, x1);
       height = Math.max(height, y1);
       const local = bytes[pos + 9] ?? 0;
@@ -85,8 +86,4 @@ function skipSubBlocks(bytes: Uint8Array, pos: number): number {
     if (n === 0) break;
   }
   return pos;
-}
-
-function u16(bytes: Uint8Array, at: number): number {
-  return (bytes[at] ?? 0) | ((bytes[at + 1] ?? 0) << 8);
 }

@@ -1,5 +1,5 @@
 /**
- * The ONNX protobuf schema as a protobufjs JSON descriptor, generated from ./onnx.proto (ONNX
+ * The ONNX protobuf schema as a protobufjs JSON descriptor, generated from ../onnx.proto (ONNX
  * 1.12.0, Copyright (c) ONNX Project Contributors, SPDX-License-Identifier: Apache-2.0; see
  * ATTRIBUTION.md). Do not edit: `UPDATE_ONNX_SCHEMA=1 npx vitest run test/onnx-schema.test.ts`
  * regenerates it from onnx.proto with protobufjs's parser.

@@ -2,6 +2,7 @@
  * Recognising a file by its first bytes rather than its name or MIME type, which users and
  * operating systems get wrong, and naming what a non-image most likely is for error messages.
  */
+import { u16le, u32be, u32le } from '../bytes/endian';
 
 export type ImageFormat =
   'png' | 'jpeg' | 'gif' | 'webp' | 'bmp' | 'avif' | 'svg' | 'heic' | 'tiff' | 'ico';
@@ -152,22 +153,4 @@ function startsWith(bytes: Uint8Array, prefix: readonly number[]): boolean {
 /** Bytes as Latin-1 characters; shorter than `n` when the file is. */
 function ascii(bytes: Uint8Array, at: number, n: number): string {
   return String.fromCharCode(...bytes.subarray(at, at + n));
-}
-
-function u16le(bytes: Uint8Array, at: number): number {
-  return (bytes[at] ?? 0) | ((bytes[at + 1] ?? 0) << 8);
-}
-
-function u32le(bytes: Uint8Array, at: number): number {
-  return (u16le(bytes, at) + u16le(bytes, at + 2) * 0x10000) >>> 0;
-}
-
-function u32be(bytes: Uint8Array, at: number): number {
-  return (
-    (((bytes[at] ?? 0) << 24) |
-      ((bytes[at + 1] ?? 0) << 16) |
-      ((bytes[at + 2] ?? 0) << 8) |
-      (bytes[at + 3] ?? 0)) >>>
-    0
-  );
 }

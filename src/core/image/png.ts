@@ -7,8 +7,11 @@
  * the first IDAT, only the first run of consecutive IDAT chunks is image data, and whatever follows
  * complete image data (a bad CRC, junk, a missing IEND) is ignored.
  */
-import { LensError } from './errors';
-import type { RgbImage } from './image';
+import { allocate } from '../bytes/allocate';
+import { crc32 } from '../bytes/crc32';
+import { u32be } from '../bytes/endian';
+import { LensError } from '../errors';
+import type { RgbImage } from './rgb-image';
 
 export interface DecodedImage {
   image: RgbImage;
@@ -109,8 +112,8 @@ export async function decodePng(
       `PNG image data is incomplete: ${idat.length} compressed bytes cannot hold ${need}.`,
     );
   }
-  const raw = allocate(rawSize);
-  const out = allocate(width * height * 3);
+  const raw = allocate(rawSize, outOfMemory);
+  const out = allocate(width * height * 3, outOfMemory);
 
   // Rows are unfiltered as soon as they are inflated, while the rest is still being inflated.
   const bpp = Math.max(1, (CHANNELS[header.colorType]! * header.bitDepth) >> 3);
@@ -156,7 +159,7 @@ function readChunks(bytes: Uint8Array): Chunks {
   let pos = 8;
   let endsEarly = true;
   while (pos + 8 <= bytes.length) {
-    const length = u32(bytes, pos);
+    const length = u32be(bytes, pos);
     const type = chunkType(bytes, pos + 4);
     const start = pos + 8;
     const end = start + length;
@@ -181,7 +184,7 @@ function readChunks(bytes: Uint8Array): Chunks {
     if (end + 4 > bytes.length) {
       throw corrupt(`PNG is truncated: the file ends inside the ${type} chunk.`);
     }
-    if (crc32(bytes, pos + 4, end) !== u32(bytes, end)) {
+    if (crc32(bytes.subarray(pos + 4, end)) !== u32be(bytes, end)) {
       throw corrupt(`PNG is damaged: the ${type} chunk fails its checksum (CRC).`);
     }
     const data = bytes.subarray(start, end);
@@ -221,8 +224,8 @@ function readChunks(bytes: Uint8Array): Chunks {
 
 function parseHeader(data: Uint8Array): Header {
   if (data.length < 13) throw corrupt('PNG header (IHDR) is too short.');
-  const width = u32(data, 0);
-  const height = u32(data, 4);
+  const width = u32be(data, 0);
+  const height = u32be(data, 4);
   const bitDepth = data[8]!;
   const colorType = data[9]!;
   const mode = pillowMode(colorType, bitDepth);
@@ -451,28 +454,6 @@ function chunkType(bytes: Uint8Array, pos: number): string | null {
   return type;
 }
 
-function u32(bytes: Uint8Array, pos: number): number {
-  return (
-    ((bytes[pos]! << 24) | (bytes[pos + 1]! << 16) | (bytes[pos + 2]! << 8) | bytes[pos + 3]!) >>> 0
-  );
-}
-
-let crcTable: Uint32Array | undefined;
-
-function crc32(bytes: Uint8Array, start: number, end: number): number {
-  if (crcTable === undefined) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = crcTable[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
 function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
@@ -483,16 +464,12 @@ function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   return all;
 }
 
-function allocate(n: number): Uint8Array {
-  try {
-    return new Uint8Array(n);
-  } catch (cause) {
-    throw new LensError(
-      'image-too-large',
-      `Not enough memory to decode this image (${n} bytes needed).`,
-      { cause },
-    );
-  }
+function outOfMemory(n: number, cause: unknown): LensError {
+  return new LensError(
+    'image-too-large',
+    `Not enough memory to decode this image (${n} bytes needed).`,
+    { cause },
+  );
 }
 
 function megapixels(n: number): string {

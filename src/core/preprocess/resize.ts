@@ -6,7 +6,7 @@
  * double precision, normalised, then rounded to 22-bit fixed point, and the image is
  * resampled in two 8-bit passes, horizontal first, rounding and clamping after each pass.
  */
-import type { RgbImage } from './image';
+import type { RgbImage } from '../image/rgb-image';
 
 const PRECISION_BITS = 32 - 8 - 2;
 const HALF = 1 << (PRECISION_BITS - 1);

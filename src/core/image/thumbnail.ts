@@ -1,5 +1,5 @@
 /** A display thumbnail: box-filtered (area average) down to at most `maxSide` pixels a side. */
-import type { RgbImage } from './image';
+import type { RgbImage } from './rgb-image';
 
 export function thumbnailRgba(
   img: RgbImage,

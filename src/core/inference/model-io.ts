@@ -3,9 +3,9 @@
  * NCHW float32 image, and picks the tensors to use. Pure: it reads the metadata onnxruntime
  * (web or node) reports, so the message a user sees is the same everywhere.
  */
-import { LensError } from './errors';
-import { describeNonImage } from './image-format';
-import { readOnnxModel } from './onnx/reader';
+import { LensError } from '../errors';
+import { describeNonImage } from '../image/format';
+import { readOnnxModel } from '../onnx/reader';
 
 export interface IoMeta {
   name: string;

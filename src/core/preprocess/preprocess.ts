@@ -2,7 +2,7 @@
  * The torchvision evaluation transforms, step for step as the Python reference runs them:
  * Resize (Pillow bilinear, 8-bit) -> CenterCrop -> ToTensor (/255) -> Normalize, NCHW float32.
  */
-import type { RgbImage } from './image';
+import type { RgbImage } from '../image/rgb-image';
 import { resizeBilinearRegion } from './resize';
 
 export type PresetId = 'torchvision-256-224' | 'repopt-official-224-224' | 'squash-256-224';

@@ -6,6 +6,7 @@
  * wherever it sits (Pillow also reads one after the image data); the legacy ImageMagick text chunk
  * "Raw profile type exif" is not read, since it usually needs inflating.
  */
+import { u16, u32 } from '../bytes/endian';
 
 const ORIENTATION_TAG = 0x0112;
 const TIFF_SHORT = 3;
@@ -115,17 +116,4 @@ function tiffOrientation(tiff: Uint8Array): number | null {
 function startsWith(bytes: Uint8Array, at: number, prefix: readonly number[]): boolean {
   if (at + prefix.length > bytes.length) return false;
   return prefix.every((b, i) => bytes[at + i] === b);
-}
-
-/** Callers check bounds first; out-of-range bytes would read as 0, never throw. */
-function u16(b: Uint8Array, at: number, little: boolean): number {
-  const x = b[at] ?? 0;
-  const y = b[at + 1] ?? 0;
-  return little ? x | (y << 8) : (x << 8) | y;
-}
-
-function u32(b: Uint8Array, at: number, little: boolean): number {
-  const hi = u16(b, at, little);
-  const lo = u16(b, at + 2, little);
-  return little ? lo * 0x10000 + hi : hi * 0x10000 + lo;
 }

@@ -4,7 +4,7 @@
  * - a Python dict literal (`imagenet1000_clsid_to_human.txt`: `{0: 'tench, Tinca tinca', ...}`);
  * - JSON: an array of strings, or Keras' `imagenet_class_index.json` (`{"0": ["n01440764", "tench"]}`).
  */
-import { LensError } from './errors';
+import { LensError } from '../errors';
 
 export interface LabelSet {
   labels: string[];

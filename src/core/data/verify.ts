@@ -4,8 +4,8 @@
  * Accepted shapes: `{"images": {"<file>": {logits?, top5?}}}` (tools/pytorch_reference.py and the
  * test references) and the CLI's `classify --json` list `[{file, top5, logits}]`.
  */
-import { LensError } from './errors';
-import { softmax, topK, type Ranked } from './postprocess';
+import { LensError } from '../errors';
+import { softmax, topK, type Ranked } from '../inference/postprocess';
 
 export interface ReferenceEntry {
   top5: Ranked[];

@@ -3,11 +3,11 @@
  * The browser worker and Node call this same function; only decoding and the onnxruntime
  * flavour behind `InferenceRunner` differ.
  */
-import { LensError } from './errors';
-import type { RgbImage } from './image';
-import { labelFor } from './labels';
+import { LensError } from '../errors';
+import type { RgbImage } from '../image/rgb-image';
+import { labelFor } from '../data/labels';
 import { softmax, topK } from './postprocess';
-import { preprocess, type Preset, type PresetId } from './preprocess';
+import { preprocess, type Preset, type PresetId } from '../preprocess/preprocess';
 
 export interface InferenceRunner {
   /** Runs one NCHW float32 input and returns the logits of the single image. */

@@ -2,7 +2,7 @@
  * ImageNet-style evaluation as data: which file has which label (both layouts people keep),
  * sharding, top-1/top-5 bookkeeping and exact merging of shards. No I/O here.
  */
-import { LensError } from './errors';
+import { LensError } from '../errors';
 
 export interface Sample {
   /** Path relative to the data folder, with '/' separators. */

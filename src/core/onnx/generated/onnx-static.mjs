@@ -1,4 +1,4 @@
-// Precompiled protobufjs code for ./onnx.proto (ONNX 1.12.0, Apache-2.0; see ATTRIBUTION.md).
+// Precompiled protobufjs code for ../onnx.proto (ONNX 1.12.0, Apache-2.0; see ../ATTRIBUTION.md).
 // Generated, do not edit: UPDATE_ONNX_STATIC=1 npx vitest run test/onnx-static.test.ts
 import $protobuf from 'protobufjs/minimal.js';
 

@@ -1,5 +1,5 @@
 /** The released RepOpt-VGG models' published figures (RepOptimizers README, ICLR 2023 paper). */
-import type { KnownArch } from './convert/types';
+import type { KnownArch } from '../convert/types';
 
 export interface PublishedModel {
   checkpoint: string;

@@ -1,5 +1,5 @@
 /** EXIF orientation (1-8) applied to RGB pixels, as browsers and `ImageOps.exif_transpose` do. */
-import type { RgbImage } from './image';
+import type { RgbImage } from './rgb-image';
 
 /**
  * Where source pixel (x, y) of a `width` x `height` image lands once oriented: at pixel index

@@ -2,8 +2,8 @@
  * Everything the model panel shows, read from the ONNX bytes: I/O, opset, producer, metadata,
  * parameter and MAC counts, the RepOpt layout, and the published figures to compare them with.
  */
-import { analyzeGraph, decodeGraph, initializerFloats, type RepOptLayout } from './onnx/graph';
-import { readOnnxModel, type OnnxValueInfo } from './onnx/reader';
+import { analyzeGraph, decodeGraph, initializerFloats, type RepOptLayout } from '../onnx/graph';
+import { readOnnxModel, type OnnxValueInfo } from '../onnx/reader';
 import { PUBLISHED, type PublishedModel } from './published';
 
 export interface ModelDetails {
