@@ -10,42 +10,14 @@ import { upsampleBilinear } from '../src/core/inference/cam';
 import { convertStateDict } from '../src/core/convert';
 import { decodePng } from '../src/core/image/png';
 import { PRESETS, preprocess } from '../src/core/preprocess/preprocess';
-import { createNodeSession } from '../src/node/ort-node';
-import { createHandler } from '../src/worker/handler';
-import type { ClassifyPayload, ModelInfo, Response } from '../src/worker/protocol';
+import { bytesSource, imageBlob, testEngine } from './helpers/engine';
 import { loadFixture } from './convert-fixtures';
 import { IMAGES } from './helpers/fixtures';
 
 async function run(onnx: Uint8Array, image: string) {
-  const sent: Response[] = [];
-  const handle = createHandler(
-    {
-      decode: async (f) => ({
-        image: (await decodePng(new Uint8Array(await f.arrayBuffer()))).image,
-        orientation: null,
-        rotated: false,
-      }),
-      createSession: (b) => createNodeSession(b, 1),
-      fetchModel: () => Promise.reject(new Error('unused')),
-      labels: [],
-    },
-    (m) => sent.push(m),
-  );
-  await handle({
-    kind: 'load-model',
-    id: 1,
-    source: { type: 'bytes', bytes: onnx.slice().buffer, name: 'm.onnx' },
-    backend: 'auto',
-  });
-  await handle({
-    kind: 'classify',
-    id: 2,
-    file: new Blob([readFileSync(resolve(IMAGES, image))]),
-    name: image,
-    preset: 'torchvision-256-224',
-  });
-  const info = (sent.find((m) => m.kind === 'model-ready') as { info: ModelInfo }).info;
-  const result = (sent.find((m) => m.kind === 'classified') as { result: ClassifyPayload }).result;
+  const engine = testEngine({ labels: { name: 'none', labels: [] } });
+  const info = await engine.load({ source: bytesSource(onnx, 'm.onnx'), backend: 'auto' });
+  const result = await engine.classify({ file: imageBlob(image), preset: 'torchvision-256-224' });
   return { info, result };
 }
 

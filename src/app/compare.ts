@@ -1,18 +1,24 @@
 /**
  * Side-by-side comparison: a second worker holds a second model (an fp16 export beside its fp32
- * original, say), and every image also goes through it.
+ * original, say), and every image also goes through it, with the same labels as the main model.
  */
-import { serializeError } from '../core/errors';
-import { choiceName, MANIFEST_URL } from './controller';
-import { LensClient } from './lens-client';
+import type { LabelsRequest } from '../engine/types';
+import type { LensClient } from './lens-client';
+import { choiceName, sourceOf, spawnClient, trackLoad } from './models';
 import { useLens, type ModelChoice } from './store';
-import { resolveModelUrl } from '../core/model/manifest';
 
 let client: LensClient | null = null;
+/** The user's label file, if any: the comparison model labels as the main one does. */
+let labels: LabelsRequest | null = null;
 
 /** The comparison model's client, when one is ready. */
 export function compareClient(): LensClient | null {
   return useLens.getState().compareStatus.kind === 'ready' ? client : null;
+}
+
+export async function setCompareLabels(request: LabelsRequest): Promise<void> {
+  labels = request;
+  await client?.setLabels(request);
 }
 
 export async function loadCompareModel(choice: ModelChoice | null): Promise<void> {
@@ -21,40 +27,19 @@ export async function loadCompareModel(choice: ModelChoice | null): Promise<void
     store.setCompare(null, { kind: 'idle' });
     return;
   }
-  client ??= new LensClient(
-    () =>
-      new Worker(new URL('../worker/worker.ts', import.meta.url), {
-        type: 'module',
-        name: 'repopt-lens-compare',
-      }),
-  );
-  const name = choiceName(choice);
-  store.setCompare(choice, {
-    kind: 'loading',
-    startedAt: performance.now(),
-    bytesPerSecond: null,
-    name,
-    phase: 'download',
-    loaded: 0,
-    total: null,
-  });
-  const source =
-    choice.type === 'file'
-      ? { type: 'bytes' as const, bytes: await choice.file.arrayBuffer(), name }
-      : {
-          type: 'url' as const,
-          url:
-            choice.type === 'manifest'
-              ? resolveModelUrl(choice.entry, MANIFEST_URL)
-              : new URL(choice.url, document.baseURI).href,
-          name,
-        };
-  try {
-    const info = await client.loadModel(source, store.backendPreference, null);
-    useLens.getState().setCompare(choice, { kind: 'ready', name, info });
-  } catch (e) {
-    useLens
-      .getState()
-      .setCompare(choice, { kind: 'error', name, error: serializeError(e), stillUsing: null });
+  if (!client) {
+    const fresh = spawnClient('repopt-lens-compare');
+    client = fresh;
+    fresh.onCrash = () => useLens.getState().setCompare(null, { kind: 'idle' });
+    if (labels) await fresh.setLabels(labels);
   }
+  const worker = client;
+  const source = await sourceOf(choice);
+  await trackLoad(
+    choiceName(choice),
+    'download',
+    (status) => useLens.getState().setCompare(choice, status),
+    () => null,
+    (onProgress) => worker.load({ source, backend: store.backendPreference, onProgress }),
+  );
 }

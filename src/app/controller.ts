@@ -1,35 +1,38 @@
 /**
- * The app's actions outside React: manifest loading, model selection, classification. Components
- * call these; they write state through the store, and talk to the worker through one client.
+ * The app's actions outside React: manifest loading, model selection, labels, classification.
+ * Components call these; they write state through the store and talk to the engine through one
+ * worker client, whose results carry labels, probabilities and the untrained flag already.
  */
-import { isBackendPreference } from '../core/inference/backend';
+import { isCheckpointName } from '../core/checkpoint/names';
 import { isLensError, LensError, serializeError } from '../core/errors';
 import { parseLabels } from '../core/data/labels';
-import { parseManifest, resolveModelUrl } from '../core/model/manifest';
+import { isBackendPreference } from '../core/inference/backend';
+import { parseManifest } from '../core/model/manifest';
 import { DEFAULT_PRESET, isPresetId, PRESETS, type PresetId } from '../core/preprocess/preprocess';
-import type { ClassifyPayload, ModelSource } from '../worker/protocol';
-import { compareClient } from './compare';
-import { LensClient } from './lens-client';
+import type { ClassifyPayload, ConvertedModel, LabelsRequest } from '../engine/types';
+import { compareClient, setCompareLabels } from './compare';
 import { Limiter } from './limiter';
+import { choiceName, MANIFEST_URL, sourceOf, spawnClient, trackLoad } from './models';
 import { refreshOffline } from './offline';
 import { startTransition } from 'react';
 import { useLens, type ItemState, type ModelChoice, type ResultItem } from './store';
 
-export const MANIFEST_URL = new URL('models/models.json', document.baseURI).href;
+export { choiceName, MANIFEST_URL } from './models';
 
-const client = new LensClient(
-  () =>
-    new Worker(new URL('../worker/worker.ts', import.meta.url), {
-      type: 'module',
-      name: 'repopt-lens',
-    }),
-);
+const params = new URLSearchParams(location.search);
+const client = spawnClient('repopt-lens');
+
+/** The user's label file, if any: sent to every worker, again after a restart. */
+let userLabels: LabelsRequest | null = null;
+
 client.onCrash = (message, reload) => {
-  // A crash loses the session: load the same model again so the next image works.
-  const { choice, setNotice } = useLens.getState();
-  if (choice && reload) {
+  // A crash loses the session and the labels: load the same model again so the next image works.
+  const { activeChoice, choice, setNotice } = useLens.getState();
+  const again = activeChoice ?? choice;
+  if (again && reload) {
     setNotice(`${message} The model is being reloaded; results already on screen are kept.`);
-    void loadModel(choice);
+    if (userLabels) void client.setLabels(userLabels);
+    void loadModel(again);
   } else {
     setNotice(
       `${message} It crashed 3 times within a minute, so the model was not reloaded: pick a model to try again.`,
@@ -39,159 +42,115 @@ client.onCrash = (message, reload) => {
 };
 
 let nextResultId = 1;
-/** Images go to the worker a few at a time; the worker's own queue keeps their order. */
+/** Images go to the worker a few at a time; the engine's own queue keeps their order. */
 const feed = new Limiter(4);
 /** `?threads=N`: WASM threads for this page (benchmarks compare 1 and 2). */
-const requestedThreads = Number(new URLSearchParams(location.search).get('threads')) || null;
-
-export function choiceName(choice: ModelChoice): string {
-  switch (choice.type) {
-    case 'manifest':
-      return choice.entry.name;
-    case 'url':
-      return choice.url.split('/').pop() || choice.url;
-    case 'file':
-      return choice.file.name;
-  }
-}
+const requestedThreads = Number(params.get('threads')) || null;
+const threadsOption = () => (requestedThreads ? { threads: requestedThreads } : {});
 
 export function effectivePreset(): PresetId {
   const { presetOverride, choice } = useLens.getState();
   return presetOverride ?? (choice?.type === 'manifest' ? choice.entry.preset : DEFAULT_PRESET);
 }
 
-async function sourceOf(choice: ModelChoice): Promise<ModelSource> {
-  const name = choiceName(choice);
-  switch (choice.type) {
-    case 'manifest':
-      return { type: 'url', url: resolveModelUrl(choice.entry, MANIFEST_URL), name };
-    case 'url':
-      return { type: 'url', url: new URL(choice.url, document.baseURI).href, name };
-    case 'file':
-      return { type: 'bytes', bytes: await choice.file.arrayBuffer(), name };
-  }
+/** Back to the model that answers, after a cancelled or superseded load. */
+function restoreActive(): void {
+  const now = useLens.getState();
+  if (now.activeChoice) now.setChoice(now.activeChoice);
+  now.setStatus(
+    now.activeInfo && now.activeChoice
+      ? { kind: 'ready', name: choiceName(now.activeChoice), info: now.activeInfo }
+      : { kind: 'idle' },
+  );
 }
 
+/** The newest model request; an older one that finishes later changes nothing. */
+let loadGeneration = 0;
+
 export async function loadModel(choice: ModelChoice): Promise<void> {
+  const generation = ++loadGeneration;
   const store = useLens.getState();
-  const name = choiceName(choice);
-  const startedAt = performance.now();
   store.setChoice(choice);
-  store.setStatus({
-    kind: 'loading',
-    startedAt,
-    bytesPerSecond: null,
-    name,
-    phase: 'download',
-    loaded: 0,
-    total: null,
-  });
-  try {
-    const info = await client.loadModel(
-      await sourceOf(choice),
-      store.backendPreference,
-      requestedThreads,
-      (p) =>
-        useLens.getState().setStatus({
-          kind: 'loading',
-          startedAt,
-          bytesPerSecond: p.loaded / Math.max((performance.now() - startedAt) / 1000, 1e-3),
-          name,
-          phase: p.phase,
-          loaded: p.loaded,
-          total: p.total,
-        }),
-    );
-    useLens
-      .getState()
-      .setActive(info, choice.type === 'manifest' && choice.entry.untrained, choice);
-    useLens.getState().setStatus({ kind: 'ready', name, info });
-    if (/fell back to WASM/.test(info.backendReason))
-      useLens.getState().setNotice(info.backendReason);
-  } catch (e) {
-    const now = useLens.getState();
-    if (isLensError(e) && e.code === 'aborted') {
-      // Cancelling is the user's own act: no error, back to the model in use.
-      now.setChoice(now.activeChoice ?? choice);
-      now.setStatus(
-        now.activeInfo && now.activeChoice
-          ? { kind: 'ready', name: choiceName(now.activeChoice), info: now.activeInfo }
-          : { kind: 'idle' },
-      );
-      return;
-    }
-    now.setStatus({ kind: 'error', name, error: serializeError(e), stillUsing: now.activeInfo });
+  const untrained = choice.type === 'manifest' && choice.entry.untrained === true;
+  const source = await sourceOf(choice);
+  const outcome = await trackLoad(
+    choiceName(choice),
+    'download',
+    (status) => generation === loadGeneration && useLens.getState().setStatus(status),
+    () => useLens.getState().activeInfo,
+    (onProgress) =>
+      client.load({
+        source,
+        backend: store.backendPreference,
+        ...threadsOption(),
+        untrained,
+        onProgress,
+      }),
+  );
+  if ('info' in outcome) {
+    useLens.getState().setActive(outcome.info, outcome.info.untrained, choice);
+    if (/fell back to WASM/.test(outcome.info.backendReason))
+      useLens.getState().setNotice(outcome.info.backendReason);
+  } else if (generation === loadGeneration) {
+    if (isLensError(outcome.error) && outcome.error.code === 'aborted') restoreActive();
+    // A failed load leaves the previous model answering: the selector names that one.
+    else if (useLens.getState().activeChoice) store.setChoice(useLens.getState().activeChoice!);
   }
   void refreshOffline();
 }
 
 /** Checkpoint files go to the converter, not the image pipeline. */
 export function isCheckpointFile(file: File): boolean {
-  return /\.(pth|pt|ckpt|pkl|tar)$/i.test(file.name);
+  return isCheckpointName(file.name);
 }
 
 /** Converts a PyTorch checkpoint in the worker (read safely, fused, written as ONNX) and loads it. */
 export async function convertCheckpoint(file: File): Promise<void> {
+  const generation = ++loadGeneration;
   const store = useLens.getState();
-  const startedAt = performance.now();
-  store.setStatus({
-    kind: 'loading',
-    startedAt,
-    bytesPerSecond: null,
-    name: file.name,
-    phase: 'read',
-    loaded: 0,
-    total: null,
-  });
-  try {
-    const { info, converted } = await client.convert(
-      await file.arrayBuffer(),
-      file.name,
-      { ...store.convertOptions, backend: store.backendPreference, threads: requestedThreads },
-      (p) =>
-        useLens.getState().setStatus({
-          kind: 'loading',
-          startedAt,
-          bytesPerSecond: null,
-          name: file.name,
-          phase: p.phase,
-          loaded: p.loaded,
-          total: p.total,
-        }),
-    );
-    const onnxFile = new File([converted.onnx], info.name, { type: 'application/octet-stream' });
-    const choice: ModelChoice = { type: 'file', file: onnxFile };
-    const now = useLens.getState();
-    now.addConverted({
-      name: info.name,
-      url: URL.createObjectURL(onnxFile),
-      file: onnxFile,
-      description: converted.description,
-      params: converted.params,
-      gmacs: converted.gmacs,
-      layout: converted.layout,
-      ms: converted.ms,
-    });
-    now.setChoice(choice);
-    now.setActive(info, false, choice);
-    now.setStatus({ kind: 'ready', name: info.name, info });
-  } catch (e) {
-    const now = useLens.getState();
-    if (isLensError(e) && e.code === 'aborted') {
-      now.setStatus(
-        now.activeInfo && now.activeChoice
-          ? { kind: 'ready', name: choiceName(now.activeChoice), info: now.activeInfo }
-          : { kind: 'idle' },
-      );
-      return;
-    }
-    now.setStatus({
-      kind: 'error',
-      name: file.name,
-      error: serializeError(e),
-      stillUsing: now.activeInfo,
-    });
+  const bytes = await file.arrayBuffer();
+  const made: { converted?: ConvertedModel } = {};
+  const outcome = await trackLoad(
+    file.name,
+    'read',
+    (status) => generation === loadGeneration && useLens.getState().setStatus(status),
+    () => useLens.getState().activeInfo,
+    async (onProgress) => {
+      const r = await client.convert({
+        bytes,
+        name: file.name,
+        ...store.convertOptions,
+        backend: store.backendPreference,
+        ...threadsOption(),
+        onProgress,
+      });
+      made.converted = r.converted;
+      return r.info;
+    },
+  );
+  const done = made.converted;
+  if (!('info' in outcome) || !done) {
+    const cancelled =
+      'error' in outcome && isLensError(outcome.error) && outcome.error.code === 'aborted';
+    if (cancelled && generation === loadGeneration) restoreActive();
+    return;
   }
+  const { info } = outcome;
+  const onnxFile = new File([done.onnx], info.name, { type: 'application/octet-stream' });
+  const choice: ModelChoice = { type: 'file', file: onnxFile };
+  const now = useLens.getState();
+  now.addConverted({
+    name: info.name,
+    url: URL.createObjectURL(onnxFile),
+    file: onnxFile,
+    description: done.description,
+    params: done.params,
+    gmacs: done.gmacs,
+    layout: done.layout,
+    ms: done.ms,
+  });
+  now.setChoice(choice);
+  now.setActive(info, false, choice);
 }
 
 /** Dropped or picked files: checkpoints are converted, everything else is classified. */
@@ -205,22 +164,22 @@ export function openFiles(files: File[]): Promise<void> {
 
 /**
  * A label file of the user's (one per line, imagenet1000_clsid_to_human.txt's dict, or JSON):
- * checked here so a bad one is refused with a message and the current labels stay.
+ * checked here so a bad one is refused with a message and the current labels stay. The engine
+ * (and the comparison model's) then labels photos, camera frames and the stage alike.
  */
 export async function loadLabels(file: File): Promise<void> {
   const store = useLens.getState();
   try {
     const { labels } = parseLabels(await file.text());
-    await client.setLabels(labels);
-    const classes = useLens.getState().activeInfo?.numClasses;
+    const request: LabelsRequest = { labels, name: file.name };
+    const state = await client.setLabels(request);
+    userLabels = request;
+    await setCompareLabels(request);
     store.setLabelsInfo({
-      name: file.name,
-      count: labels.length,
+      name: state.source,
+      count: state.count,
       error: null,
-      warning:
-        classes !== undefined && classes !== labels.length
-          ? `The model has ${classes} classes but ${file.name} lists ${labels.length}; classes without a label are shown as "class N".`
-          : null,
+      warning: state.warning,
     });
   } catch (e) {
     store.setLabelsInfo({
@@ -231,12 +190,11 @@ export async function loadLabels(file: File): Promise<void> {
 }
 
 export function cancelModelLoad(): void {
-  client.cancelLoad();
+  void client.cancel();
 }
 
 /** Reads `?model=<manifest id or URL>`, `?backend=` and `?preset=`, loads the manifest and the first model. */
 export async function start(): Promise<void> {
-  const params = new URLSearchParams(location.search);
   const backend = params.get('backend');
   if (isBackendPreference(backend)) useLens.getState().setBackendPreference(backend);
   const preset = params.get('preset');
@@ -274,7 +232,7 @@ export function classifyFiles(files: Iterable<File>): Promise<void> {
     // Filled with the worker's thumbnail: the page never decodes the full-size photo.
     photoUrl: '',
     modelName: state.activeInfo?.name ?? '',
-    untrained: state.activeUntrained,
+    untrained: state.activeInfo?.untrained ?? false,
     state: { kind: 'pending' },
     file,
     presets: null,
@@ -285,21 +243,22 @@ export function classifyFiles(files: Iterable<File>): Promise<void> {
   startTransition(() => state.addResults(items));
   const done = items.map((item) => {
     const { id, file } = item;
-    const main = toState(feed.run(() => client.classify(file, item.fileName, preset))).then(
-      (result) => {
-        const now = useLens.getState();
-        const modelName =
-          result.kind === 'done' ? result.payload.modelName : (now.activeInfo?.name ?? '');
-        startTransition(() => {
-          now.finishResult(id, result, modelName, now.activeUntrained);
-          if (result.kind === 'done' && result.payload.thumbnail) {
-            now.patchResult(id, { photoUrl: URL.createObjectURL(result.payload.thumbnail) });
-          }
-        });
-      },
-    );
+    const main = toState(feed.run(() => client.classify({ file, preset }))).then((result) => {
+      const now = useLens.getState();
+      startTransition(() => {
+        if (result.kind === 'done') {
+          const { payload } = result;
+          now.finishResult(id, result, payload.modelName, payload.untrained);
+          if (payload.thumbnail)
+            now.patchResult(id, { photoUrl: URL.createObjectURL(payload.thumbnail) });
+        } else {
+          const info = now.activeInfo;
+          now.finishResult(id, result, info?.name ?? '', info?.untrained ?? false);
+        }
+      });
+    });
     const second = compare
-      ? toState(compare.classify(file, item.fileName, preset)).then((c) =>
+      ? toState(compare.classify({ file, preset })).then((c) =>
           useLens.getState().patchResult(id, { compare: c }),
         )
       : Promise.resolve();
@@ -308,27 +267,47 @@ export function classifyFiles(files: Iterable<File>): Promise<void> {
   return Promise.all(done).then(() => undefined);
 }
 
-/** Runs one image through all three presets, to see how the top-5 moves. */
+/**
+ * Runs one image through all three presets, to see how the top-5 moves. Only with the model that
+ * made the card: if another model answers now, the card says so instead of mixing the two.
+ */
 export async function comparePresets(id: number): Promise<void> {
   const item = useLens.getState().results.find((r) => r.id === id);
   if (!item) return;
   const ids = Object.keys(PRESETS) as PresetId[];
+  const active = useLens.getState().activeInfo?.name;
+  if (active !== item.modelName) {
+    const error = serializeError(
+      new LensError(
+        'no-model',
+        `This card was classified by ${item.modelName}, but ${active ?? 'no model'} is loaded now: load ${item.modelName} again to compare its presets.`,
+      ),
+    );
+    useLens.getState().patchResult(id, {
+      presets: Object.fromEntries(ids.map((p) => [p, { kind: 'error', error }])),
+    });
+    return;
+  }
   useLens
     .getState()
     .patchResult(id, { presets: Object.fromEntries(ids.map((p) => [p, { kind: 'pending' }])) });
   for (const preset of ids) {
-    const result = await toState(client.classify(item.file, item.fileName, preset));
+    const result = await toState(client.classify({ file: item.file, preset }));
     const now = useLens.getState().results.find((r) => r.id === id);
     if (now) useLens.getState().patchResult(id, { presets: { ...now.presets, [preset]: result } });
   }
 }
 
 /** Frames from the camera: never queued (the caller sends the next only after this resolves). */
-export function classifyFrame(frame: ImageBitmap): Promise<ClassifyPayload> {
-  return client.classifyFrame(frame, effectivePreset());
+export function classifyFrame(
+  frame: ImageBitmap,
+  options: { smoothing: number; restart: boolean },
+): Promise<ClassifyPayload> {
+  return client.classifyFrame({ frame, preset: effectivePreset(), ...options });
 }
 
-/** Test-only: makes the worker crash, to exercise recovery. */
-export function crashWorkerForTest(): void {
-  client.crashForTest();
+/** Debug hook (`__lens.crashWorker`): the worker dies now, or inside its next inference. */
+export function crashWorkerForTest(when: 'now' | 'inference' = 'now'): void {
+  if (when === 'inference') client.crashInNextInference();
+  else client.crash();
 }

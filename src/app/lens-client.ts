@@ -1,54 +1,147 @@
 /**
- * Main-thread side of the worker protocol: pending promises keyed by request id, progress
- * callbacks, and typed errors. If the worker dies, every pending request fails with
- * `worker-crashed` and a fresh worker is started; the caller reloads the model.
+ * The engine, seen from the main thread: the same `LensEngine` interface, each call sent to the
+ * worker and answered by id. Signals become `cancel` messages and progress comes back as it
+ * happens. If the worker dies, every pending call fails with `worker-crashed` and a fresh worker
+ * is started; `onCrash` lets the app reload its model.
+ *
+ * Hand-written rather than comlink: comlink leaves pending calls hanging forever when a worker
+ * dies, needs a proxied MessagePort per progress callback and has no AbortSignal; this file does
+ * all three in a few lines and keeps the wire format the one `protocol.ts` derives from the engine.
  */
-import type { BackendPreference } from '../core/inference/backend';
 import { deserializeError, LensError } from '../core/errors';
-import type { PresetId } from '../core/preprocess/preprocess';
+import type { CallOptions, Progress } from '../engine/types';
 import type {
-  ClassifyPayload,
-  ConvertedModel,
-  ModelInfo,
-  ModelSource,
+  Api,
+  Call,
+  Faults,
+  Method,
   Request,
   Response,
+  Result,
+  WireArgs,
 } from '../worker/protocol';
 
-type Pending = {
-  resolve: (value: never) => void;
+/** What the client needs of a Worker (a fake one in Node tests). */
+export interface WorkerLike {
+  postMessage(message: Request, transfer: Transferable[]): void;
+  addEventListener(type: 'message', listener: (e: MessageEvent<Response>) => void): void;
+  addEventListener(type: 'error', listener: (e: ErrorEvent) => void): void;
+  terminate(): void;
+}
+
+interface Pending {
+  settle: (message: Extract<Response, { kind: 'result' | 'error' }>) => void;
   reject: (error: LensError) => void;
-  onProgress?: (p: Extract<Response, { kind: 'progress' }>) => void;
-};
+  onProgress: ((p: Progress) => void) | undefined;
+}
 
-/** `?simulate=webgpu-failure`: tests make the WebGPU path fail to prove the fallback. */
-const simulateWebGpuFailure =
-  typeof location !== 'undefined' &&
-  new URLSearchParams(location.search).get('simulate') === 'webgpu-failure';
-
-export class LensClient {
-  private worker: Worker;
+export class LensClient implements Api {
+  private worker: WorkerLike;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  /** Called after the worker crashed and was replaced. */
+  private crashes: number[] = [];
+  /** Faults to inject into every worker this client starts (debug hooks, tests only). */
+  private faults: Faults = {};
   /** Called after the worker crashed and was replaced; `reload` is false after 3 crashes in a minute. */
   onCrash: ((message: string, reload: boolean) => void) | null = null;
 
-  constructor(private readonly spawn: () => Worker) {
+  constructor(private readonly spawn: () => WorkerLike) {
     this.worker = this.start();
   }
 
-  private start(): Worker {
+  load(request: Parameters<Api['load']>[0]) {
+    const { source } = request;
+    return this.send('load', request, source.type === 'bytes' ? [source.bytes] : []);
+  }
+
+  convert(request: Parameters<Api['convert']>[0]) {
+    return this.send('convert', request, [request.bytes]);
+  }
+
+  classify(request: Parameters<Api['classify']>[0]) {
+    return this.send('classify', request);
+  }
+
+  classifyFrame(request: Parameters<Api['classifyFrame']>[0]) {
+    return this.send('classifyFrame', request, [request.frame]);
+  }
+
+  classifyTensors(request: Parameters<Api['classifyTensors']>[0]) {
+    return this.send('classifyTensors', request);
+  }
+
+  setLabels(request: Parameters<Api['setLabels']>[0]) {
+    return this.send('setLabels', request);
+  }
+
+  inspect() {
+    return this.send('inspect', {});
+  }
+
+  cancel() {
+    return this.send('cancel', {});
+  }
+
+  dispose() {
+    return this.send('dispose', {});
+  }
+
+  /** Debug hook: faults for this worker and its replacements (`?simulate=`, tests). */
+  injectFaults(faults: Faults): void {
+    this.faults = { ...this.faults, ...faults };
+    this.post({ kind: 'faults', id: this.nextId++, faults: this.faults });
+  }
+
+  /** Debug hook: the worker dies inside its next inference (once; a restarted worker is sound). */
+  crashInNextInference(): void {
+    this.post({ kind: 'faults', id: this.nextId++, faults: { crashInInference: true } });
+  }
+
+  /** Debug hook: kill the worker the way a crash would. */
+  crash(): void {
+    this.post({ kind: 'crash', id: this.nextId++ });
+  }
+
+  private post(message: Request, transfer: Transferable[] = []): void {
+    this.worker.postMessage(message, transfer);
+  }
+
+  private send<M extends Method>(
+    method: M,
+    request: WireArgs<M> & CallOptions,
+    transfer: Transferable[] = [],
+  ): Promise<Result<M>> {
+    const { signal, onProgress, ...args } = request;
+    const id = this.nextId++;
+    return new Promise<Result<M>>((resolve, reject) => {
+      if (signal?.aborted) return reject(new LensError('aborted', 'The request was cancelled.'));
+      signal?.addEventListener(
+        'abort',
+        () => this.post({ kind: 'cancel', id: this.nextId++, target: id }),
+        { once: true },
+      );
+      this.pending.set(id, {
+        // The worker answers a call with its own method's result: `serve` guarantees the pairing.
+        settle: (m) =>
+          m.kind === 'result' ? resolve(m.value as Result<M>) : reject(deserializeError(m.error)),
+        reject,
+        onProgress,
+      });
+      this.post({ kind: 'call', id, method, args } satisfies Call, transfer);
+    });
+  }
+
+  private start(): WorkerLike {
     const worker = this.spawn();
     worker.addEventListener('message', (e: MessageEvent<Response>) => this.receive(e.data));
-    worker.addEventListener('error', (e) => {
+    worker.addEventListener('error', (e: ErrorEvent) => {
       e.preventDefault();
       this.crashed(e.message || 'the worker stopped unexpectedly');
     });
+    if (Object.keys(this.faults).length > 0)
+      worker.postMessage({ kind: 'faults', id: this.nextId++, faults: this.faults }, []);
     return worker;
   }
-
-  private crashes: number[] = [];
 
   private crashed(reason: string): void {
     // A worker that keeps dying (a model that always crashes it) is not restarted forever.
@@ -68,112 +161,8 @@ export class LensClient {
   private receive(message: Response): void {
     const p = this.pending.get(message.id);
     if (!p) return;
-    switch (message.kind) {
-      case 'progress':
-        p.onProgress?.(message);
-        return;
-      case 'error':
-        this.pending.delete(message.id);
-        p.reject(deserializeError(message.error));
-        return;
-      case 'model-ready':
-        this.pending.delete(message.id);
-        (p.resolve as (v: { info: ModelInfo; converted?: ConvertedModel }) => void)(message);
-        return;
-      case 'labels-set':
-        this.pending.delete(message.id);
-        (p.resolve as (v: number) => void)(message.count);
-        return;
-      case 'classified':
-        this.pending.delete(message.id);
-        (p.resolve as (v: ClassifyPayload) => void)(message.result);
-        return;
-    }
-  }
-
-  private send<T>(
-    request: Request,
-    transfer: Transferable[] = [],
-    onProgress?: Pending['onProgress'],
-  ): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const entry: Pending = { resolve, reject };
-      if (onProgress) entry.onProgress = onProgress;
-      this.pending.set(request.id, entry);
-      this.worker.postMessage(request, transfer);
-    });
-  }
-
-  /** Id of the newest load request, for `cancelLoad`. */
-  private lastLoad = 0;
-
-  /** Cancels the newest model load (its promise rejects with an `aborted` LensError). */
-  cancelLoad(): void {
-    if (this.lastLoad)
-      this.worker.postMessage({
-        kind: 'cancel',
-        id: this.nextId++,
-        target: this.lastLoad,
-      } satisfies Request);
-  }
-
-  loadModel(
-    source: ModelSource,
-    backend: BackendPreference,
-    threads: number | null,
-    onProgress?: Pending['onProgress'],
-  ): Promise<ModelInfo> {
-    const transfer = source.type === 'bytes' ? [source.bytes] : [];
-    this.lastLoad = this.nextId;
-    return this.send<{ info: ModelInfo }>(
-      {
-        kind: 'load-model',
-        id: this.nextId++,
-        source,
-        backend,
-        ...(threads ? { threads } : {}),
-        ...(simulateWebGpuFailure ? { simulateWebGpuFailure } : {}),
-      },
-      transfer,
-      onProgress,
-    ).then((r) => r.info);
-  }
-
-  /** Converts a checkpoint in the worker and makes it the active model. */
-  convert(
-    bytes: ArrayBuffer,
-    name: string,
-    options: {
-      fp16: boolean;
-      features: boolean;
-      backend: BackendPreference;
-      threads: number | null;
-    },
-    onProgress?: Pending['onProgress'],
-  ): Promise<{ info: ModelInfo; converted: ConvertedModel }> {
-    this.lastLoad = this.nextId;
-    const { threads, ...rest } = options;
-    return this.send(
-      { kind: 'convert', id: this.nextId++, bytes, name, ...rest, ...(threads ? { threads } : {}) },
-      [bytes],
-      onProgress,
-    );
-  }
-
-  setLabels(labels: string[]): Promise<number> {
-    return this.send({ kind: 'set-labels', id: this.nextId++, labels });
-  }
-
-  classify(file: Blob, name: string, preset: PresetId): Promise<ClassifyPayload> {
-    return this.send({ kind: 'classify', id: this.nextId++, file, name, preset });
-  }
-
-  classifyFrame(frame: ImageBitmap, preset: PresetId): Promise<ClassifyPayload> {
-    return this.send({ kind: 'classify-frame', id: this.nextId++, frame, preset }, [frame]);
-  }
-
-  /** Test hook: kill the worker the way a crash would. */
-  crashForTest(): void {
-    this.worker.postMessage({ kind: 'crash', id: this.nextId++ } satisfies Request);
+    if (message.kind === 'progress') return p.onProgress?.(message.progress);
+    this.pending.delete(message.id);
+    p.settle(message);
   }
 }

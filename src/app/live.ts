@@ -3,19 +3,16 @@
  * only after the previous result arrived, so frames are dropped, never queued, and the latency
  * shown is that of what is on screen.
  */
-import labelsText from '../data/imagenet1k-labels.txt?raw';
-import { labelFor, parseLabels } from '../core/data/labels';
-import { smoothProbabilities, softmax, topK } from '../core/inference/postprocess';
 import { classifyFiles, classifyFrame } from './controller';
 import { useLens } from './store';
 
 let stream: MediaStream | null = null;
 let video: HTMLVideoElement | null = null;
 let running = false;
-let smoothed: Float64Array | null = null;
+/** The next frame starts a new stream (the engine forgets earlier frames' smoothing). */
+let restart = true;
 const stamps: number[] = [];
 let snapshotCount = 0;
-const labels = parseLabels(labelsText).labels;
 
 export async function listCameras(): Promise<void> {
   const devices = await navigator.mediaDevices.enumerateDevices();
@@ -43,7 +40,7 @@ export async function startCamera(
   video = element;
   element.srcObject = stream;
   await element.play();
-  smoothed = null;
+  restart = true;
   stamps.length = 0;
   useLens
     .getState()
@@ -72,17 +69,16 @@ async function loop(): Promise<void> {
     }
     const t0 = performance.now();
     try {
-      const payload = await classifyFrame(await createImageBitmap(video));
+      // Labels, softmax, smoothing and top-5 come from the engine, as for photos.
+      const payload = await classifyFrame(await createImageBitmap(video), {
+        smoothing: useLens.getState().live.smoothing,
+        restart,
+      });
+      restart = false;
       const now = performance.now();
       stamps.push(now);
       while (stamps.length > 0 && now - stamps[0]! > 2000) stamps.shift();
-      const probabilities = smoothProbabilities(
-        smoothed,
-        softmax(payload.logits),
-        useLens.getState().live.smoothing,
-      );
-      smoothed = probabilities;
-      const top5 = topK(probabilities, 5).map((r) => ({ ...r, label: labelFor(labels, r.index) }));
+      const top5 = payload.top5;
       useLens.getState().setLive({
         fps: stamps.length > 1 ? ((stamps.length - 1) * 1000) / (now - stamps[0]!) : 0,
         latencyMs: now - t0,

@@ -5,7 +5,7 @@ import { classifyFiles, crashWorkerForTest, start } from './controller';
 import { registerServiceWorker } from './offline';
 import { useLens } from './store';
 import './styles.css';
-import type {} from './automation';
+import type {} from '../automation';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -9,7 +9,7 @@ import type { Manifest, ModelEntry } from '../core/model/manifest';
 import type { Prediction } from '../core/inference/classify';
 import type { PresetId } from '../core/preprocess/preprocess';
 import type { ReferenceEntry } from '../core/data/verify';
-import type { ClassifyPayload, LoadPhase, ModelInfo } from '../worker/protocol';
+import type { ClassifyPayload, LoadPhase, ModelInfo } from '../engine/types';
 
 /** Where the current model comes from: a manifest entry, a typed URL, or a local file. */
 export type ModelChoice =

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Browser, Page } from '@playwright/test';
-import type {} from '../app/automation';
-import type { ClassifyPayload } from '../worker/protocol';
+import type {} from '../automation';
+import type { ClassifyPayload } from '../engine/types';
 
 export interface Stats {
   median: number;

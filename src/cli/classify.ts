@@ -1,14 +1,11 @@
-/** `classify`: the browser's pipeline (the same worker handler) on files from the command line. */
+/** `classify`: the engine the page runs, on files from the command line. */
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
+import { LensError } from '../core/errors';
 import { isPresetId, type PresetId } from '../core/preprocess/preprocess';
-import { createNodeSession } from '../node/ort-node';
-import { decodeBytes, type ExifMode } from '../node/decode-node';
-import { createHandler } from '../worker/handler';
-import type { ClassifyPayload, Response } from '../worker/protocol';
-import { LensError, deserializeError } from '../core/errors';
-import { bundledLabels, expandInputs, printJson } from './common';
+import type { ExifMode } from '../node/decode-node';
+import { parsePositiveInt } from './args';
+import { expandInputs, openEngine, printJson, type Skipped } from './common';
 
 export const classifyUsage = `repopt-lens classify --model <model.onnx> [--preset P] [--exif apply|ignore] [--threads N] [--json] <image|dir>...`;
 
@@ -28,27 +25,13 @@ export async function classifyCommand(argv: string[]): Promise<number> {
     throw new LensError('bad-dataset', `usage: ${classifyUsage}`);
   if (!isPresetId(values.preset))
     throw new LensError('bad-dataset', `Unknown preset "${values.preset}".`);
+  if (values.exif !== 'apply' && values.exif !== 'ignore')
+    throw new LensError('bad-dataset', `--exif must be apply or ignore, not "${values.exif}".`);
   const preset: PresetId = values.preset;
-  const exif = values.exif as ExifMode;
-  const files = expandInputs(positionals);
-  const replies = new Map<number, Response>();
-  const handle = createHandler(
-    {
-      decode: async (blob) => decodeBytes(new Uint8Array(await blob.arrayBuffer()), exif),
-      createSession: (bytes) => createNodeSession(bytes, Number(values.threads)),
-      fetchModel: () => Promise.resolve(new Uint8Array(readFileSync(values.model!))),
-      labels: bundledLabels(),
-    },
-    (m) => replies.set(m.id, m),
-  );
-  await handle({
-    kind: 'load-model',
-    id: 0,
-    source: { type: 'url', url: values.model, name: basename(values.model) },
-    backend: 'wasm',
-  });
-  const loaded = replies.get(0);
-  if (loaded?.kind === 'error') throw deserializeError(loaded.error);
+  const exif: ExifMode = values.exif;
+  const threads = parsePositiveInt('--threads', values.threads);
+  const { files, skipped } = expandInputs(positionals);
+  const { engine } = await openEngine(values.model, { threads, exif });
 
   const out: {
     file: string;
@@ -56,36 +39,34 @@ export async function classifyCommand(argv: string[]): Promise<number> {
     logits: Float32Array;
     orientationNote?: string;
   }[] = [];
-  const errors: { file: string; error: string }[] = [];
-  for (const [i, file] of files.entries()) {
-    const id = i + 1;
-    await handle({
-      kind: 'classify',
-      id,
-      file: new Blob([readFileSync(file)]),
-      name: file,
-      preset,
-    });
-    const reply = replies.get(id);
-    if (reply?.kind === 'classified') {
-      const r: ClassifyPayload = reply.result;
-      out.push({
-        file,
-        top5: r.top5,
-        logits: r.logits,
-        ...(r.orientationNote ? { orientationNote: r.orientationNote } : {}),
-      });
-      if (!values.json) {
-        console.log(`${file}${r.orientationNote ? `  (${r.orientationNote})` : ''}`);
-        for (const p of r.top5)
-          console.log(
-            `  ${(p.probability * 100).toFixed(2).padStart(6)}%  ${String(p.index).padStart(4)}  ${p.label}`,
-          );
+  // Every file is tried; the unreadable ones are reported one by one and set the exit code.
+  const errors: Skipped[] = [...skipped];
+  for (const s of skipped) console.error(`${s.file}: ${s.error}`);
+  try {
+    for (const file of files) {
+      try {
+        const r = await engine.classify({ file: new Blob([readFileSync(file)]), preset });
+        out.push({
+          file,
+          top5: r.top5,
+          logits: r.logits,
+          ...(r.orientationNote ? { orientationNote: r.orientationNote } : {}),
+        });
+        if (!values.json) {
+          console.log(`${file}${r.orientationNote ? `  (${r.orientationNote})` : ''}`);
+          for (const p of r.top5)
+            console.log(
+              `  ${(p.probability * 100).toFixed(2).padStart(6)}%  ${String(p.index).padStart(4)}  ${p.label}`,
+            );
+        }
+      } catch (e) {
+        const error = (e as Error).message;
+        errors.push({ file, error });
+        console.error(`${file}: ${error}`);
       }
-    } else if (reply?.kind === 'error') {
-      errors.push({ file, error: reply.error.message });
-      console.error(`${file}: ${reply.error.message}`);
     }
+  } finally {
+    await engine.dispose();
   }
   if (values.json) printJson(out);
   return errors.length > 0 ? 1 : 0;

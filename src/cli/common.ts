@@ -1,13 +1,14 @@
 /** What the CLI commands share: files, labels, models, progress and output. */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { extname, join, relative, resolve, sep } from 'node:path';
-import { LensError } from '../core/errors';
-import { parseLabels } from '../core/data/labels';
-import { createNodeSession } from '../node/ort-node';
-import type { LoadedSession } from '../worker/handler';
-import { checkModelIo } from '../core/inference/model-io';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { extname, join, relative, sep } from 'node:path';
+import { PRESETS, type PresetId } from '../core/preprocess/preprocess';
+import type { Engine } from '../engine/engine';
+import type { ModelInfo } from '../engine/types';
+import { createNodeEngine, modelFile } from '../node/engine';
+import type { ExifMode } from '../node/decode-node';
 
-const DATA = resolve(import.meta.dirname, '../data');
+export { bundledLabels, bundledWnids } from '../node/engine';
+
 export const IMAGE_EXTENSIONS = new Set([
   '.jpg',
   '.jpeg',
@@ -20,64 +21,102 @@ export const IMAGE_EXTENSIONS = new Set([
   '.avif',
 ]);
 
-export function bundledLabels(): string[] {
-  return parseLabels(readFileSync(join(DATA, 'imagenet1k-labels.txt'), 'utf8')).labels;
+/** An entry that was not read, and why (a dangling link, a FIFO, no permission...). */
+export interface Skipped {
+  file: string;
+  error: string;
 }
 
-export function bundledWnids(): string[] {
-  return readFileSync(join(DATA, 'imagenet1k-wnids.txt'), 'utf8').trim().split('\n');
+export interface Listing {
+  files: string[];
+  skipped: Skipped[];
 }
 
-/** Image files under `dir` (recursively), as sorted '/'-separated paths relative to it. */
-export function listImages(dir: string): string[] {
-  const out: string[] = [];
+/**
+ * What a path is, following links; null with the reason when it cannot be used. Only regular
+ * files and folders are read: a FIFO or a device named `.jpg` would block a read forever.
+ */
+function kindOf(path: string): { kind: 'file' } | { kind: 'dir' } | { kind: null; error: string } {
+  try {
+    const stat = statSync(path);
+    if (stat.isDirectory()) return { kind: 'dir' };
+    if (stat.isFile()) return { kind: 'file' };
+    return { kind: null, error: 'not a regular file (a FIFO, socket or device); skipped' };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file (a broken link?)'
+        : code === 'ELOOP'
+          ? 'a symbolic link loop'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (e as Error).message;
+    return { kind: null, error: why };
+  }
+}
+
+/**
+ * Image files under `dir` (recursively) as sorted '/'-separated paths relative to it, and the
+ * entries that could not be used. Linked folders are followed once (a loop ends there).
+ */
+export function scanImages(dir: string): Listing {
+  const files: string[] = [];
+  const skipped: Skipped[] = [];
+  const seen = new Set<string>();
   const walk = (d: string) => {
+    const real = realpathSync(d);
+    if (seen.has(real)) return;
+    seen.add(real);
     for (const entry of readdirSync(d, { withFileTypes: true })) {
       const full = join(d, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (IMAGE_EXTENSIONS.has(extname(entry.name).toLowerCase()))
-        out.push(relative(dir, full).split(sep).join('/'));
+      const rel = relative(dir, full).split(sep).join('/');
+      const isImage = IMAGE_EXTENSIONS.has(extname(entry.name).toLowerCase());
+      if (!isImage && !entry.isDirectory() && !entry.isSymbolicLink()) continue;
+      const what = kindOf(full);
+      if (what.kind === 'dir') walk(full);
+      else if (!isImage) continue;
+      else if (what.kind === 'file') files.push(rel);
+      else skipped.push({ file: rel, error: what.error });
     }
   };
   walk(dir);
-  return out.sort();
+  return { files: files.sort(), skipped };
+}
+
+/** Image files under `dir`, as `scanImages` finds them. */
+export function listImages(dir: string): string[] {
+  return scanImages(dir).files;
 }
 
 /** Positional arguments: files as given, folders expanded to the images inside. */
-export function expandInputs(inputs: readonly string[]): string[] {
+export function expandInputs(inputs: readonly string[]): Listing {
   const files: string[] = [];
+  const skipped: Skipped[] = [];
   for (const input of inputs) {
-    let stat;
-    try {
-      stat = statSync(input);
-    } catch {
-      throw new LensError('not-an-image', `No such file or folder: ${input}`);
-    }
-    if (stat.isDirectory()) files.push(...listImages(input).map((f) => join(input, f)));
-    else files.push(input);
+    const what = kindOf(input);
+    if (what.kind === 'dir') {
+      const inner = scanImages(input);
+      files.push(...inner.files.map((f) => join(input, f)));
+      skipped.push(...inner.skipped.map((s) => ({ ...s, file: join(input, s.file) })));
+    } else if (what.kind === 'file') files.push(input);
+    else skipped.push({ file: input, error: what.error });
   }
-  return files;
+  return { files, skipped };
 }
 
-export async function openModel(
+/** An engine with the model at `path` loaded: the CLI's one way to open a model. */
+export async function openEngine(
   path: string,
-  threads: number,
-  cropSize = 224,
-): Promise<LoadedSession> {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(readFileSync(path));
-  } catch (e) {
-    throw new LensError(
-      'model-fetch-failed',
-      `Cannot read the model ${path}: ${(e as Error).message}`,
-    );
-  }
-  const session = await createNodeSession(bytes, threads);
-  const io = checkModelIo(session.inputs, session.outputs, cropSize);
-  session.bind(io.inputName, io.outputName);
-  return session;
+  options: { threads: number; exif?: ExifMode },
+): Promise<{ engine: Engine; info: ModelInfo }> {
+  const engine = createNodeEngine(options);
+  const info = await engine.load({ source: modelFile(path), backend: 'wasm' });
+  return { engine, info };
 }
+
+/** The crop size of a preset, for batches of preprocessed tensors. */
+export const cropOf = (preset: PresetId): number => PRESETS[preset].crop;
 
 /** A one-line progress bar with rate and ETA on a terminal; silent when stderr is piped. */
 export function progress(

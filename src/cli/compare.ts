@@ -2,11 +2,11 @@
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LensError } from '../core/errors';
-import { softmax, topK } from '../core/inference/postprocess';
-import { isPresetId, PRESETS } from '../core/preprocess/preprocess';
+import { isPresetId } from '../core/preprocess/preprocess';
 import type { ExifMode } from '../node/decode-node';
 import { PreprocessPool } from '../node/preprocess-pool';
-import { expandInputs, openModel, printJson, progress } from './common';
+import { parsePositiveInt } from './args';
+import { cropOf, expandInputs, openEngine, printJson, progress } from './common';
 
 export const compareUsage = `repopt-lens compare --model A.onnx --model B.onnx --data <dir|image>... [--preset P] [--json]`;
 
@@ -42,15 +42,15 @@ export async function compareCommand(argv: string[]): Promise<number> {
   if (!isPresetId(values.preset))
     throw new LensError('bad-dataset', `Unknown preset "${values.preset}".`);
   const preset = values.preset;
-  const files = expandInputs(inputs);
+  const { files, skipped } = expandInputs(inputs);
+  for (const s of skipped) console.error(`${s.file}: ${s.error}`);
   if (files.length === 0)
     throw new LensError('bad-dataset', `No images found in ${inputs.join(', ')}.`);
-  const [a, b] = await Promise.all(
-    models.map((m) => openModel(m, Number(values.threads), PRESETS[preset].crop)),
-  );
+  const threads = parsePositiveInt('--threads', values.threads);
+  const [a, b] = await Promise.all(models.map((m) => openEngine(m, { threads })));
   const pool = new PreprocessPool();
   const bar = progress(files.length, 'compare');
-  const crop = PRESETS[preset].crop;
+  const size = cropOf(preset);
   let agree1 = 0;
   let overlap = 0;
   let maxDiff = 0;
@@ -61,15 +61,17 @@ export async function compareCommand(argv: string[]): Promise<number> {
   try {
     for (const file of files) {
       const tensor = await pool.run(file, preset, values.exif as ExifMode);
-      const pa = softmax(await a!.run(tensor, [1, 3, crop, crop]));
-      const pb = softmax(await b!.run(tensor, [1, 3, crop, crop]));
+      const [ra] = await a!.engine.classifyTensors({ input: tensor, count: 1, size });
+      const [rb] = await b!.engine.classifyTensors({ input: tensor, count: 1, size });
+      const pa = ra!.probabilities;
+      const pb = rb!.probabilities;
       if (pa.length !== pb.length)
         throw new LensError(
           'model-incompatible',
           `The models have different class counts (${pa.length} vs ${pb.length}).`,
         );
-      const ta = topK(pa, 5).map((t) => t.index);
-      const tb = topK(pb, 5).map((t) => t.index);
+      const ta = ra!.top5.map((t) => t.index);
+      const tb = rb!.top5.map((t) => t.index);
       if (ta[0] === tb[0]) agree1++;
       else disagreements.push({ file, a: ta[0]!, b: tb[0]! });
       overlap += ta.filter((i) => tb.includes(i)).length / 5;
@@ -85,7 +87,7 @@ export async function compareCommand(argv: string[]): Promise<number> {
   } finally {
     bar.done();
     await pool.close();
-    await Promise.all([a!.dispose(), b!.dispose()]);
+    await Promise.all([a!.engine.dispose(), b!.engine.dispose()]);
   }
   const result: CompareReport = {
     models: [basename(models[0]!), basename(models[1]!)],

@@ -19,11 +19,21 @@ import {
   type SampleResult,
 } from '../core/data/eval';
 import { labelFor } from '../core/data/labels';
-import { softmax, topK } from '../core/inference/postprocess';
-import { isPresetId, PRESETS, type PresetId } from '../core/preprocess/preprocess';
+import { isPresetId, type PresetId } from '../core/preprocess/preprocess';
 import type { ExifMode } from '../node/decode-node';
 import { PreprocessPool } from '../node/preprocess-pool';
-import { bundledLabels, bundledWnids, listImages, openModel, printJson, progress } from './common';
+import type { Engine } from '../engine/engine';
+import { parsePositiveInt } from './args';
+import {
+  bundledLabels,
+  bundledWnids,
+  cropOf,
+  openEngine,
+  printJson,
+  progress,
+  scanImages,
+  type Skipped,
+} from './common';
 
 export const evalUsage = `repopt-lens eval --model <model.onnx> --data <dir> [--labels <ground-truth.txt>] [--limit N] [--shard i/n] [--batch B] [--preset P] [--exif ignore|apply] [--json] [--out results.json]
 repopt-lens eval --merge a.json b.json ... [--json]`;
@@ -34,6 +44,8 @@ export interface EvalReport {
   layout: Layout;
   preset: PresetId;
   shard: { index: number; count: number } | null;
+  /** Set when the run was interrupted (Ctrl-C): the figures cover the images done so far. */
+  partial?: boolean;
   count: number;
   skipped: { file: string; error: string }[];
   top1: number;
@@ -50,14 +62,18 @@ export interface EvalReport {
 function findLayout(
   dir: string,
   groundTruthFile: string | undefined,
-): { layout: Layout; samples: Sample[] } {
+): { layout: Layout; samples: Sample[]; skipped: Skipped[] } {
   if (!existsSync(dir) || !statSync(dir).isDirectory())
     throw new LensError('bad-dataset', `--data ${dir} is not a folder.`);
-  const files = listImages(dir);
+  const { files, skipped } = scanImages(dir);
   if (files.length === 0) throw new LensError('bad-dataset', `No images found in ${dir}.`);
   if (groundTruthFile) {
     const truth = parseGroundTruth(readFileSync(groundTruthFile, 'utf8'));
-    return { layout: 'flat-with-ground-truth', samples: samplesFromGroundTruth(files, truth) };
+    return {
+      layout: 'flat-with-ground-truth',
+      samples: samplesFromGroundTruth(files, truth),
+      skipped,
+    };
   }
   const subfolders = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory());
   if (subfolders.length === 0) {
@@ -66,7 +82,11 @@ function findLayout(
       `${dir} has images but no class folders: pass the ground-truth file with --labels (lines "<file name> <class index>").`,
     );
   }
-  return { layout: 'wnid-folders', samples: samplesFromWnidFolders(files, bundledWnids()) };
+  return {
+    layout: 'wnid-folders',
+    samples: samplesFromWnidFolders(files, bundledWnids()),
+    skipped,
+  };
 }
 
 function report(
@@ -142,68 +162,27 @@ export async function evalCommand(argv: string[]): Promise<number> {
     if (!values.model || !values.data) throw new LensError('bad-dataset', `usage: ${evalUsage}`);
     if (!isPresetId(values.preset))
       throw new LensError('bad-dataset', `Unknown preset "${values.preset}".`);
+    if (values.exif !== 'apply' && values.exif !== 'ignore')
+      throw new LensError('bad-dataset', `--exif must be apply or ignore, not "${values.exif}".`);
+    const exif: ExifMode = values.exif;
     const preset = values.preset;
+    const batch = parsePositiveInt('--batch', values.batch);
+    const threads = parsePositiveInt('--threads', values.threads);
+    const limit = values.limit === undefined ? null : parsePositiveInt('--limit', values.limit);
+    const workers =
+      values.workers === undefined ? undefined : parsePositiveInt('--workers', values.workers);
     const shardSpec = values.shard ? parseShard(values.shard) : null;
-    const { layout, samples: all } = findLayout(values.data, values.labels);
+    const { layout, samples: all, skipped: unreadable } = findLayout(values.data, values.labels);
     let samples = shard(all, shardSpec);
-    if (values.limit) samples = samples.slice(0, Number(values.limit));
-    const batch = Math.max(1, Number(values.batch));
-    const session = await openModel(values.model, Number(values.threads), PRESETS[preset].crop);
-    const pool = new PreprocessPool(values.workers ? Number(values.workers) : undefined);
-    const bar = progress(samples.length, 'eval');
-    const results: SampleResult[] = [];
-    const skipped: { file: string; error: string }[] = [];
-    const t0 = performance.now();
-    try {
-      // Preprocessing runs ahead of inference by a bounded window, so memory stays flat.
-      const window = Math.max(4, batch * 3);
-      const tensors = samples.map(() => null as Promise<Float32Array> | null);
-      const start = (i: number) => {
-        if (i < samples.length)
-          tensors[i] = pool.run(
-            join(values.data!, samples[i]!.file),
-            preset,
-            values.exif as ExifMode,
-          );
-      };
-      for (let i = 0; i < window; i++) start(i);
-      const crop = PRESETS[preset].crop;
-      const plane = 3 * crop * crop;
-      for (let i = 0; i < samples.length; i += batch) {
-        const group: { sample: Sample; tensor: Float32Array }[] = [];
-        for (let j = i; j < Math.min(i + batch, samples.length); j++) {
-          const sample = samples[j]!;
-          try {
-            group.push({ sample, tensor: await tensors[j]! });
-          } catch (e) {
-            skipped.push({ file: sample.file, error: (e as Error).message });
-          }
-          tensors[j] = null;
-          start(j + window);
-        }
-        if (group.length > 0) {
-          const input = new Float32Array(plane * group.length);
-          group.forEach((g, k) => input.set(g.tensor, k * plane));
-          const logits = await session.run(input, [group.length, 3, crop, crop]);
-          const classes = logits.length / group.length;
-          group.forEach((g, k) => {
-            const top = topK(softmax(logits.subarray(k * classes, (k + 1) * classes)), 5);
-            results.push({
-              file: g.sample.file,
-              label: g.sample.label,
-              top5: top.map((t) => t.index),
-              probability: top[0]!.probability,
-            });
-          });
-        }
-        bar.tick(Math.min(batch, samples.length - i));
-      }
-    } finally {
-      bar.done();
-      await pool.close();
-      await session.dispose();
-    }
-    const seconds = (performance.now() - t0) / 1000;
+    if (limit !== null) samples = samples.slice(0, limit);
+    const { engine } = await openEngine(values.model, { threads, exif });
+    const run = await evaluate(engine, samples, {
+      dir: values.data,
+      preset,
+      exif,
+      batch,
+      ...(workers !== undefined ? { workers } : {}),
+    });
     result = report(
       {
         model: basename(values.model),
@@ -211,10 +190,11 @@ export async function evalCommand(argv: string[]): Promise<number> {
         layout,
         preset,
         shard: shardSpec,
-        skipped,
-        seconds,
-        imagesPerSecond: results.length / seconds,
-        results: results.sort((a, b) => (a.file < b.file ? -1 : 1)),
+        ...(run.partial ? { partial: true } : {}),
+        skipped: [...unreadable, ...run.skipped],
+        seconds: run.seconds,
+        imagesPerSecond: run.results.length / run.seconds,
+        results: run.results.sort((a, b) => (a.file < b.file ? -1 : 1)),
       },
       labels,
     );
@@ -223,6 +203,78 @@ export async function evalCommand(argv: string[]): Promise<number> {
   if (values.json) printJson(result);
   else printSummary(result);
   return 0;
+}
+
+/**
+ * Inference over the samples: decoding and preprocessing run ahead in worker threads by a
+ * bounded window (memory stays flat), inference batches through the engine. A file that fails is
+ * skipped with its reason, whenever its failure arrives. Ctrl-C stops at the next batch and the
+ * results so far come back marked partial.
+ */
+async function evaluate(
+  engine: Engine,
+  samples: Sample[],
+  options: { dir: string; preset: PresetId; exif: ExifMode; batch: number; workers?: number },
+): Promise<{ results: SampleResult[]; skipped: Skipped[]; seconds: number; partial: boolean }> {
+  const { batch, preset } = options;
+  const pool = new PreprocessPool(options.workers);
+  const bar = progress(samples.length, 'eval');
+  const results: SampleResult[] = [];
+  const skipped: Skipped[] = [];
+  let interrupted = false;
+  const onInterrupt = () => {
+    interrupted = true;
+  };
+  process.once('SIGINT', onInterrupt);
+  const t0 = performance.now();
+  type Outcome = { tensor: Float32Array } | { error: string };
+  try {
+    const window = Math.max(4, batch * 3);
+    const pending: (Promise<Outcome> | null)[] = samples.map(() => null);
+    const start = (i: number) => {
+      if (i >= samples.length) return;
+      // Settled into a value at once: a rejection must never wait unobserved for its turn.
+      pending[i] = pool.run(join(options.dir, samples[i]!.file), preset, options.exif).then(
+        (tensor) => ({ tensor }),
+        (e: unknown) => ({ error: (e as Error).message }),
+      );
+    };
+    for (let i = 0; i < window; i++) start(i);
+    const size = cropOf(preset);
+    const plane = 3 * size * size;
+    for (let i = 0; i < samples.length && !interrupted; i += batch) {
+      const group: { sample: Sample; tensor: Float32Array }[] = [];
+      for (let j = i; j < Math.min(i + batch, samples.length); j++) {
+        const sample = samples[j]!;
+        const outcome = await pending[j]!;
+        if ('tensor' in outcome) group.push({ sample, tensor: outcome.tensor });
+        else skipped.push({ file: sample.file, error: outcome.error });
+        pending[j] = null;
+        start(j + window);
+      }
+      if (group.length > 0) {
+        const input = new Float32Array(plane * group.length);
+        group.forEach((g, k) => input.set(g.tensor, k * plane));
+        const ranked = await engine.classifyTensors({ input, count: group.length, size });
+        group.forEach((g, k) => {
+          const top = ranked[k]!.top5;
+          results.push({
+            file: g.sample.file,
+            label: g.sample.label,
+            top5: top.map((t) => t.index),
+            probability: top[0]!.probability,
+          });
+        });
+      }
+      bar.tick(Math.min(batch, samples.length - i));
+    }
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    bar.done();
+    await pool.close();
+    await engine.dispose();
+  }
+  return { results, skipped, seconds: (performance.now() - t0) / 1000, partial: interrupted };
 }
 
 function printSummary(r: EvalReport): void {

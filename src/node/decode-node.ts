@@ -12,7 +12,7 @@ import { cmykToRgb, type RgbImage } from '../core/image/rgb-image';
 import type { ImageFormat } from '../core/image/format';
 import { applyOrientation } from '../core/image/orientation';
 import { decodePng } from '../core/image/png';
-import type { DecodedInput } from '../worker/handler';
+import type { DecodedInput } from '../engine/types';
 
 /** `apply`: rotate per EXIF as the browser does; `ignore`: keep stored pixels as PyTorch's loader does. */
 export type ExifMode = 'apply' | 'ignore';

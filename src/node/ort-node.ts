@@ -1,8 +1,8 @@
 /** onnxruntime-node behind the same `LoadedSession` interface as the browser's onnxruntime-web. */
 import * as ort from 'onnxruntime-node';
 import { LensError } from '../core/errors';
-import type { LoadedSession } from '../worker/handler';
-import { ioMeta, loadedSession } from '../worker/session';
+import { ioMeta, loadedSession } from '../engine/session';
+import type { EngineDeps, LoadedSession } from '../engine/types';
 
 export async function createNodeSession(bytes: Uint8Array, threads = 2): Promise<LoadedSession> {
   let session: ort.InferenceSession;
@@ -36,4 +36,9 @@ export async function createNodeSession(bytes: Uint8Array, threads = 2): Promise
     },
     release: () => session.release(),
   });
+}
+
+/** The engine's platform parts in Node: onnxruntime-node, sharp/own decoders, files for URLs. */
+export function nodeSessionFactory(defaultThreads = 2): EngineDeps['createSession'] {
+  return (bytes, options) => createNodeSession(bytes, options.threads ?? defaultThreads);
 }

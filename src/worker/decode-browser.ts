@@ -18,7 +18,7 @@ import { rgbaRowInto, rgbaToRgb, type RgbImage } from '../core/image/rgb-image';
 import type { ImageFormat } from '../core/image/format';
 import { applyOrientation, orientationMap } from '../core/image/orientation';
 import { decodePng } from '../core/image/png';
-import type { DecodedInput } from './handler';
+import type { DecodedInput } from '../engine/types';
 
 export async function decodeInWorker(file: Blob): Promise<DecodedInput> {
   const bytes = new Uint8Array(await file.arrayBuffer());

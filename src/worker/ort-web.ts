@@ -7,8 +7,8 @@ import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
 import { chooseBackend, type BackendPreference, type GpuProbe } from '../core/inference/backend';
 import { LensError } from '../core/errors';
 import { inferenceError, modelLoadError } from '../core/inference/model-io';
-import type { LoadedSession } from './handler';
-import { ioMeta, loadedSession } from './session';
+import { ioMeta, loadedSession } from '../engine/session';
+import type { LoadedSession } from '../engine/types';
 
 // Without an explicit path a production build with threads can hang at session creation.
 ort.env.wasm.wasmPaths = { wasm: new URL(wasmUrl, self.location.href).href };
@@ -77,15 +77,14 @@ export function probeGpu(): Promise<GpuProbe> {
 
 export async function createWebSession(
   bytes: Uint8Array,
-  preference: BackendPreference,
-  requestedThreads?: number,
-  simulateWebGpuFailure = false,
+  options: { backend: BackendPreference; threads?: number },
+  failWebGpu = false,
 ): Promise<LoadedSession> {
-  configureThreads(requestedThreads);
-  let choice = chooseBackend(preference, await probeGpu());
+  configureThreads(options.threads);
+  let choice = chooseBackend(options.backend, await probeGpu());
   let session: ort.InferenceSession;
   try {
-    if (simulateWebGpuFailure && choice.backend === 'webgpu')
+    if (failWebGpu && choice.backend === 'webgpu')
       throw new Error('simulated WebGPU failure (test hook)');
     session = await create(bytes, choice.backend);
   } catch (e) {

@@ -1,30 +1,28 @@
 /// <reference lib="webworker" />
-/** The worker entry: wires the handler to the browser's decoder, onnxruntime-web and fetch. */
+/** The worker entry: the engine over the browser's decoder, onnxruntime-web and fetch. */
 import labelsText from '../data/imagenet1k-labels.txt?raw';
 import { parseLabels } from '../core/data/labels';
+import { Engine } from '../engine/engine';
 import { decodeFrame, decodeInWorker } from './decode-browser';
+import { withFaults } from './faults';
 import { fetchModelCached } from './fetch-model';
-import { createHandler } from './handler';
 import { createWebSession } from './ort-web';
+import type { Faults } from './protocol';
+import { serve } from './serve';
 import { makeThumbnail } from './thumbnail';
-import type { Request, Response } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-const handle = createHandler(
-  {
-    decode: decodeInWorker,
-    decodeFrame,
-    makeThumbnail,
-    createSession: createWebSession,
-    fetchModel: fetchModelCached,
-    labels: parseLabels(labelsText).labels,
-  },
-  (message: Response, transfer: Transferable[] = []) => self.postMessage(message, transfer),
-);
-
-// addEventListener, not `self.onmessage =`: onnxruntime-web's thread workers may load this
-// chunk, and an assignment would replace their own handler.
-self.addEventListener('message', (event: MessageEvent<Request>) => {
-  void handle(event.data);
+const faults: Faults = {};
+const engine = new Engine<ImageBitmap>({
+  decode: decodeInWorker,
+  decodeFrame,
+  makeThumbnail,
+  createSession: withFaults(createWebSession, faults),
+  fetchModel: fetchModelCached,
+  labels: { name: 'ImageNet-1k', labels: parseLabels(labelsText).labels },
 });
+
+// serve() listens with addEventListener, not `self.onmessage =`: onnxruntime-web's thread
+// workers may load this chunk, and an assignment would replace their own handler.
+serve(engine, self, faults);

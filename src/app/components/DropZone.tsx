@@ -1,3 +1,4 @@
+import { CHECKPOINT_ACCEPT } from '../../core/checkpoint/names';
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { openFiles } from '../controller';
 
@@ -60,7 +61,7 @@ export function ImagePicker() {
       <input
         ref={input}
         type="file"
-        accept="image/*,.pth,.pt,.ckpt"
+        accept={`image/*,${CHECKPOINT_ACCEPT}`}
         multiple
         hidden
         data-testid="image-input"

@@ -1,3 +1,4 @@
+import { CHECKPOINT_ACCEPT } from '../../core/checkpoint/names';
 import { useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { isBackendPreference } from '../../core/inference/backend';
@@ -73,7 +74,7 @@ export function ModelBar() {
       <input
         ref={fileInput}
         type="file"
-        accept=".onnx,.pth,.pt,.ckpt"
+        accept={`.onnx,${CHECKPOINT_ACCEPT}`}
         hidden
         data-testid="model-input"
         onChange={(e) => {

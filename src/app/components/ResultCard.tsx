@@ -1,7 +1,7 @@
 import { memo, useEffect, useRef, useState } from 'react';
 import { heatmapRgba, upsampleBilinear } from '../../core/inference/cam';
 import { PRESETS, type PresetId } from '../../core/preprocess/preprocess';
-import type { ClassifyPayload } from '../../worker/protocol';
+import type { ClassifyPayload } from '../../engine/types';
 import { comparePresets } from '../controller';
 import { useLens, type ItemState, type ResultItem } from '../store';
 import { verifyItem } from '../verification';

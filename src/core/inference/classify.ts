@@ -44,6 +44,27 @@ export async function classifyImage(
   const t1 = now();
   const logits = await runner.run(pre.tensor, pre.dims);
   const t2 = now();
+  const top = rank(logits, labels, k).top;
+  return {
+    preset: preset.id,
+    resized: pre.resized,
+    crop: pre.crop,
+    tensor: pre.tensor,
+    logits,
+    top,
+    timings: { preprocessMs: t1 - t0, inferenceMs: t2 - t1 },
+  };
+}
+
+/**
+ * Logits -> probabilities -> labelled top-k, for one image: the only place this happens, so the
+ * page, the camera, the CLI's batches and its comparisons check and rank alike.
+ */
+export function rank(
+  logits: Float32Array,
+  labels: readonly string[],
+  k = 5,
+): { probabilities: Float64Array; top: Prediction[] } {
   if (logits.length === 0)
     throw new LensError('inference-failed', 'The model returned no outputs.');
   for (let i = 0; i < logits.length; i++) {
@@ -54,16 +75,16 @@ export async function classifyImage(
       );
     }
   }
-  const top = topK(softmax(logits), k).map((r) => ({ ...r, label: labelFor(labels, r.index) }));
-  return {
-    preset: preset.id,
-    resized: pre.resized,
-    crop: pre.crop,
-    tensor: pre.tensor,
-    logits,
-    top,
-    timings: { preprocessMs: t1 - t0, inferenceMs: t2 - t1 },
-  };
+  const probabilities = softmax(logits);
+  return { probabilities, top: labelled(topK(probabilities, k), labels) };
+}
+
+/** Top-k entries with their labels ("class N" where the list has none). */
+export function labelled(
+  ranked: readonly { index: number; probability: number }[],
+  labels: readonly string[],
+): Prediction[] {
+  return ranked.map((r) => ({ ...r, label: labelFor(labels, r.index) }));
 }
 
 export async function sha256Hex(bytes: Uint8Array | Float32Array): Promise<string> {

@@ -5,7 +5,7 @@
 import { LensError } from '../core/errors';
 import type { IoMeta } from '../core/inference/model-io';
 import type { BackendChoice } from '../core/inference/backend';
-import type { LoadedSession } from './handler';
+import type { LoadedSession } from './types';
 
 export interface Output {
   data: Float32Array;

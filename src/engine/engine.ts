@@ -1,0 +1,428 @@
+/**
+ * The classifier engine: plain async methods over injected platform parts. One job runs at a
+ * time, in call order: a load waits for the classifications before it, and classifications
+ * called after a load use the new model. A newer load or conversion cancels the older ones that
+ * have not finished (the last choice wins); a failed load keeps the previous model in use.
+ */
+import { convertedName } from '../core/checkpoint/names';
+import { readCheckpoint } from '../core/checkpoint/torch';
+import { convertStateDict } from '../core/convert';
+import { labelled, rank, sha256Hex, classifyImage } from '../core/inference/classify';
+import { checkModelIo } from '../core/inference/model-io';
+import { smoothProbabilities, topK } from '../core/inference/postprocess';
+import { inspectModel, type ModelInspection } from '../core/model/details';
+import { denormalizeToRgba, PRESETS, type PresetId } from '../core/preprocess/preprocess';
+import { LensError } from '../core/errors';
+import { camsFor, type FeatureCapture } from './cams';
+import type {
+  CallOptions,
+  ClassifyPayload,
+  ClassifyRequest,
+  ConvertedModel,
+  ConvertRequest,
+  DecodedInput,
+  EngineDeps,
+  Frame,
+  FrameRequest,
+  LabelsRequest,
+  LabelsState,
+  LensEngine,
+  LoadedSession,
+  LoadRequest,
+  ModelInfo,
+  RankedImage,
+  TensorRequest,
+} from './types';
+
+interface ActiveModel {
+  session: LoadedSession;
+  info: ModelInfo;
+  classifier: ModelInspection['classifier'];
+}
+
+const WARMUP_SIZE = 224;
+const BUNDLED_SUFFIX = ' (bundled)';
+
+function aborted(what: string): LensError {
+  return new LensError('aborted', `The ${what} was cancelled.`);
+}
+
+function checkSignal(signal: AbortSignal | undefined, what = 'model load'): void {
+  if (signal?.aborted) throw aborted(what);
+}
+
+/** The model panel's facts; a model whose graph cannot be analysed still classifies. */
+function inspectOrNull(bytes: Uint8Array, sha256: string): ModelInspection | null {
+  try {
+    return inspectModel(bytes, sha256);
+  } catch {
+    return null;
+  }
+}
+
+export class Engine<F extends Frame = Frame> implements LensEngine<F> {
+  private readonly now: () => number;
+  private labels: readonly string[];
+  private labelSource: string;
+  private active: ActiveModel | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Loads and conversions not finished yet, queued ones included. */
+  private readonly loads = new Set<AbortController>();
+  /** The camera's smoothed probabilities, across frames. */
+  private smoothed: Float64Array | null = null;
+
+  constructor(private readonly deps: EngineDeps<F>) {
+    this.now = deps.now ?? (() => performance.now());
+    this.labels = deps.labels.labels;
+    this.labelSource = deps.labels.name + BUNDLED_SUFFIX;
+  }
+
+  load(request: LoadRequest & CallOptions): Promise<ModelInfo> {
+    return this.loading(request.signal, async (signal) => {
+      const { source } = request;
+      const bytes =
+        source.type === 'bytes'
+          ? new Uint8Array(source.bytes)
+          : await this.deps.fetchModel(
+              source.url,
+              (loaded, total) => request.onProgress?.({ phase: 'download', loaded, total }),
+              signal,
+            );
+      const model = await this.open(source.name, bytes, request, signal);
+      return (await this.activate(model, signal)).info;
+    });
+  }
+
+  /**
+   * Checkpoint -> state dict -> fused ONNX -> session. At most about two copies of the weights
+   * live at once: the file and its tensors, then the tensors and the ONNX, then the ONNX and the
+   * runtime's own copy.
+   */
+  convert(
+    request: ConvertRequest & CallOptions,
+  ): Promise<{ info: ModelInfo; converted: ConvertedModel }> {
+    return this.loading(request.signal, async (signal) => {
+      const t0 = this.now();
+      request.onProgress?.({ phase: 'read', loaded: 0, total: null });
+      let fileBytes: Uint8Array | null = new Uint8Array(request.bytes);
+      const sourceSha256 = await sha256Hex(fileBytes);
+      let checkpoint = await readCheckpoint(fileBytes, { signal });
+      fileBytes = null;
+      const converted = convertStateDict(checkpoint.stateDict, {
+        fp16: request.fp16,
+        features: request.features,
+        sourceSha256,
+        onProgress: (p) =>
+          request.onProgress?.({ phase: 'convert', loaded: p.done, total: p.total }),
+      });
+      const layout =
+        checkpoint.layout +
+        (checkpoint.stripped ? `, "${checkpoint.stripped}" prefix removed` : '');
+      (checkpoint as unknown) = null;
+      const ms = this.now() - t0;
+      const name = convertedName(request.name, request.fp16);
+      const model = await this.open(name, converted.onnx, request, signal);
+      const info = (await this.activate(model, signal)).info;
+      const onnx =
+        converted.onnx.buffer.byteLength === converted.onnx.byteLength
+          ? (converted.onnx.buffer as ArrayBuffer)
+          : converted.onnx.slice().buffer;
+      return {
+        info,
+        converted: {
+          onnx,
+          description: converted.arch.description,
+          params: converted.params,
+          gmacs: converted.gmacs,
+          layout,
+          ms,
+        },
+      };
+    });
+  }
+
+  classify(request: ClassifyRequest & CallOptions): Promise<ClassifyPayload> {
+    return this.enqueue(() => {
+      checkSignal(request.signal, 'classification');
+      return this.run(request.preset, () => this.deps.decode(request.file), true);
+    });
+  }
+
+  classifyFrame(request: FrameRequest<F> & CallOptions): Promise<ClassifyPayload> {
+    return this.enqueue(async () => {
+      try {
+        checkSignal(request.signal, 'classification');
+        if (!this.deps.decodeFrame)
+          throw new LensError('internal', 'Camera frames are not supported here.');
+        const image = await this.deps.decodeFrame(request.frame);
+        const payload = await this.run(
+          request.preset,
+          () => Promise.resolve({ image, orientation: null, rotated: false }),
+          false,
+        );
+        return this.smooth(payload, request);
+      } finally {
+        request.frame.close();
+      }
+    });
+  }
+
+  classifyTensors(request: TensorRequest & CallOptions): Promise<RankedImage[]> {
+    return this.enqueue(async () => {
+      checkSignal(request.signal, 'classification');
+      const model = this.requireModel();
+      const { count, size } = request;
+      const logits = await model.session.run(request.input, [count, 3, size, size]);
+      const classes = logits.length / count;
+      return Array.from({ length: count }, (_, k) => {
+        const own = logits.slice(k * classes, (k + 1) * classes);
+        const { probabilities, top } = rank(own, this.labelsFor(model), 5);
+        return { logits: own, probabilities, top5: top };
+      });
+    });
+  }
+
+  setLabels(request: LabelsRequest): Promise<LabelsState> {
+    return this.enqueue(() => {
+      if (request.name === null) {
+        this.labels = this.deps.labels.labels;
+        this.labelSource = this.deps.labels.name + BUNDLED_SUFFIX;
+      } else {
+        this.labels = [...request.labels];
+        this.labelSource = request.name;
+      }
+      if (this.active) {
+        this.active.info = {
+          ...this.active.info,
+          labelSource: this.labelSource,
+          labelWarning: this.labelWarning(this.active.info.numClasses),
+        };
+      }
+      return Promise.resolve({
+        count: this.labels.length,
+        source: this.labelSource,
+        warning: this.active ? this.active.info.labelWarning : null,
+      });
+    });
+  }
+
+  inspect(): Promise<ModelInfo | null> {
+    return Promise.resolve(this.active?.info ?? null);
+  }
+
+  cancel(): Promise<void> {
+    for (const controller of this.loads) controller.abort();
+    return Promise.resolve();
+  }
+
+  async dispose(): Promise<void> {
+    await this.cancel();
+    await this.enqueue(async () => {
+      const model = this.active;
+      this.active = null;
+      await model?.session.dispose();
+    });
+  }
+
+  // -- internals -------------------------------------------------------------------------
+
+  /** Runs `job` in the queue, in call order; its failure is the caller's, not the queue's. */
+  private enqueue<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(job);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** A load or conversion: cancellable by its caller, by `cancel()` and by a newer load. */
+  private loading<T>(
+    outer: AbortSignal | undefined,
+    job: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    for (const older of this.loads) older.abort();
+    const controller = new AbortController();
+    const signal = outer ? AbortSignal.any([outer, controller.signal]) : controller.signal;
+    this.loads.add(controller);
+    return this.enqueue(async () => {
+      checkSignal(signal);
+      return job(signal);
+    }).finally(() => this.loads.delete(controller));
+  }
+
+  private requireModel(): ActiveModel {
+    if (this.active === null)
+      throw new LensError(
+        'no-model',
+        'No model is loaded: pick one from the list or open an .onnx file.',
+      );
+    return this.active;
+  }
+
+  /** A model becomes the active one only if its load was not cancelled meanwhile. */
+  private async activate(model: ActiveModel, signal: AbortSignal): Promise<ActiveModel> {
+    if (signal.aborted) {
+      await model.session.dispose().catch(() => undefined);
+      throw aborted('model load');
+    }
+    const previous = this.active;
+    this.active = model;
+    this.smoothed = null;
+    if (previous) await previous.session.dispose().catch(() => undefined);
+    return model;
+  }
+
+  private labelWarning(numClasses: number): string | null {
+    if (numClasses === this.labels.length) return null;
+    const list = this.labelSource.endsWith(BUNDLED_SUFFIX)
+      ? 'the labels list'
+      : `${this.labelSource} lists`;
+    return `The model has ${numClasses} classes but ${list} ${this.labels.length}; labels that do not match the classes would mislead, so every class is shown as "class N".`;
+  }
+
+  /** Labels apply only when their count matches the model's classes; otherwise "class N". */
+  private labelsFor(model: ActiveModel): readonly string[] {
+    return model.info.numClasses === this.labels.length ? this.labels : [];
+  }
+
+  private async open(
+    name: string,
+    bytes: Uint8Array,
+    request: Pick<LoadRequest, 'backend' | 'threads' | 'untrained'> & CallOptions,
+    signal: AbortSignal,
+  ): Promise<ActiveModel> {
+    checkSignal(signal);
+    request.onProgress?.({ phase: 'session', loaded: 0, total: null });
+    const t0 = this.now();
+    // Hashing runs natively while the session is created.
+    const hashing = sha256Hex(bytes);
+    const session = await this.deps.createSession(bytes, {
+      backend: request.backend,
+      ...(request.threads !== undefined ? { threads: request.threads } : {}),
+    });
+    try {
+      checkSignal(signal);
+      const io = checkModelIo(session.inputs, session.outputs, WARMUP_SIZE);
+      const inspection = inspectOrNull(bytes, await hashing);
+      const classifier = io.featuresName && inspection?.classifier ? inspection.classifier : null;
+      session.bind(io.inputName, io.outputName, classifier ? io.featuresName : null);
+      const loadMs = this.now() - t0;
+      // One warm-up run: the first inference pays for kernel selection and memory planning.
+      const t1 = this.now();
+      const logits = await session.run(new Float32Array(3 * WARMUP_SIZE * WARMUP_SIZE), [
+        1,
+        3,
+        WARMUP_SIZE,
+        WARMUP_SIZE,
+      ]);
+      const warmupMs = this.now() - t1;
+      const numClasses = logits.length;
+      const info: ModelInfo = {
+        name,
+        backend: session.choice.backend,
+        backendReason: session.choice.reason,
+        threads: session.threads,
+        inputName: io.inputName,
+        outputName: io.outputName,
+        numClasses,
+        untrained: request.untrained === true,
+        labelSource: this.labelSource,
+        labelWarning: this.labelWarning(numClasses),
+        bytes: bytes.byteLength,
+        loadMs,
+        warmupMs,
+        details: inspection?.details ?? null,
+        cam: classifier
+          ? {
+              available: true,
+              reason: `exact CAM from the "${io.featuresName}" output and the final Linear layer`,
+            }
+          : {
+              available: false,
+              reason: io.featuresName
+                ? 'the graph does not end in one Linear layer whose weights can be read'
+                : 'the model has no "features" output (convert with --features to get one)',
+            },
+      };
+      return { session, info, classifier };
+    } catch (e) {
+      await session.dispose();
+      throw e;
+    }
+  }
+
+  /** Decode -> preprocess -> session -> softmax/top-5, with the crop and CAMs for display. */
+  private async run(
+    presetId: PresetId,
+    decode: () => Promise<DecodedInput>,
+    thumbnail: boolean,
+  ): Promise<ClassifyPayload> {
+    const model = this.requireModel();
+    const t0 = this.now();
+    const decoded = await decode();
+    const decodeMs = this.now() - t0;
+    const preset = PRESETS[presetId];
+    const capture: FeatureCapture = { features: null };
+    const runner = model.classifier
+      ? {
+          run: async (input: Float32Array, dims: readonly [number, number, number, number]) => {
+            const r = await model.session.runWithFeatures(input, dims);
+            capture.features = r.features;
+            return r.logits;
+          },
+        }
+      : model.session;
+    const result = await classifyImage(decoded.image, preset, runner, this.labelsFor(model));
+    const cams = camsFor(
+      capture.features,
+      model.classifier,
+      result.top.map((p) => p.index),
+    );
+    const thumb =
+      this.deps.makeThumbnail && thumbnail
+        ? await this.deps.makeThumbnail(decoded.image).catch(() => null)
+        : null;
+    const cropRgba = denormalizeToRgba(result.tensor, preset.crop, preset.crop);
+    return {
+      width: decoded.image.width,
+      height: decoded.image.height,
+      orientation: decoded.orientation,
+      orientationNote: decoded.rotated
+        ? `Rotated per EXIF orientation ${decoded.orientation}; PyTorch's default loader does not rotate.`
+        : null,
+      decodeNote: decoded.note ?? null,
+      preset: preset.id,
+      resized: result.resized,
+      top5: result.top,
+      logits: result.logits,
+      cropRgba: cropRgba.buffer,
+      cropSize: preset.crop,
+      cropSha256: await sha256Hex(result.crop.data),
+      timings: {
+        decodeMs,
+        preprocessMs: result.timings.preprocessMs,
+        inferenceMs: result.timings.inferenceMs,
+        totalMs: this.now() - t0,
+      },
+      modelName: model.info.name,
+      untrained: model.info.untrained,
+      labelSource: model.info.labelSource,
+      cams,
+      thumbnail: thumb,
+      backend: model.info.backend,
+      threads: model.info.threads,
+    };
+  }
+
+  /** The camera's top-5 from probabilities averaged over frames (EMA), when asked for. */
+  private smooth(payload: ClassifyPayload, request: FrameRequest<F>): ClassifyPayload {
+    const weight = request.smoothing ?? 0;
+    if (request.restart || weight <= 0) this.smoothed = null;
+    if (weight <= 0) return payload;
+    const model = this.requireModel();
+    const current = rank(payload.logits, this.labelsFor(model)).probabilities;
+    this.smoothed = smoothProbabilities(this.smoothed, current, weight);
+    return {
+      ...payload,
+      top5: labelled(topK(this.smoothed, 5), this.labelsFor(model)),
+    };
+  }
+}

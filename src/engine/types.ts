@@ -1,0 +1,225 @@
+/**
+ * The engine's vocabulary: what it needs from its platform (`EngineDeps`), what it is asked
+ * (one request object per method) and what it answers. Shared by the worker, the page and the CLI.
+ */
+import type { Backend, BackendChoice, BackendPreference } from '../core/inference/backend';
+import type { Prediction } from '../core/inference/classify';
+import type { IoMeta } from '../core/inference/model-io';
+import type { RgbImage } from '../core/image/rgb-image';
+import type { ModelDetails } from '../core/model/details';
+import type { PresetId } from '../core/preprocess/preprocess';
+
+export interface DecodedInput {
+  image: RgbImage;
+  orientation: number | null;
+  /** True when the decoder rotated the pixels per EXIF. */
+  rotated: boolean;
+  /** Where the decoder knowingly differs from Pillow for this file (e.g. CMYK in a browser). */
+  note?: string;
+}
+
+/** One onnxruntime session, whichever flavour (web or node) made it. */
+export interface LoadedSession {
+  choice: BackendChoice;
+  threads: number;
+  inputs: readonly IoMeta[];
+  outputs: readonly IoMeta[];
+  /** Points the runner at the tensors `checkModelIo` picked. */
+  bind(inputName: string, outputName: string, featuresName?: string | null): void;
+  /** Runs one NCHW float32 batch and returns the bound output (logits), batch-major. */
+  run(input: Float32Array, dims: readonly [number, number, number, number]): Promise<Float32Array>;
+  /** Logits and the `features` output (the last stage's activations), for CAMs. */
+  runWithFeatures(
+    input: Float32Array,
+    dims: readonly [number, number, number, number],
+  ): Promise<{ logits: Float32Array; features: { data: Float32Array; dims: number[] } }>;
+  dispose(): Promise<void>;
+}
+
+/** A camera frame as the platform holds it (an ImageBitmap in the browser). */
+export interface Frame {
+  close(): void;
+}
+
+export interface EngineDeps<F extends Frame = Frame> {
+  decode(file: Blob): Promise<DecodedInput>;
+  /** A small display copy of the photo (browser only). */
+  makeThumbnail?(image: RgbImage): Promise<Blob>;
+  /** Pixels of a camera frame (browser only). */
+  decodeFrame?(frame: F): Promise<RgbImage>;
+  createSession(
+    bytes: Uint8Array,
+    options: { backend: BackendPreference; threads?: number },
+  ): Promise<LoadedSession>;
+  fetchModel(
+    url: string,
+    onProgress: (loaded: number, total: number | null) => void,
+    signal: AbortSignal,
+  ): Promise<Uint8Array>;
+  /** The bundled labels and their name ("ImageNet-1k"). */
+  labels: { name: string; labels: readonly string[] };
+  now?: () => number;
+}
+
+/** download: bytes; read: the checkpoint (no counts); convert: blocks fused; session: creation. */
+export type LoadPhase = 'download' | 'read' | 'convert' | 'session';
+export interface Progress {
+  phase: LoadPhase;
+  loaded: number;
+  total: number | null;
+}
+
+/** What every long call may take; neither crosses the worker boundary (the transport maps them). */
+export interface CallOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+export type ModelSource =
+  { type: 'url'; url: string; name: string } | { type: 'bytes'; bytes: ArrayBuffer; name: string };
+
+export interface LoadRequest {
+  source: ModelSource;
+  backend: BackendPreference;
+  /** WASM threads; honoured only by the first load in a worker (onnxruntime-web's limit). */
+  threads?: number;
+  /** The manifest marks seeded models: every result then says so. */
+  untrained?: boolean;
+}
+
+export interface ConvertRequest {
+  bytes: ArrayBuffer;
+  name: string;
+  fp16: boolean;
+  features: boolean;
+  backend: BackendPreference;
+  threads?: number;
+}
+
+export interface ClassifyRequest {
+  file: Blob;
+  preset: PresetId;
+}
+
+export interface FrameRequest<F extends Frame = Frame> {
+  frame: F;
+  preset: PresetId;
+  /** EMA weight of the previous frames' probabilities (0: none). */
+  smoothing?: number;
+  /** The first frame of a new stream: forget earlier frames. */
+  restart?: boolean;
+}
+
+/** Images already preprocessed (NCHW, `count` of them, `size` x `size`): the CLI's batches. */
+export interface TensorRequest {
+  input: Float32Array;
+  count: number;
+  size: number;
+}
+
+export interface LabelsRequest {
+  labels: readonly string[];
+  /** A file name, or null for the bundled list. */
+  name: string | null;
+}
+
+export interface ConvertedModel {
+  onnx: ArrayBuffer;
+  /** e.g. "RepOpt-VGG-B1 (target mode, blocks [4, 6, 16, 1], widths [2, 2, 2, 4], 1000 classes)". */
+  description: string;
+  params: number;
+  gmacs: number;
+  layout: string;
+  ms: number;
+}
+
+export interface ModelInfo {
+  name: string;
+  backend: Backend;
+  /** Why this backend: "WebGPU: no adapter", ... */
+  backendReason: string;
+  /** WASM threads actually available (1 when the page is not cross-origin isolated). */
+  threads: number;
+  inputName: string;
+  outputName: string;
+  numClasses: number;
+  /** Seeded weights: predictions check the pipeline, not the photo. */
+  untrained: boolean;
+  /** The label source in use ("ImageNet-1k (bundled)" or the user's file name). */
+  labelSource: string;
+  /** Set when the class count does not match the label set. */
+  labelWarning: string | null;
+  bytes: number;
+  loadMs: number;
+  warmupMs: number;
+  /** What the model panel shows; null when the graph could not be analysed. */
+  details: ModelDetails | null;
+  /** Whether class-activation maps can be shown, and why (not). */
+  cam: { available: boolean; reason: string };
+}
+
+export interface LabelsState {
+  count: number;
+  source: string;
+  /** Set when the active model's class count does not match. */
+  warning: string | null;
+}
+
+export interface ClassifyTimings {
+  decodeMs: number;
+  preprocessMs: number;
+  inferenceMs: number;
+  totalMs: number;
+}
+
+export interface ClassifyPayload {
+  width: number;
+  height: number;
+  /** EXIF orientation (1-8) when the file had one. */
+  orientation: number | null;
+  /** Set when the pixels were rotated per EXIF, which PyTorch's default loader does not do. */
+  orientationNote: string | null;
+  /** Set when the decoder knowingly differs from Pillow for this file (CMYK JPEG in a browser). */
+  decodeNote: string | null;
+  preset: PresetId;
+  resized: { width: number; height: number };
+  top5: Prediction[];
+  logits: Float32Array;
+  /** The 224x224 network input, de-normalised back to RGBA for display. */
+  cropRgba: ArrayBuffer;
+  cropSize: number;
+  /** sha256 of the uint8 HWC crop: compare with `tools/make_references.py` output. */
+  cropSha256: string;
+  timings: ClassifyTimings;
+  modelName: string;
+  untrained: boolean;
+  labelSource: string;
+  /** Exact CAMs of the top-5 classes (h x w each), when the model has a `features` output. */
+  cams: { height: number; width: number; maps: { index: number; values: Float32Array }[] } | null;
+  /** A small JPEG of the photo (browser), so the page shows no full-size decode. */
+  thumbnail: Blob | null;
+  backend: Backend;
+  threads: number;
+}
+
+export interface RankedImage {
+  logits: Float32Array;
+  probabilities: Float64Array;
+  top5: Prediction[];
+}
+
+/** The engine's public face: the `Engine` class, and the page's worker client, implement it. */
+export interface LensEngine<F extends Frame = Frame> {
+  load(request: LoadRequest & CallOptions): Promise<ModelInfo>;
+  convert(
+    request: ConvertRequest & CallOptions,
+  ): Promise<{ info: ModelInfo; converted: ConvertedModel }>;
+  classify(request: ClassifyRequest & CallOptions): Promise<ClassifyPayload>;
+  classifyFrame(request: FrameRequest<F> & CallOptions): Promise<ClassifyPayload>;
+  classifyTensors(request: TensorRequest & CallOptions): Promise<RankedImage[]>;
+  setLabels(request: LabelsRequest): Promise<LabelsState>;
+  inspect(): Promise<ModelInfo | null>;
+  /** Cancels every model load that has not finished (each rejects with an `aborted` error). */
+  cancel(): Promise<void>;
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,59 @@
+/** The engine in Node: onnxruntime-node, the Node decoders, model files read from disk. */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseLabels } from '../core/data/labels';
+import { LensError } from '../core/errors';
+import { Engine } from '../engine/engine';
+import type { EngineDeps, ModelSource } from '../engine/types';
+import { decodeBytes, type ExifMode } from './decode-node';
+import { nodeSessionFactory } from './ort-node';
+
+const DATA = resolve(import.meta.dirname, '../data');
+
+export function bundledLabels(): string[] {
+  return parseLabels(readFileSync(join(DATA, 'imagenet1k-labels.txt'), 'utf8')).labels;
+}
+
+export function bundledWnids(): string[] {
+  return readFileSync(join(DATA, 'imagenet1k-wnids.txt'), 'utf8').trim().split('\n');
+}
+
+/** A model file as the engine's source; a file that cannot be read says so by name. */
+export function modelFile(path: string, name = path.split(/[\\/]/).pop() ?? path): ModelSource {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new LensError(
+      'model-fetch-failed',
+      `Cannot read the model ${path}: ${(e as Error).message}`,
+      { cause: e },
+    );
+  }
+  // readFileSync may hand out a view of a shared pool: copy unless the view is the whole buffer.
+  const buffer: ArrayBuffer =
+    bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+      ? (bytes.buffer as ArrayBuffer)
+      : bytes.slice().buffer;
+  return { type: 'bytes', bytes: buffer, name };
+}
+
+export function createNodeEngine(
+  options: { threads?: number; exif?: ExifMode } & Partial<EngineDeps> = {},
+): Engine {
+  const { threads = 2, exif = 'apply', ...overrides } = options;
+  return new Engine({
+    decode: async (blob) => decodeBytes(new Uint8Array(await blob.arrayBuffer()), exif),
+    createSession: nodeSessionFactory(threads),
+    fetchModel: (url, onProgress) => {
+      const bytes = new Uint8Array(
+        readFileSync(url.startsWith('file:') ? fileURLToPath(url) : url),
+      );
+      onProgress(bytes.byteLength, bytes.byteLength);
+      return Promise.resolve(bytes);
+    },
+    labels: { name: 'ImageNet-1k', labels: bundledLabels() },
+    ...overrides,
+  });
+}

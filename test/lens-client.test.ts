@@ -1,0 +1,172 @@
+/**
+ * The page's worker client against a fake worker that runs the real transport (`serve`) over a
+ * real engine (onnxruntime-node): typed replies, progress, cancellation, faults and crashes.
+ */
+import { describe, expect, it } from 'vitest';
+import { LensClient, type WorkerLike } from '../src/app/lens-client';
+import type { Engine } from '../src/engine/engine';
+import type { Faults, Request, Response } from '../src/worker/protocol';
+import { serve, type Port } from '../src/worker/serve';
+import { withFaults } from '../src/worker/faults';
+import { nodeSessionFactory } from '../src/node/ort-node';
+import { imageBlob, rejection, testEngine, tinyBytes, tinyUrl } from './helpers/engine';
+import { references } from './helpers/fixtures';
+
+type Listener = (e: { data: unknown }) => void;
+
+/** A Worker whose other side is `serve(engine)` in this process; messages hop a macrotask. */
+class FakeWorker implements WorkerLike {
+  readonly toWorker: Listener[] = [];
+  readonly fromWorker: Listener[] = [];
+  readonly errors: ((e: ErrorEvent) => void)[] = [];
+  readonly posted: Request[] = [];
+  terminated = false;
+  readonly faults: Faults = {};
+
+  constructor(engine: Engine) {
+    const port: Port = {
+      postMessage: (m: Response) =>
+        setTimeout(() => !this.terminated && this.fromWorker.forEach((l) => l({ data: m }))),
+      addEventListener: (_type, listener) => this.toWorker.push(listener as Listener),
+    };
+    serve(engine, port, this.faults);
+  }
+
+  postMessage(message: Request): void {
+    this.posted.push(message);
+    if (message.kind === 'crash') return void setTimeout(() => this.die('requested'));
+    setTimeout(() => !this.terminated && this.toWorker.forEach((l) => l({ data: message })));
+  }
+
+  addEventListener(type: 'message' | 'error', listener: never): void {
+    (type === 'message' ? this.fromWorker : this.errors).push(listener);
+  }
+
+  /** What a crash looks like from the main thread: an error event. */
+  die(message: string): void {
+    const event = { message, preventDefault: () => undefined } as ErrorEvent;
+    this.errors.forEach((l) => l(event));
+  }
+
+  terminate(): void {
+    this.terminated = true;
+  }
+}
+
+function setup() {
+  const workers: FakeWorker[] = [];
+  const client = new LensClient(() => {
+    const w = new FakeWorker(testEngine());
+    workers.push(w);
+    return w;
+  });
+  return { client, workers };
+}
+
+describe('LensClient over the real transport', () => {
+  it('loads with progress and answers each call with its own typed result', async () => {
+    const { client } = setup();
+    const phases: string[] = [];
+    const info = await client.load({
+      source: tinyBytes(),
+      backend: 'wasm',
+      onProgress: (p) => phases.push(p.phase),
+    });
+    expect(info.numClasses).toBe(1000);
+    expect(phases).toContain('session');
+    const result = await client.classify({
+      file: imageBlob('chelsea.png'),
+      preset: 'torchvision-256-224',
+    });
+    expect(result.top5.map((p) => p.index)).toEqual(
+      references.images['chelsea.png']!.top5.map((p) => p.index),
+    );
+    const labels = await client.setLabels({ labels: ['a'], name: 'one.txt' });
+    expect(labels).toEqual({
+      count: 1,
+      source: 'one.txt',
+      warning: expect.stringMatching(/1000 classes but one.txt lists 1/) as unknown,
+    });
+    expect((await client.inspect())?.labelSource).toBe('one.txt');
+  });
+
+  it('rebuilds errors as LensErrors with their code', async () => {
+    const { client } = setup();
+    const e = await rejection(
+      client.classify({ file: imageBlob('chelsea.png'), preset: 'torchvision-256-224' }),
+    );
+    expect(e).toMatchObject({ name: 'LensError', code: 'no-model' });
+  });
+
+  it('turns an aborted signal into a cancel message, and the load rejects as aborted', async () => {
+    const { client, workers } = setup();
+    const controller = new AbortController();
+    const load = client.load({ source: tinyUrl, backend: 'wasm', signal: controller.signal });
+    controller.abort();
+    expect(await rejection(load)).toMatchObject({ code: 'aborted' });
+    expect(workers[0]!.posted.map((m) => m.kind)).toEqual(['call', 'cancel']);
+  });
+
+  it('fails every pending call with worker-crashed, starts a fresh worker and reports it', async () => {
+    const { client, workers } = setup();
+    const crashes: [string, boolean][] = [];
+    client.onCrash = (message, reload) => crashes.push([message, reload]);
+    await client.load({ source: tinyBytes(), backend: 'wasm' });
+    const pending = client.classify({
+      file: imageBlob('chelsea.png'),
+      preset: 'torchvision-256-224',
+    });
+    client.crash();
+    expect(await rejection(pending)).toMatchObject({ code: 'worker-crashed' });
+    expect(crashes).toEqual([[expect.stringMatching(/worker crashed \(requested\)/), true]]);
+    expect(workers).toHaveLength(2);
+    expect(workers[0]!.terminated).toBe(true);
+    // The new worker works once a model is loaded again.
+    await client.load({ source: tinyBytes(), backend: 'wasm' });
+    expect((await client.inspect())?.name).toBe('tiny.onnx');
+  });
+
+  it('stops asking for reloads after 3 crashes within a minute', () => {
+    const { client, workers } = setup();
+    const reloads: boolean[] = [];
+    client.onCrash = (_m, reload) => reloads.push(reload);
+    for (let i = 0; i < 4; i++) workers.at(-1)!.die('boom');
+    expect(reloads).toEqual([true, true, true, false]);
+  });
+
+  it('sends persistent faults to each new worker, and the inference crash only once', () => {
+    const { client, workers } = setup();
+    client.injectFaults({ webgpuFailure: true });
+    client.crashInNextInference();
+    expect(workers[0]!.posted.map((m) => (m.kind === 'faults' ? m.faults : m.kind))).toEqual([
+      { webgpuFailure: true },
+      { crashInInference: true },
+    ]);
+    workers[0]!.die('x');
+    expect(workers[1]!.posted).toEqual([
+      { kind: 'faults', id: expect.any(Number) as unknown, faults: { webgpuFailure: true } },
+    ]);
+  });
+});
+
+describe('withFaults', () => {
+  it('makes WebGPU creation fail on request and leaves sessions alone otherwise', async () => {
+    const faults: Faults = {};
+    const seen: boolean[] = [];
+    const create = withFaults((bytes, options, failWebGpu) => {
+      seen.push(failWebGpu);
+      return nodeSessionFactory(1)(bytes, options);
+    }, faults);
+    const bytes = new Uint8Array(
+      await (
+        await import('node:fs/promises')
+      ).readFile(new URL(tinyUrl.type === 'url' ? tinyUrl.url : '')),
+    );
+    const a = await create(bytes, { backend: 'wasm' });
+    faults.webgpuFailure = true;
+    const b = await create(bytes, { backend: 'wasm' });
+    expect(seen).toEqual([false, true]);
+    expect((await a.run(new Float32Array(3 * 224 * 224), [1, 3, 224, 224])).length).toBe(1000);
+    await Promise.all([a.dispose(), b.dispose()]);
+  });
+});
