@@ -6,20 +6,20 @@
 import { isCheckpointName } from '../core/checkpoint/names';
 import { isLensError, LensError, serializeError } from '../core/errors';
 import { parseLabels } from '../core/data/labels';
-import { isBackendPreference } from '../core/inference/backend';
 import { parseManifest } from '../core/model/manifest';
-import { DEFAULT_PRESET, isPresetId, PRESETS, type PresetId } from '../core/preprocess/preprocess';
+import { DEFAULT_PRESET, PRESETS, type PresetId } from '../core/preprocess/preprocess';
 import type { ClassifyPayload, ConvertedModel, LabelsRequest } from '../engine/types';
 import { compareClient, setCompareLabels } from './compare';
 import { Limiter } from './limiter';
 import { choiceName, MANIFEST_URL, sourceOf, spawnClient, trackLoad } from './models';
 import { refreshOffline } from './offline';
+import { readPageOptions, resolveModelParam } from './options';
 import { startTransition } from 'react';
 import { useLens, type ItemState, type ModelChoice, type ResultItem } from './store';
 
 export { choiceName, MANIFEST_URL } from './models';
 
-const params = new URLSearchParams(location.search);
+const options = readPageOptions(location.search);
 const client = spawnClient('repopt-lens');
 
 /** The user's label file, if any: sent to every worker, again after a restart. */
@@ -45,8 +45,7 @@ let nextResultId = 1;
 /** Images go to the worker a few at a time; the engine's own queue keeps their order. */
 const feed = new Limiter(4);
 /** `?threads=N`: WASM threads for this page (benchmarks compare 1 and 2). */
-const requestedThreads = Number(params.get('threads')) || null;
-const threadsOption = () => (requestedThreads ? { threads: requestedThreads } : {});
+const threadsOption = () => (options.threads ? { threads: options.threads } : {});
 
 export function effectivePreset(): PresetId {
   const { presetOverride, choice } = useLens.getState();
@@ -193,12 +192,12 @@ export function cancelModelLoad(): void {
   void client.cancel();
 }
 
-/** Reads `?model=<manifest id or URL>`, `?backend=` and `?preset=`, loads the manifest and the first model. */
+/** Reads the URL options, loads the manifest and the chosen (or first) model. */
 export async function start(): Promise<void> {
-  const backend = params.get('backend');
-  if (isBackendPreference(backend)) useLens.getState().setBackendPreference(backend);
-  const preset = params.get('preset');
-  if (isPresetId(preset)) useLens.getState().setPresetOverride(preset);
+  const store = useLens.getState();
+  if (options.backend) store.setBackendPreference(options.backend);
+  if (options.preset) store.setPresetOverride(options.preset);
+  if (options.notices.length > 0) store.setNotice(options.notices.join(' '));
   let manifest = null;
   try {
     const response = await fetch(MANIFEST_URL, { cache: 'no-cache' });
@@ -209,10 +208,19 @@ export async function start(): Promise<void> {
   } catch (e) {
     useLens.getState().setManifest(null, (e as Error).message);
   }
-  const wanted = params.get('model');
-  const entry = wanted ? manifest?.models.find((m) => m.id === wanted) : manifest?.models[0];
-  if (entry) return loadModel({ type: 'manifest', entry });
-  if (wanted) return loadModel({ type: 'url', url: wanted });
+  if (options.model === null) {
+    const first = manifest?.models[0];
+    return first ? loadModel({ type: 'manifest', entry: first }) : undefined;
+  }
+  const wanted = resolveModelParam(options.model, manifest);
+  if (wanted.kind === 'entry') return loadModel({ type: 'manifest', entry: wanted.entry });
+  if (wanted.kind === 'url') return loadModel({ type: 'url', url: wanted.url });
+  useLens.getState().setStatus({
+    kind: 'error',
+    name: options.model,
+    error: serializeError(new LensError('model-fetch-failed', wanted.message)),
+    stillUsing: null,
+  });
 }
 
 const toState = (p: Promise<ClassifyPayload>): Promise<ItemState> =>

@@ -1,5 +1,4 @@
 /** The Markdown form of a benchmark report (docs/benchmarks.md). */
-import type { BenchReport, ModelBench } from './bench';
 import type { Stats } from './bench-browser';
 
 const f = (s: Stats | null) =>
@@ -16,6 +15,50 @@ function modelRows(name: string, m: ModelBench): string {
     `| ${name} | onnxruntime-web WebGPU in chromium | ${f(m.webgpu)} |`,
     `| ${name} | PyTorch CPU, 2 threads | ${f(m.torch2)} |`,
   ].join('\n');
+}
+
+export interface ModelBench {
+  file: string;
+  gmacs: number;
+  node1: Stats | null;
+  node2: Stats | null;
+  wasm1: Stats | null;
+  wasm2: Stats | null;
+  webgpu: Stats | null;
+  torch2: Stats | null;
+  node2_ms: number | null;
+  wasm2_ms: number | null;
+  wasm2_over_node2: number | null;
+  gflops_node2: number | null;
+  gflops_wasm2: number | null;
+}
+
+export interface BenchReport {
+  date: string;
+  quick: boolean;
+  machine: {
+    cpu: string;
+    cores: number;
+    memoryGiB: number;
+    os: string;
+    node: string;
+    chromium: string;
+    onnxruntime: string;
+  };
+  tiny: ModelBench;
+  b1: ModelBench | null;
+  preprocess12mp: {
+    file: string;
+    megapixels: number;
+    worker: Stats | null;
+    workerDecode: Stats | null;
+    workerPreprocess: Stats | null;
+    pillowTorchvision: Stats | null;
+    node: Stats | null;
+  } | null;
+  load: { model: string; coldMs: number; warmMs: number } | null;
+  longTasks: { images: number; count: number; maxMs: number } | null;
+  notes: string[];
 }
 
 export function benchMarkdown(b: BenchReport): string {

@@ -25,7 +25,7 @@ import {
   type Stats,
 } from './bench-browser';
 import { printJson } from './common';
-import { benchMarkdown } from './bench-report';
+import { benchMarkdown, type BenchReport, type ModelBench } from './bench-report';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const PYTHON = process.env['PYTHON'] ?? '/usr/bin/python3';
@@ -33,49 +33,6 @@ const TINY = join(ROOT, 'models/repopt-tiny.onnx');
 const B1 = join(ROOT, 'models/generated/repopt-b1-seeded.onnx');
 const PHOTO = join(ROOT, 'e2e/fixtures/images/chelsea.png');
 
-export interface ModelBench {
-  file: string;
-  gmacs: number;
-  node1: Stats | null;
-  node2: Stats | null;
-  wasm1: Stats | null;
-  wasm2: Stats | null;
-  webgpu: Stats | null;
-  torch2: Stats | null;
-  node2_ms: number | null;
-  wasm2_ms: number | null;
-  wasm2_over_node2: number | null;
-  gflops_node2: number | null;
-  gflops_wasm2: number | null;
-}
-
-export interface BenchReport {
-  date: string;
-  quick: boolean;
-  machine: {
-    cpu: string;
-    cores: number;
-    memoryGiB: number;
-    os: string;
-    node: string;
-    chromium: string;
-    onnxruntime: string;
-  };
-  tiny: ModelBench;
-  b1: ModelBench | null;
-  preprocess12mp: {
-    file: string;
-    megapixels: number;
-    worker: Stats | null;
-    workerDecode: Stats | null;
-    workerPreprocess: Stats | null;
-    pillowTorchvision: Stats | null;
-    node: Stats | null;
-  } | null;
-  load: { model: string; coldMs: number; warmMs: number } | null;
-  longTasks: { images: number; count: number; maxMs: number } | null;
-  notes: string[];
-}
 
 function torchAvailable(): boolean {
   return spawnSync(PYTHON, ['-c', 'import torch, torchvision'], { stdio: 'ignore' }).status === 0;

@@ -1,0 +1,74 @@
+/**
+ * The page's URL options (`?model=`, `?backend=`, `?preset=`, `?threads=`), read once and checked:
+ * a bad value is named in a notice with what is used instead, never dropped in silence. Pure, so
+ * Node tests cover it.
+ */
+import { isBackendPreference, type BackendPreference } from '../core/inference/backend';
+import type { Manifest, ModelEntry } from '../core/model/manifest';
+import { isPresetId, PRESETS, type PresetId } from '../core/preprocess/preprocess';
+
+export interface PageOptions {
+  backend: BackendPreference | null;
+  preset: PresetId | null;
+  threads: number | null;
+  model: string | null;
+  /** One sentence per bad value. */
+  notices: string[];
+}
+
+export function readPageOptions(search: string, maxThreads = 16): PageOptions {
+  const params = new URLSearchParams(search);
+  const notices: string[] = [];
+  const backendText = params.get('backend');
+  const presetText = params.get('preset');
+  const threadsText = params.get('threads');
+  let backend: BackendPreference | null = null;
+  if (backendText !== null) {
+    if (isBackendPreference(backendText)) backend = backendText;
+    else notices.push(`?backend=${backendText} is not one of auto, wasm, webgpu: using auto.`);
+  }
+  let preset: PresetId | null = null;
+  if (presetText !== null) {
+    if (isPresetId(presetText)) preset = presetText;
+    else
+      notices.push(
+        `?preset=${presetText} is not a preset (${Object.keys(PRESETS).join(', ')}): using the model's own.`,
+      );
+  }
+  let threads: number | null = null;
+  if (threadsText !== null) {
+    const n = Number(threadsText);
+    if (/^\d+$/.test(threadsText) && n >= 1 && n <= maxThreads) threads = n;
+    else
+      notices.push(
+        `?threads=${threadsText} is not a whole number from 1 to ${maxThreads}: using the default.`,
+      );
+  }
+  return { backend, preset, threads, model: params.get('model'), notices };
+}
+
+export type ModelParam =
+  | { kind: 'entry'; entry: ModelEntry }
+  | { kind: 'url'; url: string }
+  | { kind: 'error'; message: string };
+
+/** `?model=`: a manifest id, or a URL or path the page may fetch (http(s) only). */
+export function resolveModelParam(wanted: string, manifest: Manifest | null): ModelParam {
+  const entry = manifest?.models.find((m) => m.id === wanted);
+  if (entry) return { kind: 'entry', entry };
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(wanted)?.[1]?.toLowerCase();
+  if (scheme !== undefined && scheme !== 'https' && scheme !== 'http')
+    return {
+      kind: 'error',
+      message: `?model=${scheme}:… is not allowed: only https: URLs, paths on this site and model ids from models/models.json load.`,
+    };
+  // A bare word is an id, not a file: fetching it would get the page itself back.
+  if (scheme === undefined && /^[\w-]+$/.test(wanted)) {
+    const ids = manifest?.models.map((m) => m.id) ?? [];
+    return {
+      kind: 'error',
+      message: `There is no model with id '${wanted}' in models/models.json${ids.length ? ` (ids: ${ids.join(', ')})` : ''}.`,
+    };
+  }
+  return { kind: 'url', url: wanted };
+}

@@ -1,0 +1,70 @@
+/** The page's URL options: good values used, bad ones named in a notice, unsafe models refused. */
+import { describe, expect, it } from 'vitest';
+import { readPageOptions, resolveModelParam } from '../src/app/options';
+import { parseManifest } from '../src/core/model/manifest';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ROOT } from './helpers/fixtures';
+
+const manifest = parseManifest(readFileSync(resolve(ROOT, 'models/models.json'), 'utf8'));
+
+describe('readPageOptions', () => {
+  it('takes good values and says nothing', () => {
+    expect(readPageOptions('?backend=wasm&preset=squash-256-224&threads=2&model=x')).toEqual({
+      backend: 'wasm',
+      preset: 'squash-256-224',
+      threads: 2,
+      model: 'x',
+      notices: [],
+    });
+  });
+
+  it('names every bad value and what is used instead', () => {
+    const o = readPageOptions('?backend=cuda&preset=big&threads=two');
+    expect(o).toMatchObject({ backend: null, preset: null, threads: null });
+    expect(o.notices).toEqual([
+      '?backend=cuda is not one of auto, wasm, webgpu: using auto.',
+      expect.stringMatching(
+        /^\?preset=big is not a preset \(torchvision-256-224, .*\): using the model's own\.$/,
+      ) as unknown,
+      '?threads=two is not a whole number from 1 to 16: using the default.',
+    ]);
+    expect(readPageOptions('?threads=0').notices).toHaveLength(1);
+    expect(readPageOptions('?threads=1.5').notices).toHaveLength(1);
+  });
+});
+
+describe('resolveModelParam', () => {
+  const first = manifest.models[0]!;
+
+  it('finds manifest ids and passes URLs and paths through', () => {
+    expect(resolveModelParam(first.id, manifest)).toEqual({ kind: 'entry', entry: first });
+    expect(resolveModelParam('https://x.test/m.onnx', manifest)).toEqual({
+      kind: 'url',
+      url: 'https://x.test/m.onnx',
+    });
+    expect(resolveModelParam('models/m.onnx', manifest)).toEqual({
+      kind: 'url',
+      url: 'models/m.onnx',
+    });
+    expect(resolveModelParam('m.onnx', manifest)).toEqual({ kind: 'url', url: 'm.onnx' });
+  });
+
+  it('says an unknown id is unknown and lists the ids', () => {
+    expect(resolveModelParam('nope', manifest)).toEqual({
+      kind: 'error',
+      message: `There is no model with id 'nope' in models/models.json (ids: ${manifest.models.map((m) => m.id).join(', ')}).`,
+    });
+  });
+
+  it.each([
+    'javascript:alert(1)',
+    'data:application/octet-stream;base64,AAAA',
+    'file:///etc/passwd',
+    'blob:x',
+  ])('refuses the scheme of %s by name', (url) => {
+    const r = resolveModelParam(url, manifest);
+    expect(r.kind).toBe('error');
+    expect(r.kind === 'error' && r.message).toMatch(/^\?model=[a-z]+:… is not allowed/);
+  });
+});
