@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import { join, relative, resolve, sep } from 'node:path';
 import type { Connect, Plugin } from 'vite';
 import { defineConfig } from 'vite';
@@ -93,6 +102,88 @@ function serveModels(): Plugin {
 }
 
 /**
+ * Precompressed assets, served with long-lived caching. Hashed files under `assets/` never change,
+ * so browsers keep them a year (`immutable`); the runtime's .wasm (14 MB) goes out as 2.8 MB of
+ * brotli or 3.7 MB of gzip. The build writes `.br` and `.gz` beside each large asset (kept in
+ * node_modules/.cache by name, which includes the content hash, so rebuilds do not recompress);
+ * the preview server (`npm start`) answers with them when the browser accepts the encoding.
+ */
+const COMPRESSIBLE = /\.(wasm|js|mjs|css|svg|json)$/;
+const TYPES: Record<string, string> = {
+  wasm: 'application/wasm',
+  js: 'text/javascript',
+  mjs: 'text/javascript',
+  css: 'text/css',
+  svg: 'image/svg+xml',
+  json: 'application/json',
+};
+
+function precompress(): Plugin {
+  let outDir = 'dist';
+  const cacheDir = resolve(import.meta.dirname, 'node_modules/.cache/lens-precompress');
+  const middleware: Connect.NextHandleFunction = (req, res, next) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (!url.pathname.startsWith('/assets/') || (req.method !== 'GET' && req.method !== 'HEAD'))
+      return next();
+    res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+    const file = resolve(outDir, '.' + decodeURIComponent(url.pathname));
+    if (!file.startsWith(resolve(outDir) + sep) || !COMPRESSIBLE.test(file)) return next();
+    const accept = String(req.headers['accept-encoding'] ?? '');
+    const encoding =
+      /\bbr\b/.test(accept) && existsSync(file + '.br')
+        ? 'br'
+        : /\bgzip\b/.test(accept) && existsSync(file + '.gz')
+          ? 'gzip'
+          : null;
+    if (!encoding) return next();
+    const body = file + (encoding === 'br' ? '.br' : '.gz');
+    res.setHeader('Content-Encoding', encoding);
+    res.setHeader('Vary', 'Accept-Encoding');
+    res.setHeader('Content-Type', TYPES[file.split('.').pop()!] ?? 'application/octet-stream');
+    res.setHeader('Content-Length', String(statSync(body).size));
+    for (const [k, v] of Object.entries(isolationHeaders)) res.setHeader(k, v);
+    res.setHeader('Content-Security-Policy', contentSecurityPolicy(false));
+    if (req.method === 'HEAD') return res.end();
+    createReadStream(body).pipe(res);
+  };
+  return {
+    name: 'repopt-lens:precompress',
+    configResolved(config) {
+      outDir = resolve(config.root, config.build.outDir);
+    },
+    configurePreviewServer(server) {
+      server.middlewares.use(middleware);
+    },
+    writeBundle(_options, bundle) {
+      mkdirSync(cacheDir, { recursive: true });
+      for (const name of Object.keys(bundle)) {
+        if (!COMPRESSIBLE.test(name) || name === 'sw.js') continue;
+        const file = join(outDir, name);
+        const data = readFileSync(file);
+        if (data.length < 4096) continue;
+        const key = join(cacheDir, name.replaceAll('/', '_'));
+        for (const [ext, make] of [
+          [
+            '.br',
+            () =>
+              brotliCompressSync(data, {
+                params: {
+                  [zlib.BROTLI_PARAM_QUALITY]: 5,
+                  [zlib.BROTLI_PARAM_SIZE_HINT]: data.length,
+                },
+              }),
+          ],
+          ['.gz', () => gzipSync(data, { level: 9 })],
+        ] as const) {
+          if (!existsSync(key + ext)) writeFileSync(key + ext, make());
+          writeFileSync(file + ext, readFileSync(key + ext));
+        }
+      }
+    },
+  };
+}
+
+/**
  * Builds src/sw/sw.ts as `/sw.js` (a fixed name: a service worker's URL must not change) and
  * replaces its PRECACHE constant with every file the build emitted, so the shell works offline.
  */
@@ -121,8 +212,12 @@ function serviceWorker(): Plugin {
             .filter((e) => e.isFile() && !e.name.endsWith('.md'))
             .map((e) => relative(publicDir, join(e.parentPath, e.name)).split(sep).join('/'))
         : [];
+      // The WebGPU-capable runtime (jsep, 28 MB) is fetched, and then cached, only where a real
+      // GPU adapter makes the worker load it; everyone else never downloads it.
       const files = [
-        ...Object.keys(bundle).filter((f) => f !== 'sw.js' && !f.endsWith('.map')),
+        ...Object.keys(bundle).filter(
+          (f) => f !== 'sw.js' && !f.endsWith('.map') && !/\.jsep\.|webgpu/.test(f),
+        ),
         ...publicFiles,
       ];
       const version = createHash('sha256')
@@ -137,7 +232,7 @@ function serviceWorker(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [react(), serveModels(), serviceWorker()],
+  plugins: [react(), serveModels(), serviceWorker(), precompress()],
   worker: { format: 'es' },
   server: {
     port,

@@ -8,7 +8,7 @@ import { isLensError, LensError, serializeError } from '../core/errors';
 import { parseLabels } from '../core/data/labels';
 import { parseManifest } from '../core/model/manifest';
 import { DEFAULT_PRESET, PRESETS, type PresetId } from '../core/preprocess/preprocess';
-import type { ClassifyPayload, ConvertedModel, LabelsRequest } from '../engine/types';
+import type { ClassifyPayload, ConvertedModel, LabelsRequest, ModelInfo } from '../engine/types';
 import { compareClient, setCompareLabels } from './compare';
 import { Limiter } from './limiter';
 import { choiceName, MANIFEST_URL, sourceOf, spawnClient, trackLoad } from './models';
@@ -90,12 +90,23 @@ export async function loadModel(choice: ModelChoice): Promise<void> {
     useLens.getState().setActive(outcome.info, outcome.info.untrained, choice);
     if (/fell back to WASM/.test(outcome.info.backendReason))
       useLens.getState().setNotice(outcome.info.backendReason);
+    void completeModelFacts(outcome.info);
   } else if (generation === loadGeneration) {
     if (isLensError(outcome.error) && outcome.error.code === 'aborted') restoreActive();
     // A failed load leaves the previous model answering: the selector names that one.
     else if (useLens.getState().activeChoice) store.setChoice(useLens.getState().activeChoice!);
   }
   void refreshOffline();
+}
+
+/** The facts the engine computes after a load answered (the file's sha256), into the store. */
+async function completeModelFacts(loaded: ModelInfo): Promise<void> {
+  const info = await client.inspect();
+  const now = useLens.getState();
+  if (!info || now.activeInfo !== loaded || !now.activeChoice) return;
+  now.setActive(info, info.untrained, now.activeChoice);
+  if (now.status.kind === 'ready' && now.status.info === loaded)
+    now.setStatus({ ...now.status, info });
 }
 
 /** Checkpoint files go to the converter, not the image pipeline. */
@@ -150,6 +161,9 @@ export async function convertCheckpoint(file: File): Promise<void> {
   });
   now.setChoice(choice);
   now.setActive(info, false, choice);
+  // The model that answers is the ONNX, not the checkpoint it came from.
+  now.setStatus({ kind: 'ready', name: info.name, info });
+  void completeModelFacts(info);
 }
 
 /** Dropped or picked files: checkpoints are converted, everything else is classified. */

@@ -65,7 +65,14 @@ self.addEventListener('fetch', (event) => {
   // Model files are the classifier worker's business (it caches complete downloads only).
   if (url.pathname.includes('/models/')) return;
   event.respondWith(
-    (async () =>
-      (await caches.match(request, { ignoreSearch: true, ignoreVary: true })) ?? fetch(request))(),
+    (async () => {
+      const cached = await caches.match(request, { ignoreSearch: true, ignoreVary: true });
+      if (cached) return cached;
+      const response = await fetch(request);
+      // Built files not precached (the WebGPU runtime) are kept once used, for offline demos.
+      if (response.ok && url.pathname.includes('/assets/'))
+        await (await caches.open(SHELL)).put(request, response.clone());
+      return response;
+    })(),
   );
 });

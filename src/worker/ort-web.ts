@@ -2,16 +2,36 @@
  * onnxruntime-web behind the `LoadedSession` interface. The runtime's .wasm is served by the app
  * itself (Vite emits it as an asset); never from a CDN.
  */
-import * as ort from 'onnxruntime-web';
-import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
+import type * as Ort from 'onnxruntime-web';
+import jsepWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
+import plainWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import { chooseBackend, type BackendPreference, type GpuProbe } from '../core/inference/backend';
 import { LensError } from '../core/errors';
 import { inferenceError, modelLoadError } from '../core/inference/model-io';
 import { ioMeta, loadedSession } from '../engine/session';
 import type { LoadedSession } from '../engine/types';
 
-// Without an explicit path a production build with threads can hang at session creation.
-ort.env.wasm.wasmPaths = { wasm: new URL(wasmUrl, self.location.href).href };
+type Runtime = typeof Ort;
+let plain: Promise<Runtime> | null = null;
+let withGpu: Promise<Runtime> | null = null;
+
+/**
+ * The runtime a backend needs, loaded once: the plain WASM build (14 MB .wasm) for WASM, the
+ * WebGPU-capable one (28 MB) only when a session asks for WebGPU. Each gets an explicit .wasm
+ * path: without one a production build with threads can hang at session creation.
+ */
+function runtime(backend: 'wasm' | 'webgpu'): Promise<Runtime> {
+  const load = async (module: Promise<Runtime>, url: string) => {
+    const ort = await module;
+    ort.env.wasm.wasmPaths = { wasm: new URL(url, self.location.href).href };
+    ort.env.wasm.numThreads = threads;
+    return ort;
+  };
+  if (backend === 'wasm')
+    return (plain ??= load(import('onnxruntime-web/wasm') as Promise<Runtime>, plainWasmUrl));
+  return (withGpu ??= load(import('onnxruntime-web') as Promise<Runtime>, jsepWasmUrl));
+}
+
 // SharedArrayBuffer (and so threads) exists only when the page is cross-origin isolated.
 const maxThreads = self.crossOriginIsolated
   ? Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 8))
@@ -28,7 +48,6 @@ function configureThreads(requested: number | undefined): void {
   runtimeStarted = true;
   if (requested !== undefined && requested >= 1)
     threads = Math.min(Math.floor(requested), maxThreads);
-  ort.env.wasm.numThreads = threads;
 }
 
 /** The little of WebGPU's API this file touches (the DOM lib in TypeScript 5.9 has none of it). */
@@ -82,11 +101,13 @@ export async function createWebSession(
 ): Promise<LoadedSession> {
   configureThreads(options.threads);
   let choice = chooseBackend(options.backend, await probeGpu());
-  let session: ort.InferenceSession;
+  let session: Ort.InferenceSession;
+  let ort: Runtime;
   try {
     if (failWebGpu && choice.backend === 'webgpu')
       throw new Error('simulated WebGPU failure (test hook)');
-    session = await create(bytes, choice.backend);
+    ort = await runtime(choice.backend);
+    session = await create(ort, bytes, choice.backend);
   } catch (e) {
     if (choice.backend !== 'webgpu') throw loadError(bytes, e);
     // A WebGPU failure (device lost, unsupported op) must not stop the demo: fall back to WASM.
@@ -95,7 +116,8 @@ export async function createWebSession(
       reason: `WebGPU failed (${(e as Error).message}); fell back to WASM`,
     };
     try {
-      session = await create(bytes, 'wasm');
+      ort = await runtime('wasm');
+      session = await create(ort, bytes, 'wasm');
     } catch (e2) {
       throw loadError(bytes, e2);
     }
@@ -109,7 +131,7 @@ export async function createWebSession(
     outputs: session.outputMetadata.map(ioMeta),
     async runOutputs(inputName, input, dims, names) {
       const feed = new ort.Tensor('float32', input, dims);
-      let results: ort.InferenceSession.ReturnType;
+      let results: Ort.InferenceSession.ReturnType;
       try {
         results = await session.run({ [inputName]: feed }, names);
       } catch (e) {
@@ -132,7 +154,11 @@ export async function createWebSession(
   });
 }
 
-function create(bytes: Uint8Array, backend: 'wasm' | 'webgpu'): Promise<ort.InferenceSession> {
+function create(
+  ort: Runtime,
+  bytes: Uint8Array,
+  backend: 'wasm' | 'webgpu',
+): Promise<Ort.InferenceSession> {
   return ort.InferenceSession.create(bytes, {
     executionProviders: [backend],
     graphOptimizationLevel: 'all',

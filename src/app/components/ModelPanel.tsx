@@ -23,7 +23,7 @@ export function ModelPanel() {
       data-params={d.params}
       data-checkpoint-params={d.repopt?.checkpointParams ?? ''}
       data-gmacs={d.gmacs ?? ''}
-      data-sha256={d.sha256}
+      data-sha256={d.sha256 ?? ''}
     >
       <summary>
         Model details: {info.name},{' '}
@@ -36,7 +36,7 @@ export function ModelPanel() {
           <tr>
             <th>File</th>
             <td>
-              {(d.bytes / 1e6).toFixed(2)} MB, sha256 <code>{d.sha256}</code>
+              {(d.bytes / 1e6).toFixed(2)} MB, sha256 <code>{d.sha256 ?? 'computing…'}</code>
             </td>
           </tr>
           <tr>

@@ -8,7 +8,8 @@ import { PUBLISHED, type PublishedModel } from './published';
 
 export interface ModelDetails {
   bytes: number;
-  sha256: string;
+  /** Null until computed: hashing a 200 MB file is kept off the load path. */
+  sha256: string | null;
   irVersion: number;
   opset: number | null;
   producer: string;
@@ -30,7 +31,7 @@ export interface ModelInspection {
   classifier: { weights: Float32Array; classes: number; channels: number } | null;
 }
 
-export function inspectModel(bytes: Uint8Array, sha256: string): ModelInspection {
+export function inspectModel(bytes: Uint8Array, sha256: string | null = null): ModelInspection {
   const info = readOnnxModel(bytes);
   const graph = decodeGraph(bytes);
   const analysis = analyzeGraph(graph);
