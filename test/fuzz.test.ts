@@ -13,7 +13,12 @@ import { runInNewContext } from 'node:vm';
 import { deflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
+import { readAvifSize } from '../src/core/image/avif';
+import { decodeBmp, readBmpSize } from '../src/core/image/bmp';
+import { checkImageHeader } from '../src/core/image/decode-check';
 import { readGifInfo } from '../src/core/image/gif';
+import { decodeIco, readIcoInfo } from '../src/core/image/ico';
+import { readWebpSize } from '../src/core/image/webp';
 import { isLensError, type LensErrorCode } from '../src/core/errors';
 import { readExifOrientation } from '../src/core/image/exif';
 import type { RgbImage } from '../src/core/image/rgb-image';
@@ -232,6 +237,8 @@ const filesIn = (dir: string, ext: RegExp) =>
     .map((n) => file(`${dir}/${n}`));
 
 const IMAGE_FAULTS: LensErrorCode[] = ['corrupt-image', 'image-too-large', 'not-an-image'];
+/** The BMP decoder also refuses the variants Pillow does not read. */
+const BMP_FAULTS: LensErrorCode[] = [...IMAGE_FAULTS, 'unsupported-image'];
 
 // ------------------------------------------------------------------------------ image parsers
 
@@ -311,6 +318,56 @@ describe('fuzz: image parsers', () => {
       params(1000),
     );
   });
+
+  it(
+    'BMP, ICO, WebP and AVIF headers and the BMP/ICO decoder: image faults only, bounded',
+    async () => {
+      const seeds = headerSeeds(pngs.filter((b) => b.length < 2000).slice(0, 3));
+      // A valid RLE BMP may expand 4 bytes into a whole row or more: decode only what claims at
+      // most 2^20 pixels, so the bound is the output's (3 bytes per pixel plus 1 per index).
+      const SMALL = 1 << 20;
+      const decodeBound: Bound = { buffers: () => 4 * SMALL + (4 << 20), heap: LINEAR.heap };
+      await fc.assert(
+        fc.asyncProperty(bytesFrom(seeds, 512), async (bytes) => {
+          const n = bytes.length;
+          const bmp = await contract('readBmpSize', n, IMAGE_FAULTS, () => readBmpSize(bytes));
+          await contract('readWebpSize', n, [], () => readWebpSize(bytes));
+          await contract('readAvifSize', n, [], () => readAvifSize(bytes));
+          const ico = await contract('readIcoInfo', n, [], () => readIcoInfo(bytes));
+          for (const format of ['bmp', 'webp', 'ico', 'avif'] as const) {
+            const h = await contract('checkImageHeader', n, IMAGE_FAULTS, () =>
+              checkImageHeader(bytes, format),
+            );
+            if (h?.size) expect(h.size.width * h.size.height).toBeLessThanOrEqual(100_000_000);
+          }
+          const small = (s: { width: number; height: number } | null | undefined) =>
+            s != null && s.width * s.height <= SMALL;
+          if (small(bmp)) {
+            const r = await contract(
+              'decodeBmp',
+              n,
+              BMP_FAULTS,
+              () => decodeBmp(bytes),
+              decodeBound,
+            );
+            if (r) expect(r.data.length).toBe(r.width * r.height * 3);
+          }
+          if (ico?.entries.every((e) => small(e.image ?? e))) {
+            const r = await contract(
+              'decodeIco',
+              n,
+              BMP_FAULTS,
+              () => decodeIco(bytes),
+              decodeBound,
+            );
+            if (r) expect(r.data.length).toBe(r.width * r.height * 3);
+          }
+        }),
+        params(1500),
+      );
+    },
+    TIMEOUT,
+  );
 
   it('EXIF: a random IFD0 in a JPEG or PNG gives the orientation a TIFF reader would', () => {
     fc.assert(
@@ -882,6 +939,81 @@ const labelList = fc.array(
 const labelSetText = fc
   .tuple(labelList, fc.constantFrom('lines', 'python', 'json', 'keras'))
   .map(([l, f]) => writeLabels(l, f));
+
+/**
+ * Small valid files of each header-checked format, to mutate: BMPs (8-bit, 24-bit top-down,
+ * RLE8, RLE4, OS/2 v1, bit fields), ICOs with BMP and PNG entries, WebP's three first chunks and
+ * an AVIF box tree.
+ */
+function headerSeeds(pngs: Uint8Array[]): Uint8Array[] {
+  const u16 = (v: number) => [v & 255, (v >>> 8) & 255];
+  const u32 = (v: number) => [...u16(v & 0xffff), ...u16(v >>> 16)];
+  const be32 = (v: number) => [(v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
+  const ascii = (t: string) => [...t].map((c) => c.charCodeAt(0));
+  const fill = (n: number, seed: number) =>
+    Array.from({ length: n }, (_, i) => (i * 37 + seed) & 255);
+  const info = (w: number, h: number, bits: number, compression = 0, size = 40) => [
+    ...u32(size),
+    ...u32(w),
+    ...u32(h >>> 0),
+    ...u16(1),
+    ...u16(bits),
+    ...u32(compression),
+    ...new Array<number>(size - 20).fill(0),
+  ];
+  const file = (dib: number[], rest: number[]) => {
+    const at = 14 + dib.length;
+    return new Uint8Array([
+      ...ascii('BM'),
+      ...u32(at + rest.length),
+      ...u32(0),
+      ...u32(at),
+      ...dib,
+      ...rest,
+    ]);
+  };
+  const rle = [3, 1, 0, 4, 1, 2, 3, 4, 0, 0, 0, 2, 1, 0, 5, 7, 0, 0, 0, 1];
+  const dibEntry = [...info(4, 8, 24), ...fill(48 + 16, 3)];
+  const ico = (images: number[][]) => {
+    const out = [0, 0, 1, 0, ...u16(images.length)];
+    let offset = 6 + 16 * images.length;
+    for (const img of images) {
+      out.push(4, 4, 0, 0, 1, 0, 24, 0, ...u32(img.length), ...u32(offset));
+      offset += img.length;
+    }
+    return new Uint8Array([...out, ...images.flat()]);
+  };
+  const riff = (chunk: string, payload: number[]) => {
+    const body = [...ascii('WEBP'), ...ascii(chunk), ...u32(payload.length), ...payload];
+    return new Uint8Array([...ascii('RIFF'), ...u32(body.length), ...body]);
+  };
+  const box = (type: string, payload: number[]) => [
+    ...be32(8 + payload.length),
+    ...ascii(type),
+    ...payload,
+  ];
+  const ispe = box('ispe', [0, 0, 0, 0, ...be32(64), ...be32(48)]);
+  return [
+    file(info(5, 3, 8), [...fill(1024, 1), ...fill(24, 2)]),
+    file(info(5, -3, 24), fill(48, 5)),
+    file(info(6, 3, 8, 1), [...fill(1024, 7), ...rle]),
+    file(info(6, 3, 4, 2), [...fill(64, 9), ...rle]),
+    file(
+      [...u32(12), ...u16(3), ...u16(2), ...u16(1), ...u16(8)],
+      [...fill(768, 4), ...fill(8, 6)],
+    ),
+    file([...info(3, 2, 16, 3), ...u32(0xf800), ...u32(0x7e0), ...u32(0x1f)], fill(16, 8)),
+    ico([dibEntry, ...pngs.slice(0, 1).map((p) => [...p])]),
+    ico([[...info(4, 8, 8), ...fill(1024 + 16 + 16, 2)]]),
+    riff('VP8 ', [0, 0, 0, 0x9d, 0x01, 0x2a, ...u16(64), ...u16(48), ...fill(20, 1)]),
+    riff('VP8L', [0x2f, ...u32(63 | (47 << 14)), ...fill(20, 2)]),
+    riff('VP8X', [0, 0, 0, 0, 63, 0, 0, 47, 0, 0]),
+    new Uint8Array([
+      ...box('ftyp', [...ascii('avif'), 0, 0, 0, 0, ...ascii('mif1')]),
+      ...box('meta', [0, 0, 0, 0, ...box('iprp', box('ipco', [...ispe, ...ispe]))]),
+    ]),
+  ];
+}
 
 function writeLabels(labels: string[], format: string): string {
   // A first line starting with '[' or '{' makes a file JSON or a dict: say so with a BOM-less

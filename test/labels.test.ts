@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isLensError } from '../src/core/errors';
-import { labelFor, parseLabels } from '../src/core/data/labels';
+import {
+  checkLabelFileSize,
+  labelCountWarning,
+  labelFor,
+  MAX_LABEL_FILE_BYTES,
+  MAX_LABELS,
+  parseLabels,
+} from '../src/core/data/labels';
 import { ROOT } from './helpers/fixtures';
 
 const bundled = readFileSync(resolve(ROOT, 'src/data/imagenet1k-labels.txt'), 'utf8');
@@ -63,5 +70,67 @@ describe('label files', () => {
   it('names classes beyond the label list "class N"', () => {
     expect(labelFor(['a'], 0)).toBe('a');
     expect(labelFor(['a'], 1000)).toBe('class 1000');
+  });
+});
+
+describe('one label per line: nothing shifts the indices', () => {
+  const { labels: imagenet } = parseLabels(bundled);
+  const lines = imagenet.join('\n');
+
+  it('a blank first line, a BOM, CRLF, CR, trailing whitespace and blank lines at the end', () => {
+    for (const text of [
+      `\n${lines}\n`,
+      `\n\n  \n${lines}`,
+      `\uFEFF${lines}`,
+      `\uFEFF\r\n${imagenet.join('\r\n')}\r\n\r\n`,
+      imagenet.join('\r'),
+      imagenet.map((l) => `${l} \t`).join('\n'),
+      `${lines}\n\n\n`,
+    ]) {
+      const set = parseLabels(text);
+      expect(set.labels).toHaveLength(1000);
+      // The issue's case: class 155 must be its own label, not the next one's.
+      expect(labelFor(set.labels, 155)).toBe(imagenet[155]);
+      expect(set.labels).toEqual(imagenet);
+      expect(set.blankLines).toEqual([]);
+    }
+  });
+
+  it('an interior blank line takes no index, and a count mismatch names it', () => {
+    const text = ['tench', 'goldfish', '', 'great white shark', '   ', 'tiger shark'].join('\n');
+    const set = parseLabels(text);
+    expect(set.labels).toEqual(['tench', 'goldfish', 'great white shark', 'tiger shark']);
+    expect(set.lines).toEqual([1, 2, 4, 6]);
+    expect(set.blankLines).toEqual([3, 5]);
+    expect(labelCountWarning(4, set, 'sharks.txt')).toBeNull();
+    expect(labelCountWarning(6, set, 'sharks.txt')).toBe(
+      'The model has 6 classes but sharks.txt lists 4; classes without a label are shown as "class N". Blank lines 3, 5 were skipped (a blank line takes no class index); if a class has no name, write one there.',
+    );
+  });
+
+  it('a count mismatch without blank lines names the line where the lists part', () => {
+    const set = parseLabels('a\nb\nc\n');
+    expect(labelCountWarning(5, set, 'abc.txt')).toBe(
+      'The model has 5 classes but abc.txt lists 3; classes without a label are shown as "class N". The last label, "c", is on line 3 and is class 2.',
+    );
+    expect(labelCountWarning(2, set, 'abc.txt')).toBe(
+      'The model has 2 classes but abc.txt lists 3; classes without a label are shown as "class N". The labels from line 3 ("c") on have no class.',
+    );
+    expect(labelCountWarning(5, parseLabels('["a", "b"]'), 'ab.json')).toBe(
+      'The model has 5 classes but ab.json lists 2; classes without a label are shown as "class N".',
+    );
+  });
+
+  it('refuses a file over the size or count limit with a message, quickly', () => {
+    expect(errorOf(() => checkLabelFileSize(MAX_LABEL_FILE_BYTES + 1, 'big.txt'))).toBe(
+      'big.txt is too large (16.0 MB, limit 16 MB): a label file lists one name per class.',
+    );
+    expect(() => checkLabelFileSize(MAX_LABEL_FILE_BYTES)).not.toThrow();
+    expect(errorOf(() => parseLabels('x\n'.repeat(MAX_LABEL_FILE_BYTES / 2 + 1)))).toMatch(
+      /too large \(16\.0 MB, limit 16 MB\)/,
+    );
+    expect(errorOf(() => parseLabels('ab\n'.repeat(MAX_LABELS + 1)))).toBe(
+      'The label file lists 100001 labels; the limit is 100,000 classes.',
+    );
   });
 });

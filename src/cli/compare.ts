@@ -6,7 +6,8 @@ import { isPresetId } from '../core/preprocess/preprocess';
 import type { ExifMode } from '../node/decode-node';
 import { PreprocessPool } from '../node/preprocess-pool';
 import { parsePositiveInt } from './args';
-import { cropOf, expandInputs, openEngine, printJson, progress } from './common';
+import { cropOf, expandInputs, openEngine, progress } from './common';
+import { printSafeJson, terminalSafe } from './safe-output';
 
 export const compareUsage = `repopt-lens compare --model A.onnx --model B.onnx --data <dir|image>... [--preset P] [--json]`;
 
@@ -98,9 +99,11 @@ export async function compareCommand(argv: string[]): Promise<number> {
     meanAbsProbabilityDiff: sumDiff / values_,
     disagreements,
   };
-  if (values.json) printJson(result);
+  if (values.json) printSafeJson(result);
   else {
-    console.log(`${result.models[0]} vs ${result.models[1]} on ${count} images`);
+    console.log(
+      `${terminalSafe(result.models[0])} vs ${terminalSafe(result.models[1])} on ${count} images`,
+    );
     console.log(
       `top-1 agreement ${(result.top1Agreement * 100).toFixed(2)}%  top-5 overlap ${(result.top5Overlap * 100).toFixed(2)}%`,
     );

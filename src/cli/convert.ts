@@ -28,7 +28,7 @@ import {
   readInputFile,
   sha256Hex,
 } from './model-files';
-import { printJson } from './common';
+import { printSafeJson, terminalSafe } from './safe-output';
 
 export const convertUsage =
   'repopt-lens convert <checkpoint.pth> [-o models/<name>.onnx] [--fp16] [--features] [--id ID] [--name NAME] [--untrained] [--preset P] [--manifest models/models.json] [--json]';
@@ -66,7 +66,7 @@ const bar = (p: ConvertProgress, width = 24) => {
  */
 async function readWeights(path: string, status: ReturnType<typeof statusLine>) {
   const bytes = readInputFile(path, 'not-a-checkpoint');
-  status.show(`reading ${basename(path)} (${fmtInt(bytes.length)} bytes)…`, true);
+  status.show(`reading ${terminalSafe(basename(path))} (${fmtInt(bytes.length)} bytes)…`, true);
   const sha256 = sha256Hex(bytes);
   return inFile(path, async () => {
     const { weights } = await readCheckpointShapes(bytes);
@@ -152,7 +152,7 @@ export async function convertCommand(argv: string[]): Promise<number> {
 
   const id = values.id ?? defaultId(arch, fp16, untrained);
   const out = resolve(values.out ?? join(dirname(manifest), `${id}.onnx`));
-  status.show(`writing ${out} (${fmtInt(result.onnx.length)} bytes)…`, true);
+  status.show(`writing ${terminalSafe(out)} (${fmtInt(result.onnx.length)} bytes)…`, true);
   writeAtomically(out, result.onnx);
   const sha256 = sha256Hex(result.onnx);
   const file = relative(dirname(manifest), out).split(sep).join('/');
@@ -177,14 +177,14 @@ export async function convertCommand(argv: string[]): Promise<number> {
   status.clear();
   if (file.startsWith('../') && !values.json) {
     process.stderr.write(
-      `note: ${out} is outside ${dirname(manifest)}; the app serves models from that folder only.\n`,
+      `note: ${terminalSafe(out)} is outside ${terminalSafe(dirname(manifest))}; the app serves models from that folder only.\n`,
     );
   }
 
   const seconds = (a: number, b: number) => Math.round(b - a) / 1000;
   const outputs = features ? ['logits', 'features'] : ['logits'];
   if (values.json) {
-    printJson({
+    printSafeJson({
       checkpoint: {
         file: input,
         bytes: size,
@@ -213,18 +213,22 @@ export async function convertCommand(argv: string[]): Promise<number> {
     return 0;
   }
   printRows([
-    ['checkpoint', `${input} (${fmtInt(size)} bytes)\n${describeLayout(checkpoint)}`],
+    // The file names and the checkpoint's keys come from outside: escaped.
+    [
+      'checkpoint',
+      `${terminalSafe(input)} (${fmtInt(size)} bytes)\n${terminalSafe(describeLayout(checkpoint))}`,
+    ],
     ...architectureRows(arch),
     ['params', `${fmtInt(result.params)} (as trained, before fusion)`],
     ['GMACs', `${entry.gmacs} at ${INPUT_SIZE}x${INPUT_SIZE} (conv + linear multiply-accumulates)`],
     [
       'wrote',
-      `${out} (${fmtInt(entry.bytes)} bytes, ${fp16 ? 'float16' : 'float32'} weights, outputs ${outputs.join(', ')})`,
+      `${terminalSafe(out)} (${fmtInt(entry.bytes)} bytes, ${fp16 ? 'float16' : 'float32'} weights, outputs ${outputs.join(', ')})`,
     ],
     ['sha256', sha256],
     [
       'manifest',
-      `${manifest}: ${action} "${id}"${entry.published ? ' with its published accuracy' : ''}`,
+      `${terminalSafe(manifest)}: ${action} "${id}"${entry.published ? ' with its published accuracy' : ''}`,
     ],
     ['time', `read ${seconds(t0, t1)} s, convert ${seconds(t1, t2)} s, total ${seconds(t0, t3)} s`],
   ]);

@@ -7,7 +7,7 @@ import { countMacs, countParams, detectArch, type KnownArch } from '../core/conv
 import { LensError } from '../core/errors';
 import { inspectModel } from '../core/model/details';
 import { PUBLISHED } from '../core/model/published';
-import { printJson } from './common';
+import { printSafeJson, terminalSafe } from './safe-output';
 import {
   architectureRows,
   describeLayout,
@@ -166,12 +166,14 @@ function looksLikeOnnx(b: Uint8Array): boolean {
 const fixed = (x: number, digits: number) => x.toFixed(digits);
 
 function printInfo(r: InfoReport): void {
+  // The file name, the producer, tensor names and the metadata's description and mode all come
+  // from the file: escaped, so a crafted model cannot drive the terminal.
   const rows: [string, string][] = [
-    ['file', `${r.file} (${fmtInt(r.bytes)} bytes, sha256 ${r.sha256})`],
-    ['kind', r.container],
+    ['file', `${terminalSafe(r.file)} (${fmtInt(r.bytes)} bytes, sha256 ${r.sha256})`],
+    ['kind', terminalSafe(r.container)],
   ];
   const a = r.architecture;
-  if (a) rows.push(...architectureRows(a));
+  if (a) rows.push(...architectureRows({ ...a, mode: terminalSafe(a.mode) }));
   else rows.push(['architecture', 'not a RepOpt-VGG layout (the counts below are the graph’s)']);
   const p = r.published;
   if (r.kind === 'checkpoint') {
@@ -238,7 +240,7 @@ export async function infoCommand(argv: string[]): Promise<number> {
       ? Promise.resolve(onnxInfo(file, bytes, sha256))
       : checkpointInfo(file, bytes, sha256),
   );
-  if (values.json) printJson(report);
+  if (values.json) printSafeJson(report);
   else printInfo(report);
   return 0;
 }

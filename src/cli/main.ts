@@ -1,5 +1,6 @@
 /** The `repopt-lens` command line: the page's pipeline, from a terminal. */
 import { isLensError } from '../core/errors';
+import { terminalSafe } from '../core/terminal-safe';
 import { classifyCommand, classifyUsage } from './classify';
 import { compareCommand, compareUsage } from './compare';
 import { convertCommand, convertUsage } from './convert';
@@ -42,16 +43,20 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = commands[name];
   if (!command) {
-    process.stderr.write(`Unknown command "${name}".\n\n${help()}`);
+    process.stderr.write(`Unknown command "${terminalSafe(name)}".\n\n${help()}`);
     return 2;
   }
   try {
     return await command.run(rest);
   } catch (e) {
-    // User errors get their message; anything else is a bug and keeps its stack.
+    // User errors get their message; anything else is a bug and keeps its stack. Messages quote
+    // file names and strings from files (labels, pickle globals): escaped.
     if (isLensError(e) || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
-      process.stderr.write(`error: ${(e as Error).message}\n`);
-    else process.stderr.write(`internal error: ${(e as Error).stack ?? String(e)}\n`);
+      process.stderr.write(`error: ${terminalSafe((e as Error).message)}\n`);
+    else
+      process.stderr.write(
+        `internal error: ${((e as Error).stack ?? String(e)).split('\n').map(terminalSafe).join('\n')}\n`,
+      );
     return 1;
   }
 }

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { readCheckpoint, type Checkpoint } from '../core/checkpoint/torch';
 import type { DetectedArch, TensorLike } from '../core/convert';
 import { LensError, isLensError, type LensErrorCode } from '../core/errors';
+import { terminalSafe } from '../core/terminal-safe';
 
 export function readInputFile(path: string, code: LensErrorCode): Uint8Array {
   try {
@@ -82,10 +83,15 @@ export function architectureRows(
   ];
 }
 
+/**
+ * `name  value` rows; a value's own newlines continue it on the next lines. Each line is passed
+ * through terminalSafe as a last guard (callers escape file strings themselves, which also turns
+ * their newlines into \n; escaping is idempotent on safe text).
+ */
 export function printRows(rows: readonly [string, string][]): void {
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
   for (const [k, v] of rows) {
-    const [first = '', ...rest] = v.split('\n');
+    const [first = '', ...rest] = v.split('\n').map(terminalSafe);
     process.stdout.write(`${k.padEnd(width)}${first}\n`);
     for (const line of rest) process.stdout.write(`${' '.repeat(width)}${line}\n`);
   }

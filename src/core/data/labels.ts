@@ -1,6 +1,13 @@
 /**
  * Class-label files in the formats people have:
- * - one label per line (`imagenet_classes.txt`, `synset_words.txt` style lines are kept whole);
+ * - one label per line (`imagenet_classes.txt`, `synset_words.txt` style lines are kept whole).
+ *   Line k's label is class k, counting non-blank lines only: a BOM, CRLF or CR line ends and
+ *   whitespace around a label are dropped, and blank lines (leading, trailing or interior) take no
+ *   index. The files torchvision and timm users have (pytorch/hub's imagenet_classes.txt,
+ *   synset_words.txt, timm's imagenet*_synsets.txt) have no blank lines at all, so a blank line is
+ *   an editing accident (an editor's leading newline shifted every label by one); a class without
+ *   a name is written as a name. Blank interior lines are remembered, so a count mismatch can name
+ *   the line to look at;
  * - a Python dict literal (`imagenet1000_clsid_to_human.txt`: `{0: 'tench, Tinca tinca', ...}`);
  * - JSON: an array of strings, or Keras' `imagenet_class_index.json` (`{"0": ["n01440764", "tench"]}`).
  */
@@ -10,15 +17,88 @@ export interface LabelSet {
   labels: string[];
   /** WordNet ids, when the file carries them (Keras JSON). */
   wnids?: string[];
+  /** One label per line: the 1-based line each label came from. */
+  lines?: number[];
+  /** One label per line: blank lines between labels (1-based), skipped. */
+  blankLines?: number[];
+}
+
+/**
+ * Label files are read whole and parsed in one go: a limit keeps a wrong file (a 5-million-line
+ * list, a dataset's CSV) from blocking for seconds. ImageNet-21k has 21,843 classes in about
+ * 1 MB; the limits leave a wide margin.
+ */
+export const MAX_LABEL_FILE_BYTES = 16 * 2 ** 20;
+export const MAX_LABELS = 100_000;
+
+/** Refuses a label file by its size, before it is read. */
+export function checkLabelFileSize(bytes: number, name = 'The label file'): void {
+  if (bytes > MAX_LABEL_FILE_BYTES) {
+    throw new LensError(
+      'bad-labels',
+      `${name} is too large (${(bytes / 2 ** 20).toFixed(1)} MB, limit ${MAX_LABEL_FILE_BYTES / 2 ** 20} MB): a label file lists one name per class.`,
+    );
+  }
 }
 
 export function parseLabels(text: string): LabelSet {
+  checkLabelFileSize(text.length);
   const trimmed = text.replace(/^\uFEFF/, '').trim();
   if (trimmed === '') throw new LensError('bad-labels', 'The label file is empty.');
   if (trimmed.startsWith('[') || trimmed.startsWith('{"') || /^\{\s*"/.test(trimmed))
-    return parseJsonLabels(trimmed);
-  if (trimmed.startsWith('{')) return { labels: parsePythonDict(trimmed) };
-  return { labels: trimmed.split(/\r?\n/).map((l) => l.trim()) };
+    return checkCount(parseJsonLabels(trimmed));
+  if (trimmed.startsWith('{')) return checkCount({ labels: parsePythonDict(trimmed) });
+  return checkCount(parseLines(text.replace(/^\uFEFF/, '')));
+}
+
+function checkCount(set: LabelSet): LabelSet {
+  if (set.labels.length > MAX_LABELS) {
+    throw new LensError(
+      'bad-labels',
+      `The label file lists ${set.labels.length} labels; the limit is ${MAX_LABELS.toLocaleString('en-US')} classes.`,
+    );
+  }
+  return set;
+}
+
+function parseLines(text: string): LabelSet {
+  const labels: string[] = [];
+  const lines: number[] = [];
+  const blank: number[] = [];
+  text.split(/\r\n|\n|\r/).forEach((raw, i) => {
+    const label = raw.trim();
+    if (label === '') blank.push(i + 1);
+    else {
+      labels.push(label);
+      lines.push(i + 1);
+    }
+  });
+  // Only blank lines between the first and last label matter to a reader of the file.
+  const first = lines[0]!;
+  const last = lines[lines.length - 1]!;
+  const blankLines = blank.filter((l) => l > first && l < last);
+  return { labels, lines, blankLines };
+}
+
+/**
+ * The warning when a label list does not match the model's class count, naming the line to
+ * look at; null when they match. `name` is the file's name as the user knows it.
+ */
+export function labelCountWarning(classes: number, set: LabelSet, name: string): string | null {
+  const n = set.labels.length;
+  if (n === classes) return null;
+  const head = `The model has ${classes} classes but ${name} lists ${n}; classes without a label are shown as "class N".`;
+  const lines = set.lines;
+  if (lines === undefined) return head;
+  if (n > classes) {
+    return `${head} The labels from line ${lines[classes]} ("${set.labels[classes]}") on have no class.`;
+  }
+  const blank = set.blankLines ?? [];
+  if (blank.length > 0) {
+    const shown = blank.slice(0, 5).join(', ') + (blank.length > 5 ? ', …' : '');
+    return `${head} Blank line${blank.length > 1 ? 's' : ''} ${shown} ${blank.length > 1 ? 'were' : 'was'} skipped (a blank line takes no class index); if a class has no name, write one there.`;
+  }
+  return `${head} The last label, "${set.labels[n - 1]}", is on line ${lines[n - 1]} and is class ${n - 1}.`;
 }
 
 function parseJsonLabels(text: string): LabelSet {

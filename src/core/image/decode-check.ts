@@ -1,10 +1,15 @@
 /** What every decoder checks first, so the browser and Node say the same about a bad file. */
 import { LensError } from '../errors';
+import { readAvifSize } from './avif';
+import { readBmpSize, type ImageSize } from './bmp';
 import { readGifInfo, type GifInfo } from './gif';
 import { describeNonImage, sniffImageFormat, type ImageFormat } from './format';
+import { largestIcoImage, readIcoInfo } from './ico';
 import { readJpegInfo, type JpegInfo } from './jpeg';
+import { checkPixelCount, MAX_PIXELS } from './pixel-limit';
+import { readWebpSize } from './webp';
 
-export const MAX_PIXELS = 100_000_000;
+export { checkPixelCount, MAX_PIXELS };
 
 export function requireSupportedImage(bytes: Uint8Array): ImageFormat {
   const format = sniffImageFormat(bytes);
@@ -28,11 +33,18 @@ export function requireSupportedImage(bytes: Uint8Array): ImageFormat {
 export interface HeaderInfo {
   jpeg: JpegInfo | null;
   gif: GifInfo | null;
+  /**
+   * The size the headers declare (for ICO, the largest entry's; for AVIF, the largest `ispe`);
+   * null where the headers do not say (PNG's is checked by its own decoder, TIFF by the decoders).
+   */
+  size: ImageSize | null;
 }
 
 /**
  * Reads what the headers say before any decoder allocates pixels: refuses truncated JPEGs (every
- * decoder refuses them, with messages of its own) and images over the pixel limit.
+ * decoder refuses them, with messages of its own) and images over the pixel limit, for every
+ * format whose size sits in a header (a 1 KB RLE BMP can claim 23000 x 23000: a browser would
+ * allocate 2 GB for it before saying anything).
  */
 export function checkImageHeader(bytes: Uint8Array, format: ImageFormat): HeaderInfo {
   if (format === 'jpeg') {
@@ -44,7 +56,7 @@ export function checkImageHeader(bytes: Uint8Array, format: ImageFormat): Header
       );
     }
     checkPixelCount(jpeg.width, jpeg.height);
-    return { jpeg, gif: null };
+    return { jpeg, gif: null, size: { width: jpeg.width, height: jpeg.height } };
   }
   if (format === 'gif') {
     const gif = readGifInfo(bytes);
@@ -54,17 +66,25 @@ export function checkImageHeader(bytes: Uint8Array, format: ImageFormat): Header
         'The GIF file is truncated or damaged: it has no image.',
       );
     checkPixelCount(gif.width, gif.height);
-    return { jpeg: null, gif };
+    return { jpeg: null, gif, size: { width: gif.width, height: gif.height } };
   }
-  return { jpeg: null, gif: null };
+  const size = headerSize(bytes, format);
+  if (size !== null) checkPixelCount(size.width, size.height);
+  return { jpeg: null, gif: null, size };
 }
 
-export function checkPixelCount(width: number, height: number): void {
-  if (width * height > MAX_PIXELS) {
-    throw new LensError(
-      'image-too-large',
-      `The image is ${width}x${height} (${((width * height) / 1e6).toFixed(0)} MP); the limit is ${MAX_PIXELS / 1e6} MP.`,
-    );
+function headerSize(bytes: Uint8Array, format: ImageFormat): ImageSize | null {
+  switch (format) {
+    case 'bmp':
+      return readBmpSize(bytes);
+    case 'webp':
+      return readWebpSize(bytes);
+    case 'ico':
+      return largestIcoImage(readIcoInfo(bytes));
+    case 'avif':
+      return readAvifSize(bytes);
+    default:
+      return null;
   }
 }
 
