@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { unpickle, type UnpickleOptions } from '../src/core/checkpoint/pickle';
 import { PyGlobal, PyObject } from '../src/core/checkpoint/values';
-import { isLensError, type LensErrorCode } from '../src/core/errors';
+import { lensError } from './helpers/errors';
 
 const dataDir = new URL('./data/checkpoints/', import.meta.url);
 /** Python's own pickle.dumps of one sample object at protocols 0-5, and its plain form. */
@@ -26,16 +26,6 @@ const op = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
 function run(bytes: Uint8Array, options?: UnpickleOptions): unknown {
   return unpickle(bytes, options).value;
-}
-
-function errorOf(f: () => unknown): { code: LensErrorCode; message: string } {
-  try {
-    f();
-  } catch (e) {
-    if (isLensError(e)) return { code: e.code, message: e.message };
-    throw e;
-  }
-  throw new Error('expected a LensError');
 }
 
 describe('unpickle reads what Python writes', () => {
@@ -130,37 +120,37 @@ describe('unpickle refuses code and hostile shapes', () => {
     ['GLOBAL torch.hub.load', 'ctorch.hub\nload\n.', 'torch.hub', 'load'],
     ['GLOBAL os.path.join (a submodule)', 'cos.path\njoin\n.', 'os.path', 'join'],
   ])('%s', (_, pickle, module, name) => {
-    expect(errorOf(() => run(op(pickle)))).toEqual({
+    expect(lensError(() => run(op(pickle)))).toEqual({
       code: 'unsafe-checkpoint',
       message: refused(module, name),
     });
   });
 
   it('refuses the extension registry, whose globals cannot be checked', () => {
-    expect(errorOf(() => run(op('\x80\x02\x82\x01.'))).code).toBe('unsafe-checkpoint');
+    expect(lensError(() => run(op('\x80\x02\x82\x01.'))).code).toBe('unsafe-checkpoint');
   });
 
   it('refuses nesting bombs, on the stack and through the memo', () => {
     const marks = op('('.repeat(2000));
-    expect(errorOf(() => run(marks)).message).toBe(
+    expect(lensError(() => run(marks)).message).toBe(
       'Refused: the checkpoint nests containers more than 1000 levels deep; no real checkpoint does (this is how a pickle bomb crashes readers).',
     );
     const depth = 5000;
     const stacked = op(`\x80\x02${']'.repeat(depth)}${'a'.repeat(depth - 1)}.`);
-    expect(errorOf(() => run(stacked)).code).toBe('unsafe-checkpoint');
+    expect(lensError(() => run(stacked)).code).toBe('unsafe-checkpoint');
     expect(() => run(stacked, { limits: { maxDepth: depth } })).not.toThrow();
   });
 
   it('enforces its object, memo and stack limits', () => {
     const lists = op(`\x80\x02(${']'.repeat(100)}l.`);
-    expect(errorOf(() => run(lists, { limits: { maxObjects: 50 } })).message).toBe(
+    expect(lensError(() => run(lists, { limits: { maxObjects: 50 } })).message).toBe(
       "Refused: the checkpoint's pickle holds more than 50 objects; no real checkpoint does, and reading on could exhaust memory.",
     );
     const memo = op(
       `\x80\x02N${Array.from({ length: 20 }, (_, i) => `q${String.fromCharCode(i)}`).join('')}.`,
     );
-    expect(errorOf(() => run(memo, { limits: { maxMemo: 10 } })).code).toBe('unsafe-checkpoint');
-    expect(errorOf(() => run(op(`${'N'.repeat(20)}.`), { limits: { maxStack: 10 } })).code).toBe(
+    expect(lensError(() => run(memo, { limits: { maxMemo: 10 } })).code).toBe('unsafe-checkpoint');
+    expect(lensError(() => run(op(`${'N'.repeat(20)}.`), { limits: { maxStack: 10 } })).code).toBe(
       'unsafe-checkpoint',
     );
   });
@@ -193,13 +183,13 @@ describe('unpickle refuses code and hostile shapes', () => {
       'has a frame longer than the data (at byte 2)',
     ],
   ])('calls %s corrupt', (_, pickle, detail) => {
-    expect(errorOf(() => run(op(pickle), { label: 'data.pkl' }))).toEqual({
+    expect(lensError(() => run(op(pickle), { label: 'data.pkl' }))).toEqual({
       code: 'corrupt-checkpoint',
       message: `The checkpoint file is damaged: data.pkl ${detail}. Download or copy it again.`,
     });
   });
 
   it('refuses protocols newer than 5', () => {
-    expect(errorOf(() => run(op('\x80\x06N.'))).code).toBe('unsupported-checkpoint');
+    expect(lensError(() => run(op('\x80\x06N.'))).code).toBe('unsupported-checkpoint');
   });
 });

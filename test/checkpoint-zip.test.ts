@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { crc32 } from '../src/core/bytes/crc32';
 import { readCheckpoint } from '../src/core/checkpoint/torch';
 import { openZip } from '../src/core/checkpoint/zip';
-import { isLensError, type LensErrorCode } from '../src/core/errors';
+import { lensRejection } from './helpers/errors';
 
 interface Entry {
   name: string;
@@ -76,18 +76,6 @@ async function entriesOf(name: string): Promise<Entry[]> {
   );
 }
 
-async function errorOf(
-  promise: Promise<unknown>,
-): Promise<{ code: LensErrorCode; message: string }> {
-  try {
-    await promise;
-  } catch (e) {
-    if (isLensError(e)) return { code: e.code, message: e.message };
-    throw e;
-  }
-  throw new Error('expected a LensError, but reading succeeded');
-}
-
 describe('zip reader', () => {
   it('computes the same CRC-32 as zlib', () => {
     const data = new Uint8Array(100_003).map((_, i) => (i * 2654435761) >>> 24);
@@ -110,7 +98,7 @@ describe('zip reader', () => {
   it('refuses a deflated entry that expands past the size limit (zip bomb)', async () => {
     const bomb = zipOf([{ name: 'x/data.pkl', data: new Uint8Array(8 << 20), deflate: true }]);
     expect(bomb.length).toBeLessThan(20_000);
-    expect(await errorOf(readCheckpoint(bomb, { maxBytes: 1 << 20 }))).toEqual({
+    expect(await lensRejection(readCheckpoint(bomb, { maxBytes: 1 << 20 }))).toEqual({
       code: 'unsafe-checkpoint',
       message:
         'Refused: the zip archive would expand to 8,388,608 bytes, more than the limit of 1,048,576; this is how a zip bomb exhausts memory.',
@@ -121,7 +109,7 @@ describe('zip reader', () => {
     const liar = zipOf([
       { name: 'x/data.pkl', data: new Uint8Array(8 << 20), deflate: true, size: 1000 },
     ]);
-    expect(await errorOf(readCheckpoint(liar))).toEqual({
+    expect(await lensRejection(readCheckpoint(liar))).toEqual({
       code: 'corrupt-checkpoint',
       message:
         "The checkpoint file is damaged: 'x/data.pkl' expands beyond the 1,000 bytes its zip entry declares. Download or copy it again.",
@@ -130,7 +118,7 @@ describe('zip reader', () => {
 
   it('refuses data that is not DEFLATE', async () => {
     const bad = zipOf([{ name: 'x/data.pkl', data: new Uint8Array([1, 2, 3]), method: 8 }]);
-    expect((await errorOf(readCheckpoint(bad))).message).toBe(
+    expect((await lensRejection(readCheckpoint(bad))).message).toBe(
       "The checkpoint file is damaged: 'x/data.pkl' is not valid DEFLATE data. Download or copy it again.",
     );
   });
@@ -147,7 +135,7 @@ describe('zip reader', () => {
     const zip = zipOf([
       { name: 'x/data.pkl', data: new Uint8Array([0x80, 2, 0x4e, 0x2e]), ...change },
     ]);
-    const error = await errorOf(readCheckpoint(zip));
+    const error = await lensRejection(readCheckpoint(zip));
     expect(error.code).toBe(code);
     expect(error.message).toMatch(message);
   });
@@ -159,7 +147,7 @@ describe('zip reader', () => {
 
     const farDirectory = good.slice();
     new DataView(farDirectory.buffer).setUint32(end + 16, 1e6, true);
-    expect(await errorOf(readCheckpoint(farDirectory))).toEqual({
+    expect(await lensRejection(readCheckpoint(farDirectory))).toEqual({
       code: 'corrupt-checkpoint',
       message: expect.stringMatching(
         /its zip directory \(1 entries, \d+ bytes at 1000000\) does not fit in the file/,
@@ -168,12 +156,12 @@ describe('zip reader', () => {
 
     const manyEntries = good.slice();
     new DataView(manyEntries.buffer).setUint16(end + 10, 5000, true);
-    expect((await errorOf(readCheckpoint(manyEntries))).code).toBe('corrupt-checkpoint');
+    expect((await lensRejection(readCheckpoint(manyEntries))).code).toBe('corrupt-checkpoint');
 
     const hugeEntry = good.slice();
     const cd = view.getUint32(end + 16, true);
     new DataView(hugeEntry.buffer).setUint32(cd + 20, 0x7fffffff, true);
-    expect((await errorOf(readCheckpoint(hugeEntry))).message).toMatch(
+    expect((await lensRejection(readCheckpoint(hugeEntry))).message).toMatch(
       /the zip entry 'x\/data.pkl' claims 2147483647 bytes that are not in the file/,
     );
   });

@@ -3,7 +3,8 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readCheckpoint, toFloat32 } from '../src/core/checkpoint/torch';
 import type { Tensor } from '../src/core/checkpoint/types';
-import { isLensError, type LensErrorCode } from '../src/core/errors';
+import { type LensErrorCode } from '../src/core/errors';
+import { lensRejection } from './helpers/errors';
 
 /** Written by tools/make_checkpoint_fixtures.py from torch 1.13's own tensors. */
 interface Expected {
@@ -34,18 +35,6 @@ const sha256 = (a: ArrayBufferView) =>
     .update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength))
     .digest('hex');
 const PWNED = '/tmp/pwned-by-checkpoint';
-
-async function errorOf(
-  promise: Promise<unknown>,
-): Promise<{ code: LensErrorCode; message: string }> {
-  try {
-    await promise;
-  } catch (e) {
-    if (isLensError(e)) return { code: e.code, message: e.message };
-    throw e;
-  }
-  throw new Error('expected a LensError, but reading succeeded');
-}
 
 describe('readCheckpoint gives the tensors torch.save wrote', () => {
   it.each(Object.entries(expected.valid))('%s', async (name, ref) => {
@@ -225,7 +214,7 @@ describe('readCheckpoint refuses what it cannot or must not read', () => {
   });
 
   it.each(Object.entries(expected.invalid))('%s: %s', async (name, code) => {
-    const error = await errorOf(readCheckpoint(load(name)));
+    const error = await lensRejection(readCheckpoint(load(name)));
     expect(error.code).toBe(code);
     const message = messages[name]!;
     if (typeof message === 'string') expect(error.message).toBe(message);
@@ -234,7 +223,7 @@ describe('readCheckpoint refuses what it cannot or must not read', () => {
 
   it('never runs the shell command in the malicious checkpoint', async () => {
     rmSync(PWNED, { force: true });
-    const error = await errorOf(readCheckpoint(load('malicious.pth')));
+    const error = await lensRejection(readCheckpoint(load('malicious.pth')));
     expect(error.code).toBe('unsafe-checkpoint');
     expect(existsSync(PWNED)).toBe(false);
   });
@@ -271,7 +260,7 @@ describe('readCheckpoint refuses what it cannot or must not read', () => {
       'This file is not a PyTorch checkpoint: it is neither a zip archive nor a pickle, the two formats torch.save writes.',
     ],
   ] as const)('%s', async (_, bytes, code, message) => {
-    expect(await errorOf(readCheckpoint(bytes))).toEqual({ code, message });
+    expect(await lensRejection(readCheckpoint(bytes))).toEqual({ code, message });
   });
 
   it('notices a flipped bit in the weights (CRC-32), unless told not to check', async () => {
@@ -280,7 +269,7 @@ describe('readCheckpoint refuses what it cannot or must not read', () => {
     // The data starts at the next 64-byte boundary after the local header's padding.
     const dataStart = Math.ceil((at + 4) / 64) * 64;
     bytes[dataStart + 5]! ^= 0x10;
-    expect(await errorOf(readCheckpoint(bytes))).toEqual({
+    expect(await lensRejection(readCheckpoint(bytes))).toEqual({
       code: 'corrupt-checkpoint',
       message:
         "The checkpoint file is damaged: the zip entry 'bare/data/0' fails its CRC-32 check. Download or copy it again.",
@@ -292,7 +281,7 @@ describe('readCheckpoint refuses what it cannot or must not read', () => {
     const controller = new AbortController();
     controller.abort();
     expect(
-      (await errorOf(readCheckpoint(load('bare.pth'), { signal: controller.signal }))).code,
+      (await lensRejection(readCheckpoint(load('bare.pth'), { signal: controller.signal }))).code,
     ).toBe('aborted');
   });
 });

@@ -97,7 +97,15 @@ describe('the CLI prints strings from files escaped', () => {
   it('compare: model file names', () => {
     const other = join(dir, 'b\u202e.onnx');
     copyFileSync(model, other);
-    const r = cli('compare', '--model', model, '--model', other, '--data', join(IMAGES, 'china.jpg'));
+    const r = cli(
+      'compare',
+      '--model',
+      model,
+      '--model',
+      other,
+      '--data',
+      join(IMAGES, 'china.jpg'),
+    );
     expect(r.stderr).not.toMatch(RAW);
     expect(r.status).toBe(0);
     expect(r.stdout).not.toMatch(RAW);

@@ -5,17 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import type { LoadedSession } from '../src/engine/types';
 import { nodeSessionFactory } from '../src/node/ort-node';
-import {
-  bytesSource,
-  imageBlob,
-  LABELS,
-  rejection,
-  testEngine,
-  tinyBytes,
-  tinyUrl,
-} from './helpers/engine';
+import { bytesSource, imageBlob, LABELS, testEngine, tinyBytes, tinyUrl } from './helpers/engine';
 import { fixturePixels, references } from './helpers/fixtures';
 import { PRESETS, preprocess } from '../src/core/preprocess/preprocess';
+import { lensRejection } from './helpers/errors';
+import { LensError } from '../src/core/errors';
 
 /**
  * Measured on this pipeline against PyTorch 1.13 (tools/make_references.py): largest |Δp| 1.56e-6
@@ -97,7 +91,9 @@ describe('Engine (onnxruntime-node)', () => {
   });
 
   it('refuses to classify before any model, with a no-model error', async () => {
-    const e = await rejection(testEngine().classify({ file: imageBlob('chelsea.png'), preset }));
+    const e = await lensRejection(
+      testEngine().classify({ file: imageBlob('chelsea.png'), preset }),
+    );
     expect(e).toMatchObject({ name: 'LensError', code: 'no-model' });
   });
 
@@ -105,7 +101,7 @@ describe('Engine (onnxruntime-node)', () => {
     const engine = testEngine();
     await engine.load({ source: tinyUrl, backend: 'auto' });
     const bad = bytesSource(new TextEncoder().encode('this is not a model'), 'bad.onnx');
-    expect(await rejection(engine.load({ source: bad, backend: 'auto' }))).toMatchObject({
+    expect(await lensRejection(engine.load({ source: bad, backend: 'auto' }))).toMatchObject({
       code: 'not-a-model',
     });
     const result = await engine.classify({ file: imageBlob('chelsea.png'), preset });
@@ -117,11 +113,13 @@ describe('Engine (onnxruntime-node)', () => {
     let failNext = false;
     const engine = testEngine({
       createSession: (bytes, options) =>
-        failNext ? Promise.reject(new Error('runtime lost mid-load')) : create(bytes, options),
+        failNext
+          ? Promise.reject(new LensError('not-a-model', 'runtime lost mid-load'))
+          : create(bytes, options),
     });
     await engine.load({ source: tinyBytes(), backend: 'wasm' });
     failNext = true;
-    const e = await rejection(engine.load({ source: tinyUrl, backend: 'wasm' }));
+    const e = await lensRejection(engine.load({ source: tinyUrl, backend: 'wasm' }));
     expect(e.message).toMatch(/runtime lost mid-load/);
     expect((await engine.inspect())?.name).toBe('tiny.onnx');
     expect((await engine.classify({ file: imageBlob('coffee.png'), preset })).modelName).toBe(
@@ -169,7 +167,7 @@ describe('Engine (onnxruntime-node)', () => {
     const engine = testEngine();
     const slow = engine.load({ source: { ...tinyUrl, name: 'older' }, backend: 'wasm' });
     const newer = engine.load({ source: { ...tinyUrl, name: 'newer' }, backend: 'wasm' });
-    expect(await rejection(slow)).toMatchObject({ code: 'aborted' });
+    expect(await lensRejection(slow)).toMatchObject({ code: 'aborted' });
     expect((await newer).name).toBe('newer');
     expect((await engine.classify({ file: imageBlob('chelsea.png'), preset })).modelName).toBe(
       'newer',
@@ -182,10 +180,10 @@ describe('Engine (onnxruntime-node)', () => {
     const controller = new AbortController();
     const bySignal = engine.load({ source: tinyUrl, backend: 'wasm', signal: controller.signal });
     controller.abort();
-    expect(await rejection(bySignal)).toMatchObject({ code: 'aborted' });
+    expect(await lensRejection(bySignal)).toMatchObject({ code: 'aborted' });
     const byCancel = engine.load({ source: tinyUrl, backend: 'wasm' });
     await engine.cancel();
-    expect(await rejection(byCancel)).toMatchObject({ code: 'aborted' });
+    expect(await lensRejection(byCancel)).toMatchObject({ code: 'aborted' });
     expect((await engine.inspect())?.name).toBe('kept');
   });
 

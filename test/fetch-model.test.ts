@@ -7,13 +7,13 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LensError } from '../src/core/errors';
 import {
   fetchModelCached,
   fetchWithProgress,
   MODEL_CACHE,
   type ModelCacheStorage,
 } from '../src/worker/fetch-model';
+import { lensRejection } from './helpers/errors';
 
 const SIZE = 5 * 1024 * 1024 + 123; // several progress reports (one per MiB) and a ragged end
 const CHUNK = 64 * 1024;
@@ -114,16 +114,6 @@ function expectBytes(actual: Uint8Array, expected: Uint8Array): void {
   expect(Buffer.compare(actual, expected)).toBe(0);
 }
 
-async function rejection(p: Promise<unknown>): Promise<LensError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(LensError);
-    return e as LensError;
-  }
-  throw new Error('expected a rejection');
-}
-
 describe('model downloads', () => {
   let server: TestServer;
   let storage: MemoryCaches;
@@ -147,7 +137,7 @@ describe('model downloads', () => {
     );
     await server.firstChunk;
     controller.abort();
-    const error = await rejection(download);
+    const error = await lensRejection(download);
     expect(error.code).toBe('aborted');
     expect(error.message).toBe('The model download was cancelled.');
     expect(progress.every((n) => n < SIZE)).toBe(true);
@@ -167,7 +157,7 @@ describe('model downloads', () => {
   it('cancelling before the answer arrives rejects with "aborted" too', async () => {
     const controller = new AbortController();
     controller.abort();
-    const error = await rejection(
+    const error = await lensRejection(
       fetchModelCached(`${server.url}/model.onnx`, noProgress, controller.signal, storage),
     );
     expect(error.code).toBe('aborted');
@@ -210,7 +200,9 @@ describe('model downloads', () => {
     const bytes = await fetchModelCached(url, noProgress, undefined, storage);
     expectBytes(bytes, modelBytes(1));
     // Without a cached copy, offline is a clear failure.
-    const error = await rejection(fetchModelCached(url, noProgress, undefined, new MemoryCaches()));
+    const error = await lensRejection(
+      fetchModelCached(url, noProgress, undefined, new MemoryCaches()),
+    );
     expect(error.code).toBe('model-fetch-failed');
     expect(error.message).toMatch(
       new RegExp(`^Could not download the model from ${url}: network error or blocked by CORS`),
@@ -219,11 +211,11 @@ describe('model downloads', () => {
 
   it('HTTP 404 is "model-fetch-failed" with the status, and nothing is cached', async () => {
     const url = `${server.url}/nope.onnx`;
-    const error = await rejection(fetchModelCached(url, noProgress, undefined, storage));
+    const error = await lensRejection(fetchModelCached(url, noProgress, undefined, storage));
     expect(error.code).toBe('model-fetch-failed');
     expect(error.message).toBe(`Could not download the model from ${url}: HTTP 404 Not Found.`);
     expect(storage.models.size).toBe(0);
-    const plain = await rejection(fetchWithProgress(url, noProgress));
+    const plain = await lensRejection(fetchWithProgress(url, noProgress));
     expect(plain.message).toBe(error.message);
   });
 

@@ -1,7 +1,8 @@
 /**
- * Property-based and mutation fuzzing (fast-check) of the pure parsers and the resize/crop. Every
- * parser, on any input, must finish quickly, throw nothing but a `LensError` with a file-fault
- * code, and allocate no more than a bound proportional to its input. The resize must equal an
+ * Property-based and mutation fuzzing (fast-check) of the pure parsers, the checkpoint reader and
+ * the resize/crop. Every parser, on any input, must end (a hang is the test's timeout), throw
+ * nothing but a `LensError` with a file-fault code, and allocate no more than a bound proportional
+ * to its input. Times are reported in the summary, not asserted (speed is the benchmark's). The resize must equal an
  * independent reference written here, and stay within the input's value range.
  *
  * `npm test` runs a bounded number of cases (a few seconds); `npm run fuzz` sets FUZZ_RUNS for many
@@ -31,6 +32,12 @@ import { ModelProto } from '../src/core/onnx/proto';
 import { decodePng } from '../src/core/image/png';
 import { centerCrop, resizeAndCenterCrop } from '../src/core/preprocess/preprocess';
 import { resizeBilinear } from '../src/core/preprocess/resize';
+import { findWeights } from '../src/core/checkpoint/layout';
+import { storageLoader } from '../src/core/checkpoint/persistent';
+import { unpickle } from '../src/core/checkpoint/pickle';
+import { toPlainRecord } from '../src/core/checkpoint/plain';
+import { readCheckpoint } from '../src/core/checkpoint/torch';
+import { openZip } from '../src/core/checkpoint/zip';
 import { ROOT } from './helpers/fixtures';
 
 // ------------------------------------------------------------------------------ the harness
@@ -74,8 +81,8 @@ function record(target: string, ms: number, buffers: number, failure: string | n
 }
 
 /**
- * Runs one parser call and checks the contract: a result, or a LensError with an allowed code;
- * within `maxMs`; allocating within the bound (measured as the growth of live ArrayBuffers and
+ * Runs one parser call and checks the contract: a result, or a LensError with an allowed code,
+ * allocating within the bound (measured as the growth of live ArrayBuffers and
  * heap during the call, so a GC in between can only hide allocations, never invent them).
  */
 async function contract<T>(
@@ -84,7 +91,6 @@ async function contract<T>(
   codes: readonly LensErrorCode[],
   call: () => T | Promise<T>,
   bound: Bound = LINEAR,
-  maxMs = 1000,
 ): Promise<T | undefined> {
   const before = process.memoryUsage();
   const t0 = performance.now();
@@ -107,7 +113,6 @@ async function contract<T>(
   const buffers = after.arrayBuffers - before.arrayBuffers;
   const heap = after.heapUsed - before.heapUsed;
   record(target, ms, buffers, failure);
-  if (ms > maxMs) throw new Error(`${target} took ${ms.toFixed(0)} ms on ${input} bytes`);
   if (buffers > bound.buffers(input))
     throw new Error(`${target} allocated ${buffers} bytes of buffers for ${input} input bytes`);
   if (heap > bound.heap(input)) {
@@ -599,9 +604,7 @@ describe('fuzz: resize and center crop', () => {
       data: new Uint8Array(30_000).map((_, i) => i % 251),
     };
     const before = process.memoryUsage().arrayBuffers;
-    const t0 = performance.now();
     const crop = resizeAndCenterCrop(strip, 256, 2_560_000, 224);
-    expect(performance.now() - t0).toBeLessThan(2000);
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(8 << 20);
     expect(crop.data.length).toBe(224 * 224 * 3);
   });
@@ -609,67 +612,148 @@ describe('fuzz: resize and center crop', () => {
 
 // ------------------------------------------------------------------------------ checkpoints
 
-describe('fuzz: checkpoint unpickler and zip reader', async () => {
-  // Skipped until the converter's checkpoint reader is in the tree (another change).
-  const pickle = await import('../src/core/checkpoint/pickle').catch(() => null);
-  const zip = await import('../src/core/checkpoint/zip').catch(() => null);
-  const persistent = await import('../src/core/checkpoint/persistent').catch(() => null);
+describe('fuzz: checkpoints', () => {
   const CKPT_FAULTS: LensErrorCode[] = [
     'not-a-checkpoint',
     'corrupt-checkpoint',
     'unsafe-checkpoint',
     'unsupported-checkpoint',
   ];
-  const checkpoints = [
+  // A missing fixture fails here: a renamed file must not silently shrink the fuzzing.
+  const checkpoint = (name: string) => file(`test/data/checkpoints/${name}`);
+  const zipped = [
     'bare.pth',
     'training.pth',
     'protocol4.pth',
     'deflated.pth',
     'zip64.pth',
     'views.pth',
-  ]
-    .map((n) => `test/data/checkpoints/${n}`)
-    .filter((p) => {
-      try {
-        readFileSync(`${ROOT}/${p}`);
-        return true;
-      } catch {
-        return false;
-      }
-    })
-    .map(file);
+  ];
+  const whole = [...zipped, 'legacy.pth', 'dtypes.pth', 'big_endian.pth'].map(checkpoint);
+  const unpickleWalk = (bytes: Uint8Array) => {
+    const { value } = unpickle(bytes, { persistentLoad: storageLoader(new Map()) });
+    const found = findWeights(value);
+    return JSON.stringify(toPlainRecord(found.rest));
+  };
 
-  it.runIf(pickle && persistent)(
-    'unpickle: checkpoint errors only, bounded time and memory',
-    async () => {
-      const seeds = filesIn('test/data/checkpoints/pickles', /\.pkl$/);
-      await fc.assert(
-        fc.asyncProperty(bytesFrom(seeds), async (bytes) => {
-          await contract('unpickle', bytes.length, CKPT_FAULTS, () =>
-            pickle!.unpickle(bytes, { persistentLoad: persistent!.storageLoader(new Map()) }),
+  it('unpickle + layout walk: pickles from real checkpoints, mutated', async () => {
+    const pickles = [...filesIn('test/data/checkpoints/pickles', /\.pkl$/)];
+    for (const name of [
+      ...zipped.slice(0, 2),
+      'views.pth',
+      'protocol4.pth',
+      'pickled_module.pth',
+    ]) {
+      const archive = openZip(checkpoint(name), { maxTotalSize: 1e9 });
+      const entry = [...archive.entries.values()].find((e) => e.name.endsWith('data.pkl'))!;
+      pickles.push((await archive.read(entry)).slice());
+    }
+    expect(pickles.length).toBeGreaterThanOrEqual(11);
+    await fc.assert(
+      fc.asyncProperty(bytesFrom(pickles), async (bytes) => {
+        await contract('unpickle', bytes.length, CKPT_FAULTS, () => unpickleWalk(bytes));
+      }),
+      params(800),
+    );
+  });
+
+  it('unpickle: random opcode programs (allow-listed calls with odd arguments)', async () => {
+    const snippets = [
+      '(',
+      ')',
+      ']',
+      '}',
+      'N',
+      '\x88',
+      'K\x01',
+      'K\x00',
+      'J\xff\xff\xff\xff',
+      'G\x7f\xf0\x00\x00\x00\x00\x00\x00',
+      'X\x01\x00\x00\x00a',
+      'C\x02ab',
+      'a',
+      'e',
+      's',
+      'u',
+      't',
+      'l',
+      'd',
+      '\x85',
+      '\x86',
+      '\x87',
+      '\x8f',
+      '\x90',
+      '\x91',
+      'R',
+      'b',
+      '\x81',
+      '0',
+      '1',
+      '2',
+      'Q',
+      'q\x00',
+      'h\x00',
+      '\x94',
+      'j\x00\x00\x00\x00',
+      'cbuiltins\nset\n',
+      'ccollections\nOrderedDict\n',
+      'c_codecs\nencode\n',
+      'ccopy_reg\n_reconstructor\n',
+      'ctorch._utils\n_rebuild_tensor_v2\n',
+      'ctorch._utils\n_rebuild_parameter\n',
+      'ctorch._tensor\n_rebuild_from_type_v2\n',
+      'ctorch\nFloatStorage\n',
+      'ctorch\nfloat16\n',
+      'ctorch\nSize\n',
+      'cyacs.config\nCfgNode\n',
+      'c__proto__\nconstructor\n',
+      'X\x0b\x00\x00\x00constructor',
+      '(X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x04tQ',
+    ];
+    const program = fc
+      .array(fc.constantFrom(...snippets), { minLength: 1, maxLength: 40 })
+      .map((parts) => Uint8Array.from(`\x80\x02${parts.join('')}.`, (c) => c.charCodeAt(0)));
+    await fc.assert(
+      fc.asyncProperty(program, async (bytes) => {
+        await contract('unpickle-program', bytes.length, CKPT_FAULTS, () => unpickleWalk(bytes));
+      }),
+      params(1500),
+    );
+  });
+
+  it('openZip + read: checkpoint errors only, bounded memory', async () => {
+    await fc.assert(
+      fc.asyncProperty(bytesFrom(zipped.map(checkpoint)), async (bytes) => {
+        await contract('openZip', bytes.length, CKPT_FAULTS, async () => {
+          const archive = openZip(bytes, { maxTotalSize: 64 * bytes.length + (1 << 20) });
+          for (const entry of archive.entries.values()) await archive.read(entry);
+          return archive;
+        });
+      }),
+      params(400),
+    );
+  });
+
+  it('readCheckpoint: mutated files of every format, and noise', async () => {
+    let read = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(bytesFrom(whole), fc.uint8Array({ maxLength: 300 })),
+        async (bytes) => {
+          const ckpt = await contract('readCheckpoint', bytes.length, CKPT_FAULTS, () =>
+            readCheckpoint(bytes, { verifyCrc: false, maxBytes: 16 << 20 }),
           );
-        }),
-        params(800),
-      );
-    },
-  );
-
-  it.runIf(zip && checkpoints.length > 0)(
-    'openZip + read: checkpoint errors only, bounded time and memory',
-    async () => {
-      await fc.assert(
-        fc.asyncProperty(bytesFrom(checkpoints), async (bytes) => {
-          await contract('openZip', bytes.length, CKPT_FAULTS, async () => {
-            const archive = zip!.openZip(bytes, { maxTotalSize: 64 * bytes.length + (1 << 20) });
-            for (const entry of archive.entries.values()) await archive.read(entry);
-            return archive;
-          });
-        }),
-        params(400),
-      );
-    },
-    TIMEOUT,
-  );
+          if (ckpt) {
+            JSON.stringify(ckpt.extras);
+            read++;
+          }
+        },
+      ),
+      params(600),
+    );
+    // Many mutations land in the weights and still read: the fuzzing reaches past the headers.
+    expect(read).toBeGreaterThan(runs(600) / 50); // measured: 22 of 600 (3.7 %)
+  });
 });
 
 // ------------------------------------------------------------------------------ report

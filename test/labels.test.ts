@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isLensError } from '../src/core/errors';
 import {
   checkLabelFileSize,
   labelCountWarning,
@@ -11,18 +10,9 @@ import {
   parseLabels,
 } from '../src/core/data/labels';
 import { ROOT } from './helpers/fixtures';
+import { lensError } from './helpers/errors';
 
 const bundled = readFileSync(resolve(ROOT, 'src/data/imagenet1k-labels.txt'), 'utf8');
-
-function errorOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(isLensError(e)).toBe(true);
-    return (e as Error).message;
-  }
-  throw new Error('expected an error');
-}
 
 describe('label files', () => {
   it('reads the bundled ImageNet-1k list: 1000 labels in class order', () => {
@@ -59,12 +49,16 @@ describe('label files', () => {
   });
 
   it('refuses duplicate ids, gaps and bad syntax with a clear message', () => {
-    expect(errorOf(() => parseLabels("{0: 'a', 0: 'b'}"))).toMatch(/index 0 appears twice/);
-    expect(errorOf(() => parseLabels("{0: 'a', 2: 'c'}"))).toMatch(/index 1 is missing/);
-    expect(errorOf(() => parseLabels("{0: 'a' 1: 'b'}"))).toMatch(/syntax error on line 1/);
-    expect(errorOf(() => parseLabels("{0: 'a',\n1: 'b"))).toMatch(/unterminated/);
-    expect(errorOf(() => parseLabels(''))).toMatch(/empty/);
-    expect(errorOf(() => parseLabels('["a", 3]'))).toMatch(/strings only/);
+    expect(lensError(() => parseLabels("{0: 'a', 0: 'b'}")).message).toMatch(
+      /index 0 appears twice/,
+    );
+    expect(lensError(() => parseLabels("{0: 'a', 2: 'c'}")).message).toMatch(/index 1 is missing/);
+    expect(lensError(() => parseLabels("{0: 'a' 1: 'b'}")).message).toMatch(
+      /syntax error on line 1/,
+    );
+    expect(lensError(() => parseLabels("{0: 'a',\n1: 'b")).message).toMatch(/unterminated/);
+    expect(lensError(() => parseLabels('')).message).toMatch(/empty/);
+    expect(lensError(() => parseLabels('["a", 3]')).message).toMatch(/strings only/);
   });
 
   it('names classes beyond the label list "class N"', () => {
@@ -122,14 +116,14 @@ describe('one label per line: nothing shifts the indices', () => {
   });
 
   it('refuses a file over the size or count limit with a message, quickly', () => {
-    expect(errorOf(() => checkLabelFileSize(MAX_LABEL_FILE_BYTES + 1, 'big.txt'))).toBe(
+    expect(lensError(() => checkLabelFileSize(MAX_LABEL_FILE_BYTES + 1, 'big.txt'))).toBe(
       'big.txt is too large (16.0 MB, limit 16 MB): a label file lists one name per class.',
     );
     expect(() => checkLabelFileSize(MAX_LABEL_FILE_BYTES)).not.toThrow();
-    expect(errorOf(() => parseLabels('x\n'.repeat(MAX_LABEL_FILE_BYTES / 2 + 1)))).toMatch(
-      /too large \(16\.0 MB, limit 16 MB\)/,
-    );
-    expect(errorOf(() => parseLabels('ab\n'.repeat(MAX_LABELS + 1)))).toBe(
+    expect(
+      lensError(() => parseLabels('x\n'.repeat(MAX_LABEL_FILE_BYTES / 2 + 1))).message,
+    ).toMatch(/too large \(16\.0 MB, limit 16 MB\)/);
+    expect(lensError(() => parseLabels('ab\n'.repeat(MAX_LABELS + 1)))).toBe(
       'The label file lists 100001 labels; the limit is 100,000 classes.',
     );
   });

@@ -9,8 +9,9 @@ import type { Faults, Request, Response } from '../src/worker/protocol';
 import { serve, type Port } from '../src/worker/serve';
 import { withFaults } from '../src/worker/faults';
 import { nodeSessionFactory } from '../src/node/ort-node';
-import { imageBlob, rejection, testEngine, tinyBytes, tinyUrl } from './helpers/engine';
+import { imageBlob, testEngine, tinyBytes, tinyUrl } from './helpers/engine';
 import { references } from './helpers/fixtures';
+import { lensRejection } from './helpers/errors';
 
 type Listener = (e: { data: unknown }) => void;
 
@@ -92,7 +93,7 @@ describe('LensClient over the real transport', () => {
 
   it('rebuilds errors as LensErrors with their code', async () => {
     const { client } = setup();
-    const e = await rejection(
+    const e = await lensRejection(
       client.classify({ file: imageBlob('chelsea.png'), preset: 'torchvision-256-224' }),
     );
     expect(e).toMatchObject({ name: 'LensError', code: 'no-model' });
@@ -103,7 +104,7 @@ describe('LensClient over the real transport', () => {
     const controller = new AbortController();
     const load = client.load({ source: tinyUrl, backend: 'wasm', signal: controller.signal });
     controller.abort();
-    expect(await rejection(load)).toMatchObject({ code: 'aborted' });
+    expect(await lensRejection(load)).toMatchObject({ code: 'aborted' });
     expect(workers[0]!.posted.map((m) => m.kind)).toEqual(['call', 'cancel']);
   });
 
@@ -117,7 +118,7 @@ describe('LensClient over the real transport', () => {
       preset: 'torchvision-256-224',
     });
     client.crash();
-    expect(await rejection(pending)).toMatchObject({ code: 'worker-crashed' });
+    expect(await lensRejection(pending)).toMatchObject({ code: 'worker-crashed' });
     expect(crashes).toEqual([[expect.stringMatching(/worker crashed \(requested\)/), true]]);
     expect(workers).toHaveLength(2);
     expect(workers[0]!.terminated).toBe(true);

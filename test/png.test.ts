@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { isLensError, type LensErrorCode } from '../src/core/errors';
+import { isLensError } from '../src/core/errors';
 import { decodePng } from '../src/core/image/png';
+import { lensRejection } from './helpers/errors';
 
 /** Written by test/data/png/make_pngs.py from Pillow 9.4's `Image.open(f).convert('RGB')`. */
 interface Expected {
@@ -18,18 +19,6 @@ const dataDir = new URL('./data/png/', import.meta.url);
 const expected = JSON.parse(readFileSync(new URL('expected.json', dataDir), 'utf8')) as Expected;
 const load = (name: string) => new Uint8Array(readFileSync(new URL(name, dataDir)));
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-
-async function errorOf(
-  promise: Promise<unknown>,
-): Promise<{ code: LensErrorCode; message: string }> {
-  try {
-    await promise;
-  } catch (e) {
-    if (isLensError(e)) return { code: e.code, message: e.message };
-    throw e;
-  }
-  throw new Error('expected a LensError, but decoding succeeded');
-}
 
 describe("decodePng gives Pillow's convert('RGB') pixels", () => {
   it.each(Object.entries(expected.decoded))('%s', async (name, ref) => {
@@ -84,7 +73,7 @@ describe("decodePng gives Pillow's convert('RGB') pixels", () => {
 
 describe('decodePng rejects what Pillow rejects', () => {
   it.each(Object.entries(expected.rejected))('%s (Pillow: %s)', async (name) => {
-    const error = await errorOf(decodePng(load(name)));
+    const error = await lensRejection(decodePng(load(name)));
     expect(error.code).toBe('corrupt-image');
   });
 
@@ -101,18 +90,19 @@ describe('decodePng rejects what Pillow rejects', () => {
     ['err_short_data.png', /incomplete/],
     ['err_bad_adler.png', /corrupt/],
   ])('%s explains itself', async (name, message) => {
-    expect((await errorOf(decodePng(load(name)))).message).toMatch(message);
+    expect((await lensRejection(decodePng(load(name)))).message).toMatch(message);
   });
 
   it('refuses images over maxPixels before allocating them', async () => {
     const huge = makePng(1, 1, 8, 2, [[1, 2, 3]], { width: 50_000, height: 50_000 });
-    const error = await errorOf(decodePng(huge));
+    const error = await lensRejection(decodePng(huge));
     expect(error).toEqual({
       code: 'image-too-large',
       message: expect.stringMatching(/50000 × 50000/) as unknown,
     });
     expect(
-      (await errorOf(decodePng(makePng(10, 10, 8, 0, rows(10, 10, 1)), { maxPixels: 99 }))).code,
+      (await lensRejection(decodePng(makePng(10, 10, 8, 0, rows(10, 10, 1)), { maxPixels: 99 })))
+        .code,
     ).toBe('image-too-large');
     await expect(
       decodePng(makePng(10, 10, 8, 0, rows(10, 10, 1)), { maxPixels: 100 }),

@@ -42,13 +42,3 @@ export const tinyBytes = (): ModelSource =>
   bytesSource(new Uint8Array(readFileSync(TINY_MODEL)), 'tiny.onnx');
 
 export const imageBlob = (name: string): Blob => new Blob([readFileSync(resolve(IMAGES, name))]);
-
-/** The error a promise rejects with (fails the test if it resolves). */
-export async function rejection(p: Promise<unknown>): Promise<Error & { code?: string }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error & { code?: string };
-  }
-  throw new Error('expected a rejection');
-}
