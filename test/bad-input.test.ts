@@ -92,7 +92,8 @@ describe('bad-input matrix: the CLI', () => {
         row.file,
       ).toEqual(ref.top5.map((p) => p.index));
       got!.top5.forEach((p, i) =>
-        expect(Math.abs(p.probability - ref.top5[i]!.probability)).toBeLessThan(1e-4),
+        // 6x the measured 1.6e-6 (test/engine.test.ts): the same pipeline, the same bound.
+        expect(Math.abs(p.probability - ref.top5[i]!.probability)).toBeLessThan(1e-5),
       );
     }
   });

@@ -96,7 +96,8 @@ describe('repopt-lens classify', () => {
         item.file,
       ).toEqual(ref.top5.map((p) => p.index));
       item.top5.forEach((p, i) =>
-        expect(Math.abs(p.probability - ref.top5[i]!.probability)).toBeLessThan(1e-4),
+        // 6x the measured 1.6e-6 (test/engine.test.ts): the same pipeline, the same bound.
+        expect(Math.abs(p.probability - ref.top5[i]!.probability)).toBeLessThan(1e-5),
       );
       expect(item.logits).toHaveLength(1000);
       expect(typeof item.top5[0]!.label).toBe('string');
