@@ -1,33 +1,34 @@
 /** The Markdown form of a benchmark report (docs/benchmarks.md). */
 import type { Stats } from './bench-browser';
-
-const f = (s: Stats | null) =>
-  s ? `${s.median.toFixed(1)} (${s.min.toFixed(1)}-${s.max.toFixed(1)})` : 'n/a';
-const r = (x: number | null, digits = 2) =>
-  x === null || Number.isNaN(x) ? 'n/a' : x.toFixed(digits);
-
-function modelRows(name: string, m: ModelBench): string {
-  return [
-    `| ${name} | onnxruntime-node, 1 thread | ${f(m.node1)} |`,
-    `| ${name} | onnxruntime-node, 2 threads | ${f(m.node2)} |`,
-    `| ${name} | onnxruntime-web WASM in chromium, 1 thread | ${f(m.wasm1)} |`,
-    `| ${name} | onnxruntime-web WASM in chromium, 2 threads | ${f(m.wasm2)} |`,
-    `| ${name} | onnxruntime-web WebGPU in chromium | ${f(m.webgpu)} |`,
-    `| ${name} | PyTorch CPU, 2 threads | ${f(m.torch2)} |`,
-  ].join('\n');
-}
+import { describeFastPath, type FastPathInfo } from '../core/fast';
+import type { FastExactness } from './bench-fast';
 
 export interface ModelBench {
   file: string;
   gmacs: number;
   node1: Stats | null;
   node2: Stats | null;
+  /** onnxruntime-node, 2 threads, on the Winograd-rewritten model (the CLI's fast path). */
+  node2_fast: Stats | null;
   wasm1: Stats | null;
+  /** The page's default path (the fast path once the engine applies the rewrite). */
   wasm2: Stats | null;
+  /** The page with `?fast=0`: the unmodified model. */
+  wasm2_stock: Stats | null;
+  /** The page given the already-rewritten file: the fast path, whatever the engine does. */
+  wasm2_fast_file: Stats | null;
   webgpu: Stats | null;
   torch2: Stats | null;
+  /** What the rewrite did (rule, layers, time) for the fast-path figures. */
+  fast: FastPathInfo | null;
+  /** The rewritten model against the unmodified one on the fixture photos (onnxruntime-node). */
+  fast_exactness: FastExactness | null;
   node2_ms: number | null;
+  node2_fast_ms: number | null;
   wasm2_ms: number | null;
+  wasm2_stock_ms: number | null;
+  wasm2_fast_file_ms: number | null;
+  torch_ms: number | null;
   wasm2_over_node2: number | null;
   gflops_node2: number | null;
   gflops_wasm2: number | null;
@@ -61,6 +62,35 @@ export interface BenchReport {
   notes: string[];
 }
 
+const f = (s: Stats | null) =>
+  s ? `${s.median.toFixed(1)} (${s.min.toFixed(1)}-${s.max.toFixed(1)})` : 'n/a';
+const ratio = (a: number | null | undefined, b: number | null | undefined) =>
+  a && b ? a / b : null;
+const r = (x: number | null, digits = 2) =>
+  x === null || Number.isNaN(x) ? 'n/a' : x.toFixed(digits);
+
+function modelRows(name: string, m: ModelBench): string {
+  return [
+    `| ${name} | onnxruntime-node, 1 thread | ${f(m.node1)} |`,
+    `| ${name} | onnxruntime-node, 2 threads, unmodified export | ${f(m.node2)} |`,
+    `| ${name} | onnxruntime-node, 2 threads, Winograd fast path | ${f(m.node2_fast ?? null)} |`,
+    `| ${name} | onnxruntime-web WASM in chromium, 1 thread | ${f(m.wasm1)} |`,
+    `| ${name} | onnxruntime-web WASM in chromium, 2 threads, the page's default | ${f(m.wasm2)} |`,
+    `| ${name} | onnxruntime-web WASM in chromium, 2 threads, stock (\`?fast=0\`) | ${f(m.wasm2_stock ?? null)} |`,
+    `| ${name} | onnxruntime-web WASM in chromium, 2 threads, rewritten file (fast path) | ${f(m.wasm2_fast_file ?? null)} |`,
+    `| ${name} | onnxruntime-web WebGPU in chromium | ${f(m.webgpu)} |`,
+    `| ${name} | PyTorch CPU, 2 threads | ${f(m.torch2)} |`,
+  ].join('\n');
+}
+
+const fastLine = (name: string, m: ModelBench) =>
+  m.fast
+    ? `- ${name}: ${describeFastPath(m.fast)}; rewrite ${m.fast.rewriteMs.toFixed(0)} ms, transformed weights ${(m.fast.transformedWeightBytes / 2 ** 20).toFixed(0)} MiB.` +
+      (m.fast_exactness
+        ? ` Against the unmodified model on ${m.fast_exactness.images} photos: max |Δlogit| ${m.fast_exactness.maxAbsLogit.toExponential(1)} (${m.fast_exactness.maxRelLogit.toExponential(1)} of the largest logit), max |Δp| ${m.fast_exactness.maxAbsProb.toExponential(1)}, top-5 identical on ${m.fast_exactness.top5Same}.`
+        : '')
+    : `- ${name}: fast path not measured.`;
+
 export function benchMarkdown(b: BenchReport): string {
   const models = [['tiny', b.tiny] as const, ...(b.b1 ? [['B1', b.b1] as const] : [])];
   return `# Benchmarks
@@ -76,9 +106,13 @@ Machine: ${b.machine.cpu}, ${b.machine.cores} cores, ${b.machine.memoryGiB} GiB;
 | --- | --- | --- |
 ${models.map(([n, m]) => modelRows(n, m)).join('\n')}
 
-| model | GMACs | WASM-2 / node-2 | GFLOP/s node-2 | GFLOP/s WASM-2 |
-| --- | --- | --- | --- | --- |
-${models.map(([n, m]) => `| ${n} | ${r(m.gmacs, 3)} | ${r(m.wasm2_over_node2)} | ${r(m.gflops_node2, 1)} | ${r(m.gflops_wasm2, 1)} |`).join('\n')}
+| model | GMACs | WASM-2 / node-2 | WASM-2 stock / node-2 | WASM-2 rewritten file / node-2 | GFLOP/s node-2 | GFLOP/s WASM-2 |
+| --- | --- | --- | --- | --- | --- | --- |
+${models.map(([n, m]) => `| ${n} | ${r(m.gmacs, 3)} | ${r(m.wasm2_over_node2)} | ${r(ratio(m.wasm2_stock_ms, m.node2_ms))} | ${r(ratio(m.wasm2_fast_file_ms, m.node2_ms))} | ${r(m.gflops_node2, 1)} | ${r(m.gflops_wasm2, 1)} |`).join('\n')}
+
+Fast path (Winograd convolutions, rewritten at load time; see docs/winograd.md):
+
+${models.map(([n, m]) => fastLine(n, m)).join('\n')}
 
 ## Preprocessing a 12-megapixel photo
 

@@ -7,13 +7,15 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { convertStateDict, KNOWN_ARCHS } from '../core/convert';
 import { seededStateDict } from '../core/convert/seeded';
 import { LensError } from '../core/errors';
+import { applyFastPath, type FastPathInfo } from '../core/fast';
 import { createNodeSession } from '../node/ort-node';
+import { fastExactness } from './bench-fast';
 import {
   classifyRepeatedly,
   launch,
@@ -32,7 +34,17 @@ const PYTHON = process.env['PYTHON'] ?? '/usr/bin/python3';
 const TINY = join(ROOT, 'models/repopt-tiny.onnx');
 const B1 = join(ROOT, 'models/generated/repopt-b1-seeded.onnx');
 const PHOTO = join(ROOT, 'e2e/fixtures/images/chelsea.png');
-
+/** Real photos for the fast path's exactness figures. */
+const EXACTNESS_IMAGES = [
+  'astronaut.png',
+  'chelsea.png',
+  'coffee.png',
+  'rocket.jpg',
+  'china.jpg',
+  'portrait-300x500.jpg',
+  'odd-257x301.png',
+  'grey-320x240.png',
+];
 
 function torchAvailable(): boolean {
   return spawnSync(PYTHON, ['-c', 'import torch, torchvision'], { stdio: 'ignore' }).status === 0;
@@ -70,17 +82,52 @@ function ensureB1(): string {
 }
 
 async function nodeBench(file: string, threads: number, runs: number): Promise<Stats> {
-  const session = await createNodeSession(new Uint8Array(readFileSync(file)), threads);
-  session.bind(session.inputs[0]!.name, session.outputs[0]!.name);
+  const { a } = await nodeBenchInterleaved(
+    { a: new Uint8Array(readFileSync(file)) },
+    threads,
+    runs,
+  );
+  return a!;
+}
+
+/** Several models timed in turn (A B A B ...), so a disturbance hits them alike. */
+async function nodeBenchInterleaved(
+  models: Record<string, Uint8Array>,
+  threads: number,
+  runs: number,
+): Promise<Record<string, Stats>> {
+  const sessions = await Promise.all(
+    Object.entries(models).map(async ([k, bytes]) => {
+      const session = await createNodeSession(bytes, threads);
+      session.bind(session.inputs[0]!.name, session.outputs[0]!.name);
+      return [k, session] as const;
+    }),
+  );
   const input = new Float32Array(3 * 224 * 224).map((_, i) => Math.sin(i) * 2);
-  const times: number[] = [];
-  for (let i = 0; i < runs + 2; i++) {
-    const t0 = performance.now();
-    await session.run(input, [1, 3, 224, 224]);
-    if (i >= 2) times.push(performance.now() - t0);
-  }
-  await session.dispose();
-  return times.length ? stats(times) : stats([NaN]);
+  const times = new Map<string, number[]>(sessions.map(([k]) => [k, []]));
+  for (let i = 0; i < runs + 2; i++)
+    for (const [k, session] of sessions) {
+      const t0 = performance.now();
+      await session.run(input, [1, 3, 224, 224]);
+      if (i >= 2) times.get(k)!.push(performance.now() - t0);
+    }
+  for (const [, session] of sessions) await session.dispose();
+  return Object.fromEntries([...times].map(([k, t]) => [k, stats(t.length ? t : [NaN])]));
+}
+
+/**
+ * The fast path's model written next to the original (models/generated/, git-ignored), so the page
+ * can be timed on it before and after the engine applies the rewrite itself.
+ */
+function fastModel(file: string): { bytes: Uint8Array; path: string; info: FastPathInfo } {
+  const { bytes, info } = applyFastPath(new Uint8Array(readFileSync(file)), {
+    enabled: true,
+    backend: 'wasm',
+  });
+  const path = join(ROOT, 'models/generated', basename(file).replace(/\.onnx$/, '.winograd.onnx'));
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, bytes);
+  return { bytes, path, info };
 }
 
 function modelGmacs(file: string): number {
@@ -95,7 +142,15 @@ function modelGmacs(file: string): number {
 function finish(
   m: Omit<
     ModelBench,
-    'node2_ms' | 'wasm2_ms' | 'wasm2_over_node2' | 'gflops_node2' | 'gflops_wasm2'
+    | 'node2_ms'
+    | 'node2_fast_ms'
+    | 'wasm2_ms'
+    | 'wasm2_stock_ms'
+    | 'wasm2_fast_file_ms'
+    | 'torch_ms'
+    | 'wasm2_over_node2'
+    | 'gflops_node2'
+    | 'gflops_wasm2'
   >,
 ): ModelBench {
   const node2 = m.node2?.median ?? null;
@@ -104,7 +159,11 @@ function finish(
   return {
     ...m,
     node2_ms: node2,
+    node2_fast_ms: m.node2_fast?.median ?? null,
     wasm2_ms: wasm2,
+    wasm2_stock_ms: m.wasm2_stock?.median ?? null,
+    wasm2_fast_file_ms: m.wasm2_fast_file?.median ?? null,
+    torch_ms: m.torch2?.median ?? null,
     wasm2_over_node2: node2 && wasm2 ? wasm2 / node2 : null,
     gflops_node2: gflops(node2),
     gflops_wasm2: gflops(wasm2),
@@ -182,29 +241,59 @@ export async function benchCommand(argv: string[]): Promise<number> {
           'bad-dataset',
           `--model must be inside the project's models/ folder (the app serves it), got ${file}`,
         );
-      log(`${arch}: onnxruntime-node 1 and 2 threads ...`);
+      log(`${arch}: Winograd fast path (rewrite at load time) ...`);
+      const fast = fastModel(file);
+      const fastUrl = `/${relative(ROOT, fast.path).split('\\').join('/')}`;
+      log(`${arch}: onnxruntime-node 1 thread, then 2 threads stock and fast interleaved ...`);
       const node1 = await nodeBench(file, 1, runs);
-      const node2 = await nodeBench(file, 2, runs);
+      const node = await nodeBenchInterleaved(
+        { stock: new Uint8Array(readFileSync(file)), fast: fast.bytes },
+        2,
+        runs,
+      );
       let torch2: Stats | null = null;
       if (haveTorch && (arch === 'tiny' || !values.model))
         torch2 = torchBench(arch, runs)?.inference_ms ?? null;
-      const wasm: Record<number, Stats> = {};
+      const wasm: Record<string, Stats> = {};
       const browser = await launch(false);
       try {
-        for (const threads of [1, 2]) {
-          log(`${arch}: onnxruntime-web WASM, ${threads} thread(s), in the app's worker ...`);
-          const { page, close } = await openApp(
-            browser,
-            app.url,
-            `model=${encodeURIComponent(url)}&backend=wasm&threads=${threads}`,
-          );
-          const payloads = await classifyRepeatedly(page, PHOTO, runs);
-          wasm[threads] = stats(payloads.map((p) => p.timings.inferenceMs));
-          if (payloads[0]!.threads !== threads)
-            notes.push(
-              `${arch}: asked for ${threads} WASM threads, the app ran ${payloads[0]!.threads}.`,
+        log(`${arch}: onnxruntime-web WASM, 1 thread, in the app's worker ...`);
+        const one = await openApp(
+          browser,
+          app.url,
+          `model=${encodeURIComponent(url)}&backend=wasm&threads=1`,
+        );
+        wasm['1'] = stats(
+          (await classifyRepeatedly(one.page, PHOTO, runs)).map((p) => p.timings.inferenceMs),
+        );
+        await one.close();
+        // WASM-2: the page's default, ?fast=0, and the rewritten file, in blocks A B C A B C.
+        log(`${arch}: onnxruntime-web WASM, 2 threads: default, fast=0, rewritten file ...`);
+        const variants = [
+          ['default', `model=${encodeURIComponent(url)}`],
+          ['stock', `model=${encodeURIComponent(url)}&fast=0`],
+          ['fastFile', `model=${encodeURIComponent(fastUrl)}`],
+        ] as const;
+        const pages = [];
+        for (const [k, q] of variants)
+          pages.push({ k, ...(await openApp(browser, app.url, `${q}&backend=wasm&threads=2`)) });
+        const blocks = 3;
+        const samples = new Map<string, number[]>(pages.map((p) => [p.k, []]));
+        for (let b = 0; b < blocks; b++)
+          for (const p of pages) {
+            const payloads = await classifyRepeatedly(
+              p.page,
+              PHOTO,
+              Math.ceil(runs / blocks),
+              b === 0 ? 2 : 0,
             );
-          await close();
+            samples.get(p.k)!.push(...payloads.map((x) => x.timings.inferenceMs));
+            if (payloads[0]!.threads !== 2)
+              notes.push(`${arch}: asked for 2 WASM threads, the app ran ${payloads[0]!.threads}.`);
+          }
+        for (const p of pages) {
+          wasm[p.k] = stats(samples.get(p.k)!);
+          await p.close();
         }
       } finally {
         await browser.close();
@@ -243,11 +332,21 @@ export async function benchCommand(argv: string[]): Promise<number> {
         file: relative(ROOT, file),
         gmacs: modelGmacs(file),
         node1,
-        node2,
-        wasm1: wasm[1] ?? null,
-        wasm2: wasm[2] ?? null,
+        node2: node['stock'] ?? null,
+        node2_fast: node['fast'] ?? null,
+        wasm1: wasm['1'] ?? null,
+        wasm2: wasm['default'] ?? null,
+        wasm2_stock: wasm['stock'] ?? null,
+        wasm2_fast_file: wasm['fastFile'] ?? null,
         webgpu,
         torch2,
+        fast: fast.info,
+        fast_exactness: await fastExactness(
+          new Uint8Array(readFileSync(file)),
+          fast.bytes,
+          join(ROOT, 'e2e/fixtures/images'),
+          EXACTNESS_IMAGES,
+        ),
       });
       if (arch === 'tiny') report.tiny = entry;
       else report.b1 = entry;

@@ -27,9 +27,8 @@ function runtime(backend: 'wasm' | 'webgpu'): Promise<Runtime> {
     ort.env.wasm.numThreads = threads;
     return ort;
   };
-  if (backend === 'wasm')
-    return (plain ??= load(import('onnxruntime-web/wasm') as Promise<Runtime>, plainWasmUrl));
-  return (withGpu ??= load(import('onnxruntime-web') as Promise<Runtime>, jsepWasmUrl));
+  if (backend === 'wasm') return (plain ??= load(import('onnxruntime-web/wasm'), plainWasmUrl));
+  return (withGpu ??= load(import('onnxruntime-web'), jsepWasmUrl));
 }
 
 // SharedArrayBuffer (and so threads) exists only when the page is cross-origin isolated.

@@ -1,0 +1,87 @@
+/**
+ * The one call the engine (page worker and CLI) makes at load time: rewrite the model for the fast
+ * path unless it is switched off or the backend is one the rewrite was not measured on (WebGPU:
+ * only a software adapter exists on the machines it was measured on), and say what happened in a
+ * form the model panel and each result can show.
+ */
+import { rewriteWinograd, type WinogradOptions, type WinogradReport } from './rewrite';
+
+export type FastBackend = 'wasm' | 'webgpu' | 'node';
+
+export interface FastPathInfo {
+  /** 'winograd' when at least one layer was rewritten, else 'direct'. */
+  path: 'winograd' | 'direct';
+  /** Why the path is direct ('off', 'WebGPU', 'no eligible convolution', ...); null when winograd. */
+  reason: string | null;
+  rewritten: number;
+  total3x3: number;
+  /** Layers per tile: { F4: 20, F2: 3 }. */
+  tiles: { F4: number; F2: number };
+  /** Bytes of transformed weights held by the session. */
+  transformedWeightBytes: number;
+  /** Time spent rewriting, ms (0 when not attempted). */
+  rewriteMs: number;
+  /** Per layer, for the model panel. */
+  layers: WinogradReport['layers'];
+}
+
+/** One line for a result or the model panel: "Winograd: 23 of 28 3x3 convolutions (F4 20, F2 3)". */
+export function describeFastPath(info: FastPathInfo): string {
+  if (info.path === 'direct') return `direct convolutions (${info.reason ?? 'fast path off'})`;
+  const tiles = (['F4', 'F2'] as const)
+    .filter((t) => info.tiles[t] > 0)
+    .map((t) => `${t} ${info.tiles[t]}`)
+    .join(', ');
+  return `Winograd: ${info.rewritten} of ${info.total3x3} 3x3 convolutions (${tiles})`;
+}
+
+export function applyFastPath(
+  bytes: Uint8Array,
+  opts: { enabled: boolean; backend: FastBackend } & WinogradOptions,
+): { bytes: Uint8Array; info: FastPathInfo } {
+  const none = (reason: string, report?: WinogradReport, rewriteMs = 0) => ({
+    bytes,
+    info: {
+      path: 'direct' as const,
+      reason,
+      rewritten: 0,
+      total3x3: report?.total3x3 ?? 0,
+      tiles: { F4: 0, F2: 0 },
+      transformedWeightBytes: 0,
+      rewriteMs,
+      layers: report?.layers ?? [],
+    },
+  });
+  if (!opts.enabled) return none('fast path off');
+  if (opts.backend === 'webgpu') return none('not used on WebGPU');
+  const t0 = performance.now();
+  const options: WinogradOptions = {};
+  if (opts.inputSize !== undefined) options.inputSize = opts.inputSize;
+  if (opts.budgetBytes !== undefined) options.budgetBytes = opts.budgetBytes;
+  if (opts.choose) options.choose = opts.choose;
+  const out = rewriteWinograd(bytes, options);
+  const rewriteMs = performance.now() - t0;
+  const r = out.report;
+  if (r.rewritten === 0)
+    return none(
+      r.skipped ?? (r.total3x3 ? 'no eligible 3x3 convolution' : 'no 3x3 convolution'),
+      r,
+      rewriteMs,
+    );
+  return {
+    bytes: out.bytes,
+    info: {
+      path: 'winograd',
+      reason: null,
+      rewritten: r.rewritten,
+      total3x3: r.total3x3,
+      tiles: {
+        F4: r.layers.filter((l) => l.f === 'F4').length,
+        F2: r.layers.filter((l) => l.f === 'F2').length,
+      },
+      transformedWeightBytes: r.transformedWeightBytes,
+      rewriteMs,
+      layers: r.layers,
+    },
+  };
+}

@@ -1,0 +1,10 @@
+export {
+  rewriteWinograd,
+  type LayerPath,
+  type WinogradLayer,
+  type WinogradOptions,
+  type WinogradReport,
+} from './rewrite';
+export { chooseTile, DEFAULT_BUDGET_BYTES, type LayerFacts } from './rule';
+export { MATRICES, transformWeights, type Tile } from './winograd-math';
+export { applyFastPath, describeFastPath, type FastBackend, type FastPathInfo } from './apply';

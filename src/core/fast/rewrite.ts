@@ -1,0 +1,398 @@
+/**
+ * The Winograd fast path as a load-time graph rewrite. Every Conv with a 3x3 kernel, stride 1,
+ * dilation 1, group 1 and padding 1 whose weight is a float initializer (fp32, or fp16 behind a
+ * Cast) becomes Winograd F(4x4,3x3) or F(2x2,3x3) in standard ONNX ops (opset 11+):
+ *
+ *   src[P+1, N, C]   rows = pixels (y·W+x), or the previous layer's tiles; one zero row (Pad)
+ *   Gather(idx[α², T])         -> [α², T, N, C]   the input tiles, padding and ragged edges included
+ *   MatMul(Bᵀ⊗Bᵀ [α², α²])     -> [α², T·N·C]     input transform
+ *   MatMul(·, U[α², C, K])     -> [α², T·N, K]    the product, one batched GEMM
+ *   MatMul(Aᵀ⊗Aᵀ [m², α²]), Add bias, Relu -> [m², T·N, K]
+ *
+ * Activations stay in this tile layout from one rewritten layer to the next (the next Gather reads
+ * the tiles directly), so no Transpose or DepthToSpace runs between them; a Gather + Transpose back
+ * to NCHW is added only where another op or a graph output needs the tensor. Input and output names
+ * are kept; batch size stays free.
+ */
+import {
+  attrInts,
+  attrString,
+  attrValue,
+  decodeModel,
+  encodeModel,
+  floatTensor,
+  int32Tensor,
+  int64Tensor,
+  tensorFloats,
+  type EditNode,
+  type EditTensor,
+  type ReservedFloats,
+} from '../onnx/edit';
+import { toNumber } from '../onnx/proto';
+import { writeElements } from '../onnx/raw';
+import { propagateShapes } from './shapes';
+import { kron2, MATRICES, transformWeights, type Tile } from './winograd-math';
+import { chooseTile, DEFAULT_BUDGET_BYTES, type LayerFacts } from './rule';
+
+export type LayerPath = Tile | 'direct';
+
+export interface WinogradLayer {
+  /** The Conv node's name (or its output's, when unnamed). */
+  name: string;
+  f: LayerPath;
+  reason: string;
+}
+
+export interface WinogradReport {
+  /** Convolutions replaced by Winograd. */
+  rewritten: number;
+  /** All Conv nodes with a 3x3 kernel, eligible or not. */
+  total3x3: number;
+  layers: WinogradLayer[];
+  /** Bytes of transformed weights U added to the model. */
+  transformedWeightBytes: number;
+  /** Net growth of the weights: U added minus the replaced 3x3 weights removed (as stored). */
+  extraWeightBytes: number;
+  /** Why nothing was rewritten, when that is the model's fault (opset, no graph). */
+  skipped: string | null;
+}
+
+export interface WinogradOptions {
+  /** Height and width used where the model's input declares them symbolically. Default 224. */
+  inputSize?: number;
+  /** Bytes of transformed weights allowed in all (default DEFAULT_BUDGET_BYTES). */
+  budgetBytes?: number;
+  /** Overrides the per-layer rule (benchmarks: every layer F4, F2 or direct). */
+  choose?: (layer: LayerFacts) => LayerPath;
+}
+
+interface Candidate extends LayerFacts {
+  index: number;
+  node: EditNode;
+  weights: Float32Array;
+  weightName: string;
+  storedBytes: number;
+  relu: EditNode | null;
+  f: LayerPath;
+}
+
+const isFloat = (v: number | number[] | undefined, want: number[]) =>
+  v === undefined || (Array.isArray(v) ? v : [v]).every((x, i) => x === want[i]);
+
+export function rewriteWinograd(
+  onnxBytes: Uint8Array,
+  options: WinogradOptions = {},
+): { bytes: Uint8Array; report: WinogradReport } {
+  const model = decodeModel(onnxBytes);
+  const graph = model.graph;
+  const report: WinogradReport = {
+    rewritten: 0,
+    total3x3: 0,
+    layers: [],
+    transformedWeightBytes: 0,
+    extraWeightBytes: 0,
+    skipped: null,
+  };
+  const opset = model.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx');
+  if (!graph) return { bytes: onnxBytes, report: { ...report, skipped: 'no graph' } };
+  if (!opset || toNumber(opset.version) < 11)
+    return {
+      bytes: onnxBytes,
+      report: { ...report, skipped: 'operator set below 11 (Pad with a pads input)' },
+    };
+
+  const size = options.inputSize ?? 224;
+  const shapes = propagateShapes(graph, [size, size]);
+  const inits = new Map(graph.initializer.map((t) => [t.name, t]));
+  const producer = new Map<string, EditNode>();
+  const consumers = new Map<string, EditNode[]>();
+  for (const n of graph.node) {
+    for (const o of n.output) producer.set(o, n);
+    for (const i of n.input) if (i) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  }
+  const outputs = new Set(graph.output.map((o) => o.name));
+  const names = new Set<string>([...producer.keys(), ...inits.keys()]);
+  for (const v of graph.input) names.add(v.name);
+
+  /** An initializer reached through Cast/Identity (fp16 weights), with the nodes on the way. */
+  const weightSource = (name: string): { tensor: EditTensor; via: EditNode[] } | null => {
+    const via: EditNode[] = [];
+    for (let at = name; ;) {
+      const t = inits.get(at);
+      if (t && !producer.has(at)) return { tensor: t, via };
+      const p = producer.get(at);
+      if (!p || (p.opType !== 'Cast' && p.opType !== 'Identity')) return null;
+      via.push(p);
+      at = p.input[0] ?? '';
+    }
+  };
+
+  // 1. Which 3x3 convolutions are eligible, and why not.
+  const candidates: Candidate[] = [];
+  const order: (WinogradLayer & { index: number })[] = [];
+  const finish = (bytes: Uint8Array) => {
+    for (const c of candidates)
+      order.push({ index: c.index, name: c.name, f: c.f, reason: why(c) });
+    order.sort((a, b) => a.index - b.index);
+    report.layers = order.map(({ name, f, reason }) => ({ name, f, reason }));
+    return { bytes, report };
+  };
+  graph.node.forEach((n, index) => {
+    if (n.opType !== 'Conv' || (n.domain && n.domain !== 'ai.onnx')) return;
+    const w = weightSource(n.input[1] ?? '');
+    const dims = w?.tensor.dims.map(toNumber);
+    const kernel = attrValue(n, 'kernel_shape') ?? dims?.slice(2);
+    if (!isFloat(kernel, [3, 3]) || (kernel === undefined && !dims)) return;
+    if (dims && (dims[2] !== 3 || dims[3] !== 3)) return;
+    report.total3x3++;
+    const name = n.name || n.output[0] || `conv${index}`;
+    const skip = (reason: string) => void order.push({ index, name, f: 'direct', reason });
+    const auto = attrString(n, 'auto_pad') ?? 'NOTSET';
+    const padOk =
+      auto === 'SAME_UPPER' || auto === 'SAME_LOWER'
+        ? true
+        : auto === 'NOTSET' && isFloat(attrValue(n, 'pads') ?? [0, 0, 0, 0], [1, 1, 1, 1]);
+    if (!isFloat(attrValue(n, 'strides'), [1, 1])) return skip('stride is not 1');
+    if (!isFloat(attrValue(n, 'dilations'), [1, 1])) return skip('dilated');
+    if ((attrValue(n, 'group') ?? 1) !== 1) return skip('grouped');
+    if (!padOk) return skip('padding is not 1');
+    if (!w || !dims) return skip('weight is not an initializer');
+    const x = shapes.get(n.input[0] ?? '');
+    if (!x) return skip('input shape unknown');
+    const weights = tensorFloats(w.tensor);
+    if (!weights) return skip('weight is not embedded float32/float16');
+    if (dims[1] !== x[0]) return skip('weight and input channels differ');
+    const out = n.output[0]!;
+    const next = consumers.get(out) ?? [];
+    const relu =
+      next.length === 1 && next[0]!.opType === 'Relu' && !outputs.has(out) ? next[0]! : null;
+    candidates.push({
+      index,
+      node: n,
+      name,
+      cin: dims[1],
+      cout: dims[0]!,
+      height: x[1],
+      width: x[2],
+      weights,
+      weightName: w.tensor.name,
+      storedBytes: w.tensor.rawData?.length ?? weights.length * 4,
+      relu,
+      f: 'direct',
+    });
+  });
+
+  // 2. F per layer by the rule, then within the budget: the layers with the smallest maps (the
+  // least time saved per byte of U) step down first, F4 -> F2 -> direct.
+  const uBytes = (c: Candidate, f: LayerPath) =>
+    f === 'direct' ? 0 : MATRICES[f].alpha ** 2 * c.cin * c.cout * 4;
+  for (const c of candidates) c.f = options.choose ? options.choose(c) : chooseTile(c);
+  const budget = options.budgetBytes ?? DEFAULT_BUDGET_BYTES;
+  const byArea = [...candidates].sort((a, b) => a.height * a.width - b.height * b.width);
+  const total = () => candidates.reduce((s, c) => s + uBytes(c, c.f), 0);
+  const overBudget = new Set<Candidate>();
+  for (const step of ['F4', 'F2'] as const)
+    for (const c of byArea) {
+      if (total() <= budget) break;
+      if (c.f !== step) continue;
+      c.f = step === 'F4' ? 'F2' : 'direct';
+      overBudget.add(c);
+    }
+  if (candidates.every((c) => c.f === 'direct')) return finish(onnxBytes);
+  function why(c: Candidate): string {
+    const map = `${c.height}x${c.width}, ${c.cin}->${c.cout}`;
+    if (overBudget.has(c)) return `${map}; stepped down to stay within the U budget`;
+    return c.f === 'direct' ? `${map}; rule keeps direct` : map;
+  }
+
+  // 3. Emit.
+  const fresh = (base: string) => {
+    let n = base;
+    for (let i = 1; names.has(n); i++) n = `${base}_${i}`;
+    names.add(n);
+    return n;
+  };
+  const newInits: EditTensor[] = [];
+  const reserved: (ReservedFloats & { fill: (slot: Float32Array) => void })[] = [];
+  const shapeConst = (values: number[]) => {
+    const name = fresh(`winograd/shape_${values.join('_').replace(/-/g, 'm')}`);
+    newInits.push(int64Tensor(name, values));
+    return name;
+  };
+  const consts = new Map<string, string>();
+  const shared = (key: string, make: (name: string) => EditTensor) => {
+    let name = consts.get(key);
+    if (!name) {
+      name = fresh(`winograd/${key}`);
+      newInits.push(make(name));
+      consts.set(key, name);
+    }
+    return name;
+  };
+  const padRow = () => shared('pad_zero_row', (n) => int64Tensor(n, [0, 0, 0, 1, 0, 0]));
+  const transform = (f: Tile, which: 'input' | 'output') =>
+    shared(`${f}_${which}_transform`, (n) => {
+      const k = kron2(which === 'input' ? MATRICES[f].bt : MATRICES[f].at);
+      return floatTensor(n, k.data, [k.rows, k.cols]);
+    });
+
+  /** Tile-layout tensors by the original (NCHW) name they stand for. */
+  const tiles = new Map<string, { name: string; m: number; th: number; tw: number }>();
+  const rewritten = new Map<EditNode, Candidate>(
+    candidates.filter((c) => c.f !== 'direct').map((c) => [c.node, c]),
+  );
+  const fusedRelus = new Set<EditNode>();
+  const newNodes: EditNode[] = [];
+  let counter = 0;
+  const op = (
+    opType: string,
+    inputs: string[],
+    base: string,
+    attribute = [] as EditNode['attribute'],
+  ) => {
+    const output = fresh(base);
+    newNodes.push({ name: output, opType, input: inputs, output: [output], attribute });
+    return output;
+  };
+
+  for (const n of graph.node) {
+    const c = rewritten.get(n);
+    if (!c) {
+      if (!fusedRelus.has(n)) newNodes.push(n);
+      continue;
+    }
+    const f = c.f as Tile;
+    const { m, alpha } = MATRICES[f];
+    const a2 = alpha * alpha;
+    const H = c.height;
+    const W = c.width;
+    const C = c.cin;
+    const K = c.cout;
+    const th = Math.ceil(H / m);
+    const tw = Math.ceil(W / m);
+    const T = th * tw;
+    const p = `winograd/${counter++}_${f}/`;
+    const x = n.input[0]!;
+
+    // Source rows: a pixel's row is y·W + x (from NCHW) or where the previous layer left it.
+    const prev = tiles.get(x);
+    let src: string;
+    let rowOf: (y: number, x: number) => number;
+    let rows: number;
+    if (prev) {
+      rows = prev.m * prev.m * prev.th * prev.tw;
+      src = op('Reshape', [prev.name, shapeConst([rows, -1, C])], `${p}src`);
+      const pm = prev.m;
+      const pT = prev.th * prev.tw;
+      const ptw = prev.tw;
+      rowOf = (yy, xx) =>
+        ((yy % pm) * pm + (xx % pm)) * pT + Math.floor(yy / pm) * ptw + Math.floor(xx / pm);
+    } else {
+      rows = H * W;
+      const hwnc = op('Transpose', [x], `${p}hwnc`, [attrInts('perm', [2, 3, 0, 1])]);
+      src = op('Reshape', [hwnc, shapeConst([rows, -1, C])], `${p}src`);
+      rowOf = (yy, xx) => yy * W + xx;
+    }
+    const padded = op('Pad', [src, padRow()], `${p}padded`);
+    const idx = new Int32Array(a2 * T);
+    for (let u = 0; u < alpha; u++)
+      for (let v = 0; v < alpha; v++)
+        for (let ty = 0; ty < th; ty++)
+          for (let tx = 0; tx < tw; tx++) {
+            const yy = ty * m + u - 1;
+            const xx = tx * m + v - 1;
+            const inside = yy >= 0 && yy < H && xx >= 0 && xx < W;
+            idx[(u * alpha + v) * T + ty * tw + tx] = inside ? rowOf(yy, xx) : rows;
+          }
+    const idxName = fresh(`${p}tile_index`);
+    newInits.push(int32Tensor(idxName, idx, [a2, T]));
+    const gathered = op('Gather', [padded, idxName], `${p}tiles`);
+    const flat = op('Reshape', [gathered, shapeConst([a2, -1])], `${p}tiles_flat`);
+    const v = op('MatMul', [transform(f, 'input'), flat], `${p}V`);
+    const v3 = op('Reshape', [v, shapeConst([a2, -1, C])], `${p}V3`);
+    const uName = fresh(`${p}U`);
+    const weights = c.weights;
+    reserved.push({
+      name: uName,
+      dims: [a2, C, K],
+      fill: (slot) => transformWeights(weights, K, C, f, slot),
+    });
+    report.transformedWeightBytes += a2 * C * K * 4;
+    report.extraWeightBytes += a2 * C * K * 4 - c.storedBytes;
+    const prod = op('MatMul', [v3, uName], `${p}M`);
+    const prod2 = op('Reshape', [prod, shapeConst([a2, -1])], `${p}M_flat`);
+    const y = op('MatMul', [transform(f, 'output'), prod2], `${p}Y`);
+    let out = op('Reshape', [y, shapeConst([m * m, -1, K])], `${p}Y3`);
+    const bias = n.input[2];
+    if (bias) out = op('Add', [out, bias], `${p}biased`);
+    if (c.relu) {
+      out = op('Relu', [out], `${p}relu`);
+      fusedRelus.add(c.relu);
+    }
+    const result = c.relu ? c.relu.output[0]! : n.output[0]!;
+    tiles.set(result, { name: out, m, th, tw });
+
+    // Back to NCHW under the original name where anything but a rewritten conv reads it.
+    const readers = consumers.get(result) ?? [];
+    const needsNchw =
+      outputs.has(result) ||
+      readers.some((r) => !rewritten.has(r) || r.input.slice(1).includes(result));
+    if (needsNchw) {
+      const back = new Int32Array(H * W);
+      for (let yy = 0; yy < H; yy++)
+        for (let xx = 0; xx < W; xx++)
+          back[yy * W + xx] =
+            ((yy % m) * m + (xx % m)) * T + Math.floor(yy / m) * tw + Math.floor(xx / m);
+      const backName = fresh(`${p}nchw_index`);
+      newInits.push(int32Tensor(backName, back, [H * W]));
+      const rowsOut = op('Reshape', [out, shapeConst([m * m * T, -1, K])], `${p}out_rows`);
+      const pix = op('Gather', [rowsOut, backName], `${p}pixels`);
+      const nkp = op('Transpose', [pix], `${p}nk_hw`, [attrInts('perm', [1, 2, 0])]);
+      newNodes.push({
+        name: `${p}nchw`,
+        opType: 'Reshape',
+        input: [nkp, shapeConst([-1, K, H, W])],
+        output: [result],
+        attribute: [],
+      });
+    }
+    report.rewritten++;
+  }
+
+  // 4. Drop the replaced weights (and their Casts) that nothing reads any more.
+  const used = new Set<string>(graph.output.map((o) => o.name));
+  for (const nn of newNodes) for (const i of nn.input) used.add(i);
+  const keep: EditNode[] = [];
+  for (let i = newNodes.length - 1; i >= 0; i--) {
+    const nn = newNodes[i]!;
+    const removable =
+      (nn.opType === 'Cast' || nn.opType === 'Identity') && !nn.output.some((o) => used.has(o));
+    if (removable) continue;
+    for (const inp of nn.input) used.add(inp);
+    keep.push(nn);
+  }
+  keep.reverse();
+  const usedNow = new Set<string>(graph.output.map((o) => o.name));
+  for (const nn of keep) for (const i of nn.input) usedNow.add(i);
+  const replaced = new Set([...rewritten.values()].map((c) => c.weightName));
+  const dropped = (name: string) => replaced.has(name) && !usedNow.has(name);
+  graph.node = keep;
+  graph.initializer = [...graph.initializer.filter((t) => !dropped(t.name)), ...newInits];
+  graph.input = graph.input.filter((v) => !dropped(v.name));
+  const produced = new Set(keep.flatMap((nn) => nn.output));
+  graph.valueInfo = graph.valueInfo.filter((v) => produced.has(v.name));
+
+  const { bytes, slots } = encodeModel(model, reserved);
+  // One scratch buffer for every layer's U (fresh 600 MB of temporaries cost more in page faults
+  // than the transform itself); each is copied into its slot, which may not be 4-byte aligned.
+  const scratch = new Float32Array(
+    Math.max(0, ...reserved.map((r) => slots.get(r.name)!.length / 4)),
+  );
+  for (const r of reserved) {
+    const slot = slots.get(r.name)!;
+    const f32 = scratch.subarray(0, slot.length / 4);
+    r.fill(f32);
+    writeElements(slot, 'float32', 0, f32);
+  }
+  return finish(bytes);
+}
