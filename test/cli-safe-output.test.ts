@@ -107,6 +107,7 @@ describe('the CLI prints strings from files escaped', () => {
       join(IMAGES, 'china.jpg'),
     );
     expect(r.stderr).not.toMatch(RAW);
+    expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).not.toMatch(RAW);
     expect(r.stdout).toContain('crafted\\x1b]0;pwned\\x07.onnx vs b\\u202e.onnx on 1 images');

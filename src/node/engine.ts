@@ -32,10 +32,11 @@ export function modelFile(path: string, name = path.split(/[\\/]/).pop() ?? path
     );
   }
   // readFileSync may hand out a view of a shared pool: copy unless the view is the whole buffer.
+  // (Buffer#slice is a view, not a copy: the copy goes through a plain Uint8Array.)
   const buffer: ArrayBuffer =
     bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
       ? (bytes.buffer as ArrayBuffer)
-      : bytes.slice().buffer;
+      : new Uint8Array(bytes).buffer;
   return { type: 'bytes', bytes: buffer, name };
 }
 
