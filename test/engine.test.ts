@@ -68,6 +68,31 @@ describe('Engine (onnxruntime-node)', () => {
     await engine.dispose();
   });
 
+  it('runs the Winograd fast path by default and the file as it is with fast: false', async () => {
+    const fast = testEngine();
+    const direct = testEngine();
+    const a = await fast.load({ source: tinyBytes(), backend: 'wasm' });
+    const b = await direct.load({ source: tinyBytes(), backend: 'wasm', fast: false });
+    expect(a.fast).toMatchObject({ path: 'winograd', reason: null, total3x3: 6 });
+    expect(a.fast.rewritten).toBeGreaterThan(0);
+    expect(b.fast).toMatchObject({ path: 'direct', reason: 'fast path off', rewritten: 0 });
+    // the model panel's facts come from the user's file, not the rewritten graph
+    expect(a.details?.opCounts).toEqual(b.details?.opCounts);
+    expect(a.bytes).toBe(b.bytes);
+    for (const name of pngFixtures) {
+      const x = await fast.classify({ file: imageBlob(name), preset });
+      const y = await direct.classify({ file: imageBlob(name), preset });
+      expect(x.fastPath).toMatch(/^Winograd: \d+ of 6 3x3 convolutions/);
+      expect(y.fastPath).toBe('direct convolutions (fast path off)');
+      expect(x.top5.map((p) => p.index)).toEqual(y.top5.map((p) => p.index));
+      x.top5.forEach((p, i) =>
+        expect(Math.abs(p.probability - y.top5[i]!.probability)).toBeLessThan(MAX_DP),
+      );
+    }
+    await fast.dispose();
+    await direct.dispose();
+  });
+
   it('classifies preprocessed batches with the same ranking as single images', async () => {
     const engine = testEngine();
     await engine.load({ source: tinyBytes(), backend: 'wasm' });

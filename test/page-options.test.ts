@@ -10,13 +10,16 @@ const manifest = parseManifest(readFileSync(resolve(ROOT, 'models/models.json'),
 
 describe('readPageOptions', () => {
   it('takes good values and says nothing', () => {
-    expect(readPageOptions('?backend=wasm&preset=squash-256-224&threads=2&model=x')).toEqual({
-      backend: 'wasm',
-      preset: 'squash-256-224',
-      threads: 2,
-      model: 'x',
-      notices: [],
-    });
+    expect(readPageOptions('?backend=wasm&preset=squash-256-224&threads=2&fast=0&model=x')).toEqual(
+      {
+        backend: 'wasm',
+        preset: 'squash-256-224',
+        threads: 2,
+        fast: false,
+        model: 'x',
+        notices: [],
+      },
+    );
   });
 
   it('names every bad value and what is used instead', () => {
@@ -30,6 +33,10 @@ describe('readPageOptions', () => {
       '?threads=two is not a whole number from 1 to 16: using the default.',
     ]);
     expect(readPageOptions('?threads=0').notices).toHaveLength(1);
+    expect(readPageOptions('?fast=maybe')).toMatchObject({
+      fast: null,
+      notices: ['?fast=maybe is not 0 or 1: the fast path stays on.'],
+    });
     expect(readPageOptions('?threads=1.5').notices).toHaveLength(1);
   });
 });

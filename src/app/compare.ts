@@ -5,6 +5,7 @@
 import type { LabelsRequest } from '../engine/types';
 import type { LensClient } from './lens-client';
 import { choiceName, sourceOf, spawnClient, trackLoad } from './models';
+import { readPageOptions, sessionOptionsOf } from './options';
 import { useLens, type ModelChoice } from './store';
 
 let client: LensClient | null = null;
@@ -40,6 +41,12 @@ export async function loadCompareModel(choice: ModelChoice | null): Promise<void
     'download',
     (status) => useLens.getState().setCompare(choice, status),
     () => null,
-    (onProgress) => worker.load({ source, backend: store.backendPreference, onProgress }),
+    (onProgress) =>
+      worker.load({
+        source,
+        backend: store.backendPreference,
+        ...sessionOptionsOf(readPageOptions(location.search)),
+        onProgress,
+      }),
   );
 }

@@ -13,7 +13,7 @@ import { compareClient, setCompareLabels } from './compare';
 import { Limiter } from './limiter';
 import { choiceName, MANIFEST_URL, sourceOf, spawnClient, trackLoad } from './models';
 import { refreshOffline } from './offline';
-import { readPageOptions, resolveModelParam } from './options';
+import { readPageOptions, resolveModelParam, sessionOptionsOf } from './options';
 import { startTransition } from 'react';
 import { useLens, type ItemState, type ModelChoice, type ResultItem } from './store';
 
@@ -44,8 +44,11 @@ client.onCrash = (message, reload) => {
 let nextResultId = 1;
 /** Images go to the worker a few at a time; the engine's own queue keeps their order. */
 const feed = new Limiter(4);
-/** `?threads=N`: WASM threads for this page (benchmarks compare 1 and 2). */
-const threadsOption = () => (options.threads ? { threads: options.threads } : {});
+/**
+ * `?threads=N`: WASM threads for this page (benchmarks compare 1 and 2); `?fast=0`: no Winograd
+ * rewrite at load time (benchmarks compare the two paths).
+ */
+const sessionOptions = () => sessionOptionsOf(options);
 
 export function effectivePreset(): PresetId {
   const { presetOverride, choice } = useLens.getState();
@@ -81,7 +84,7 @@ export async function loadModel(choice: ModelChoice): Promise<void> {
       client.load({
         source,
         backend: store.backendPreference,
-        ...threadsOption(),
+        ...sessionOptions(),
         untrained,
         onProgress,
       }),
@@ -131,7 +134,7 @@ export async function convertCheckpoint(file: File): Promise<void> {
         name: file.name,
         ...store.convertOptions,
         backend: store.backendPreference,
-        ...threadsOption(),
+        ...sessionOptions(),
         onProgress,
       });
       made.converted = r.converted;

@@ -1,5 +1,6 @@
 /**
- * The page's URL options (`?model=`, `?backend=`, `?preset=`, `?threads=`), read once and checked:
+ * The page's URL options (`?model=`, `?backend=`, `?preset=`, `?threads=`, `?fast=`), read once and
+ * checked:
  * a bad value is named in a notice with what is used instead, never dropped in silence. Pure, so
  * Node tests cover it.
  */
@@ -11,6 +12,8 @@ export interface PageOptions {
   backend: BackendPreference | null;
   preset: PresetId | null;
   threads: number | null;
+  /** `?fast=0`: the model's convolutions as they are (no Winograd rewrite); null: default (on). */
+  fast: boolean | null;
   model: string | null;
   /** One sentence per bad value. */
   notices: string[];
@@ -44,7 +47,22 @@ export function readPageOptions(search: string, maxThreads = 16): PageOptions {
         `?threads=${threadsText} is not a whole number from 1 to ${maxThreads}: using the default.`,
       );
   }
-  return { backend, preset, threads, model: params.get('model'), notices };
+  const fastText = params.get('fast');
+  let fast: boolean | null = null;
+  if (fastText !== null) {
+    if (fastText === '0' || fastText === 'false') fast = false;
+    else if (fastText === '1' || fastText === 'true') fast = true;
+    else notices.push(`?fast=${fastText} is not 0 or 1: the fast path stays on.`);
+  }
+  return { backend, preset, threads, fast, model: params.get('model'), notices };
+}
+
+/** What a load request takes from the URL: `?threads=N` and `?fast=0`. */
+export function sessionOptionsOf(options: PageOptions): { threads?: number; fast?: boolean } {
+  return {
+    ...(options.threads ? { threads: options.threads } : {}),
+    ...(options.fast !== null ? { fast: options.fast } : {}),
+  };
 }
 
 export type ModelParam =

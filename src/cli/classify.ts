@@ -7,7 +7,7 @@ import type { ExifMode } from '../node/decode-node';
 import { parsePositiveInt } from './args';
 import { expandInputs, openEngine, printJson, type Skipped } from './common';
 
-export const classifyUsage = `repopt-lens classify --model <model.onnx> [--preset P] [--exif apply|ignore] [--threads N] [--json] <image|dir>...`;
+export const classifyUsage = `repopt-lens classify --model <model.onnx> [--preset P] [--exif apply|ignore] [--threads N] [--no-fast] [--json] <image|dir>...`;
 
 export async function classifyCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -18,6 +18,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
       preset: { type: 'string', default: 'torchvision-256-224' },
       exif: { type: 'string', default: 'apply' },
       threads: { type: 'string', default: '2' },
+      'no-fast': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
   });
@@ -31,7 +32,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
   const exif: ExifMode = values.exif;
   const threads = parsePositiveInt('--threads', values.threads);
   const { files, skipped } = expandInputs(positionals);
-  const { engine } = await openEngine(values.model, { threads, exif });
+  const { engine } = await openEngine(values.model, { threads, exif, fast: !values['no-fast'] });
 
   const out: {
     file: string;

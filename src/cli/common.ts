@@ -108,10 +108,14 @@ export function expandInputs(inputs: readonly string[]): Listing {
 /** An engine with the model at `path` loaded: the CLI's one way to open a model. */
 export async function openEngine(
   path: string,
-  options: { threads: number; exif?: ExifMode },
+  options: { threads: number; exif?: ExifMode; fast?: boolean },
 ): Promise<{ engine: Engine; info: ModelInfo }> {
   const engine = createNodeEngine(options);
-  const info = await engine.load({ source: modelFile(path), backend: 'wasm' });
+  const info = await engine.load({
+    source: modelFile(path),
+    backend: 'wasm',
+    fast: options.fast !== false,
+  });
   return { engine, info };
 }
 

@@ -9,7 +9,7 @@ import { parsePositiveInt } from './args';
 import { cropOf, expandInputs, openEngine, progress } from './common';
 import { printSafeJson, terminalSafe } from './safe-output';
 
-export const compareUsage = `repopt-lens compare --model A.onnx --model B.onnx --data <dir|image>... [--preset P] [--json]`;
+export const compareUsage = `repopt-lens compare --model A.onnx --model B.onnx --data <dir|image>... [--preset P] [--threads N] [--no-fast] [--json]`;
 
 export interface CompareReport {
   models: [string, string];
@@ -33,6 +33,7 @@ export async function compareCommand(argv: string[]): Promise<number> {
       preset: { type: 'string', default: 'torchvision-256-224' },
       exif: { type: 'string', default: 'apply' },
       threads: { type: 'string', default: '2' },
+      'no-fast': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
   });
@@ -48,7 +49,9 @@ export async function compareCommand(argv: string[]): Promise<number> {
   if (files.length === 0)
     throw new LensError('bad-dataset', `No images found in ${inputs.join(', ')}.`);
   const threads = parsePositiveInt('--threads', values.threads);
-  const [a, b] = await Promise.all(models.map((m) => openEngine(m, { threads })));
+  const [a, b] = await Promise.all(
+    models.map((m) => openEngine(m, { threads, fast: !values['no-fast'] })),
+  );
   const pool = new PreprocessPool();
   const bar = progress(files.length, 'compare');
   const size = cropOf(preset);

@@ -35,7 +35,7 @@ import {
   type Skipped,
 } from './common';
 
-export const evalUsage = `repopt-lens eval --model <model.onnx> --data <dir> [--labels <ground-truth.txt>] [--limit N] [--shard i/n] [--batch B] [--preset P] [--exif ignore|apply] [--json] [--out results.json]
+export const evalUsage = `repopt-lens eval --model <model.onnx> --data <dir> [--labels <ground-truth.txt>] [--limit N] [--shard i/n] [--batch B] [--preset P] [--exif ignore|apply] [--threads N] [--no-fast] [--json] [--out results.json]
 repopt-lens eval --merge a.json b.json ... [--json]`;
 
 export interface EvalReport {
@@ -123,6 +123,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       preset: { type: 'string', default: 'torchvision-256-224' },
       exif: { type: 'string', default: 'ignore' },
       threads: { type: 'string', default: '2' },
+      'no-fast': { type: 'boolean', default: false },
       workers: { type: 'string' },
       merge: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -175,7 +176,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     const { layout, samples: all, skipped: unreadable } = findLayout(values.data, values.labels);
     let samples = shard(all, shardSpec);
     if (limit !== null) samples = samples.slice(0, limit);
-    const { engine } = await openEngine(values.model, { threads, exif });
+    const { engine } = await openEngine(values.model, { threads, exif, fast: !values['no-fast'] });
     const run = await evaluate(engine, samples, {
       dir: values.data,
       preset,

@@ -13,6 +13,7 @@ import { smoothProbabilities, topK } from '../core/inference/postprocess';
 import { inspectModel, type ModelInspection } from '../core/model/details';
 import { denormalizeToRgba, PRESETS, type PresetId } from '../core/preprocess/preprocess';
 import { LensError } from '../core/errors';
+import { applyFastPath, describeFastPath, directPath, type FastPathInfo } from '../core/fast';
 import { camsFor, type FeatureCapture } from './cams';
 import type {
   CallOptions,
@@ -291,15 +292,22 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
   private async open(
     name: string,
     bytes: Uint8Array,
-    request: Pick<LoadRequest, 'backend' | 'threads' | 'untrained'> & CallOptions,
+    request: Pick<LoadRequest, 'backend' | 'threads' | 'untrained' | 'fast'> & CallOptions,
     signal: AbortSignal,
   ): Promise<ActiveModel> {
     checkSignal(signal);
     request.onProgress?.({ phase: 'session', loaded: 0, total: null });
     const t0 = this.now();
+    // The session runs the rewritten graph; inspection and the sha256 stay on the user's file.
+    let fast: FastPathInfo = directPath('the runtime does not rewrite models');
     const session = await this.deps.createSession(bytes, {
       backend: request.backend,
       ...(request.threads !== undefined ? { threads: request.threads } : {}),
+      prepare: (original, runtime) => {
+        const out = applyFastPath(original, { enabled: request.fast !== false, backend: runtime });
+        fast = out.info;
+        return out.bytes;
+      },
     });
     try {
       checkSignal(signal);
@@ -344,6 +352,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
                 ? 'the graph does not end in one Linear layer whose weights can be read'
                 : 'the model has no "features" output (convert with --features to get one)',
             },
+        fast,
       };
       const model: ActiveModel = { session, info, classifier };
       if (info.details) this.hashLater(model, bytes);
@@ -422,6 +431,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
         totalMs: this.now() - t0,
       },
       modelName: model.info.name,
+      fastPath: describeFastPath(model.info.fast),
       untrained: model.info.untrained,
       labelSource: model.info.labelSource,
       cams,

@@ -3,6 +3,7 @@
  * (one request object per method) and what it answers. Shared by the worker, the page and the CLI.
  */
 import type { Backend, BackendChoice, BackendPreference } from '../core/inference/backend';
+import type { FastBackend, FastPathInfo } from '../core/fast';
 import type { Prediction } from '../core/inference/classify';
 import type { IoMeta } from '../core/inference/model-io';
 import type { RgbImage } from '../core/image/rgb-image';
@@ -37,6 +38,17 @@ export interface LoadedSession {
 }
 
 /** A camera frame as the platform holds it (an ImageBitmap in the browser). */
+/**
+ * What the engine asks of a session factory. `prepare` is the load-time rewrite (the Winograd
+ * fast path): the factory calls it once it knows which backend runs the model ('node' for
+ * onnxruntime-node) and creates the session from what it returns.
+ */
+export interface SessionOptions {
+  backend: BackendPreference;
+  threads?: number;
+  prepare?: (bytes: Uint8Array, runtime: FastBackend) => Uint8Array;
+}
+
 export interface Frame {
   close(): void;
 }
@@ -47,10 +59,7 @@ export interface EngineDeps<F extends Frame = Frame> {
   makeThumbnail?(image: RgbImage): Promise<Blob>;
   /** Pixels of a camera frame (browser only). */
   decodeFrame?(frame: F): Promise<RgbImage>;
-  createSession(
-    bytes: Uint8Array,
-    options: { backend: BackendPreference; threads?: number },
-  ): Promise<LoadedSession>;
+  createSession(bytes: Uint8Array, options: SessionOptions): Promise<LoadedSession>;
   fetchModel(
     url: string,
     onProgress: (loaded: number, total: number | null) => void,
@@ -85,6 +94,8 @@ export interface LoadRequest {
   threads?: number;
   /** The manifest marks seeded models: every result then says so. */
   untrained?: boolean;
+  /** The Winograd fast path (default on; `?fast=0`, `--no-fast`). */
+  fast?: boolean;
 }
 
 export interface ConvertRequest {
@@ -94,6 +105,7 @@ export interface ConvertRequest {
   features: boolean;
   backend: BackendPreference;
   threads?: number;
+  fast?: boolean;
 }
 
 export interface ClassifyRequest {
@@ -156,6 +168,8 @@ export interface ModelInfo {
   details: ModelDetails | null;
   /** Whether class-activation maps can be shown, and why (not). */
   cam: { available: boolean; reason: string };
+  /** What the load-time rewrite did: Winograd layers, or direct and why. */
+  fast: FastPathInfo;
 }
 
 export interface LabelsState {
@@ -192,6 +206,8 @@ export interface ClassifyPayload {
   cropSha256: string;
   timings: ClassifyTimings;
   modelName: string;
+  /** How the model's convolutions run: "Winograd: 23 of 28 3x3 convolutions (F4 20, F2 3)". */
+  fastPath: string;
   untrained: boolean;
   labelSource: string;
   /** Exact CAMs of the top-5 classes (h x w each), when the model has a `features` output. */

@@ -40,5 +40,9 @@ export async function createNodeSession(bytes: Uint8Array, threads = 2): Promise
 
 /** The engine's platform parts in Node: onnxruntime-node, sharp/own decoders, files for URLs. */
 export function nodeSessionFactory(defaultThreads = 2): EngineDeps['createSession'] {
-  return (bytes, options) => createNodeSession(bytes, options.threads ?? defaultThreads);
+  return (bytes, options) =>
+    createNodeSession(
+      options.prepare ? options.prepare(bytes, 'node') : bytes,
+      options.threads ?? defaultThreads,
+    );
 }

@@ -5,11 +5,11 @@
 import type * as Ort from 'onnxruntime-web';
 import jsepWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
 import plainWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
-import { chooseBackend, type BackendPreference, type GpuProbe } from '../core/inference/backend';
+import { chooseBackend, type Backend, type GpuProbe } from '../core/inference/backend';
 import { LensError } from '../core/errors';
 import { inferenceError, modelLoadError } from '../core/inference/model-io';
 import { ioMeta, loadedSession } from '../engine/session';
-import type { LoadedSession } from '../engine/types';
+import type { LoadedSession, SessionOptions } from '../engine/types';
 
 type Runtime = typeof Ort;
 let plain: Promise<Runtime> | null = null;
@@ -93,9 +93,14 @@ export function probeGpu(): Promise<GpuProbe> {
   return probe;
 }
 
+/** The model as the session should run it: the engine's load-time rewrite for this backend. */
+function prepared(bytes: Uint8Array, backend: Backend, options: SessionOptions): Uint8Array {
+  return options.prepare ? options.prepare(bytes, backend) : bytes;
+}
+
 export async function createWebSession(
   bytes: Uint8Array,
-  options: { backend: BackendPreference; threads?: number },
+  options: SessionOptions,
   failWebGpu = false,
 ): Promise<LoadedSession> {
   configureThreads(options.threads);
@@ -106,7 +111,7 @@ export async function createWebSession(
     if (failWebGpu && choice.backend === 'webgpu')
       throw new Error('simulated WebGPU failure (test hook)');
     ort = await runtime(choice.backend);
-    session = await create(ort, bytes, choice.backend);
+    session = await create(ort, prepared(bytes, choice.backend, options), choice.backend);
   } catch (e) {
     if (choice.backend !== 'webgpu') throw loadError(bytes, e);
     // A WebGPU failure (device lost, unsupported op) must not stop the demo: fall back to WASM.
@@ -116,7 +121,7 @@ export async function createWebSession(
     };
     try {
       ort = await runtime('wasm');
-      session = await create(ort, bytes, 'wasm');
+      session = await create(ort, prepared(bytes, 'wasm', options), 'wasm');
     } catch (e2) {
       throw loadError(bytes, e2);
     }

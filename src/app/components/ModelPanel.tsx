@@ -1,3 +1,4 @@
+import { describeFastPath } from '../../core/fast';
 import { useLens } from '../store';
 
 const millions = (n: number) => `${(n / 1e6).toFixed(3)} M`;
@@ -123,6 +124,14 @@ export function ModelPanel() {
               </td>
             </tr>
           )}
+          <tr>
+            <th>Convolutions</th>
+            <td data-testid="model-fast-path" data-path={info.fast.path}>
+              {describeFastPath(info.fast)}
+              {info.fast.path === 'winograd' &&
+                `; rewritten at load in ${Math.round(info.fast.rewriteMs)} ms, ${(info.fast.transformedWeightBytes / 2 ** 20).toFixed(0)} MiB of transformed weights (same results within float rounding; ?fast=0 runs the file as it is)`}
+            </td>
+          </tr>
           <tr>
             <th>CAM</th>
             <td data-testid="cam-availability">

@@ -35,22 +35,27 @@ export function describeFastPath(info: FastPathInfo): string {
   return `Winograd: ${info.rewritten} of ${info.total3x3} 3x3 convolutions (${tiles})`;
 }
 
+/** The facts for a model whose convolutions run as they are. */
+export function directPath(reason: string, report?: WinogradReport, rewriteMs = 0): FastPathInfo {
+  return {
+    path: 'direct',
+    reason,
+    rewritten: 0,
+    total3x3: report?.total3x3 ?? 0,
+    tiles: { F4: 0, F2: 0 },
+    transformedWeightBytes: 0,
+    rewriteMs,
+    layers: report?.layers ?? [],
+  };
+}
+
 export function applyFastPath(
   bytes: Uint8Array,
   opts: { enabled: boolean; backend: FastBackend } & WinogradOptions,
 ): { bytes: Uint8Array; info: FastPathInfo } {
   const none = (reason: string, report?: WinogradReport, rewriteMs = 0) => ({
     bytes,
-    info: {
-      path: 'direct' as const,
-      reason,
-      rewritten: 0,
-      total3x3: report?.total3x3 ?? 0,
-      tiles: { F4: 0, F2: 0 },
-      transformedWeightBytes: 0,
-      rewriteMs,
-      layers: report?.layers ?? [],
-    },
+    info: directPath(reason, report, rewriteMs),
   });
   if (!opts.enabled) return none('fast path off');
   if (opts.backend === 'webgpu') return none('not used on WebGPU');
@@ -59,7 +64,13 @@ export function applyFastPath(
   if (opts.inputSize !== undefined) options.inputSize = opts.inputSize;
   if (opts.budgetBytes !== undefined) options.budgetBytes = opts.budgetBytes;
   if (opts.choose) options.choose = opts.choose;
-  const out = rewriteWinograd(bytes, options);
+  let out: ReturnType<typeof rewriteWinograd>;
+  try {
+    out = rewriteWinograd(bytes, options);
+  } catch {
+    // Not a graph this code can read: the runtime gets the file as it is and says what is wrong.
+    return none('the graph could not be analysed', undefined, performance.now() - t0);
+  }
   const rewriteMs = performance.now() - t0;
   const r = out.report;
   if (r.rewritten === 0)

@@ -7,4 +7,10 @@ export {
 } from './rewrite';
 export { chooseTile, DEFAULT_BUDGET_BYTES, type LayerFacts } from './rule';
 export { MATRICES, transformWeights, type Tile } from './winograd-math';
-export { applyFastPath, describeFastPath, type FastBackend, type FastPathInfo } from './apply';
+export {
+  applyFastPath,
+  describeFastPath,
+  directPath,
+  type FastBackend,
+  type FastPathInfo,
+} from './apply';
