@@ -71,6 +71,23 @@ test.describe('classify fixture photos with the tiny model (WASM)', () => {
     await expect(lens.status).toContainText('repopt-tiny.onnx');
   });
 
+  test('the Winograd fast path runs by default; ?fast=0 runs the file as it is, same results', async ({
+    page,
+  }) => {
+    const lens = new Lens(page);
+    await lens.open();
+    await lens.waitReady();
+    const fast = page.getByTestId('model-fast-path');
+    await expect(fast).toHaveAttribute('data-path', 'winograd');
+    await expect(fast).toContainText(/Winograd: \d+ of 6 3x3 convolutions/);
+    await lens.open('?fast=0');
+    await lens.waitReady();
+    await expect(fast).toHaveAttribute('data-path', 'direct');
+    await expect(fast).toContainText('direct convolutions (fast path off)');
+    await lens.pickImages('coffee.png');
+    await lens.expectMatchesPyTorch('coffee.png');
+  });
+
   test('bad files get a clear message and the next image still classifies', async ({ page }) => {
     const lens = new Lens(page);
     await lens.open('?model=repopt-tiny-seeded');
