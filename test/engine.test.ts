@@ -119,7 +119,7 @@ describe('Engine (onnxruntime-node)', () => {
     const e = await lensRejection(
       testEngine().classify({ file: imageBlob('chelsea.png'), preset }),
     );
-    expect(e.code).toBe('no-model');
+    expect(e.code).toBe('no-model'); // lensRejection accepts only a LensError
   });
 
   it('keeps the previous model when a bad model is loaded, and goes on classifying', async () => {

@@ -96,7 +96,7 @@ describe('LensClient over the real transport', () => {
     const e = await lensRejection(
       client.classify({ file: imageBlob('chelsea.png'), preset: 'torchvision-256-224' }),
     );
-    expect(e.code).toBe('no-model');
+    expect(e.code).toBe('no-model'); // lensRejection accepts only a LensError
   });
 
   it('turns an aborted signal into a cancel message, and the load rejects as aborted', async () => {

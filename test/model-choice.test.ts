@@ -86,6 +86,7 @@ describe('model inputs and outputs', () => {
       outputName: 'logits',
       numClasses: 1000,
       featuresName: null,
+      outputKind: 'logits',
     });
     expect(checkModelIo(image(['N', 3, 'H', 'W']), logits, 224).inputName).toBe('input');
   });

@@ -10,6 +10,15 @@ without the operator schemas) and wrong for RepOpt Lens in exactly one way:
   classes-1001.onnx    logits [N, 1001]: loads; class 1000 has no label (and wins, by its bias)
   classes-10.onnx      logits [N, 10]: loads; fewer classes than labels
   custom-op.onnx       a node com.example:Foo, which no onnxruntime build implements
+  softmax.onnx         ends in Softmax: the output "probabilities" is already a probability vector
+  softmax-and-logits.onnx  two outputs, "probabilities" (Softmax) first and the logits second
+                       (named "output_1", so only the graph tells them apart)
+  int64-output.onnx    the logits cast to int64: not class scores a softmax can read
+  features-only.onnx   a single output named "features" [N, 3]: a feature extractor
+  classes-0.onnx       logits [N, 0]: nothing to rank
+  classes-1.onnx       logits [N, 1]: one score, always 100 %
+  classes-3.onnx       logits [N, 3]: fewer classes than the five rows of a result
+  nan-weights.onnx     a working graph whose weight matrix holds NaN: every answer is NaN
   huge.onnx            a 16 KB file whose first run (the warm-up right after loading) expands a
                        scalar to 1.073e9 float32 values, 4.292 GB: more than the 4 GiB (4.295 GB)
                        WebAssembly memory can hold beside the runtime. Measured in chromium 156
@@ -120,6 +129,46 @@ def huge(rng, elements: int = HUGE_ELEMENTS) -> onnx.ModelProto:
     return _model(nodes, [_image_input(['N', 3, 224, 224])], [_logits(1000)], inits, 'huge')
 
 
+def softmax_output(rng, logits_too: bool) -> onnx.ModelProto:
+    """A classifier that ends in Softmax; with `logits_too`, the logits are a second output."""
+    nodes = [helper.make_node('ReduceMean', ['input'], ['pooled'], axes=[2, 3], keepdims=0)]
+    w = (rng.standard_normal((3, 1000)) * 2.0).astype(np.float32)
+    b = (rng.standard_normal(1000) * 2.0).astype(np.float32)
+    nodes += [
+        helper.make_node('MatMul', ['pooled', 'W'], ['mm']),
+        helper.make_node('Add', ['mm', 'B'], ['output_1']),
+        helper.make_node('Softmax', ['output_1'], ['probabilities'], axis=-1),
+    ]
+    outputs = [helper.make_tensor_value_info('probabilities', TensorProto.FLOAT, ['N', 1000])]
+    if logits_too:
+        outputs.append(helper.make_tensor_value_info('output_1', TensorProto.FLOAT, ['N', 1000]))
+    inits = [numpy_helper.from_array(w, 'W'), numpy_helper.from_array(b, 'B')]
+    return _model(nodes, [_image_input(['N', 3, 224, 224])], outputs, inits, 'softmax')
+
+
+def int64_output(rng) -> onnx.ModelProto:
+    model = pooled_classifier(1000, rng)
+    graph = model.graph
+    graph.node[-1].output[0] = 'scores'
+    graph.node.append(helper.make_node('Cast', ['scores'], ['logits'], to=TensorProto.INT64))
+    graph.output[0].type.tensor_type.elem_type = TensorProto.INT64
+    return model
+
+
+def features_only(rng) -> onnx.ModelProto:
+    nodes = [helper.make_node('ReduceMean', ['input'], ['features'], axes=[2, 3], keepdims=0)]
+    out = helper.make_tensor_value_info('features', TensorProto.FLOAT, ['N', 3])
+    return _model(nodes, [_image_input(['N', 3, 224, 224])], [out], [], 'features_only')
+
+
+def nan_weights(rng) -> onnx.ModelProto:
+    model = pooled_classifier(1000, rng)
+    w = numpy_helper.to_array(model.graph.initializer[0]).copy()
+    w[0, :7] = np.nan
+    model.graph.initializer[0].CopyFrom(numpy_helper.from_array(w, 'W'))
+    return model
+
+
 def build() -> dict[str, onnx.ModelProto]:
     rng = np.random.default_rng(SEED)
     bias_1001 = np.zeros(1001)
@@ -132,6 +181,15 @@ def build() -> dict[str, onnx.ModelProto]:
         'classes-10.onnx': pooled_classifier(10, rng),
         'custom-op.onnx': custom_op(rng),
         'huge.onnx': huge(rng),
+        # Issue 12 (appended, so the files above keep their seeded weights).
+        'softmax.onnx': softmax_output(rng, logits_too=False),
+        'softmax-and-logits.onnx': softmax_output(rng, logits_too=True),
+        'int64-output.onnx': int64_output(rng),
+        'features-only.onnx': features_only(rng),
+        'classes-0.onnx': pooled_classifier(0, rng),
+        'classes-1.onnx': pooled_classifier(1, rng),
+        'classes-3.onnx': pooled_classifier(3, rng),
+        'nan-weights.onnx': nan_weights(rng),
     }
 
 

@@ -32,13 +32,19 @@ export async function classifyCommand(argv: string[]): Promise<number> {
   const exif: ExifMode = values.exif;
   const threads = parsePositiveInt('--threads', values.threads);
   const { files, skipped } = expandInputs(positionals);
-  const { engine } = await openEngine(values.model, { threads, exif, fast: !values['no-fast'] });
+  const { engine, info } = await openEngine(values.model, {
+    threads,
+    exif,
+    fast: !values['no-fast'],
+  });
+  for (const note of info.notes) console.error(note);
 
   const out: {
     file: string;
     top5: { index: number; label: string; probability: number }[];
     logits: Float32Array;
     orientationNote?: string;
+    scoreNote?: string;
   }[] = [];
   // Every file is tried; the unreadable ones are reported one by one and set the exit code.
   const errors: Skipped[] = [...skipped];
@@ -52,6 +58,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
           top5: r.top5,
           logits: r.logits,
           ...(r.orientationNote ? { orientationNote: r.orientationNote } : {}),
+          ...(r.scoreNote ? { scoreNote: r.scoreNote } : {}),
         });
         if (!values.json) {
           console.log(`${file}${r.orientationNote ? `  (${r.orientationNote})` : ''}`);
@@ -59,6 +66,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
             console.log(
               `  ${(p.probability * 100).toFixed(2).padStart(6)}%  ${String(p.index).padStart(4)}  ${p.label}`,
             );
+          if (r.scoreNote) console.log(`  (${r.scoreNote})`);
         }
       } catch (e) {
         const error = (e as Error).message;

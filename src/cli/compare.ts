@@ -21,6 +21,8 @@ export interface CompareReport {
   maxAbsProbabilityDiff: number;
   meanAbsProbabilityDiff: number;
   disagreements: { file: string; a: number; b: number }[];
+  /** Per model, what its scores are when not plain logits (e.g. probabilities as given). */
+  notes?: string[];
 }
 
 export async function compareCommand(argv: string[]): Promise<number> {
@@ -102,6 +104,10 @@ export async function compareCommand(argv: string[]): Promise<number> {
     meanAbsProbabilityDiff: sumDiff / values_,
     disagreements,
   };
+  const notes = [a!, b!].flatMap((m, i) =>
+    m.info.notes.map((n) => `${basename(models[i]!)}: ${n}`),
+  );
+  if (notes.length > 0) result.notes = notes;
   if (values.json) printSafeJson(result);
   else {
     console.log(
@@ -113,6 +119,7 @@ export async function compareCommand(argv: string[]): Promise<number> {
     console.log(
       `probability difference: max ${result.maxAbsProbabilityDiff.toExponential(3)}  mean ${result.meanAbsProbabilityDiff.toExponential(3)}`,
     );
+    for (const n of notes) console.log(terminalSafe(n));
   }
   return 0;
 }

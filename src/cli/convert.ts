@@ -9,7 +9,10 @@ import { readCheckpoint, type Checkpoint } from '../core/checkpoint/torch';
 import {
   convertStateDict,
   CONVERTER_VERSION,
+  badValuesError,
+  describeBadValues,
   detectArch,
+  findBadValues,
   type ConvertProgress,
   type DetectedArch,
 } from '../core/convert';
@@ -31,7 +34,7 @@ import {
 import { printSafeJson, terminalSafe } from './safe-output';
 
 export const convertUsage =
-  'repopt-lens convert <checkpoint.pth> [-o models/<name>.onnx] [--fp16] [--features] [--id ID] [--name NAME] [--untrained] [--preset P] [--manifest models/models.json] [--json]';
+  'repopt-lens convert <checkpoint.pth> [-o models/<name>.onnx] [--fp16] [--features] [--id ID] [--name NAME] [--untrained] [--preset P] [--manifest models/models.json] [--allow-non-finite] [--json]';
 
 const DEFAULT_MANIFEST = resolve(import.meta.dirname, '../../models/models.json');
 const INPUT_SIZE = 224;
@@ -119,8 +122,10 @@ export async function convertCommand(argv: string[]): Promise<number> {
       preset: { type: 'string', default: DEFAULT_PRESET },
       manifest: { type: 'string', default: DEFAULT_MANIFEST },
       json: { type: 'boolean', default: false },
+      'allow-non-finite': { type: 'boolean', default: false },
     },
   });
+  const allowNonFinite = values['allow-non-finite'];
   const [input, ...extra] = positionals;
   if (!input || extra.length > 0) throw new LensError('bad-dataset', `usage: ${convertUsage}`);
   if (!isPresetId(values.preset)) {
@@ -140,14 +145,33 @@ export async function convertCommand(argv: string[]): Promise<number> {
 
   const { checkpoint, arch, sha256: sourceSha256, size } = await readWeights(input, status);
   const t1 = performance.now();
-  const result = convertStateDict(checkpoint.stateDict, {
-    fp16,
-    features,
-    sourceSha256,
-    preset,
-    inputSize: INPUT_SIZE,
-    onProgress: (p) => status.show(bar(p), p.done === p.total),
-  });
+  let result: ReturnType<typeof convertStateDict>;
+  try {
+    result = convertStateDict(checkpoint.stateDict, {
+      fp16,
+      features,
+      sourceSha256,
+      preset,
+      inputSize: INPUT_SIZE,
+      allowNonFinite,
+      onProgress: (p) => status.show(bar(p), p.done === p.total),
+    });
+  } catch (e) {
+    status.clear();
+    const bad = findBadValues(checkpoint.stateDict);
+    if (bad.length > 0 && e instanceof LensError && e.message === badValuesError(bad).message) {
+      throw new LensError(e.code, `${e.message} Pass --allow-non-finite to convert it anyway.`, {
+        cause: e,
+      });
+    }
+    throw e;
+  }
+  if (result.badValues.length > 0) {
+    status.clear();
+    process.stderr.write(
+      `warning: converted with --allow-non-finite; these weights hold NaN, Inf or negative variances: ${terminalSafe(describeBadValues(result.badValues))}\n`,
+    );
+  }
   const t2 = performance.now();
 
   const id = values.id ?? defaultId(arch, fp16, untrained);
@@ -206,6 +230,7 @@ export async function convertCommand(argv: string[]): Promise<number> {
         weights: fp16 ? 'float16' : 'float32',
         outputs,
       },
+      ...(result.badValues.length > 0 ? { badValues: result.badValues } : {}),
       manifest: { file: manifest, id, action },
       entry,
       seconds: { read: seconds(t0, t1), convert: seconds(t1, t2), total: seconds(t0, t3) },

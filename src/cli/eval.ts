@@ -44,6 +44,8 @@ export interface EvalReport {
   layout: Layout;
   preset: PresetId;
   shard: { index: number; count: number } | null;
+  /** What the model's scores are when not plain logits (probabilities as given, few classes). */
+  notes?: string[];
   /** Set when the run was interrupted (Ctrl-C): the figures cover the images done so far. */
   partial?: boolean;
   count: number;
@@ -176,7 +178,11 @@ export async function evalCommand(argv: string[]): Promise<number> {
     const { layout, samples: all, skipped: unreadable } = findLayout(values.data, values.labels);
     let samples = shard(all, shardSpec);
     if (limit !== null) samples = samples.slice(0, limit);
-    const { engine } = await openEngine(values.model, { threads, exif, fast: !values['no-fast'] });
+    const { engine, info } = await openEngine(values.model, {
+      threads,
+      exif,
+      fast: !values['no-fast'],
+    });
     const run = await evaluate(engine, samples, {
       dir: values.data,
       preset,
@@ -192,6 +198,9 @@ export async function evalCommand(argv: string[]): Promise<number> {
         preset,
         shard: shardSpec,
         ...(run.partial ? { partial: true } : {}),
+        ...(info.notes.length + run.notes.length > 0
+          ? { notes: [...new Set([...info.notes, ...run.notes])] }
+          : {}),
         skipped: [...unreadable, ...run.skipped],
         seconds: run.seconds,
         imagesPerSecond: run.results.length / run.seconds,
@@ -216,12 +225,19 @@ async function evaluate(
   engine: Engine,
   samples: Sample[],
   options: { dir: string; preset: PresetId; exif: ExifMode; batch: number; workers?: number },
-): Promise<{ results: SampleResult[]; skipped: Skipped[]; seconds: number; partial: boolean }> {
+): Promise<{
+  results: SampleResult[];
+  skipped: Skipped[];
+  seconds: number;
+  partial: boolean;
+  notes: string[];
+}> {
   const { batch, preset } = options;
   const pool = new PreprocessPool(options.workers);
   const bar = progress(samples.length, 'eval');
   const results: SampleResult[] = [];
   const skipped: Skipped[] = [];
+  const notes = new Set<string>();
   let interrupted = false;
   const onInterrupt = () => {
     interrupted = true;
@@ -259,6 +275,7 @@ async function evaluate(
         const ranked = await engine.classifyTensors({ input, count: group.length, size });
         group.forEach((g, k) => {
           const top = ranked[k]!.top5;
+          if (ranked[k]!.scoreNote) notes.add(ranked[k]!.scoreNote);
           results.push({
             file: g.sample.file,
             label: g.sample.label,
@@ -275,7 +292,13 @@ async function evaluate(
     await pool.close();
     await engine.dispose();
   }
-  return { results, skipped, seconds: (performance.now() - t0) / 1000, partial: interrupted };
+  return {
+    results,
+    skipped,
+    seconds: (performance.now() - t0) / 1000,
+    partial: interrupted,
+    notes: [...notes],
+  };
 }
 
 function printSummary(r: EvalReport): void {
@@ -286,6 +309,7 @@ function printSummary(r: EvalReport): void {
   console.log(
     `images ${r.count}  top-1 ${pct(r.top1)} (${r.correct1})  top-5 ${pct(r.top5)} (${r.correct5})  ${r.imagesPerSecond.toFixed(1)} img/s`,
   );
+  for (const note of r.notes ?? []) console.log(note);
   if (r.skipped.length > 0) {
     console.log(`skipped ${r.skipped.length} unreadable file${r.skipped.length > 1 ? 's' : ''}:`);
     for (const s of r.skipped.slice(0, 10)) console.log(`  ${s.file}: ${s.error}`);

@@ -8,8 +8,13 @@ import { convertedName } from '../core/checkpoint/names';
 import { readCheckpoint } from '../core/checkpoint/torch';
 import { convertStateDict } from '../core/convert';
 import { labelled, rank, sha256Hex, classifyImage } from '../core/inference/classify';
-import { checkModelIo } from '../core/inference/model-io';
-import { smoothProbabilities, topK } from '../core/inference/postprocess';
+import {
+  checkClassCount,
+  checkModelIo,
+  checkWarmupScores,
+  type OutputKind,
+} from '../core/inference/model-io';
+import { PROBABILITIES_NOTE, smoothProbabilities, topK } from '../core/inference/postprocess';
 import { inspectModel, type ModelInspection } from '../core/model/details';
 import { denormalizeToRgba, PRESETS, type PresetId } from '../core/preprocess/preprocess';
 import { LensError } from '../core/errors';
@@ -39,6 +44,8 @@ interface ActiveModel {
   session: LoadedSession;
   info: ModelInfo;
   classifier: ModelInspection['classifier'];
+  /** Whether the bound output holds logits or (a final Softmax) probabilities. */
+  kind: OutputKind;
   /** Settles when the file's sha256 is in `info.details`. */
   hashed?: Promise<void>;
 }
@@ -179,8 +186,8 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
       const classes = logits.length / count;
       return Array.from({ length: count }, (_, k) => {
         const own = logits.slice(k * classes, (k + 1) * classes);
-        const { probabilities, top } = rank(own, this.labelsFor(model), 5);
-        return { logits: own, probabilities, top5: top };
+        const { probabilities, top, note } = rank(own, this.labelsFor(model), 5, model.kind);
+        return { logits: own, probabilities, top5: top, scoreNote: note };
       });
     });
   }
@@ -311,8 +318,8 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
     });
     try {
       checkSignal(signal);
-      const io = checkModelIo(session.inputs, session.outputs, WARMUP_SIZE);
       const inspection = inspectOrNull(bytes);
+      const io = checkModelIo(session.inputs, session.outputs, WARMUP_SIZE, inspection);
       const classifier = io.featuresName && inspection?.classifier ? inspection.classifier : null;
       session.bind(io.inputName, io.outputName, classifier ? io.featuresName : null);
       const loadMs = this.now() - t0;
@@ -325,7 +332,11 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
         WARMUP_SIZE,
       ]);
       const warmupMs = this.now() - t1;
+      // What the declared shape could not promise, the first run shows: a model that cannot
+      // rank any image is refused here, before it replaces the working one.
       const numClasses = logits.length;
+      const classNote = checkClassCount(numClasses, io.outputName);
+      checkWarmupScores(logits, io.outputName);
       const info: ModelInfo = {
         name,
         backend: session.choice.backend,
@@ -333,6 +344,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
         threads: session.threads,
         inputName: io.inputName,
         outputName: io.outputName,
+        outputKind: io.outputKind,
         numClasses,
         untrained: request.untrained === true,
         labelSource: this.labelSource,
@@ -341,6 +353,10 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
         loadMs,
         warmupMs,
         details: inspection?.details ?? null,
+        notes: [
+          ...(io.outputKind === 'probabilities' ? [PROBABILITIES_NOTE] : []),
+          ...(classNote ? [classNote] : []),
+        ],
         cam: classifier
           ? {
               available: true,
@@ -354,7 +370,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
             },
         fast,
       };
-      const model: ActiveModel = { session, info, classifier };
+      const model: ActiveModel = { session, info, classifier, kind: io.outputKind };
       if (info.details) this.hashLater(model, bytes);
       return model;
     } catch (e) {
@@ -398,7 +414,15 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
           },
         }
       : model.session;
-    const result = await classifyImage(decoded.image, preset, runner, this.labelsFor(model));
+    const result = await classifyImage(
+      decoded.image,
+      preset,
+      runner,
+      this.labelsFor(model),
+      5,
+      this.now,
+      model.kind,
+    );
     const cams = camsFor(
       capture.features,
       model.classifier,
@@ -421,6 +445,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
       resized: result.resized,
       top5: result.top,
       logits: result.logits,
+      scoreNote: result.note,
       cropRgba: cropRgba.buffer,
       cropSize: preset.crop,
       cropSha256: await sha256Hex(result.crop.data),
@@ -447,7 +472,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
     if (request.restart || weight <= 0) this.smoothed = null;
     if (weight <= 0) return payload;
     const model = this.requireModel();
-    const current = rank(payload.logits, this.labelsFor(model)).probabilities;
+    const current = rank(payload.logits, this.labelsFor(model), 5, model.kind).probabilities;
     this.smoothed = smoothProbabilities(this.smoothed, current, weight);
     return {
       ...payload,

@@ -19,9 +19,24 @@ export function ioMeta(m: {
   type?: string;
   shape?: ReadonlyArray<number | string>;
 }): IoMeta {
-  return m.isTensor && m.type !== undefined && m.shape !== undefined
-    ? { name: m.name, isTensor: true, type: m.type, shape: m.shape }
-    : { name: m.name, isTensor: false };
+  if (!m.isTensor) return { name: m.name, isTensor: false };
+  return {
+    name: m.name,
+    isTensor: true,
+    ...(m.type !== undefined ? { type: m.type } : {}),
+    ...(m.shape !== undefined ? { shape: m.shape } : {}),
+  };
+}
+
+/** The declared type can be missing: what the runtime returned is checked too. */
+function scores(output: Output, name: string): Float32Array {
+  const data: unknown = output.data;
+  if (data instanceof Float32Array) return data;
+  const type = (data as object | null)?.constructor?.name ?? typeof data;
+  throw new LensError(
+    'model-incompatible',
+    `Output "${name}" returned ${type} values, not float32 class scores.`,
+  );
 }
 
 export function loadedSession(options: {
@@ -51,7 +66,10 @@ export function loadedSession(options: {
       featuresName = features ?? null;
     },
     async run(input, dims) {
-      return (await options.runOutputs(inputName, input, dims, [outputName]))[0]!.data;
+      return scores(
+        (await options.runOutputs(inputName, input, dims, [outputName]))[0]!,
+        outputName,
+      );
     },
     async runWithFeatures(input, dims) {
       if (!featuresName) throw new LensError('internal', 'The model has no features output.');
@@ -59,7 +77,7 @@ export function loadedSession(options: {
         outputName,
         featuresName,
       ]);
-      return { logits: logits!.data, features: features! };
+      return { logits: scores(logits!, outputName), features: features! };
     },
     dispose: options.release,
   };

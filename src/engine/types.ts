@@ -5,7 +5,7 @@
 import type { Backend, BackendChoice, BackendPreference } from '../core/inference/backend';
 import type { FastBackend, FastPathInfo } from '../core/fast';
 import type { Prediction } from '../core/inference/classify';
-import type { IoMeta } from '../core/inference/model-io';
+import type { IoMeta, OutputKind } from '../core/inference/model-io';
 import type { RgbImage } from '../core/image/rgb-image';
 import type { ModelDetails } from '../core/model/details';
 import type { PresetId } from '../core/preprocess/preprocess';
@@ -154,6 +154,8 @@ export interface ModelInfo {
   threads: number;
   inputName: string;
   outputName: string;
+  /** Whether that output holds logits (softmaxed here) or probabilities (a final Softmax). */
+  outputKind: OutputKind;
   numClasses: number;
   /** Seeded weights: predictions check the pipeline, not the photo. */
   untrained: boolean;
@@ -166,6 +168,8 @@ export interface ModelInfo {
   warmupMs: number;
   /** What the model panel shows; null when the graph could not be analysed. */
   details: ModelDetails | null;
+  /** What a user should know about the model's scores (probabilities as given, fewer than 5 classes). */
+  notes: string[];
   /** Whether class-activation maps can be shown, and why (not). */
   cam: { available: boolean; reason: string };
   /** What the load-time rewrite did: Winograd layers, or direct and why. */
@@ -198,7 +202,10 @@ export interface ClassifyPayload {
   preset: PresetId;
   resized: { width: number; height: number };
   top5: Prediction[];
+  /** The model's output for this image: logits, or probabilities when `outputKind` says so. */
   logits: Float32Array;
+  /** Set when the output was probabilities, shown as given (or, when not confirmed, why not). */
+  scoreNote: string | null;
   /** The 224x224 network input, de-normalised back to RGBA for display. */
   cropRgba: ArrayBuffer;
   cropSize: number;
@@ -222,6 +229,8 @@ export interface RankedImage {
   logits: Float32Array;
   probabilities: Float64Array;
   top5: Prediction[];
+  /** As `ClassifyPayload.scoreNote`. */
+  scoreNote: string | null;
 }
 
 /** The engine's public face: the `Engine` class, and the page's worker client, implement it. */

@@ -23,6 +23,12 @@ export function ModelStatusBadge() {
           {status.info.backendReason}); ready in{' '}
           {Math.round(status.info.loadMs + status.info.warmupMs)} ms
           {status.info.labelWarning && <em className="warn"> {status.info.labelWarning}</em>}
+          {status.info.notes.length > 0 && (
+            <em className="warn" data-testid="model-notes">
+              {' '}
+              {status.info.notes.join(' ')}
+            </em>
+          )}
         </span>
       )}
       {status.kind === 'error' && (

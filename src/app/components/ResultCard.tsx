@@ -177,6 +177,11 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
               {payload.cropSize}² ({payload.preset})
             </p>
             {payload.orientationNote && <p className="meta warn">{payload.orientationNote}</p>}
+            {payload.scoreNote && (
+              <p className="meta warn" data-testid="score-note">
+                {payload.scoreNote}
+              </p>
+            )}
             {payload.decodeNote && (
               <p className="meta warn" data-testid="decode-note">
                 {payload.decodeNote}

@@ -11,6 +11,7 @@ import { countParams, macsOfPlan } from './count';
 import { planArch } from './detect';
 import { floats, fuseBlock } from './fuse';
 import { buildGraph, storedName } from './graph';
+import { badValuesError, findBadValues } from './values';
 import type { ArchPlan, ConvertOptions, ConvertResult, WeightMap } from './types';
 
 export const CONVERTER_VERSION = '1.0.0';
@@ -46,6 +47,8 @@ export function convertStateDict(sd: WeightMap, opts: ConvertOptions = {}): Conv
     throw new LensError('internal', `"${opts.sourceSha256}" is not a sha256 (64 hex digits).`);
   }
   const plan = planArch(sd);
+  const badValues = findBadValues(sd);
+  if (badValues.length > 0 && opts.allowNonFinite !== true) throw badValuesError(badValues);
   const fp16 = opts.fp16 ?? false;
   const spec = buildGraph(plan, {
     fp16,
@@ -95,6 +98,7 @@ export function convertStateDict(sd: WeightMap, opts: ConvertOptions = {}): Conv
 
   return {
     onnx: bytes,
+    badValues,
     arch: plan.arch,
     params: countParams(sd),
     gmacs: macsOfPlan(plan, inputSize) / 1e9,

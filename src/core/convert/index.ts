@@ -2,7 +2,9 @@
 export { convertStateDict, CONVERTER_VERSION, DEFAULT_PRESET } from './convert';
 export { detectArch, KNOWN_ARCHS } from './detect';
 export { countMacs, countParams } from './count';
+export { badValuesError, describeBadValues, findBadValues } from './values';
 export type {
+  BadValues,
   BlockMode,
   ConvertOptions,
   ConvertProgress,

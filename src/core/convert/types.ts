@@ -70,12 +70,28 @@ export interface ConvertOptions {
   preset?: string;
   /** Input height and width (default 224). */
   inputSize?: number;
+  /**
+   * Convert even when weights are NaN/Inf or a BatchNorm variance is negative (refused by
+   * default; `ConvertResult.badValues` then lists them).
+   */
+  allowNonFinite?: boolean;
   /** Called after each block is fused and written. */
   onProgress?: (progress: ConvertProgress) => void;
 }
 
+/** A tensor whose values no model can compute with (see values.ts). */
+export interface BadValues {
+  key: string;
+  nan: number;
+  inf: number;
+  /** Values below zero in a `running_var`. */
+  negativeVariance: number;
+}
+
 export interface ConvertResult {
   onnx: Uint8Array;
+  /** Tensors with NaN, Inf or negative variances (converted only with `allowNonFinite`). */
+  badValues: BadValues[];
   arch: DetectedArch;
   /** Learnable parameters of the checkpoint as trained (before fusion). */
   params: number;

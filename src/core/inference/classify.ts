@@ -6,7 +6,8 @@
 import { LensError } from '../errors';
 import type { RgbImage } from '../image/rgb-image';
 import { labelFor } from '../data/labels';
-import { softmax, topK } from './postprocess';
+import type { OutputKind } from './model-io';
+import { toProbabilities, topK } from './postprocess';
 import { preprocess, type Preset, type PresetId } from '../preprocess/preprocess';
 
 export interface InferenceRunner {
@@ -28,6 +29,8 @@ export interface Classification {
   tensor: Float32Array;
   logits: Float32Array;
   top: Prediction[];
+  /** Set when the output was probabilities, used as they are (or not, and why). */
+  note: string | null;
   timings: { preprocessMs: number; inferenceMs: number };
 }
 
@@ -38,13 +41,14 @@ export async function classifyImage(
   labels: readonly string[],
   k = 5,
   now: () => number = () => performance.now(),
+  kind: OutputKind = 'logits',
 ): Promise<Classification> {
   const t0 = now();
   const pre = preprocess(image, preset);
   const t1 = now();
   const logits = await runner.run(pre.tensor, pre.dims);
   const t2 = now();
-  const top = rank(logits, labels, k).top;
+  const { top, note } = rank(logits, labels, k, kind);
   return {
     preset: preset.id,
     resized: pre.resized,
@@ -52,19 +56,22 @@ export async function classifyImage(
     tensor: pre.tensor,
     logits,
     top,
+    note,
     timings: { preprocessMs: t1 - t0, inferenceMs: t2 - t1 },
   };
 }
 
 /**
- * Logits -> probabilities -> labelled top-k, for one image: the only place this happens, so the
- * page, the camera, the CLI's batches and its comparisons check and rank alike.
+ * Model output -> probabilities -> labelled top-k, for one image: the only place this happens, so
+ * the page, the camera, the CLI's batches and its comparisons check and rank alike. `kind` says
+ * whether the output holds logits or (a final Softmax) probabilities; `note` says which was used.
  */
 export function rank(
   logits: Float32Array,
   labels: readonly string[],
   k = 5,
-): { probabilities: Float64Array; top: Prediction[] } {
+  kind: OutputKind = 'logits',
+): { probabilities: Float64Array; top: Prediction[]; note: string | null } {
   if (logits.length === 0)
     throw new LensError('inference-failed', 'The model returned no outputs.');
   for (let i = 0; i < logits.length; i++) {
@@ -75,8 +82,8 @@ export function rank(
       );
     }
   }
-  const probabilities = softmax(logits);
-  return { probabilities, top: labelled(topK(probabilities, k), labels) };
+  const { probabilities, note } = toProbabilities(logits, kind);
+  return { probabilities, top: labelled(topK(probabilities, k), labels), note };
 }
 
 /** Top-k entries with their labels ("class N" where the list has none). */

@@ -14,9 +14,19 @@ export interface IoMeta {
   shape?: ReadonlyArray<number | string>;
 }
 
+/** What the ranked output holds: logits (softmaxed) or probabilities (a final Softmax). */
+export type OutputKind = 'logits' | 'probabilities';
+
+/** What the graph says about the outputs (null when the graph could not be analysed). */
+export interface GraphFacts {
+  /** Outputs computed by a final Softmax. */
+  softmaxOutputs: readonly string[];
+}
+
 export interface ModelIo {
   inputName: string;
   outputName: string;
+  outputKind: OutputKind;
   /** Present when the model declares a fixed class count. */
   numClasses: number | null;
   /** Present when the model also exposes the last stage's feature map. */
@@ -32,6 +42,7 @@ export function checkModelIo(
   inputs: readonly IoMeta[],
   outputs: readonly IoMeta[],
   cropSize: number,
+  graph: GraphFacts | null = null,
 ): ModelIo {
   if (inputs.length === 0) throw new LensError('model-incompatible', 'The model has no inputs.');
   if (outputs.length === 0) throw new LensError('model-incompatible', 'The model has no outputs.');
@@ -80,22 +91,122 @@ export function checkModelIo(
       );
     }
   }
-  const output = outputs.find((o) => o.name === 'logits') ?? outputs[0]!;
-  const outShape = output.shape ?? [];
-  const last = outShape[outShape.length - 1];
-  if (outShape.length > 2) {
-    throw new LensError(
-      'model-incompatible',
-      `Output "${output.name}" has shape ${fmt(outShape)}; expected class scores [N, classes].`,
-    );
-  }
-  const features = outputs.find((o) => o.name === 'features');
+  const { output, kind } = pickOutput(outputs, graph);
+  const last = output.shape?.[output.shape.length - 1];
+  const numClasses = typeof last === 'number' && last >= 0 ? last : null;
+  if (numClasses !== null) checkClassCount(numClasses, output.name);
+  const features = outputs.find((o) => o.name === FEATURES && o !== output);
   return {
     inputName: input.name,
     outputName: output.name,
-    numClasses: typeof last === 'number' && last > 0 ? last : null,
+    outputKind: kind,
+    numClasses: numClasses && numClasses > 0 ? numClasses : null,
     featuresName: features ? features.name : null,
   };
+}
+
+const FEATURES = 'features';
+
+/** Whether an output can hold class scores: a float32 tensor of at most [N, classes]. */
+const isScores = (o: IoMeta) =>
+  o.isTensor &&
+  (o.type === undefined || o.type === 'float32') &&
+  (o.shape === undefined || o.shape.length <= 2);
+
+/**
+ * The output to rank, and whether it holds logits or probabilities. "logits" by name wins; then
+ * the first float32 output of at most [N, classes]. When that one ends in Softmax and another
+ * output of the same class count does not, the other holds the logits: it is preferred, because
+ * its softmax is exact where probabilities rounded to float32 may not be.
+ */
+function pickOutput(
+  outputs: readonly IoMeta[],
+  graph: GraphFacts | null,
+): { output: IoMeta; kind: OutputKind } {
+  const scores = outputs.filter((o) => o.name !== FEATURES && isScores(o));
+  const softmax = (o: IoMeta) => graph?.softmaxOutputs.includes(o.name) === true;
+  const kindOf = (o: IoMeta): OutputKind => (softmax(o) ? 'probabilities' : 'logits');
+  const named = scores.find((o) => o.name === 'logits');
+  if (named) return { output: named, kind: kindOf(named) };
+  const first = scores[0];
+  if (!first) throw notScores(outputs);
+  if (softmax(first)) {
+    const classes = (o: IoMeta) => o.shape?.[o.shape.length - 1];
+    const logits = scores.find((o) => !softmax(o) && classes(o) === classes(first));
+    if (logits) return { output: logits, kind: 'logits' };
+  }
+  return { output: first, kind: kindOf(first) };
+}
+
+/** Why no output holds class scores, naming the output a user would expect to be them. */
+function notScores(outputs: readonly IoMeta[]): LensError {
+  const others = outputs.filter((o) => o.name !== FEATURES);
+  const o = others[0];
+  if (!o) {
+    const f = outputs[0]!;
+    return new LensError(
+      'model-incompatible',
+      `The model's only output is "${f.name}" ${fmt(f.shape)}: features, not class scores. RepOpt Lens needs an output of class scores [N, classes] (logits or probabilities).`,
+    );
+  }
+  if (!o.isTensor)
+    return new LensError(
+      'model-incompatible',
+      `Output "${o.name}" is not a tensor; RepOpt Lens needs class scores [N, classes].`,
+    );
+  if (o.type !== undefined && o.type !== 'float32')
+    return new LensError(
+      'model-incompatible',
+      `Output "${o.name}" is ${o.type} ${fmt(o.shape)}, not class scores: RepOpt Lens reads float32 logits or probabilities [N, classes].`,
+    );
+  return new LensError(
+    'model-incompatible',
+    `Output "${o.name}" has shape ${fmt(o.shape)}; expected class scores [N, classes].`,
+  );
+}
+
+/** The fewest classes a result can rank; fewer than `TOP_K` are all shown (see README). */
+export const MIN_CLASSES = 2;
+export const TOP_K = 5;
+
+/**
+ * Refuses an output with fewer than two classes (one score is always 100 %); for 2-4 classes,
+ * what a result shows instead of a top 5. Null when there are five or more.
+ */
+export function checkClassCount(classes: number, outputName: string): string | null {
+  if (classes < MIN_CLASSES) {
+    throw new LensError(
+      'model-incompatible',
+      classes === 0
+        ? `Output "${outputName}" has 0 classes: there is nothing to rank.`
+        : `Output "${outputName}" has 1 class: a single score is always 100 %, so there is nothing to rank.`,
+    );
+  }
+  return classes < TOP_K
+    ? `The model has ${classes} classes: every result lists all ${classes} instead of a top ${TOP_K}.`
+    : null;
+}
+
+/**
+ * The warm-up run's output (an all-zero image, at load time): a model that answers non-finite
+ * scores there (NaN or Inf weights, an overflow) would fail every image, so it is refused before
+ * it replaces the working one.
+ */
+export function checkWarmupScores(scores: Float32Array, outputName: string): void {
+  let bad = 0;
+  let first = 0;
+  for (let i = 0; i < scores.length; i++) {
+    if (!Number.isFinite(scores[i]!)) {
+      if (bad === 0) first = scores[i]!;
+      bad++;
+    }
+  }
+  if (bad > 0) {
+    throw new LensError(
+      'model-incompatible',
+      `The model answers non-finite scores (${bad} of ${scores.length} values in "${outputName}" are ${first}) for a plain test image at load time: its weights hold NaN or Inf values, or it overflows. It could not classify any image.`,
+    );
+  }
 }
 
 // Why onnxruntime refused or failed a model, in words a user can act on (pure, so the page and

@@ -1,4 +1,5 @@
 /** Softmax and top-k over a model's logits. */
+import type { OutputKind } from './model-io';
 
 /** Numerically stable softmax, accumulated in float64 (subtracting the max keeps exp() finite). */
 export function softmax(logits: ArrayLike<number>): Float64Array {
@@ -15,6 +16,38 @@ export function softmax(logits: ArrayLike<number>): Float64Array {
   }
   for (let i = 0; i < n; i++) out[i]! /= sum;
   return out;
+}
+
+/** How far a probability vector's sum may be from 1 (float32 sums of 1000 values, fp16 models). */
+const SUM_TOLERANCE = 1e-3;
+
+export const PROBABILITIES_NOTE =
+  'The model outputs probabilities (its graph ends in Softmax): they are shown as the model gives them, not softmaxed again.';
+
+/**
+ * A model output as probabilities: logits are softmaxed; an output the graph computes with Softmax
+ * is used as it is when it is one (every value in [0, 1], sum within 1e-3 of 1), and said so. One
+ * that is not is softmaxed like logits, and the note says that instead.
+ */
+export function toProbabilities(
+  output: ArrayLike<number>,
+  kind: OutputKind,
+): { probabilities: Float64Array; note: string | null } {
+  if (kind === 'logits') return { probabilities: softmax(output), note: null };
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < output.length; i++) {
+    sum += output[i]!;
+    min = Math.min(min, output[i]!);
+    max = Math.max(max, output[i]!);
+  }
+  if (min >= 0 && max <= 1 + SUM_TOLERANCE && Math.abs(sum - 1) <= SUM_TOLERANCE)
+    return { probabilities: Float64Array.from(output), note: PROBABILITIES_NOTE };
+  return {
+    probabilities: softmax(output),
+    note: `The model's graph ends in Softmax, but this output is not a probability vector (sum ${sum.toPrecision(4)}, smallest value ${min.toPrecision(4)}): it was ranked by softmax like logits.`,
+  };
 }
 
 export interface Ranked {

@@ -2,7 +2,13 @@
  * Everything the model panel shows, read from the ONNX bytes: I/O, opset, producer, metadata,
  * parameter and MAC counts, the RepOpt layout, and the published figures to compare them with.
  */
-import { analyzeGraph, decodeGraph, initializerFloats, type RepOptLayout } from '../onnx/graph';
+import {
+  analyzeGraph,
+  decodeGraph,
+  initializerFloats,
+  softmaxOutputs,
+  type RepOptLayout,
+} from '../onnx/graph';
 import { readOnnxModel, type OnnxValueInfo } from '../onnx/reader';
 import { PUBLISHED, type PublishedModel } from './published';
 
@@ -29,6 +35,8 @@ export interface ModelInspection {
   details: ModelDetails;
   /** The classifier as [classes, channels], when the graph ends in one Linear layer (for CAMs). */
   classifier: { weights: Float32Array; classes: number; channels: number } | null;
+  /** Outputs computed by a final Softmax: already probabilities (see `softmaxOutputs`). */
+  softmaxOutputs: string[];
 }
 
 export function inspectModel(bytes: Uint8Array, sha256: string | null = null): ModelInspection {
@@ -69,5 +77,6 @@ export function inspectModel(bytes: Uint8Array, sha256: string | null = null): M
       published: name ? { name, ...PUBLISHED[name as keyof typeof PUBLISHED] } : null,
     },
     classifier,
+    softmaxOutputs: softmaxOutputs(graph),
   };
 }

@@ -28,6 +28,7 @@ interface Tensor {
 interface Graph {
   node: Node[];
   initializer: Tensor[];
+  output?: { name: string }[];
   input: {
     name: string;
     type?: { tensorType?: { shape?: { dim: { dimValue?: Int64 | null }[] } | null } | null } | null;
@@ -217,6 +218,27 @@ function repoptLayout(
     )?.[0] ?? null;
   const checkpointParams = fileParams + body.reduce((n, c) => n + c.cout, 0);
   return { blocks, widths, numClasses, se: convs.some((c) => c.isSe), name, checkpointParams };
+}
+
+/** Ops that pass a tensor's values through unchanged (only its shape or storage may change). */
+const PASS_THROUGH = new Set(['Identity', 'Cast', 'Flatten', 'Reshape', 'Squeeze', 'Unsqueeze']);
+
+/**
+ * The graph outputs computed by a final Softmax over the class axis (through shape-only ops): the
+ * model already gives probabilities there. Axis 1 and -1 are both the class axis of [N, classes]
+ * (opsets before 13 default to 1, later ones to -1); the engine confirms each vector at run time.
+ */
+export function softmaxOutputs(graph: Graph): string[] {
+  const producer = new Map<string, Node>();
+  for (const n of graph.node) for (const o of n.output) producer.set(o, n);
+  const found: string[] = [];
+  for (const { name } of graph.output ?? []) {
+    let node = producer.get(name);
+    for (let hops = 0; node && PASS_THROUGH.has(node.opType) && hops < 16; hops++)
+      node = producer.get(node.input[0] ?? '');
+    if (node?.opType === 'Softmax' && [1, -1].includes(int(node, 'axis', -1))) found.push(name);
+  }
+  return found;
 }
 
 /** An initializer's values as float32 (float32 or float16 storage), or null when absent. */
