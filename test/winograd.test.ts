@@ -346,3 +346,30 @@ describe('applyFastPath (what the engine calls at load time)', () => {
     expect(gpu.info.path).toBe('direct');
   });
 });
+
+describe('encodeModel with reserved initializers', () => {
+  it('starts every slot at a multiple of 4 and round-trips the values through the decoder', () => {
+    const tiny = decodeModel(new Uint8Array(readFileSync(TINY_MODEL)));
+    // names of every length mod 4, dims of odd sizes: each slot lands on a new remainder
+    const reserved = [1, 2, 3, 4, 5, 6, 7].map((n) => ({
+      name: `u${'x'.repeat(n)}`,
+      dims: [n, 3],
+    }));
+    const { bytes, slots } = encodeModel(tiny, reserved);
+    for (const r of reserved) {
+      const slot = slots.get(r.name)!;
+      expect(slot.byteOffset % 4, r.name).toBe(0);
+      const values = new Float32Array(slot.buffer, slot.byteOffset, slot.length / 4);
+      values.forEach((_, i) => (values[i] = r.dims[0]! * 100 + i));
+    }
+    const back = decodeModel(bytes).graph!.initializer;
+    for (const r of reserved) {
+      const t = back.find((x) => x.name === r.name)!;
+      const raw = t.rawData!;
+      const got = new Float32Array(raw.slice().buffer);
+      expect([...got]).toEqual(
+        Array.from({ length: r.dims[0]! * 3 }, (_, i) => r.dims[0]! * 100 + i),
+      );
+    }
+  });
+});

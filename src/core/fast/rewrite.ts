@@ -383,13 +383,17 @@ export function rewriteWinograd(
   graph.valueInfo = graph.valueInfo.filter((v) => produced.has(v.name));
 
   const { bytes, slots } = encodeModel(model, reserved);
-  // One scratch buffer for every layer's U (fresh 600 MB of temporaries cost more in page faults
-  // than the transform itself); each is copied into its slot, which may not be 4-byte aligned.
-  const scratch = new Float32Array(
-    Math.max(0, ...reserved.map((r) => slots.get(r.name)!.length / 4)),
-  );
+  // Slots start at multiples of 4: on little-endian hosts U is computed straight into the model
+  // (no 600 MB scratch copy); otherwise through one scratch buffer and byte-order-aware writes.
+  const direct = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  let scratch: Float32Array | null = null;
   for (const r of reserved) {
     const slot = slots.get(r.name)!;
+    if (direct && slot.byteOffset % 4 === 0) {
+      r.fill(new Float32Array(slot.buffer, slot.byteOffset, slot.length / 4));
+      continue;
+    }
+    scratch ??= new Float32Array(Math.max(...reserved.map((x) => slots.get(x.name)!.length / 4)));
     const f32 = scratch.subarray(0, slot.length / 4);
     r.fill(f32);
     writeElements(slot, 'float32', 0, f32);

@@ -154,8 +154,23 @@ export interface ReservedFloats {
 }
 
 /**
+ * Padding before a tensor's raw_data so that the data starts at a multiple of 4: an empty or short
+ * `doc_string` (field 12), which parsers accept in any field order. 0 or 2-5 bytes cover every
+ * remainder.
+ */
+const padding = (bytes: number): Uint8Array => {
+  if (bytes === 0) return new Uint8Array(0);
+  const docField = fieldId(TensorProto, 'docString');
+  const out = new Uint8Array(bytes);
+  out.set(frame(docField, bytes - 2));
+  out.fill(0x20, 2);
+  return out;
+};
+
+/**
  * Encodes `model`, appending float32 initializers `reserved` whose raw_data is left zero for the
- * caller to fill through `slots` (little-endian float32, 4 bytes per element).
+ * caller to fill through `slots` (little-endian float32, 4 bytes per element). Every slot starts
+ * at a multiple of 4 bytes, so a little-endian caller can write through a Float32Array view.
  */
 export function encodeModel(
   model: EditModel,
@@ -167,20 +182,46 @@ export function encodeModel(
   const graphHead = GraphProto.encode(graph).finish();
   const rawField = fieldId(TensorProto, 'rawData');
   const initField = fieldId(GraphProto, 'initializer');
-  const parts = reserved.map((t) => {
+  const tensors = reserved.map((t) => {
     const header = TensorProto.encode({
       name: t.name,
       dims: t.dims,
       dataType: DataType['FLOAT']!,
     }).finish();
     const rawLength = t.dims.reduce((a, b) => a * b, 1) * 4;
-    const rawFrame = frame(rawField, rawLength);
-    const length = header.length + rawFrame.length + rawLength;
-    return { name: t.name, outer: frame(initField, length), header, rawFrame, rawLength, length };
+    return { name: t.name, header, rawFrame: frame(rawField, rawLength), rawLength };
   });
-  const graphLength = parts.reduce((n, p) => n + p.outer.length + p.length, graphHead.length);
-  const graphFrame = frame(fieldId(ModelProto, 'graph'), graphLength);
-  const bytes = new Uint8Array(head.length + graphFrame.length + graphLength);
+  type Part = (typeof tensors)[number] & { outer: Uint8Array; pad: Uint8Array; length: number };
+  /** The parts laid out from `start` (where the first initializer frame begins). */
+  const layout = (start: number): Part[] => {
+    let at = start;
+    return tensors.map((t) => {
+      for (const n of [0, 2, 3, 4, 5]) {
+        const pad = padding(n);
+        const length = t.header.length + n + t.rawFrame.length + t.rawLength;
+        const outer = frame(initField, length);
+        if ((at + outer.length + length - t.rawLength) % 4 === 0) {
+          at += outer.length + length;
+          return { ...t, outer, pad, length };
+        }
+      }
+      throw new Error('onnx encode: no padding aligns the data');
+    });
+  };
+  // The graph frame's length prefix depends on the padding, and the padding on where it starts.
+  let graphFrame = frame(fieldId(ModelProto, 'graph'), 0);
+  let parts: Part[] = [];
+  for (let tries = 0; ; tries++) {
+    parts = layout(head.length + graphFrame.length + graphHead.length);
+    const graphLength = parts.reduce((n, p) => n + p.outer.length + p.length, graphHead.length);
+    const next = frame(fieldId(ModelProto, 'graph'), graphLength);
+    const settled = next.length === graphFrame.length;
+    graphFrame = next;
+    if (settled) break;
+    if (tries > 8) throw new Error('onnx encode: layout did not settle');
+  }
+  const total = parts.reduce((n, p) => n + p.outer.length + p.length, graphHead.length);
+  const bytes = new Uint8Array(head.length + graphFrame.length + total);
   let at = 0;
   const put = (b: Uint8Array) => {
     bytes.set(b, at);
@@ -193,6 +234,7 @@ export function encodeModel(
   for (const p of parts) {
     put(p.outer);
     put(p.header);
+    put(p.pad);
     put(p.rawFrame);
     slots.set(p.name, bytes.subarray(at, at + p.rawLength));
     at += p.rawLength;
