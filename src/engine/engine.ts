@@ -89,7 +89,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
   load(request: LoadRequest & CallOptions): Promise<ModelInfo> {
     return this.loading(request.signal, async (signal) => {
       const { source } = request;
-      const bytes =
+      const fetched =
         source.type === 'bytes'
           ? new Uint8Array(source.bytes)
           : await this.deps.fetchModel(
@@ -97,8 +97,19 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
               (loaded, total) => request.onProgress?.({ phase: 'download', loaded, total }),
               signal,
             );
-      const model = await this.open(source.name, bytes, request, signal);
-      return (await this.activate(model, signal)).info;
+      const bytes = fetched instanceof Uint8Array ? fetched : fetched.bytes;
+      const kept = fetched instanceof Uint8Array ? null : fetched;
+      let info: ModelInfo;
+      try {
+        const model = await this.open(source.name, bytes, request, signal);
+        info = (await this.activate(model, signal)).info;
+      } catch (e) {
+        // Only what loaded as a model is kept (offline); a refused download is dropped.
+        if (!signal.aborted) await kept?.discard().catch(() => undefined);
+        throw e;
+      }
+      await kept?.keep().catch(() => undefined);
+      return info;
     });
   }
 

@@ -55,10 +55,20 @@ export interface EngineDeps<F extends Frame = Frame> {
     url: string,
     onProgress: (loaded: number, total: number | null) => void,
     signal: AbortSignal,
-  ): Promise<Uint8Array>;
+  ): Promise<Uint8Array | FetchedModel>;
   /** The bundled labels and their name ("ImageNet-1k"). */
   labels: { name: string; labels: readonly string[] };
   now?: () => number;
+}
+
+/**
+ * A downloaded model whose keeping (e.g. in Cache Storage) waits for the engine's verdict: `keep`
+ * once it loaded and became the active model, `discard` when it was refused.
+ */
+export interface FetchedModel {
+  bytes: Uint8Array;
+  keep(): Promise<void>;
+  discard(): Promise<void>;
 }
 
 /** download: bytes; read: the checkpoint (no counts); convert: blocks fused; session: creation. */
