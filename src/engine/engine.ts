@@ -7,6 +7,7 @@
 import { convertedName } from '../core/checkpoint/names';
 import { readCheckpoint } from '../core/checkpoint/torch';
 import { convertStateDict } from '../core/convert';
+import { checkLabelFileSize, parseLabels } from '../core/data/labels';
 import { labelled, rank, sha256Hex, classifyImage } from '../core/inference/classify';
 import {
   checkClassCount,
@@ -58,6 +59,12 @@ function aborted(what: string): LensError {
 
 function checkSignal(signal: AbortSignal | undefined, what = 'model load'): void {
   if (signal?.aborted) throw aborted(what);
+}
+
+/** A label file's names; its size is checked before it is read, so a huge file costs nothing. */
+async function readLabelFile(file: Blob): Promise<string[]> {
+  checkLabelFileSize(file.size);
+  return parseLabels(await file.text()).labels;
 }
 
 /** The model panel's facts; a model whose graph cannot be analysed still classifies. */
@@ -203,13 +210,23 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
   }
 
   setLabels(request: LabelsRequest): Promise<LabelsState> {
-    return this.enqueue(() => {
-      if (request.name === null) {
+    // A file is read and parsed before its turn (a refused one changes nothing).
+    const parsed =
+      'file' in request
+        ? readLabelFile(request.file).then((labels) => ({
+            labels,
+            name: request.name,
+          }))
+        : Promise.resolve(request);
+    parsed.catch(() => undefined); // its failure is the caller's, through the job below
+    return this.enqueue(async () => {
+      const set = await parsed;
+      if (set.name === null) {
         this.labels = this.deps.labels.labels;
         this.labelSource = this.deps.labels.name + BUNDLED_SUFFIX;
       } else {
-        this.labels = [...request.labels];
-        this.labelSource = request.name;
+        this.labels = [...set.labels];
+        this.labelSource = set.name;
       }
       if (this.active) {
         this.active.info = {
@@ -218,11 +235,11 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
           labelWarning: this.labelWarning(this.active.info.numClasses),
         };
       }
-      return Promise.resolve({
+      return {
         count: this.labels.length,
         source: this.labelSource,
         warning: this.active ? this.active.info.labelWarning : null,
-      });
+      };
     });
   }
 

@@ -127,11 +127,13 @@ export interface TensorRequest {
   size: number;
 }
 
-export interface LabelsRequest {
-  labels: readonly string[];
-  /** A file name, or null for the bundled list. */
-  name: string | null;
-}
+/**
+ * Labels as a list (a file name, or null for the bundled list), or as the user's file itself,
+ * read and parsed by the engine (in the page: in the worker, off the main thread), with its size
+ * checked before it is read.
+ */
+export type LabelsRequest =
+  { labels: readonly string[]; name: string | null } | { file: Blob; name: string };
 
 export interface ConvertedModel {
   onnx: ArrayBuffer;
