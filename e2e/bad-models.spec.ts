@@ -65,6 +65,37 @@ const REFUSED: RefusedRow[] = [
     message:
       /^Could not load custom-op\.onnx: The model uses an operator that onnxruntime-web does not implement: com\.example:Foo\. Re-export it with standard ONNX operators\./,
   },
+  // Issue 12: models that would load and then fail every image are refused at load time.
+  {
+    what: 'an int64 output',
+    file: 'int64-output.onnx',
+    message:
+      /^Could not load int64-output\.onnx: Output "logits" is int64 \[N, 1000\], not class scores: RepOpt Lens reads float32 logits or probabilities \[N, classes\]\./,
+  },
+  {
+    what: 'a single output named "features"',
+    file: 'features-only.onnx',
+    message:
+      /^Could not load features-only\.onnx: The model's only output is "features" \[N, 3\]: features, not class scores\./,
+  },
+  {
+    what: '0 classes',
+    file: 'classes-0.onnx',
+    message:
+      /^Could not load classes-0\.onnx: Output "logits" has 0 classes: there is nothing to rank\./,
+  },
+  {
+    what: '1 class',
+    file: 'classes-1.onnx',
+    message:
+      /^Could not load classes-1\.onnx: Output "logits" has 1 class: a single score is always 100 %, so there is nothing to rank\./,
+  },
+  {
+    what: 'NaN weights',
+    file: 'nan-weights.onnx',
+    message:
+      /^Could not load nan-weights\.onnx: The model answers non-finite scores \(7 of 1000 values in "logits" are NaN\) for a plain test image at load time/,
+  },
   {
     what: 'a model too large for the browser (a 4.29 GB tensor at the warm-up run)',
     file: 'huge.onnx',
@@ -149,6 +180,62 @@ test.describe('bad-input matrix: models', () => {
       await expectGoodImageClassifies(lens, count);
     });
   }
+});
+
+test.describe('models whose scores need care (issue 12 rows 6, 14)', () => {
+  /** The model's own output for GOOD, from onnxruntime-node on the Node decoder's crop. */
+  async function ownOutput(model: string, name: string): Promise<Float32Array> {
+    const ort = await import('onnxruntime-node');
+    const { decodeBytes } = await import('../src/node/decode-node');
+    const { PRESETS, preprocess } = await import('../src/core/preprocess/preprocess');
+    const { image } = await decodeBytes(new Uint8Array(readFileSync(resolve(IMAGES, GOOD))));
+    const { tensor } = preprocess(image, PRESETS['torchvision-256-224']);
+    const session = await ort.InferenceSession.create(resolve(BAD_MODELS, model));
+    const out = await session.run({ input: new ort.Tensor('float32', tensor, [1, 3, 224, 224]) });
+    await session.release();
+    return out[name]!.data as Float32Array;
+  }
+  const rows = (result: ReturnType<Lens['lastResult']>) =>
+    result.getByTestId('top5-row').evaluateAll((els) =>
+      els.map((r) => ({
+        index: Number(r.getAttribute('data-class-index')),
+        probability: Number(r.getAttribute('data-probability')),
+      })),
+    );
+
+  test("a final Softmax: the model's own probabilities, said so; 3 classes: 3 rows, said so", async ({
+    page,
+  }) => {
+    const lens = new Lens(page);
+    await lens.open('?model=repopt-tiny-seeded');
+    await lens.waitReady();
+    await lens.pickModel(resolve(BAD_MODELS, 'softmax.onnx'));
+    await lens.waitReady();
+    await expect(page.getByTestId('model-notes')).toContainText(
+      'The model outputs probabilities (its graph ends in Softmax)',
+    );
+    await lens.pickImages(GOOD);
+    const result = lens.lastResult(GOOD);
+    await expect(result).toHaveAttribute('data-status', 'done');
+    await expect(result.getByTestId('score-note')).toContainText('not softmaxed again');
+    const own = await ownOutput('softmax.onnx', 'probabilities');
+    const expected = Array.from(own, (p, i) => ({ p, i }))
+      .sort((a, b) => b.p - a.p)
+      .slice(0, 5);
+    const shown = await rows(result);
+    expect(shown.map((r) => r.index)).toEqual(expected.map((e) => e.i));
+    shown.forEach((r, k) => expect(Math.abs(r.probability - expected[k]!.p)).toBeLessThan(1e-5));
+
+    await lens.pickModel(resolve(BAD_MODELS, 'classes-3.onnx'));
+    await lens.waitReady();
+    await expect(page.getByTestId('model-notes')).toContainText(
+      'The model has 3 classes: every result lists all 3 instead of a top 5.',
+    );
+    await lens.pickImages(GOOD);
+    const three = lens.lastResult(GOOD);
+    await expect(three).toContainText('classes-3.onnx');
+    await expect(three.getByTestId('top5-row')).toHaveCount(3);
+  });
 });
 
 test.describe('bad-input matrix: model URLs', () => {

@@ -28,3 +28,25 @@ test('after one visit, the app and the model work offline', async ({ page, conte
   await tiny.getByRole('button', { name: 'Remove' }).click();
   await expect(tiny).toHaveAttribute('data-offline', 'no');
 });
+
+test('?model= URLs that are not models never enter the model cache (issue 12 row 17)', async ({
+  page,
+}) => {
+  const lens = new Lens(page);
+  const cachedPaths = () =>
+    page.evaluate(async () => {
+      const cache = await caches.open('lens-models-v1');
+      return (await cache.keys()).map((r) => new URL(r.url).pathname);
+    });
+  for (const path of ['/sw.js', '/index.html', '/models/no-such-model.onnx']) {
+    await lens.open(`?model=${encodeURIComponent(path)}`);
+    await expect(page.getByTestId('model-error')).toBeVisible();
+    expect(await cachedPaths(), path).not.toContain(path);
+  }
+  // A real model by URL is kept once it has loaded.
+  await lens.open(`?model=${encodeURIComponent('/models/repopt-tiny.onnx')}`);
+  await lens.waitReady();
+  await expect.poll(cachedPaths).toContain('/models/repopt-tiny.onnx');
+  expect(await cachedPaths()).not.toContain('/sw.js');
+  expect(await cachedPaths()).not.toContain('/index.html');
+});

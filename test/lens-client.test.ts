@@ -65,6 +65,39 @@ function setup() {
 }
 
 describe('LensClient over the real transport', () => {
+  it('sends a label file to the worker, which reads and parses it (issue 12 row 19)', async () => {
+    const { client, workers } = setup();
+    await client.load({ source: tinyBytes(), backend: 'wasm' });
+    // A blank first line and CRLF must not shift anything: 1000 names, class i is "name i".
+    const text = '\r\n' + Array.from({ length: 1000 }, (_, i) => `name ${i}`).join('\r\n');
+    const file = new Blob([text]);
+    const state = await client.setLabels({ file, name: 'mine.txt' });
+    expect(state).toEqual({ count: 1000, source: 'mine.txt', warning: null });
+    // The page sent the file itself, not a parsed list: the parsing happened in the worker.
+    const call = workers[0]!.posted.find((m) => m.kind === 'call' && m.method === 'setLabels');
+    expect(call && 'args' in call && (call.args as { file?: unknown }).file).toBe(file);
+    const result = await client.classify({
+      file: imageBlob('chelsea.png'),
+      preset: 'torchvision-256-224',
+    });
+    const top = references.images['chelsea.png']!.top5[0]!.index;
+    expect(result.top5[0]!.label).toBe(`name ${top}`);
+
+    // Too large: refused by its size before it is read; bad syntax: the parser's message. Both
+    // keep the labels in use.
+    const huge = new Blob([new Uint8Array(17 * 2 ** 20)]);
+    expect(await lensRejection(client.setLabels({ file: huge, name: 'huge.txt' }))).toEqual({
+      code: 'bad-labels',
+      message:
+        'The label file is too large (17.0 MB, limit 16 MB): a label file lists one name per class.',
+    });
+    const bad = new Blob(['{"0": "a",']);
+    expect((await lensRejection(client.setLabels({ file: bad, name: 'bad.json' }))).code).toBe(
+      'bad-labels',
+    );
+    expect((await client.inspect())?.labelSource).toBe('mine.txt');
+  });
+
   it('loads with progress and answers each call with its own typed result', async () => {
     const { client } = setup();
     const phases: string[] = [];

@@ -84,6 +84,7 @@ describe('model inputs and outputs', () => {
     expect(checkModelIo(image(['N', 3, 224, 224]), logits, 224)).toEqual({
       inputName: 'input',
       outputName: 'logits',
+      outputKind: 'logits',
       numClasses: 1000,
       featuresName: null,
       outputKind: 'logits',

@@ -4,8 +4,9 @@
  * models are tools/make_bad_models.py's; the reference is onnxruntime-node running them directly.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { rank } from '../src/core/inference/classify';
@@ -211,5 +212,56 @@ describe('the CLI on such models', () => {
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toContain('Output "logits" is int64 [N, 1000], not class scores');
     expect(bad.stderr).not.toMatch(/TypeError|BigInt|at .*\.ts:\d+/);
+  });
+});
+
+describe('ONNX with external data (row 15)', () => {
+  it("is refused naming the data file, not onnxruntime's build path; the working model stays", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lens-external-'));
+    const made = spawnSync(
+      '/usr/bin/python3',
+      [
+        '-c',
+        `import onnx, sys
+m = onnx.load(sys.argv[1])
+onnx.save_model(m, sys.argv[2] + '/ext.onnx', save_as_external_data=True, all_tensors_to_one_file=True, location='ext.onnx.data', size_threshold=0)`,
+        resolve(BAD, 'classes-10.onnx'),
+        dir,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(made.status, made.stderr).toBe(0);
+    const engine = testEngine();
+    await engine.load({ source: tinyBytes(), backend: 'wasm' });
+    const e = await lensRejection(
+      engine.load({
+        source: bytesSource(new Uint8Array(readFileSync(join(dir, 'ext.onnx'))), 'ext.onnx'),
+        backend: 'wasm',
+      }),
+    );
+    expect(e).toEqual({
+      code: 'model-incompatible',
+      message:
+        'The model keeps its weights in a separate file (ONNX external data: "ext.onnx.data"), which was not given with it: RepOpt Lens loads single-file ONNX models. Save it as one file (onnx.save_model(model, path, save_as_external_data=False); models under 2 GB fit).',
+    });
+    expect((await engine.inspect())?.name).toBe('tiny.onnx');
+    await engine.dispose();
+    // The CLI says the same.
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        resolve(ROOT, 'src/cli/index.ts'),
+        'classify',
+        '--model',
+        join(dir, 'ext.onnx'),
+        resolve(FIXTURES, 'images', photo),
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('ONNX external data: "ext.onnx.data"');
+    expect(r.stderr).not.toMatch(/tensorprotoutils|\.cc:\d+/);
   });
 });

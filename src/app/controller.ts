@@ -5,7 +5,6 @@
  */
 import { isCheckpointName } from '../core/checkpoint/names';
 import { isLensError, LensError, serializeError } from '../core/errors';
-import { parseLabels } from '../core/data/labels';
 import { parseManifest } from '../core/model/manifest';
 import { DEFAULT_PRESET, PRESETS, type PresetId } from '../core/preprocess/preprocess';
 import type { ClassifyPayload, ConvertedModel, LabelsRequest, ModelInfo } from '../engine/types';
@@ -186,8 +185,8 @@ export function openFiles(files: File[]): Promise<void> {
 export async function loadLabels(file: File): Promise<void> {
   const store = useLens.getState();
   try {
-    const { labels } = parseLabels(await file.text());
-    const request: LabelsRequest = { labels, name: file.name };
+    // Read and parsed in the worker: a large file never blocks the page.
+    const request: LabelsRequest = { file, name: file.name };
     const state = await client.setLabels(request);
     userLabels = request;
     await setCompareLabels(request);

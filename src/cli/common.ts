@@ -16,6 +16,7 @@ export const IMAGE_EXTENSIONS = new Set([
   '.webp',
   '.gif',
   '.bmp',
+  '.ico',
   '.tif',
   '.tiff',
   '.avif',

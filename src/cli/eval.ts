@@ -10,6 +10,7 @@ import {
   mergeResults,
   parseGroundTruth,
   parseShard,
+  parseShardReport,
   samplesFromGroundTruth,
   samplesFromWnidFolders,
   shard,
@@ -136,8 +137,24 @@ export async function evalCommand(argv: string[]): Promise<number> {
   let result: EvalReport;
   if (values.merge) {
     if (positionals.length === 0) throw new LensError('bad-dataset', `usage: ${evalUsage}`);
-    const parts = positionals.map((f) => JSON.parse(readFileSync(f, 'utf8')) as EvalReport);
+    const parts = positionals.map((f) => {
+      let text: string;
+      try {
+        text = readFileSync(f, 'utf8');
+      } catch (e) {
+        throw new LensError('bad-dataset', `Cannot read ${f}: ${(e as Error).message}`, {
+          cause: e,
+        });
+      }
+      return parseShardReport(text, f);
+    });
     const first = parts[0]!;
+    if (!isPresetId(first.preset))
+      throw new LensError(
+        'bad-dataset',
+        `${positionals[0]} names an unknown preset "${first.preset}".`,
+      );
+    const firstPreset: PresetId = first.preset;
     for (const p of parts) {
       if (p.model !== first.model || p.preset !== first.preset)
         throw new LensError(
@@ -152,11 +169,11 @@ export async function evalCommand(argv: string[]): Promise<number> {
         model: first.model,
         data: first.data,
         layout: first.layout,
-        preset: first.preset,
+        preset: firstPreset,
         shard: null,
         skipped: parts.flatMap((p) => p.skipped),
         seconds,
-        imagesPerSecond: results.length / seconds,
+        imagesPerSecond: seconds > 0 ? results.length / seconds : 0,
         results,
       },
       labels,

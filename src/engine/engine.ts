@@ -7,6 +7,7 @@
 import { convertedName } from '../core/checkpoint/names';
 import { readCheckpoint } from '../core/checkpoint/torch';
 import { convertStateDict } from '../core/convert';
+import { checkLabelFileSize, parseLabels } from '../core/data/labels';
 import { labelled, rank, sha256Hex, classifyImage } from '../core/inference/classify';
 import {
   checkClassCount,
@@ -61,6 +62,12 @@ function checkSignal(signal: AbortSignal | undefined, what = 'model load'): void
   if (signal?.aborted) throw aborted(what);
 }
 
+/** A label file's names; its size is checked before it is read, so a huge file costs nothing. */
+async function readLabelFile(file: Blob): Promise<string[]> {
+  checkLabelFileSize(file.size);
+  return parseLabels(await file.text()).labels;
+}
+
 /** The model panel's facts; a model whose graph cannot be analysed still classifies. */
 function inspectOrNull(bytes: Uint8Array): ModelInspection | null {
   try {
@@ -90,7 +97,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
   load(request: LoadRequest & CallOptions): Promise<ModelInfo> {
     return this.loading(request.signal, async (signal) => {
       const { source } = request;
-      const bytes =
+      const fetched =
         source.type === 'bytes'
           ? new Uint8Array(source.bytes)
           : await this.deps.fetchModel(
@@ -98,8 +105,19 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
               (loaded, total) => request.onProgress?.({ phase: 'download', loaded, total }),
               signal,
             );
-      const model = await this.open(source.name, bytes, request, signal);
-      return (await this.activate(model, signal)).info;
+      const bytes = fetched instanceof Uint8Array ? fetched : fetched.bytes;
+      const kept = fetched instanceof Uint8Array ? null : fetched;
+      let info: ModelInfo;
+      try {
+        const model = await this.open(source.name, bytes, request, signal);
+        info = (await this.activate(model, signal)).info;
+      } catch (e) {
+        // Only what loaded as a model is kept (offline); a refused download is dropped.
+        if (!signal.aborted) await kept?.discard().catch(() => undefined);
+        throw e;
+      }
+      await kept?.keep().catch(() => undefined);
+      return info;
     });
   }
 
@@ -193,13 +211,23 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
   }
 
   setLabels(request: LabelsRequest): Promise<LabelsState> {
-    return this.enqueue(() => {
-      if (request.name === null) {
+    // A file is read and parsed before its turn (a refused one changes nothing).
+    const parsed =
+      'file' in request
+        ? readLabelFile(request.file).then((labels) => ({
+            labels,
+            name: request.name,
+          }))
+        : Promise.resolve(request);
+    parsed.catch(() => undefined); // its failure is the caller's, through the job below
+    return this.enqueue(async () => {
+      const set = await parsed;
+      if (set.name === null) {
         this.labels = this.deps.labels.labels;
         this.labelSource = this.deps.labels.name + BUNDLED_SUFFIX;
       } else {
-        this.labels = [...request.labels];
-        this.labelSource = request.name;
+        this.labels = [...set.labels];
+        this.labelSource = set.name;
       }
       if (this.active) {
         this.active.info = {
@@ -208,11 +236,11 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
           labelWarning: this.labelWarning(this.active.info.numClasses),
         };
       }
-      return Promise.resolve({
+      return {
         count: this.labels.length,
         source: this.labelSource,
         warning: this.active ? this.active.info.labelWarning : null,
-      });
+      };
     });
   }
 

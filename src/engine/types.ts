@@ -64,10 +64,20 @@ export interface EngineDeps<F extends Frame = Frame> {
     url: string,
     onProgress: (loaded: number, total: number | null) => void,
     signal: AbortSignal,
-  ): Promise<Uint8Array>;
+  ): Promise<Uint8Array | FetchedModel>;
   /** The bundled labels and their name ("ImageNet-1k"). */
   labels: { name: string; labels: readonly string[] };
   now?: () => number;
+}
+
+/**
+ * A downloaded model whose keeping (e.g. in Cache Storage) waits for the engine's verdict: `keep`
+ * once it loaded and became the active model, `discard` when it was refused.
+ */
+export interface FetchedModel {
+  bytes: Uint8Array;
+  keep(): Promise<void>;
+  discard(): Promise<void>;
 }
 
 /** download: bytes; read: the checkpoint (no counts); convert: blocks fused; session: creation. */
@@ -129,11 +139,13 @@ export interface TensorRequest {
   size: number;
 }
 
-export interface LabelsRequest {
-  labels: readonly string[];
-  /** A file name, or null for the bundled list. */
-  name: string | null;
-}
+/**
+ * Labels as a list (a file name, or null for the bundled list), or as the user's file itself,
+ * read and parsed by the engine (in the page: in the worker, off the main thread), with its size
+ * checked before it is read.
+ */
+export type LabelsRequest =
+  { labels: readonly string[]; name: string | null } | { file: Blob; name: string };
 
 export interface ConvertedModel {
   onnx: ArrayBuffer;

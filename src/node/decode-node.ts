@@ -1,11 +1,18 @@
 /**
- * Decoding in Node, to the same pixels as Pillow: PNG with the project's decoder (as in the
- * browser), everything else with sharp (libvips + libjpeg-turbo/mozjpeg), with ICC conversion and
+ * Decoding in Node, to the same pixels as Pillow: PNG, BMP and ICO with the project's decoders
+ * (sharp has no BMP or ICO; core/image's are Pillow 9.4 bit for bit), everything else with sharp (libvips + libjpeg-turbo/mozjpeg), with ICC conversion and
  * auto-rotation off. Measured on the JPEG fixtures: bit-identical to Pillow (0 of 2.3 M values
  * differ; without `ignoreIcc` the Adobe RGB rocket.jpg differs by up to 55).
  */
 import sharp from 'sharp';
-import { checkImageHeader, MAX_PIXELS, requireSupportedImage } from '../core/image/decode-check';
+import { decodeBmp } from '../core/image/bmp';
+import {
+  checkImageHeader,
+  checkPixelCount,
+  MAX_PIXELS,
+  requireSupportedImage,
+} from '../core/image/decode-check';
+import { decodeIco } from '../core/image/ico';
 import { LensError } from '../core/errors';
 import { readExifOrientation } from '../core/image/exif';
 import { cmykToRgb, type RgbImage } from '../core/image/rgb-image';
@@ -26,7 +33,11 @@ export async function decodeBytes(
   const image =
     format === 'png'
       ? (await decodePng(bytes, { maxPixels: MAX_PIXELS })).image
-      : await decodeWithSharp(bytes, format, header.gif?.fill ?? null);
+      : format === 'bmp'
+        ? decodeBmp(bytes)
+        : format === 'ico'
+          ? await decodeIco(bytes)
+          : await decodeWithSharp(bytes, format, header.gif?.fill ?? null);
   const orientation = readExifOrientation(bytes);
   const rotate = exif === 'apply' && orientation !== null && orientation !== 1;
   return {
@@ -53,6 +64,9 @@ async function decodeWithSharp(
         failOn: 'error',
       });
     const meta = await open().metadata();
+    // Formats without a header reader here (TIFF): "too large", before libvips says "limit".
+    if (meta.width !== undefined && meta.height !== undefined)
+      checkPixelCount(meta.width, meta.height);
     if (meta.space === 'cmyk') {
       // libvips un-inverts Adobe CMYK as Pillow does; converting to RGB is left to Pillow's
       // formula (libvips would go through an ICC profile).

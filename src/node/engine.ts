@@ -31,12 +31,13 @@ export function modelFile(path: string, name = path.split(/[\\/]/).pop() ?? path
       { cause: e },
     );
   }
-  // readFileSync may hand out a view of a shared pool: copy unless the view is the whole buffer.
-  // (Buffer#slice is a view, not a copy: the copy goes through a plain Uint8Array.)
+  // readFileSync may hand out a view of a shared pool (small files): copy unless the view is the
+  // whole buffer. Not Buffer#slice, which is a view of the same pool: a 366-byte model read as
+  // the pool's first bytes.
   const buffer: ArrayBuffer =
     bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
       ? (bytes.buffer as ArrayBuffer)
-      : new Uint8Array(bytes).buffer;
+      : (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
   return { type: 'bytes', bytes: buffer, name };
 }
 

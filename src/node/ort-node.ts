@@ -1,6 +1,6 @@
 /** onnxruntime-node behind the same `LoadedSession` interface as the browser's onnxruntime-web. */
 import * as ort from 'onnxruntime-node';
-import { LensError } from '../core/errors';
+import { modelLoadError } from '../core/inference/model-io';
 import { ioMeta, loadedSession } from '../engine/session';
 import type { EngineDeps, LoadedSession } from '../engine/types';
 
@@ -13,11 +13,7 @@ export async function createNodeSession(bytes: Uint8Array, threads = 2): Promise
       intraOpNumThreads: threads,
     });
   } catch (e) {
-    throw new LensError(
-      'not-a-model',
-      `The ONNX model could not be loaded: ${(e as Error).message}`,
-      { cause: e },
-    );
+    throw modelLoadError(bytes, e, 'onnxruntime-node');
   }
   return loadedSession({
     choice: { backend: 'wasm', reason: 'onnxruntime-node (native CPU)' },

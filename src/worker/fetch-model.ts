@@ -1,9 +1,12 @@
 /**
  * Model download: streamed with progress into one buffer, cancellable, and kept in Cache Storage
- * so every model opened once also loads offline. An entry is written only after a complete
- * download, so a cancelled or failed one leaves nothing half-written.
+ * so every model opened once also loads offline. An entry is written only once the engine has
+ * loaded the bytes as a model (`keep`), so a cancelled or failed download, or a URL that answers
+ * with something else (the service worker, index.html, an SPA fallback page), leaves nothing;
+ * a cached copy that no longer loads is removed (`discard`).
  */
 import { LensError } from '../core/errors';
+import type { FetchedModel } from '../engine/types';
 
 export const MODEL_CACHE = 'lens-models-v1';
 
@@ -94,19 +97,34 @@ function fingerprint(headers: Headers): string {
 
 /** The little of Cache Storage used here: the browser's `caches`, or an in-memory one in tests. */
 export interface ModelCacheStorage {
-  open(name: string): Promise<Pick<Cache, 'match' | 'put'>>;
+  open(name: string): Promise<Pick<Cache, 'match' | 'put'> & Partial<Pick<Cache, 'delete'>>>;
 }
 
-/**
- * Cache first when the server's copy is unchanged (a HEAD request says) or unreachable (offline);
- * otherwise download and replace the cached copy.
- */
+const defaultStorage = (): ModelCacheStorage | null =>
+  typeof caches === 'undefined' ? null : caches;
+
+/** `fetchModel`, cached at once: for callers that do not load the bytes (tests, tools). */
 export async function fetchModelCached(
   url: string,
   onProgress: Progress,
   signal?: AbortSignal,
-  storage: ModelCacheStorage | null = typeof caches === 'undefined' ? null : caches,
+  storage: ModelCacheStorage | null = defaultStorage(),
 ): Promise<Uint8Array> {
+  const fetched = await fetchModel(url, onProgress, signal, storage);
+  await fetched.keep();
+  return fetched.bytes;
+}
+
+/**
+ * Cache first when the server's copy is unchanged (a HEAD request says) or unreachable (offline);
+ * otherwise download. Nothing is written until the caller says the bytes loaded as a model.
+ */
+export async function fetchModel(
+  url: string,
+  onProgress: Progress,
+  signal?: AbortSignal,
+  storage: ModelCacheStorage | null = defaultStorage(),
+): Promise<FetchedModel> {
   const cache = storage ? await storage.open(MODEL_CACHE).catch(() => null) : null;
   const cached = await cache?.match(url);
   if (cached) {
@@ -124,21 +142,34 @@ export async function fetchModelCached(
     if (current === null || current === cached.headers.get('X-Lens-Fingerprint')) {
       const bytes = new Uint8Array(await cached.arrayBuffer());
       onProgress(bytes.byteLength, bytes.byteLength);
-      return bytes;
+      return {
+        bytes,
+        keep: () => Promise.resolve(),
+        // A copy cached by an older version without this check, or damaged on disk.
+        discard: async () => {
+          await cache?.delete?.(url).catch(() => false);
+        },
+      };
     }
   }
   const { bytes, fingerprint: print } = await download(url, onProgress, signal);
-  if (cache && !aborted(signal)) {
-    const headers = new Headers({
-      'Content-Type': 'application/octet-stream',
-      'Content-Length': String(bytes.byteLength),
-      'X-Lens-Fingerprint': print,
-      'X-Lens-Cached-At': new Date().toISOString(),
-    });
-    // Storage may be full or denied; the model still loads, it just will not be offline.
-    await cache
-      .put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers }))
-      .catch(() => undefined);
-  }
-  return bytes;
+  return {
+    bytes,
+    keep: async () => {
+      if (!cache) return;
+      const headers = new Headers({
+        'Content-Type': 'application/octet-stream',
+        'Content-Length': String(bytes.byteLength),
+        'X-Lens-Fingerprint': print,
+        'X-Lens-Cached-At': new Date().toISOString(),
+      });
+      // Storage may be full or denied; the model still loads, it just will not be offline.
+      await cache
+        .put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers }))
+        .catch(() => undefined);
+    },
+    discard: async () => {
+      await cache?.delete?.(url).catch(() => false);
+    },
+  };
 }

@@ -5,7 +5,7 @@ import { parseLabels } from '../core/data/labels';
 import { Engine } from '../engine/engine';
 import { decodeFrame, decodeInWorker } from './decode-browser';
 import { withFaults } from './faults';
-import { fetchModelCached } from './fetch-model';
+import { fetchModel } from './fetch-model';
 import { createWebSession } from './ort-web';
 import type { Faults } from './protocol';
 import { serve } from './serve';
@@ -19,7 +19,7 @@ const engine = new Engine<ImageBitmap>({
   decodeFrame,
   makeThumbnail,
   createSession: withFaults(createWebSession, faults),
-  fetchModel: fetchModelCached,
+  fetchModel,
   labels: { name: 'ImageNet-1k', labels: parseLabels(labelsText).labels },
 });
 

@@ -183,3 +183,76 @@ export function mergeResults(shards: readonly (readonly SampleResult[])[]): Samp
   }
   return all.sort((a, b) => (a.file < b.file ? -1 : 1));
 }
+
+/** What `eval --merge` needs from one `eval --out` file. */
+export interface ShardReport {
+  model: string;
+  data: string;
+  layout: Layout;
+  preset: string;
+  seconds: number;
+  skipped: { file: string; error: string }[];
+  results: SampleResult[];
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+
+function isSampleResult(v: unknown): v is SampleResult {
+  return (
+    isObject(v) &&
+    typeof v['file'] === 'string' &&
+    isIndex(v['label']) &&
+    Array.isArray(v['top5']) &&
+    v['top5'].every(isIndex) &&
+    typeof v['probability'] === 'number'
+  );
+}
+
+/**
+ * One shard's JSON, checked before merging: a file that is not JSON, or JSON that is not an
+ * `eval --out` result (no "results" list, a malformed entry), is refused by its name and what is
+ * wrong, never a TypeError.
+ */
+export function parseShardReport(text: string, file: string): ShardReport {
+  const notEval = (why: string) =>
+    new LensError(
+      'bad-dataset',
+      `${file} is not a result of eval --out: ${why}. --merge takes the JSON files that eval --out wrote.`,
+    );
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw notEval(`it is not JSON (${(e as Error).message})`);
+  }
+  if (!isObject(json))
+    throw notEval(`it holds ${Array.isArray(json) ? 'a list' : typeof json}, not an object`);
+  const results = json['results'];
+  if (!Array.isArray(results)) throw notEval('it has no "results" list');
+  const bad = results.findIndex((r) => !isSampleResult(r));
+  if (bad >= 0)
+    throw notEval(`results[${bad}] is not an image's result ({file, label, top5, probability})`);
+  for (const key of ['model', 'preset'] as const)
+    if (typeof json[key] !== 'string') throw notEval(`it has no "${key}" name`);
+  const skipped = json['skipped'] ?? [];
+  if (
+    !Array.isArray(skipped) ||
+    !skipped.every(
+      (s) => isObject(s) && typeof s['file'] === 'string' && typeof s['error'] === 'string',
+    )
+  )
+    throw notEval('its "skipped" entry is not a list of {file, error}');
+  const seconds = json['seconds'];
+  return {
+    model: json['model'] as string,
+    data: typeof json['data'] === 'string' ? json['data'] : '',
+    layout: json['layout'] === 'flat-with-ground-truth' ? 'flat-with-ground-truth' : 'wnid-folders',
+    preset: json['preset'] as string,
+    seconds: typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? seconds : 0,
+    skipped: skipped as ShardReport['skipped'],
+    results: results as SampleResult[],
+  };
+}

@@ -5,6 +5,7 @@
  */
 import { LensError } from '../errors';
 import { describeNonImage } from '../image/format';
+import { decodeGraph, externalDataFiles } from '../onnx/graph';
 import { readOnnxModel } from '../onnx/reader';
 
 export interface IoMeta {
@@ -253,6 +254,15 @@ function missingOperator(detail: string): string | null {
   return kernel ? `${kernel[1]} (opset ${kernel[2]})` : null;
 }
 
+/** The external data files the model names; none when it has none or does not parse. */
+function externalFiles(bytes: Uint8Array): string[] {
+  try {
+    return externalDataFiles(decodeGraph(bytes));
+  } catch {
+    return [];
+  }
+}
+
 /** A session could not be created from these bytes; `runtime` names the onnxruntime flavour. */
 export function modelLoadError(bytes: Uint8Array, e: unknown, runtime: string): LensError {
   if (bytes.byteLength === 0)
@@ -263,6 +273,15 @@ export function modelLoadError(bytes: Uint8Array, e: unknown, runtime: string): 
     return new LensError(
       'not-a-model',
       `This file is not an ONNX model (${describeNonImage(bytes)}).`,
+      cause,
+    );
+  }
+  const external = externalFiles(bytes);
+  if (external.length > 0) {
+    const names = external.map((f) => `"${f}"`).join(', ');
+    return new LensError(
+      'model-incompatible',
+      `The model keeps its weights in a separate file (ONNX external data: ${names}), which was not given with it: RepOpt Lens loads single-file ONNX models. Save it as one file (onnx.save_model(model, path, save_as_external_data=False); models under 2 GB fit).`,
       cause,
     );
   }

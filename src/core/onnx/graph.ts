@@ -24,6 +24,9 @@ interface Tensor {
   dataType: number;
   rawData?: Uint8Array;
   floatData?: number[];
+  /** 1 (EXTERNAL): the values are in another file, named by `externalData`'s "location". */
+  dataLocation?: number;
+  externalData?: { key: string; value: string }[];
 }
 interface Graph {
   node: Node[];
@@ -218,6 +221,20 @@ function repoptLayout(
     )?.[0] ?? null;
   const checkpointParams = fileParams + body.reduce((n, c) => n + c.cout, 0);
   return { blocks, widths, numClasses, se: convs.some((c) => c.isSe), name, checkpointParams };
+}
+
+/**
+ * The files an ONNX model keeps its weights in besides itself (ONNX external data: each
+ * initializer with data_location EXTERNAL names its file in external_data's "location"), in order.
+ */
+export function externalDataFiles(graph: Graph): string[] {
+  const files = new Set<string>();
+  for (const t of graph.initializer) {
+    if (t.dataLocation !== 1) continue;
+    const location = t.externalData?.find((e) => e.key === 'location')?.value;
+    files.add(location ?? `(no file named for ${t.name})`);
+  }
+  return [...files];
 }
 
 /** Ops that pass a tensor's values through unchanged (only its shape or storage may change). */
