@@ -87,7 +87,6 @@ describe('model inputs and outputs', () => {
       outputKind: 'logits',
       numClasses: 1000,
       featuresName: null,
-      outputKind: 'logits',
     });
     expect(checkModelIo(image(['N', 3, 'H', 'W']), logits, 224).inputName).toBe('input');
   });
