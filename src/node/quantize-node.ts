@@ -28,7 +28,7 @@ export function nodeQuantRunner(threads = 2): QuantRunnerFactory {
         const out = await session.run({ [input]: new ort.Tensor('float32', data, dims) }, [
           ...names,
         ]);
-        return names.map((n) => out[n]!.data as Float32Array);
+        return names.map((n) => ({ data: out[n]!.data as Float32Array, dims: out[n]!.dims }));
       },
       release: () => session.release(),
     };

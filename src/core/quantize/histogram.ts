@@ -1,6 +1,6 @@
 /**
  * Calibration statistics of one activation tensor with bounded memory: the exact minimum and
- * maximum, and a 2048-bin histogram of |x| over [0, 2048·width). When a batch holds a larger |x|
+ * maximum, and a 2048-bin histogram of |x| over [0, 2048·width) (width = the first batch's max |x| / 2047). When a batch holds a larger |x|
  * the width doubles (k times) and neighbouring bins are added in pairs: exact, no interpolation,
  * and the same 2048 counts however many images are added.
  */
@@ -41,7 +41,9 @@ export class AbsHistogram {
   private cover(absMax: number): void {
     if (absMax === 0 || !Number.isFinite(absMax)) return;
     if (this.width === 0) {
-      this.width = absMax / HISTOGRAM_BINS;
+      // The largest value lands inside the last bin, not on its upper edge: a value clamped into
+      // the last bin would land one bin too low once the bins are paired.
+      this.width = absMax / (HISTOGRAM_BINS - 1);
       return;
     }
     while (absMax > this.width * HISTOGRAM_BINS) {

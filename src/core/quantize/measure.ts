@@ -14,26 +14,61 @@ export function sqnrDb(signal: number, noise: number): number {
   return Math.min(SQNR_CAP_DB, 10 * Math.log10(signal / noise));
 }
 
-/** Σ f² and Σ (f − q)² of one tensor over many images. */
+/**
+ * Σ f² and Σ (f − q)² of one tensor over many images, in all and per channel (axis 1 of an NCHW or
+ * [N, C] tensor). The per-channel figure stops one huge channel from hiding the noise in all the
+ * others: an activation range stretched by one outlier channel quantizes the other channels
+ * coarsely, which the whole-tensor SQNR (dominated by the outlier's power) barely shows.
+ */
 export class NoiseSum {
   signal = 0;
   noise = 0;
-  add(f: ArrayLike<number>, q: ArrayLike<number>): void {
+  private chSignal: Float64Array | null = null;
+  private chNoise: Float64Array | null = null;
+
+  add(f: ArrayLike<number>, q: ArrayLike<number>, dims: readonly number[] = [f.length]): void {
     if (f.length !== q.length)
       throw new Error(`tensor sizes differ (${f.length} float vs ${q.length} int8)`);
+    const channels = dims.length >= 2 ? dims[1]! : 1;
+    const inner = dims.slice(2).reduce((a, b) => a * b, 1);
+    if (!this.chSignal || this.chSignal.length !== channels) {
+      this.chSignal = new Float64Array(channels);
+      this.chNoise = new Float64Array(channels);
+    }
+    const cs = this.chSignal;
+    const cn = this.chNoise!;
     for (let i = 0; i < f.length; i++) {
       const a = f[i]!;
       const d = a - q[i]!;
+      const c = Math.floor(i / inner) % channels;
+      cs[c]! += a * a;
+      cn[c]! += d * d;
       this.signal += a * a;
       this.noise += d * d;
     }
   }
+  /** Whole-tensor SQNR. */
   get db(): number {
     return sqnrDb(this.signal, this.noise);
   }
-  /** Noise power relative to signal power (1 / linear SQNR). */
-  get relative(): number {
-    return this.signal > 0 ? this.noise / this.signal : Infinity;
+  /**
+   * Noise power relative to signal power of the median channel (among those that carry signal):
+   * robust to near-dead ReLU channels, whose tiny signal would swamp a mean of ratios.
+   */
+  get channelRelative(): number {
+    if (!this.chSignal) return 0;
+    const ratios: number[] = [];
+    this.chSignal.forEach((s, c) => {
+      if (s > 0) ratios.push(this.chNoise![c]! / s);
+    });
+    if (ratios.length === 0) return 0;
+    ratios.sort((a, b) => a - b);
+    const mid = ratios.length >> 1;
+    return ratios.length % 2 ? ratios[mid]! : (ratios[mid - 1]! + ratios[mid]!) / 2;
+  }
+  /** −10·log10 of channelRelative: the SQNR of the median channel. */
+  get channelDb(): number {
+    return sqnrDb(1, this.channelRelative);
   }
 }
 

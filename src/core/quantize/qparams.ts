@@ -20,7 +20,8 @@ export const INT8_SYMMETRIC = { min: -127, max: 127 } as const;
 export function roundHalfEven(x: number): number {
   const r = Math.round(x);
   // Math.round rounds ties up; a tie that landed on an odd number goes back down by one.
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  // (+ 0 turns -0 into 0.)
+  return (Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r) + 0;
 }
 
 /** QuantizeLinear of one value (float32 division, round half to even, saturation to [min, max]). */

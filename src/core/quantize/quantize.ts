@@ -32,7 +32,7 @@ export interface QuantRunner {
     input: Float32Array,
     dims: readonly number[],
     names: readonly string[],
-  ): Promise<Float32Array[]>;
+  ): Promise<{ data: Float32Array; dims: readonly number[] }[]>;
   release(): Promise<void>;
 }
 export type QuantRunnerFactory = (bytes: Uint8Array) => Promise<QuantRunner>;
@@ -81,11 +81,14 @@ export interface LayerReport {
   float: boolean;
   /** SQNR of the layer's output in the int8 model against float, over all calibration images. */
   sqnrDb: number;
-  /** The same for the layer's input (as the int8 model feeds it). */
+  /** The SQNR of the median output channel (noise/signal per channel): a typical channel's. */
+  channelSqnrDb: number;
+  /** The whole-tensor SQNR of the layer's input (as the int8 model feeds it). */
   inputSqnrDb: number;
   /**
-   * The noise the layer adds itself, as an SQNR: −10·log10(r_out − r_in), r = noise/signal power
-   * (capped at 200 dB when the output is no noisier than the input). Worst layers first by this.
+   * The noise the layer adds itself, as an SQNR: −10·log10(r_out − r_in), r = the median channel's
+   * noise/signal power (200 dB when the output is no noisier than the input).
+   * Worst layers first by this; `--keep-float auto:k` keeps the k lowest in float.
    */
   addedSqnrDb: number;
   input: ActivationReport | null;
@@ -131,7 +134,7 @@ async function calibrate(
     for await (const img of opts.images()) {
       checkAbort(opts.signal);
       const outs = await runner.run(img.tensor, [1, 3, opts.size, opts.size], plan.activations);
-      plan.activations.forEach((t, i) => histograms.get(t)!.add(outs[i]!));
+      plan.activations.forEach((t, i) => histograms.get(t)!.add(outs[i]!.data));
       count++;
       opts.onProgress?.({ phase: 'calibrate', done: count, total: opts.imageCount });
     }
@@ -173,9 +176,9 @@ async function measure(
       const dims = [1, 3, opts.size, opts.size];
       const f = await floatProbe.run(img.tensor, dims, floatNames);
       const q = await int8Probe.run(img.tensor, dims, int8Names);
-      floatNames.forEach((t, i) => noise.get(t)!.add(f[i]!, q[i]!));
+      floatNames.forEach((t, i) => noise.get(t)!.add(f[i]!.data, q[i]!.data, f[i]!.dims));
       const [logits] = await int8.run(img.tensor, dims, [plan.outputName]);
-      agreement.add(img.name, f[f.length - 1]!, logits!);
+      agreement.add(img.name, f[f.length - 1]!.data, logits!.data);
       opts.onProgress?.({ phase, done: ++done, total: opts.imageCount });
     }
   } finally {
@@ -185,7 +188,7 @@ async function measure(
 }
 
 function addedDb(inp: NoiseSum, out: NoiseSum): number {
-  const added = out.relative - inp.relative;
+  const added = out.channelRelative - inp.channelRelative;
   return added > 0 ? sqnrDb(1, added) : SQNR_CAP_DB;
 }
 
@@ -298,6 +301,7 @@ export async function quantizeModel(
       op: l.op,
       float: keep.has(l.name),
       sqnrDb: out.db,
+      channelSqnrDb: out.channelDb,
       inputSqnrDb: inp.db,
       addedSqnrDb: addedDb(inp, out),
       input: activation(l.input),
