@@ -127,7 +127,7 @@ export async function quantizeCommand(argv: string[]): Promise<number> {
 
   const source = await floatModel(input);
   // Refused (already quantized, nothing to quantize, ...) before any image is read.
-  await inFile(input, () => Promise.resolve(planQuantization(source.bytes)));
+  await inFile(input, () => Promise.resolve().then(() => planQuantization(source.bytes)));
   const declared = readOnnxModel(source.bytes).metadata['preset'];
   const presetName =
     values.preset ?? (declared && isPresetId(declared) ? declared : DEFAULT_PRESET);
