@@ -69,6 +69,79 @@ describe('cli quantize', () => {
     await session.release();
   });
 
+  it('keeps the worst layer float on request; compare and eval read the int8 file', () => {
+    const good = join(dir, 'good');
+    mkdirSync(good);
+    for (const f of ['chelsea.png', 'rocket.jpg', 'coffee.png'])
+      copyFileSync(join(IMAGES, f), join(good, f));
+    const out = join(dir, 'tiny-auto1.onnx');
+    const q = cli(TINY_MODEL, '--calib', good, '--keep-float', 'auto:1', '-o', out, '--json');
+    expect(q.status).toBe(0);
+    const report = (
+      JSON.parse(q.stdout) as {
+        report: {
+          keptFloat: string[];
+          worst: string[];
+          layers: { name: string; float: boolean }[];
+          agreement: { top1Agreement: number; maxAbsProbabilityDiff: number; count: number };
+        };
+      }
+    ).report;
+    expect(report.keptFloat).toHaveLength(1);
+    expect(report.layers.filter((l) => l.float).map((l) => l.name)).toEqual(report.keptFloat);
+
+    // `compare` (the engine's own path: preprocess pool, classifyTensors, softmax) agrees with the
+    // report on the same photos.
+    const c = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        resolve(ROOT, 'src/cli/index.ts'),
+        'compare',
+        '--model',
+        TINY_MODEL,
+        '--model',
+        out,
+        '--data',
+        good,
+        '--exif',
+        'ignore',
+        '--json',
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    expect(c.status).toBe(0);
+    const cmp = JSON.parse(c.stdout) as {
+      count: number;
+      top1Agreement: number;
+      maxAbsProbabilityDiff: number;
+    };
+    expect(cmp.count).toBe(report.agreement.count);
+    expect(cmp.top1Agreement).toBe(report.agreement.top1Agreement);
+    expect(cmp.maxAbsProbabilityDiff).toBeCloseTo(report.agreement.maxAbsProbabilityDiff, 6);
+
+    const wnid = join(dir, 'val', 'n01440764');
+    mkdirSync(wnid, { recursive: true });
+    copyFileSync(join(IMAGES, 'chelsea.png'), join(wnid, 'chelsea.png'));
+    const e = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        resolve(ROOT, 'src/cli/index.ts'),
+        'eval',
+        '--model',
+        out,
+        '--data',
+        join(dir, 'val'),
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    expect(e.status).toBe(0);
+    expect(e.stdout).toMatch(/images 1 .* img\/s \(\d+\.\d ms per image, decoding included\)/);
+  });
+
   it('says what is wrong with bad input', () => {
     const out = join(dir, 'x.onnx');
     const noCalib = cli(TINY_MODEL, '-o', out);
