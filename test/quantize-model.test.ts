@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import * as ortWeb from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertStateDict } from '../src/core/convert';
 import { seededStateDict } from '../src/core/convert/seeded';
@@ -190,6 +191,28 @@ describe('int8 quantization of the tiny model on the fixture photos', () => {
       }
     },
   );
+
+  it('percentile: onnxruntime-web (WASM, run here in Node) gives the same int8 logits', async () => {
+    const { bytes } = results.get('percentile')!;
+    const node = await logitsOf(bytes, images);
+    ortWeb.env.wasm.numThreads = 1;
+    const session = await ortWeb.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+    const worst = { vsNode: Infinity, vsFloat: Infinity };
+    for (const [i, img] of images.entries()) {
+      const out = await session.run({
+        input: new ortWeb.Tensor('float32', img.tensor, [1, 3, 224, 224]),
+      });
+      const web = out['logits']!.data as Float32Array;
+      worst.vsNode = Math.min(worst.vsNode, sqnr(node[i]!, web));
+      worst.vsFloat = Math.min(worst.vsFloat, sqnr(floatLogits[i]!, web));
+    }
+    await session.release();
+    console.log(
+      `tiny percentile in onnxruntime-web: worst photo ${Number.isFinite(worst.vsNode) ? `${worst.vsNode.toFixed(1)} dB` : 'identical'} against onnxruntime-node's int8, ${worst.vsFloat.toFixed(2)} dB against float`,
+    );
+    expect(worst.vsNode).toBeGreaterThan(40);
+    expect(worst.vsFloat).toBeGreaterThanOrEqual(15);
+  });
 
   it('refuses a model that is already quantized, and one with nothing to quantize', () => {
     const again = lensError(() => planQuantization(results.get('minmax')!.bytes));
