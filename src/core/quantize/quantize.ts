@@ -192,15 +192,12 @@ function addedDb(inp: NoiseSum, out: NoiseSum): number {
   return added > 0 ? sqnrDb(1, added) : SQNR_CAP_DB;
 }
 
+/** Node counts by operator of a model. */
 function countOps(bytes: Uint8Array): Record<string, number> {
   const ops: Record<string, number> = {};
-  const plan = planOps(bytes);
-  for (const o of plan) ops[o] = (ops[o] ?? 0) + 1;
+  for (const n of decodeModel(bytes).graph?.node ?? []) ops[n.opType] = (ops[n.opType] ?? 0) + 1;
   return ops;
 }
-
-const planOps = (bytes: Uint8Array): string[] =>
-  decodeModel(bytes).graph?.node.map((n) => n.opType) ?? [];
 
 /** Resolves --keep-float names (layer names or their output tensors) to layer names. */
 function keptByName(plan: QuantPlan, names: readonly string[]): Set<string> {
