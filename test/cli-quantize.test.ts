@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { readOnnxModel } from '../src/core/onnx';
+import { parseKeepFloat, spread } from '../src/cli/quantize';
 import { IMAGES, ROOT, TINY_MODEL } from './helpers/fixtures';
 
 function cli(...args: string[]): { status: number; stdout: string; stderr: string } {
@@ -34,6 +35,24 @@ mkdirSync(calib);
 for (const f of ['chelsea.png', 'rocket.jpg', 'coffee.png'])
   copyFileSync(join(IMAGES, f), join(calib, f));
 writeFileSync(join(calib, 'broken.jpg'), 'this is not a jpeg');
+
+describe('cli quantize options', () => {
+  it('--limit spreads the images evenly over the sorted list; --keep-float parses', () => {
+    const files = Array.from({ length: 10 }, (_, i) => `class${Math.floor(i / 5)}/${i}.jpg`);
+    expect(spread(files, 4)).toEqual([
+      'class0/0.jpg',
+      'class0/2.jpg',
+      'class1/5.jpg',
+      'class1/7.jpg',
+    ]);
+    expect(spread(files, null)).toEqual(files);
+    expect(spread(files, 50)).toEqual(files);
+    expect(parseKeepFloat('auto:2')).toEqual({ auto: 2 });
+    expect(parseKeepFloat('a, b')).toEqual({ names: ['a', 'b'] });
+    expect(parseKeepFloat(undefined)).toBeNull();
+    expect(() => parseKeepFloat('auto:x')).toThrow(/auto:<k> needs a whole number k, not "x"/);
+  });
+});
 
 describe('cli quantize', () => {
   it('quantizes a checkpoint, skipping and counting an unreadable image', async () => {

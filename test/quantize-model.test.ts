@@ -238,6 +238,24 @@ describe('int8 quantization of the tiny model on the fixture photos', () => {
   });
 });
 
+describe('other float exports', () => {
+  it('fp16 weights behind Cast: quantized from their float16 values, the Casts dropped', async () => {
+    const sd = seededStateDict([1, 1, 2, 1], [0.25, 0.25, 0.25, 0.5], 1000, 7);
+    const fp16 = convertStateDict(sd, { fp16: true }).onnx;
+    const some = images.slice(0, 4);
+    const { bytes, report } = await quantizeWith(fp16, some, 'percentile');
+    const graph = decodeModel(bytes).graph!;
+    expect(graph.node.map((n) => n.opType)).not.toContain('Cast');
+    expect(graph.initializer.some((t) => t.dataType === DataType['FLOAT16'])).toBe(false);
+    const [f, q] = [await logitsOf(fp16, some), await logitsOf(bytes, some)];
+    const dbs = f.map((x, i) => sqnr(x, q[i]!));
+    expect(report.agreement.logitsSqnrDb.map((p) => p.db)).toEqual(
+      dbs.map((d) => expect.closeTo(d, 6) as unknown as number),
+    );
+    expect(Math.min(...dbs)).toBeGreaterThan(20);
+  });
+});
+
 describe('a hostile layer', () => {
   /** A small seeded RepOpt-VGG; `k` stretches channel 3 of stage2.0 and shrinks what reads it. */
   function seeded(k: number): Uint8Array {
