@@ -2,6 +2,7 @@
 import type { Stats } from './bench-browser';
 import { describeFastPath, type FastPathInfo } from '../core/fast';
 import type { FastExactness } from './bench-fast';
+import type { Int8Summary } from './bench-int8';
 
 export interface ModelBench {
   file: string;
@@ -17,6 +18,12 @@ export interface ModelBench {
   wasm2_stock: Stats | null;
   /** The page given the already-rewritten file: the fast path, whatever the engine does. */
   wasm2_fast_file: Stats | null;
+  /** onnxruntime-node, 2 threads, on the int8 (QDQ) model. */
+  node2_int8?: Stats | null;
+  /** The page given the int8 model, 2 threads. */
+  wasm2_int8?: Stats | null;
+  /** How the int8 model was made and how closely it follows the float one. */
+  int8?: Int8Summary | null;
   webgpu: Stats | null;
   torch2: Stats | null;
   /** What the rewrite did (rule, layers, time) for the fast-path figures. */
@@ -28,6 +35,8 @@ export interface ModelBench {
   wasm2_ms: number | null;
   wasm2_stock_ms: number | null;
   wasm2_fast_file_ms: number | null;
+  node2_int8_ms?: number | null;
+  wasm2_int8_ms?: number | null;
   torch_ms: number | null;
   wasm2_over_node2: number | null;
   gflops_node2: number | null;
@@ -78,6 +87,8 @@ function modelRows(name: string, m: ModelBench): string {
     `| ${name} | onnxruntime-web WASM in chromium, 2 threads, the page's default | ${f(m.wasm2)} |`,
     `| ${name} | onnxruntime-web WASM in chromium, 2 threads, stock (\`?fast=0\`) | ${f(m.wasm2_stock ?? null)} |`,
     `| ${name} | onnxruntime-web WASM in chromium, 2 threads, rewritten file (fast path) | ${f(m.wasm2_fast_file ?? null)} |`,
+    `| ${name} | onnxruntime-node, 2 threads, int8 (QDQ) | ${f(m.node2_int8 ?? null)} |`,
+    `| ${name} | onnxruntime-web WASM in chromium, 2 threads, int8 (QDQ) | ${f(m.wasm2_int8 ?? null)} |`,
     `| ${name} | onnxruntime-web WebGPU in chromium | ${f(m.webgpu)} |`,
     `| ${name} | PyTorch CPU, 2 threads | ${f(m.torch2)} |`,
   ].join('\n');
@@ -90,6 +101,11 @@ const fastLine = (name: string, m: ModelBench) =>
         ? ` Against the unmodified model on ${m.fast_exactness.images} photos: max |Δlogit| ${m.fast_exactness.maxAbsLogit.toExponential(1)} (${m.fast_exactness.maxRelLogit.toExponential(1)} of the largest logit), max |Δp| ${m.fast_exactness.maxAbsProb.toExponential(1)}, top-5 identical on ${m.fast_exactness.top5Same}.`
         : '')
     : `- ${name}: fast path not measured.`;
+
+const int8Line = (name: string, m: ModelBench) =>
+  m.int8
+    ? `- ${name}: ${m.int8.method} on ${m.int8.images} photos, ${(m.int8.bytes / 2 ** 20).toFixed(1)} MiB, made in ${m.int8.quantizeSeconds.toFixed(1)} s. Against float: logits SQNR mean ${m.int8.meanLogitsSqnrDb.toFixed(2)} dB (worst photo ${m.int8.worstLogitsSqnrDb.toFixed(2)} dB), top-1 agreement ${(m.int8.top1Agreement * 100).toFixed(1)} %, top-5 overlap ${(m.int8.top5Overlap * 100).toFixed(1)} %, max |Δp| ${m.int8.maxAbsProbabilityDiff.toExponential(1)}; noisiest layers ${m.int8.worstLayers.join(', ')}.`
+    : `- ${name}: int8 not measured.`;
 
 export function benchMarkdown(b: BenchReport): string {
   const models = [['tiny', b.tiny] as const, ...(b.b1 ? [['B1', b.b1] as const] : [])];
@@ -113,6 +129,10 @@ ${models.map(([n, m]) => `| ${n} | ${r(m.gmacs, 3)} | ${r(m.wasm2_over_node2)} |
 Fast path (Winograd convolutions, rewritten at load time; see docs/winograd.md):
 
 ${models.map(([n, m]) => fastLine(n, m)).join('\n')}
+
+int8 (static QDQ: uint8 activations, int8 per-channel weights; see docs/quantization.md):
+
+${models.map(([n, m]) => int8Line(n, m)).join('\n')}
 
 ## Preprocessing a 12-megapixel photo
 

@@ -16,6 +16,7 @@ import { LensError } from '../core/errors';
 import { applyFastPath, type FastPathInfo } from '../core/fast';
 import { createNodeSession } from '../node/ort-node';
 import { fastExactness } from './bench-fast';
+import { int8Model } from './bench-int8';
 import {
   classifyRepeatedly,
   launch,
@@ -147,6 +148,8 @@ function finish(
     | 'wasm2_ms'
     | 'wasm2_stock_ms'
     | 'wasm2_fast_file_ms'
+    | 'node2_int8_ms'
+    | 'wasm2_int8_ms'
     | 'torch_ms'
     | 'wasm2_over_node2'
     | 'gflops_node2'
@@ -163,6 +166,8 @@ function finish(
     wasm2_ms: wasm2,
     wasm2_stock_ms: m.wasm2_stock?.median ?? null,
     wasm2_fast_file_ms: m.wasm2_fast_file?.median ?? null,
+    node2_int8_ms: m.node2_int8?.median ?? null,
+    wasm2_int8_ms: m.wasm2_int8?.median ?? null,
     torch_ms: m.torch2?.median ?? null,
     wasm2_over_node2: node2 && wasm2 ? wasm2 / node2 : null,
     gflops_node2: gflops(node2),
@@ -244,10 +249,21 @@ export async function benchCommand(argv: string[]): Promise<number> {
       log(`${arch}: Winograd fast path (rewrite at load time) ...`);
       const fast = fastModel(file);
       const fastUrl = `/${relative(ROOT, fast.path).split('\\').join('/')}`;
-      log(`${arch}: onnxruntime-node 1 thread, then 2 threads stock and fast interleaved ...`);
+      log(
+        `${arch}: int8 (percentile calibration on ${EXACTNESS_IMAGES.length} fixture photos) ...`,
+      );
+      const int8 = await int8Model(
+        file,
+        join(ROOT, 'models/generated'),
+        EXACTNESS_IMAGES.map((n) => join(ROOT, 'e2e/fixtures/images', n)),
+      );
+      const int8Url = `/${relative(ROOT, int8.path).split('\\').join('/')}`;
+      log(
+        `${arch}: onnxruntime-node 1 thread, then 2 threads stock, fast and int8 interleaved ...`,
+      );
       const node1 = await nodeBench(file, 1, runs);
       const node = await nodeBenchInterleaved(
-        { stock: new Uint8Array(readFileSync(file)), fast: fast.bytes },
+        { stock: new Uint8Array(readFileSync(file)), fast: fast.bytes, int8: int8.bytes },
         2,
         runs,
       );
@@ -268,11 +284,12 @@ export async function benchCommand(argv: string[]): Promise<number> {
         );
         await one.close();
         // WASM-2: the page's default, ?fast=0, and the rewritten file, in blocks A B C A B C.
-        log(`${arch}: onnxruntime-web WASM, 2 threads: default, fast=0, rewritten file ...`);
+        log(`${arch}: onnxruntime-web WASM, 2 threads: default, fast=0, rewritten file, int8 ...`);
         const variants = [
           ['default', `model=${encodeURIComponent(url)}`],
           ['stock', `model=${encodeURIComponent(url)}&fast=0`],
           ['fastFile', `model=${encodeURIComponent(fastUrl)}`],
+          ['int8', `model=${encodeURIComponent(int8Url)}`],
         ] as const;
         const pages = [];
         for (const [k, q] of variants)
@@ -338,6 +355,9 @@ export async function benchCommand(argv: string[]): Promise<number> {
         wasm2: wasm['default'] ?? null,
         wasm2_stock: wasm['stock'] ?? null,
         wasm2_fast_file: wasm['fastFile'] ?? null,
+        node2_int8: node['int8'] ?? null,
+        wasm2_int8: wasm['int8'] ?? null,
+        int8: int8.summary,
         webgpu,
         torch2,
         fast: fast.info,

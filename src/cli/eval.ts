@@ -324,7 +324,7 @@ function printSummary(r: EvalReport): void {
     `${r.model} on ${r.data} (${r.layout}, ${r.preset}${r.shard ? `, shard ${r.shard.index}/${r.shard.count}` : ''})`,
   );
   console.log(
-    `images ${r.count}  top-1 ${pct(r.top1)} (${r.correct1})  top-5 ${pct(r.top5)} (${r.correct5})  ${r.imagesPerSecond.toFixed(1)} img/s`,
+    `images ${r.count}  top-1 ${pct(r.top1)} (${r.correct1})  top-5 ${pct(r.top5)} (${r.correct5})  ${r.imagesPerSecond.toFixed(1)} img/s (${(1000 / r.imagesPerSecond).toFixed(1)} ms per image, decoding included)`,
   );
   for (const note of r.notes ?? []) console.log(note);
   if (r.skipped.length > 0) {

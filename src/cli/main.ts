@@ -6,6 +6,7 @@ import { compareCommand, compareUsage } from './compare';
 import { convertCommand, convertUsage } from './convert';
 import { infoCommand, infoUsage } from './info';
 import { evalCommand, evalUsage } from './eval';
+import { quantizeCommand, quantizeUsage } from './quantize';
 
 const commands: Record<string, { run: (argv: string[]) => Promise<number>; usage: string }> = {
   classify: { run: classifyCommand, usage: classifyUsage },
@@ -13,6 +14,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<number>; usage
   compare: { run: compareCommand, usage: compareUsage },
   convert: { run: convertCommand, usage: convertUsage },
   info: { run: infoCommand, usage: infoUsage },
+  quantize: { run: quantizeCommand, usage: quantizeUsage },
   // Loaded on demand: it pulls in Vite and Playwright.
   bench: {
     run: async (argv) => (await import('./bench')).benchCommand(argv),

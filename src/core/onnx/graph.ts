@@ -104,7 +104,10 @@ export function analyzeGraph(graph: Graph): GraphAnalysis {
     switch (n.opType) {
       case 'Cast':
       case 'Identity':
-        // fp16 exports cast their weights: the output is the same tensor, in float32.
+      case 'QuantizeLinear':
+      case 'DequantizeLinear':
+        // fp16 exports cast their weights and int8 ones dequantize them: the output is the same
+        // tensor, in float32 (and QDQ pairs on activations keep their shape).
         if (dims.has(n.input[0] ?? '')) dims.set(out, dims.get(n.input[0]!)!);
         else if (x) shapes.set(out, x);
         break;
