@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
@@ -214,6 +214,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const runs = Math.max(quick ? 3 : 10, Number(values.runs ?? 0));
   const notes: string[] = [];
   const log = (s: string) => console.error(s);
+  const loadAtStart = loadavg()[0]!;
   const haveTorch = torchAvailable();
   if (!haveTorch) notes.push('PyTorch skipped: /usr/bin/python3 cannot import torch.');
   const b1File = quick ? null : values.model ? resolve(values.model) : ensureB1();
@@ -424,9 +425,12 @@ export async function benchCommand(argv: string[]): Promise<number> {
       await context.close();
       report.load = { model: loadModel, coldMs, warmMs };
       notes.push(
-        "Cold: a fresh browser profile downloads the model. Warm: a reload, the model read from the page's Cache Storage after a HEAD check. Both include session creation, hashing and analysing the file, and one warm-up run.",
+        "Cold: a fresh browser profile downloads the model. Warm: a reload, the model read from the page's Cache Storage after a HEAD check. Both include the Winograd rewrite, session creation and one warm-up run; the sha256 is computed after the first result.",
       );
 
+      notes.push(
+        `Load average (1 min) ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} before the in-app figures, on ${cpus().length} cores: above the core count, other jobs shared the machine and absolute times are inflated; the ratios were measured interleaved.`,
+      );
       log('long tasks while classifying 10 images ...');
       const lt = await openApp(
         browser,
