@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { readOnnxModel } from '../src/core/onnx';
-import { parseKeepFloat, spread } from '../src/cli/quantize';
+import { parseKeepFloat, quantizeCommand, spread } from '../src/cli/quantize';
 import { IMAGES, ROOT, TINY_MODEL } from './helpers/fixtures';
 
 function cli(...args: string[]): { status: number; stdout: string; stderr: string } {
@@ -182,13 +182,27 @@ describe('cli quantize', () => {
     expect(undecodable.status).toBe(1);
     expect(undecodable.stderr).toMatch(/No calibration image could be decoded \(2 skipped/);
 
-    const method = cli(TINY_MODEL, '--calib', calib, '--method', 'mse', '-o', out);
-    expect(method.stderr).toMatch(/--method must be one of minmax, percentile, kl, not "mse"/);
-    const pct = cli(TINY_MODEL, '--calib', calib, '--percentile', '101', '-o', out);
-    expect(pct.stderr).toMatch(/--percentile must be a number in \(0, 100\], not "101"/);
-    const keep = cli(TINY_MODEL, '--calib', calib, '--keep-float', 'nope', '-o', out);
-    expect(keep.stderr).toMatch(
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('checks its options before any work (in-process)', async () => {
+    const out = join(dir, 'y.onnx');
+    const run = (...args: string[]) =>
+      quantizeCommand([TINY_MODEL, '--calib', calib, '-o', out, ...args]);
+    await expect(run('--method', 'mse')).rejects.toThrow(
+      /--method must be one of minmax, percentile, kl, not "mse"/,
+    );
+    await expect(run('--percentile', '101')).rejects.toThrow(
+      /--percentile must be a number in \(0, 100\], not "101"/,
+    );
+    await expect(run('--method', 'kl', '--percentile', '99')).rejects.toThrow(
+      /--percentile applies to --method percentile only/,
+    );
+    await expect(run('--keep-float', 'nope')).rejects.toThrow(
       /--keep-float: no layer "nope". The layers are: \/stage0\/conv\/Conv/,
+    );
+    await expect(run('--limit', '0')).rejects.toThrow(
+      /--limit must be a whole number of at least 1/,
     );
     expect(existsSync(out)).toBe(false);
   });

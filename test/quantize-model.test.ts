@@ -16,7 +16,8 @@ import { convertStateDict } from '../src/core/convert';
 import { seededStateDict } from '../src/core/convert/seeded';
 import { readOnnxModel } from '../src/core/onnx';
 import { decodeModel } from '../src/core/onnx/edit';
-import { DataType } from '../src/core/onnx/proto';
+import { DataType, toNumber } from '../src/core/onnx/proto';
+import { writeElements } from '../src/core/onnx/raw';
 import { layoutOnnxModel } from '../src/core/onnx/writer';
 import {
   planQuantization,
@@ -253,6 +254,81 @@ describe('other float exports', () => {
       dbs.map((d) => expect.closeTo(d, 6) as unknown as number),
     );
     expect(Math.min(...dbs)).toBeGreaterThan(20);
+  });
+});
+
+describe('a classifier that is not a RepOpt-VGG (MatMul + Add head)', () => {
+  it('quantizes the MatMul weight per output column and keeps the logits close', async () => {
+    const { bytes, slots } = layoutOnnxModel({
+      irVersion: 7,
+      opsetVersion: 13,
+      producerName: 'test',
+      producerVersion: '0',
+      docString: '',
+      graphName: 'mm',
+      inputs: [{ name: 'input', elemType: 'float32', shape: ['N', 3, 224, 224] }],
+      outputs: [{ name: 'logits', elemType: 'float32', shape: ['N', 10] }],
+      nodes: [
+        {
+          opType: 'Conv',
+          name: 'conv',
+          inputs: ['input', 'w', 'b'],
+          outputs: ['c'],
+          attributes: { strides: { ints: [4, 4] }, pads: { ints: [1, 1, 1, 1] } },
+        },
+        { opType: 'Relu', name: 'relu', inputs: ['c'], outputs: ['r'] },
+        { opType: 'GlobalAveragePool', name: 'gap', inputs: ['r'], outputs: ['g'] },
+        { opType: 'Flatten', name: 'flat', inputs: ['g'], outputs: ['f'] },
+        { opType: 'MatMul', name: 'mm', inputs: ['f', 'm'], outputs: ['mo'] },
+        { opType: 'Add', name: 'add', inputs: ['mo', 'mb'], outputs: ['logits'] },
+      ],
+      initializers: [
+        { name: 'w', elemType: 'float32', dims: [16, 3, 3, 3] },
+        { name: 'b', elemType: 'float32', dims: [16] },
+        { name: 'm', elemType: 'float32', dims: [16, 10] },
+        { name: 'mb', elemType: 'float32', dims: [10] },
+      ],
+      metadata: {},
+    });
+    let seed = 1;
+    const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5;
+    const m = Float32Array.from({ length: 160 }, (_, i) => rand() * (1 + (i % 10)));
+    writeElements(
+      slots.get('w')!,
+      'float32',
+      0,
+      Float32Array.from({ length: 432 }, () => rand()),
+    );
+    writeElements(
+      slots.get('b')!,
+      'float32',
+      0,
+      Float32Array.from({ length: 16 }, () => rand() / 5),
+    );
+    writeElements(slots.get('m')!, 'float32', 0, m);
+    writeElements(
+      slots.get('mb')!,
+      'float32',
+      0,
+      Float32Array.from({ length: 10 }, () => rand() / 5),
+    );
+
+    const some = images.slice(0, 5);
+    const q = await quantizeWith(bytes, some, 'minmax');
+    const graph = decodeModel(q.bytes).graph!;
+    const scale = graph.initializer.find((t) => t.name === 'm_scale')!;
+    const view = new DataView(scale.rawData!.buffer, scale.rawData!.byteOffset, 40);
+    for (let col = 0; col < 10; col++) {
+      let max = 0;
+      for (let k = 0; k < 16; k++) max = Math.max(max, Math.abs(m[k * 10 + col]!));
+      expect(view.getFloat32(col * 4, true)).toBe(Math.fround(max / 127));
+    }
+    const dq = graph.node.find((n) => n.output[0] === 'm_dequantized')!;
+    expect(toNumber(dq.attribute.find((a) => a.name === 'axis')?.i)).toBe(1);
+    const [f, i8] = [await logitsOf(bytes, some), await logitsOf(q.bytes, some)];
+    const dbs = f.map((x, i) => sqnr(x, i8[i]!));
+    q.report.agreement.logitsSqnrDb.forEach((p, i) => expect(p.db).toBeCloseTo(dbs[i]!, 6));
+    expect(Math.min(...dbs)).toBeGreaterThan(25);
   });
 });
 

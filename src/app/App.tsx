@@ -1,6 +1,7 @@
 import { useRef } from 'react';
 import { ComparePicker } from './components/ComparePicker';
 import { ConvertPanel } from './components/ConvertPanel';
+import { QuantizePanel } from './components/QuantizePanel';
 import { DropZone, ImagePicker } from './components/DropZone';
 import { ExamplesGallery } from './components/ExamplesGallery';
 import { LivePanel } from './components/LivePanel';
@@ -25,6 +26,7 @@ export function App() {
         <ModelBar />
         <ModelPanel />
         <ConvertPanel />
+        <QuantizePanel />
         <ComparePicker />
         <VerifyPanel />
         <OfflinePanel />

@@ -335,3 +335,6 @@ export function crashWorkerForTest(when: 'now' | 'inference' = 'now'): void {
   if (when === 'inference') client.crashInNextInference();
   else client.crash();
 }
+
+/** The main worker's client, for features kept in their own modules (app/quantize.ts). */
+export const engineClient = () => client;

@@ -78,6 +78,11 @@ export class LensClient implements Api {
     return this.send('inspect', {});
   }
 
+  /** The model bytes are copied, not transferred: the caller usually keeps its model. */
+  quantize(request: Parameters<Api['quantize']>[0]) {
+    return this.send('quantize', request);
+  }
+
   cancel() {
     return this.send('cancel', {});
   }

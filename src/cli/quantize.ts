@@ -152,6 +152,10 @@ export async function quantizeCommand(argv: string[]): Promise<number> {
     measure: 'measure',
   };
   const t0 = performance.now();
+  // Ctrl-C stops at the next image; nothing is written.
+  const stop = new AbortController();
+  const onInterrupt = () => stop.abort();
+  process.once('SIGINT', onInterrupt);
   let result;
   try {
     result = await quantizeModel(source.bytes, {
@@ -163,6 +167,7 @@ export async function quantizeCommand(argv: string[]): Promise<number> {
       size: cropOf(preset),
       createRunner: nodeQuantRunner(threads),
       sourceSha256: source.sha256,
+      signal: stop.signal,
       onProgress: (p) => {
         if (p.phase !== phase) {
           bar?.done();
@@ -180,6 +185,7 @@ export async function quantizeCommand(argv: string[]): Promise<number> {
       );
     throw e;
   } finally {
+    process.off('SIGINT', onInterrupt);
     (bar as ReturnType<typeof progress> | null)?.done();
     await set.close();
   }

@@ -21,6 +21,7 @@ import { denormalizeToRgba, PRESETS, type PresetId } from '../core/preprocess/pr
 import { LensError } from '../core/errors';
 import { applyFastPath, describeFastPath, directPath, type FastPathInfo } from '../core/fast';
 import { camsFor, type FeatureCapture } from './cams';
+import { quantizeRequest } from './quantize';
 import type {
   CallOptions,
   ClassifyPayload,
@@ -37,6 +38,8 @@ import type {
   LoadedSession,
   LoadRequest,
   ModelInfo,
+  QuantizedModel,
+  QuantizeRequest,
   RankedImage,
   TensorRequest,
 } from './types';
@@ -254,6 +257,11 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
   cancel(): Promise<void> {
     for (const controller of this.loads) controller.abort();
     return Promise.resolve();
+  }
+
+  /** int8 quantization of a model (not necessarily the active one); queued like any job. */
+  quantize(request: QuantizeRequest & CallOptions): Promise<QuantizedModel> {
+    return this.enqueue(() => quantizeRequest(this.deps, request, this.now));
   }
 
   async dispose(): Promise<void> {

@@ -9,6 +9,13 @@ import type { IoMeta, OutputKind } from '../core/inference/model-io';
 import type { RgbImage } from '../core/image/rgb-image';
 import type { ModelDetails } from '../core/model/details';
 import type { PresetId } from '../core/preprocess/preprocess';
+import type {
+  CalibrationMethod,
+  KeepFloat,
+  QuantPhase,
+  QuantReport,
+  QuantRunnerFactory,
+} from '../core/quantize';
 
 export interface DecodedInput {
   image: RgbImage;
@@ -54,6 +61,8 @@ export interface Frame {
 }
 
 export interface EngineDeps<F extends Frame = Frame> {
+  /** Sessions with named outputs, for int8 calibration; without it `quantize` is refused. */
+  createQuantRunner?: QuantRunnerFactory;
   decode(file: Blob): Promise<DecodedInput>;
   /** A small display copy of the photo (browser only). */
   makeThumbnail?(image: RgbImage): Promise<Blob>;
@@ -81,7 +90,13 @@ export interface FetchedModel {
 }
 
 /** download: bytes; read: the checkpoint (no counts); convert: blocks fused; session: creation. */
-export type LoadPhase = 'download' | 'read' | 'convert' | 'session';
+export type LoadPhase =
+  | 'download'
+  | 'read'
+  | 'convert'
+  | 'session'
+  /** Quantization: calibration, ranking layers (--keep-float auto), measuring the report. */
+  | QuantPhase;
 export interface Progress {
   phase: LoadPhase;
   loaded: number;
@@ -246,6 +261,24 @@ export interface RankedImage {
 }
 
 /** The engine's public face: the `Engine` class, and the page's worker client, implement it. */
+export interface QuantizeRequest {
+  /** The float model: as for `load` (a URL is read through the same cache). */
+  source: ModelSource;
+  /** The calibration images (files that fail to decode are skipped and listed). */
+  images: readonly { name: string; file: Blob }[];
+  method: CalibrationMethod;
+  percentile?: number;
+  keepFloat?: KeepFloat | null;
+  preset: PresetId;
+}
+
+export interface QuantizedModel {
+  onnx: ArrayBuffer;
+  report: QuantReport;
+  skipped: { name: string; error: string }[];
+  ms: number;
+}
+
 export interface LensEngine<F extends Frame = Frame> {
   load(request: LoadRequest & CallOptions): Promise<ModelInfo>;
   convert(
@@ -256,6 +289,8 @@ export interface LensEngine<F extends Frame = Frame> {
   classifyTensors(request: TensorRequest & CallOptions): Promise<RankedImage[]>;
   setLabels(request: LabelsRequest): Promise<LabelsState>;
   inspect(): Promise<ModelInfo | null>;
+  /** int8 post-training quantization of a model, calibrated on images (see core/quantize). */
+  quantize(request: QuantizeRequest & CallOptions): Promise<QuantizedModel>;
   /** Cancels every model load that has not finished (each rejects with an `aborted` error). */
   cancel(): Promise<void>;
   dispose(): Promise<void>;

@@ -8,6 +8,7 @@ import { Engine } from '../engine/engine';
 import type { EngineDeps, ModelSource } from '../engine/types';
 import { decodeBytes, type ExifMode } from './decode-node';
 import { nodeSessionFactory } from './ort-node';
+import { nodeQuantRunner } from './quantize-node';
 
 const DATA = resolve(import.meta.dirname, '../data');
 
@@ -48,6 +49,7 @@ export function createNodeEngine(
   return new Engine({
     decode: async (blob) => decodeBytes(new Uint8Array(await blob.arrayBuffer()), exif),
     createSession: nodeSessionFactory(threads),
+    createQuantRunner: nodeQuantRunner(threads),
     fetchModel: (url, onProgress) => {
       const bytes = new Uint8Array(
         readFileSync(url.startsWith('file:') ? fileURLToPath(url) : url),

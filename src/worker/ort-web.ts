@@ -20,7 +20,7 @@ let withGpu: Promise<Runtime> | null = null;
  * WebGPU-capable one (28 MB) only when a session asks for WebGPU. Each gets an explicit .wasm
  * path: without one a production build with threads can hang at session creation.
  */
-function runtime(backend: 'wasm' | 'webgpu'): Promise<Runtime> {
+export function runtime(backend: 'wasm' | 'webgpu'): Promise<Runtime> {
   const load = async (module: Promise<Runtime>, url: string) => {
     const ort = await module;
     ort.env.wasm.wasmPaths = { wasm: new URL(url, self.location.href).href };

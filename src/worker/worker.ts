@@ -7,6 +7,7 @@ import { decodeFrame, decodeInWorker } from './decode-browser';
 import { withFaults } from './faults';
 import { fetchModel } from './fetch-model';
 import { createWebSession } from './ort-web';
+import { createWebQuantRunner } from './quant-web';
 import type { Faults } from './protocol';
 import { serve } from './serve';
 import { makeThumbnail } from './thumbnail';
@@ -19,6 +20,7 @@ const engine = new Engine<ImageBitmap>({
   decodeFrame,
   makeThumbnail,
   createSession: withFaults(createWebSession, faults),
+  createQuantRunner: createWebQuantRunner,
   fetchModel,
   labels: { name: 'ImageNet-1k', labels: parseLabels(labelsText).labels },
 });

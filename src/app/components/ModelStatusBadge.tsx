@@ -46,6 +46,9 @@ const PHASE_TEXT = {
   read: 'Reading checkpoint',
   convert: 'Converting',
   session: 'Preparing',
+  calibrate: 'Calibrating int8',
+  rank: 'Ranking layers',
+  measure: 'Measuring int8',
 } as const;
 
 function LoadingProgress({ status }: { status: Extract<ModelStatus, { kind: 'loading' }> }) {

@@ -1,0 +1,54 @@
+/**
+ * "Quantize to int8" in the page: the current model, calibrated on the photos in the list, in the
+ * main worker; then the int8 model as the comparison model and the photos again through both.
+ */
+import { LensError } from '../core/errors';
+import type { CalibrationMethod } from '../core/quantize';
+import type { Progress, QuantizedModel } from '../engine/types';
+import { loadCompareModel } from './compare';
+import { choiceName, classifyFiles, effectivePreset, engineClient } from './controller';
+import { sourceOf } from './models';
+import { useLens } from './store';
+
+export interface QuantizeOutcome extends QuantizedModel {
+  file: File;
+  url: string;
+}
+
+export async function quantizeCurrent(
+  options: { method: CalibrationMethod; percentile?: number; keepFloat?: number },
+  onProgress: (p: Progress) => void,
+  signal: AbortSignal,
+): Promise<QuantizeOutcome> {
+  const { activeChoice, results } = useLens.getState();
+  if (!activeChoice) throw new LensError('no-model', 'Load a model first.');
+  const source = await sourceOf(activeChoice);
+  // Each photo once (comparing adds the photos to the list again).
+  const seen = new Set<string>();
+  const images = results
+    .filter((r) => !seen.has(r.fileName) && seen.add(r.fileName))
+    .map((r) => ({ name: r.fileName, file: r.file }));
+  const out = await engineClient().quantize({
+    source,
+    images,
+    method: options.method,
+    ...(options.percentile !== undefined ? { percentile: options.percentile } : {}),
+    keepFloat: options.keepFloat ? { auto: options.keepFloat } : null,
+    preset: effectivePreset(),
+    onProgress,
+    signal,
+  });
+  const name = `${choiceName(activeChoice).replace(/\.onnx$/i, '')}.int8-${options.method}.onnx`;
+  const file = new File([out.onnx], name, { type: 'application/octet-stream' });
+  return { ...out, file, url: URL.createObjectURL(file) };
+}
+
+/** The int8 model becomes the comparison model; the calibration photos go through both again. */
+export async function compareWithInt8(file: File): Promise<void> {
+  await loadCompareModel({ type: 'file', file });
+  if (useLens.getState().compareStatus.kind !== 'ready') return;
+  const photos = useLens
+    .getState()
+    .results.map((r) => new File([r.file], r.fileName, { type: r.file.type }));
+  await classifyFiles(photos);
+}
