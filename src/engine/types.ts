@@ -18,6 +18,19 @@ export interface DecodedInput {
   note?: string;
 }
 
+/** An ONNX external data file: the name the model gives it, and its bytes. */
+export interface ExternalData {
+  path: string;
+  bytes: ArrayBuffer;
+}
+
+export interface SessionOptions {
+  backend: BackendPreference;
+  threads?: number;
+  /** The weights of a model saved with ONNX external data. */
+  externalData?: readonly ExternalData[];
+}
+
 /** One onnxruntime session, whichever flavour (web or node) made it. */
 export interface LoadedSession {
   choice: BackendChoice;
@@ -47,10 +60,7 @@ export interface EngineDeps<F extends Frame = Frame> {
   makeThumbnail?(image: RgbImage): Promise<Blob>;
   /** Pixels of a camera frame (browser only). */
   decodeFrame?(frame: F): Promise<RgbImage>;
-  createSession(
-    bytes: Uint8Array,
-    options: { backend: BackendPreference; threads?: number },
-  ): Promise<LoadedSession>;
+  createSession(bytes: Uint8Array, options: SessionOptions): Promise<LoadedSession>;
   fetchModel(
     url: string,
     onProgress: (loaded: number, total: number | null) => void,
@@ -85,8 +95,14 @@ export interface CallOptions {
   onProgress?: (p: Progress) => void;
 }
 
+/**
+ * Where a model comes from. A model saved with ONNX external data needs its data files: given
+ * with the bytes, or, for a URL, fetched beside it (the file name the model gives, relative to
+ * the model's URL).
+ */
 export type ModelSource =
-  { type: 'url'; url: string; name: string } | { type: 'bytes'; bytes: ArrayBuffer; name: string };
+  | { type: 'url'; url: string; name: string }
+  | { type: 'bytes'; bytes: ArrayBuffer; name: string; externalData?: readonly ExternalData[] };
 
 export interface LoadRequest {
   source: ModelSource;

@@ -5,11 +5,11 @@
 import type * as Ort from 'onnxruntime-web';
 import jsepWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
 import plainWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
-import { chooseBackend, type BackendPreference, type GpuProbe } from '../core/inference/backend';
+import { chooseBackend, type GpuProbe } from '../core/inference/backend';
 import { LensError } from '../core/errors';
 import { inferenceError, modelLoadError } from '../core/inference/model-io';
 import { ioMeta, loadedSession } from '../engine/session';
-import type { LoadedSession } from '../engine/types';
+import type { ExternalData, LoadedSession, SessionOptions } from '../engine/types';
 
 type Runtime = typeof Ort;
 let plain: Promise<Runtime> | null = null;
@@ -95,7 +95,7 @@ export function probeGpu(): Promise<GpuProbe> {
 
 export async function createWebSession(
   bytes: Uint8Array,
-  options: { backend: BackendPreference; threads?: number },
+  options: SessionOptions,
   failWebGpu = false,
 ): Promise<LoadedSession> {
   configureThreads(options.threads);
@@ -106,7 +106,7 @@ export async function createWebSession(
     if (failWebGpu && choice.backend === 'webgpu')
       throw new Error('simulated WebGPU failure (test hook)');
     ort = await runtime(choice.backend);
-    session = await create(ort, bytes, choice.backend);
+    session = await create(ort, bytes, choice.backend, options.externalData);
   } catch (e) {
     if (choice.backend !== 'webgpu') throw loadError(bytes, e);
     // A WebGPU failure (device lost, unsupported op) must not stop the demo: fall back to WASM.
@@ -116,7 +116,7 @@ export async function createWebSession(
     };
     try {
       ort = await runtime('wasm');
-      session = await create(ort, bytes, 'wasm');
+      session = await create(ort, bytes, 'wasm', options.externalData);
     } catch (e2) {
       throw loadError(bytes, e2);
     }
@@ -157,10 +157,14 @@ function create(
   ort: Runtime,
   bytes: Uint8Array,
   backend: 'wasm' | 'webgpu',
+  externalData: readonly ExternalData[] = [],
 ): Promise<Ort.InferenceSession> {
   return ort.InferenceSession.create(bytes, {
     executionProviders: [backend],
     graphOptimizationLevel: 'all',
+    ...(externalData.length > 0
+      ? { externalData: externalData.map((f) => ({ path: f.path, data: new Uint8Array(f.bytes) })) }
+      : {}),
   });
 }
 
