@@ -4,7 +4,7 @@
  * models are tools/make_bad_models.py's; the reference is onnxruntime-node running them directly.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -216,7 +216,8 @@ describe('the CLI on such models', () => {
 });
 
 describe('ONNX with external data (row 15)', () => {
-  it("is refused naming the data file, not onnxruntime's build path; the working model stays", async () => {
+  /** classes-10.onnx saved with its weights in `location`, beside it in a new folder. */
+  function externalModel(location: string): string {
     const dir = mkdtempSync(join(tmpdir(), 'lens-external-'));
     const made = spawnSync(
       '/usr/bin/python3',
@@ -224,13 +225,75 @@ describe('ONNX with external data (row 15)', () => {
         '-c',
         `import onnx, sys
 m = onnx.load(sys.argv[1])
-onnx.save_model(m, sys.argv[2] + '/ext.onnx', save_as_external_data=True, all_tensors_to_one_file=True, location='ext.onnx.data', size_threshold=0)`,
+onnx.save_model(m, sys.argv[2] + '/ext.onnx', save_as_external_data=True, all_tensors_to_one_file=True, location=sys.argv[3], size_threshold=0)`,
         resolve(BAD, 'classes-10.onnx'),
         dir,
+        location,
       ],
       { encoding: 'utf8' },
     );
     expect(made.status, made.stderr).toBe(0);
+    return dir;
+  }
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', resolve(ROOT, 'src/cli/index.ts'), ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+  const MISSING =
+    'The model keeps its weights in a separate file (ONNX external data: "ext.onnx.data"), which was not given with it: RepOpt Lens loads single-file ONNX models. Save it as one file (onnx.save_model(model, path, save_as_external_data=False); models under 2 GB fit).';
+
+  it('loads with its data file (given, or beside its URL) as the single-file model does', async () => {
+    const dir = externalModel('ext.onnx.data');
+    const engine = testEngine();
+    await engine.load({
+      source: bytesSource(modelBytes('classes-10.onnx'), 'one.onnx'),
+      backend: 'wasm',
+    });
+    const single = await engine.classify({ file: imageBlob(photo), preset });
+    const onnx = new Uint8Array(readFileSync(join(dir, 'ext.onnx')));
+    const data = readFileSync(join(dir, 'ext.onnx.data'));
+    await engine.load({
+      source: {
+        type: 'bytes',
+        bytes: onnx.slice().buffer,
+        name: 'ext.onnx',
+        externalData: [
+          {
+            path: 'ext.onnx.data',
+            bytes: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength),
+          },
+        ],
+      },
+      backend: 'wasm',
+    });
+    expect((await engine.classify({ file: imageBlob(photo), preset })).logits).toEqual(
+      single.logits,
+    );
+    await engine.load({
+      source: { type: 'url', url: `file://${join(dir, 'ext.onnx')}`, name: 'ext.onnx' },
+      backend: 'wasm',
+    });
+    expect((await engine.classify({ file: imageBlob(photo), preset })).logits).toEqual(
+      single.logits,
+    );
+    await engine.dispose();
+    // The CLI reads the data file beside the model.
+    const r = cli(
+      'classify',
+      '--model',
+      join(dir, 'ext.onnx'),
+      '--json',
+      resolve(FIXTURES, 'images', photo),
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { logits: number[] }[])[0]!.logits).toEqual(
+      Array.from(single.logits),
+    );
+  });
+
+  it("without it: refused naming the data file, not onnxruntime's build path; the working model stays", async () => {
+    const dir = externalModel('ext.onnx.data');
     const engine = testEngine();
     await engine.load({ source: tinyBytes(), backend: 'wasm' });
     const e = await lensRejection(
@@ -239,29 +302,20 @@ onnx.save_model(m, sys.argv[2] + '/ext.onnx', save_as_external_data=True, all_te
         backend: 'wasm',
       }),
     );
-    expect(e).toEqual({
-      code: 'model-incompatible',
-      message:
-        'The model keeps its weights in a separate file (ONNX external data: "ext.onnx.data"), which was not given with it: RepOpt Lens loads single-file ONNX models. Save it as one file (onnx.save_model(model, path, save_as_external_data=False); models under 2 GB fit).',
-    });
+    expect(e).toEqual({ code: 'model-incompatible', message: MISSING });
     expect((await engine.inspect())?.name).toBe('tiny.onnx');
     await engine.dispose();
-    // The CLI says the same.
-    const r = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        resolve(ROOT, 'src/cli/index.ts'),
-        'classify',
-        '--model',
-        join(dir, 'ext.onnx'),
-        resolve(FIXTURES, 'images', photo),
-      ],
-      { cwd: ROOT, encoding: 'utf8' },
-    );
+    rmSync(join(dir, 'ext.onnx.data'));
+    const r = cli('classify', '--model', join(dir, 'ext.onnx'), resolve(FIXTURES, 'images', photo));
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain('ONNX external data: "ext.onnx.data"');
+    expect(r.stderr).toContain(MISSING);
     expect(r.stderr).not.toMatch(/tensorprotoutils|\.cc:\d+/);
+  });
+
+  it("never reads a data file outside the model's folder", () => {
+    const dir = externalModel('../outside.data');
+    const r = cli('classify', '--model', join(dir, 'ext.onnx'), resolve(FIXTURES, 'images', photo));
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('(ONNX external data: "../outside.data")');
   });
 });

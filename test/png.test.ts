@@ -135,6 +135,32 @@ describe('decodePng speed', () => {
   });
 });
 
+describe('decodePng memory (issue 12 row 4)', () => {
+  it('holds two scanlines, not the inflated image: a 16-bit RGB PNG costs its RGB output', async () => {
+    const width = 3000;
+    const height = 2000;
+    const stride = width * 6 + 1;
+    const raw = new Uint8Array(stride * height);
+    for (let y = 0; y < height; y++)
+      for (let i = 1; i < stride; i++) raw[y * stride + i] = (y * 7 + i * 13) & 255; // filter 0
+    const png = assemble(width, height, 16, 2, deflateSync(raw, { level: 1 }));
+    const before = process.memoryUsage().arrayBuffers;
+    const { image } = await decodePng(png);
+    const grown = process.memoryUsage().arrayBuffers - before;
+    // Before: the 36 MB of inflated scanlines were held beside the 18 MB of RGB.
+    expect(grown).toBeLessThan(image.data.length + (4 << 20));
+    // Pillow's convert('RGB') of 16-bit samples keeps their high (first) byte.
+    for (const [x, y] of [
+      [0, 0],
+      [1234, 567],
+      [width - 1, height - 1],
+    ] as const) {
+      for (let c = 0; c < 3; c++)
+        expect(image.data[(y * width + x) * 3 + c]).toBe(raw[y * stride + 1 + x * 6 + c * 2]);
+    }
+  });
+});
+
 describe('decodePng on damaged input', () => {
   it('terminates and throws only LensError on random and mutated files', async () => {
     const random = prng(20240601);

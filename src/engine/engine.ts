@@ -7,6 +7,7 @@
 import { convertedName } from '../core/checkpoint/names';
 import { readCheckpoint } from '../core/checkpoint/torch';
 import { convertStateDict } from '../core/convert';
+import { decodeGraph, externalDataFiles, isSiblingDataFile } from '../core/onnx/graph';
 import { checkLabelFileSize, parseLabels } from '../core/data/labels';
 import { labelled, rank, sha256Hex, classifyImage } from '../core/inference/classify';
 import {
@@ -30,6 +31,8 @@ import type {
   ConvertRequest,
   DecodedInput,
   EngineDeps,
+  ExternalData,
+  FetchedModel,
   Frame,
   FrameRequest,
   LabelsRequest,
@@ -40,6 +43,7 @@ import type {
   ModelInfo,
   QuantizedModel,
   QuantizeRequest,
+  ModelSource,
   RankedImage,
   TensorRequest,
 } from './types';
@@ -63,6 +67,18 @@ function aborted(what: string): LensError {
 
 function checkSignal(signal: AbortSignal | undefined, what = 'model load'): void {
   if (signal?.aborted) throw aborted(what);
+}
+
+/** A model's .onnx of this size or less is read for external data files it names. */
+const EXTERNAL_DATA_PROBE_BYTES = 16 * 2 ** 20;
+
+/** The external data files the model names (none when it names none or does not parse). */
+function externalDataOf(bytes: Uint8Array): string[] {
+  try {
+    return externalDataFiles(decodeGraph(bytes)).filter(isSiblingDataFile);
+  } catch {
+    return [];
+  }
 }
 
 /** A label file's names; its size is checked before it is read, so a huge file costs nothing. */
@@ -109,17 +125,19 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
               signal,
             );
       const bytes = fetched instanceof Uint8Array ? fetched : fetched.bytes;
-      const kept = fetched instanceof Uint8Array ? null : fetched;
+      const kept = fetched instanceof Uint8Array ? [] : [fetched];
       let info: ModelInfo;
       try {
-        const model = await this.open(source.name, bytes, request, signal);
+        const external = await this.externalDataFor(source, bytes, request, signal);
+        kept.push(...external.fetched);
+        const model = await this.open(source.name, bytes, request, signal, external.files);
         info = (await this.activate(model, signal)).info;
       } catch (e) {
         // Only what loaded as a model is kept (offline); a refused download is dropped.
-        if (!signal.aborted) await kept?.discard().catch(() => undefined);
+        if (!signal.aborted) await Promise.all(kept.map((k) => k.discard().catch(() => undefined)));
         throw e;
       }
-      await kept?.keep().catch(() => undefined);
+      await Promise.all(kept.map((k) => k.keep().catch(() => undefined)));
       return info;
     });
   }
@@ -337,6 +355,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
     bytes: Uint8Array,
     request: Pick<LoadRequest, 'backend' | 'threads' | 'untrained' | 'fast'> & CallOptions,
     signal: AbortSignal,
+    externalData: readonly ExternalData[] = [],
   ): Promise<ActiveModel> {
     checkSignal(signal);
     request.onProgress?.({ phase: 'session', loaded: 0, total: null });
@@ -351,6 +370,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
         fast = out.info;
         return out.bytes;
       },
+      ...(externalData.length > 0 ? { externalData } : {}),
     });
     try {
       checkSignal(signal);
@@ -413,6 +433,37 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
       await session.dispose();
       throw e;
     }
+  }
+
+  /**
+   * The external data files a model needs: those given with its bytes, or for a URL the files it
+   * names, fetched beside it. Only small models are parsed for them (a model with external data
+   * keeps its weights outside, so its .onnx is small); none named, none fetched.
+   */
+  private async externalDataFor(
+    source: ModelSource,
+    bytes: Uint8Array,
+    request: CallOptions,
+    signal: AbortSignal,
+  ): Promise<{ files: readonly ExternalData[]; fetched: FetchedModel[] }> {
+    const fetchedAll: FetchedModel[] = [];
+    if (source.type === 'bytes') return { files: source.externalData ?? [], fetched: fetchedAll };
+    if (bytes.byteLength > EXTERNAL_DATA_PROBE_BYTES) return { files: [], fetched: fetchedAll };
+    const names = externalDataOf(bytes);
+    const files: ExternalData[] = [];
+    for (const path of names) {
+      const url = new URL(path, source.url).href;
+      const fetched = await this.deps.fetchModel(
+        url,
+        (loaded, total) => request.onProgress?.({ phase: 'download', loaded, total }),
+        signal,
+      );
+      if (!(fetched instanceof Uint8Array)) fetchedAll.push(fetched);
+      const data = fetched instanceof Uint8Array ? fetched : fetched.bytes;
+      const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+      files.push({ path, bytes: whole ? (data.buffer as ArrayBuffer) : data.slice().buffer });
+    }
+    return { files, fetched: fetchedAll };
   }
 
   /**

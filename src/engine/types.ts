@@ -26,6 +26,25 @@ export interface DecodedInput {
   note?: string;
 }
 
+/** An ONNX external data file: the name the model gives it, and its bytes. */
+export interface ExternalData {
+  path: string;
+  bytes: ArrayBuffer;
+}
+
+/**
+ * What the engine asks of a session factory. `prepare` is the load-time rewrite (the Winograd
+ * fast path): the factory calls it once it knows which backend runs the model ('node' for
+ * onnxruntime-node) and creates the session from what it returns.
+ */
+export interface SessionOptions {
+  backend: BackendPreference;
+  threads?: number;
+  /** The weights of a model saved with ONNX external data. */
+  externalData?: readonly ExternalData[];
+  prepare?: (bytes: Uint8Array, runtime: FastBackend) => Uint8Array;
+}
+
 /** One onnxruntime session, whichever flavour (web or node) made it. */
 export interface LoadedSession {
   choice: BackendChoice;
@@ -45,17 +64,6 @@ export interface LoadedSession {
 }
 
 /** A camera frame as the platform holds it (an ImageBitmap in the browser). */
-/**
- * What the engine asks of a session factory. `prepare` is the load-time rewrite (the Winograd
- * fast path): the factory calls it once it knows which backend runs the model ('node' for
- * onnxruntime-node) and creates the session from what it returns.
- */
-export interface SessionOptions {
-  backend: BackendPreference;
-  threads?: number;
-  prepare?: (bytes: Uint8Array, runtime: FastBackend) => Uint8Array;
-}
-
 export interface Frame {
   close(): void;
 }
@@ -109,8 +117,14 @@ export interface CallOptions {
   onProgress?: (p: Progress) => void;
 }
 
+/**
+ * Where a model comes from. A model saved with ONNX external data needs its data files: given
+ * with the bytes, or, for a URL, fetched beside it (the file name the model gives, relative to
+ * the model's URL).
+ */
 export type ModelSource =
-  { type: 'url'; url: string; name: string } | { type: 'bytes'; bytes: ArrayBuffer; name: string };
+  | { type: 'url'; url: string; name: string }
+  | { type: 'bytes'; bytes: ArrayBuffer; name: string; externalData?: readonly ExternalData[] };
 
 export interface LoadRequest {
   source: ModelSource;

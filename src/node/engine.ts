@@ -1,11 +1,12 @@
 /** The engine in Node: onnxruntime-node, the Node decoders, model files read from disk. */
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseLabels } from '../core/data/labels';
 import { LensError } from '../core/errors';
 import { Engine } from '../engine/engine';
-import type { EngineDeps, ModelSource } from '../engine/types';
+import { decodeGraph, externalDataFiles, isSiblingDataFile } from '../core/onnx/graph';
+import type { EngineDeps, ExternalData, ModelSource } from '../engine/types';
 import { decodeBytes, type ExifMode } from './decode-node';
 import { nodeSessionFactory } from './ort-node';
 import { nodeQuantRunner } from './quantize-node';
@@ -39,7 +40,39 @@ export function modelFile(path: string, name = path.split(/[\\/]/).pop() ?? path
     bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
       ? (bytes.buffer as ArrayBuffer)
       : (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
-  return { type: 'bytes', bytes: buffer, name };
+  const externalData = siblingDataFiles(path, new Uint8Array(buffer));
+  return {
+    type: 'bytes',
+    bytes: buffer,
+    name,
+    ...(externalData.length > 0 ? { externalData } : {}),
+  };
+}
+
+/**
+ * The ONNX external data files a model names that sit beside it (`model.onnx.data`), read so
+ * the model loads as onnxruntime would load it from its path. Only small models are parsed (the
+ * .onnx of a model with external data is small); a missing file is left to the load's message.
+ */
+function siblingDataFiles(path: string, bytes: Uint8Array): ExternalData[] {
+  if (bytes.byteLength > 16 * 2 ** 20) return [];
+  let names: string[];
+  try {
+    names = externalDataFiles(decodeGraph(bytes)).filter(isSiblingDataFile);
+  } catch {
+    return [];
+  }
+  const out: ExternalData[] = [];
+  for (const file of names) {
+    const full = join(dirname(path), file);
+    if (!existsSync(full)) continue;
+    const data = readFileSync(full);
+    out.push({
+      path: file,
+      bytes: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength),
+    });
+  }
+  return out;
 }
 
 export function createNodeEngine(

@@ -2,15 +2,27 @@
 import * as ort from 'onnxruntime-node';
 import { modelLoadError } from '../core/inference/model-io';
 import { ioMeta, loadedSession } from '../engine/session';
-import type { EngineDeps, LoadedSession } from '../engine/types';
+import type { EngineDeps, ExternalData, LoadedSession } from '../engine/types';
 
-export async function createNodeSession(bytes: Uint8Array, threads = 2): Promise<LoadedSession> {
+export async function createNodeSession(
+  bytes: Uint8Array,
+  threads = 2,
+  externalData: readonly ExternalData[] = [],
+): Promise<LoadedSession> {
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(bytes, {
       executionProviders: ['cpu'],
       graphOptimizationLevel: 'all',
       intraOpNumThreads: threads,
+      ...(externalData.length > 0
+        ? {
+            externalData: externalData.map((f) => ({
+              path: f.path,
+              data: new Uint8Array(f.bytes),
+            })),
+          }
+        : {}),
     });
   } catch (e) {
     throw modelLoadError(bytes, e, 'onnxruntime-node');
@@ -40,5 +52,6 @@ export function nodeSessionFactory(defaultThreads = 2): EngineDeps['createSessio
     createNodeSession(
       options.prepare ? options.prepare(bytes, 'node') : bytes,
       options.threads ?? defaultThreads,
+      options.externalData,
     );
 }

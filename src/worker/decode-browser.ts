@@ -1,7 +1,8 @@
 /**
  * Decoding in the browser worker. PNG goes through the project's own decoder, because a 2D
  * canvas stores premultiplied alpha and would alter the RGB of translucent pixels that Pillow's
- * convert('RGB') keeps. Everything else goes through createImageBitmap + OffscreenCanvas, which
+ * convert('RGB') keeps; BMP and ICO too (core/image's decoders equal Pillow 9.4 and allocate only
+ * the RGB result). Everything else goes through createImageBitmap + OffscreenCanvas, which
  * in Debian's chromium uses the same libjpeg-turbo as Pillow: identical JPEG pixels, provided no
  * colour-space conversion runs (Pillow ignores ICC profiles).
  */
@@ -17,6 +18,8 @@ import { readExifOrientation } from '../core/image/exif';
 import { rgbaRowInto, rgbaToRgb, type RgbImage } from '../core/image/rgb-image';
 import type { ImageFormat } from '../core/image/format';
 import { applyOrientation, orientationMap } from '../core/image/orientation';
+import { decodeBmp } from '../core/image/bmp';
+import { decodeIco } from '../core/image/ico';
 import { decodePng } from '../core/image/png';
 import type { DecodedInput } from '../engine/types';
 
@@ -25,8 +28,15 @@ export async function decodeInWorker(file: Blob): Promise<DecodedInput> {
   const format = requireSupportedImage(bytes);
   const header = checkImageHeader(bytes, format);
   const exif = readExifOrientation(bytes);
-  if (format === 'png') {
-    const { image } = await decodePng(bytes, { maxPixels: MAX_PIXELS });
+  if (format === 'png' || format === 'bmp' || format === 'ico') {
+    // The project's decoders: Pillow's pixels, and memory bounded by the RGB result (a bitmap of
+    // a 1 KB RLE BMP costs the browser 4 bytes per declared pixel, twice, before any check).
+    const image =
+      format === 'png'
+        ? (await decodePng(bytes, { maxPixels: MAX_PIXELS })).image
+        : format === 'bmp'
+          ? decodeBmp(bytes)
+          : await decodeIco(bytes);
     const rotated = exif !== null && exif !== 1;
     return { image: rotated ? applyOrientation(image, exif) : image, orientation: exif, rotated };
   }

@@ -9,7 +9,7 @@ import { chooseBackend, type Backend, type GpuProbe } from '../core/inference/ba
 import { LensError } from '../core/errors';
 import { inferenceError, modelLoadError } from '../core/inference/model-io';
 import { ioMeta, loadedSession } from '../engine/session';
-import type { LoadedSession, SessionOptions } from '../engine/types';
+import type { ExternalData, LoadedSession, SessionOptions } from '../engine/types';
 
 type Runtime = typeof Ort;
 let plain: Promise<Runtime> | null = null;
@@ -111,7 +111,12 @@ export async function createWebSession(
     if (failWebGpu && choice.backend === 'webgpu')
       throw new Error('simulated WebGPU failure (test hook)');
     ort = await runtime(choice.backend);
-    session = await create(ort, prepared(bytes, choice.backend, options), choice.backend);
+    session = await create(
+      ort,
+      prepared(bytes, choice.backend, options),
+      choice.backend,
+      options.externalData,
+    );
   } catch (e) {
     if (choice.backend !== 'webgpu') throw loadError(bytes, e);
     // A WebGPU failure (device lost, unsupported op) must not stop the demo: fall back to WASM.
@@ -121,7 +126,7 @@ export async function createWebSession(
     };
     try {
       ort = await runtime('wasm');
-      session = await create(ort, prepared(bytes, 'wasm', options), 'wasm');
+      session = await create(ort, prepared(bytes, 'wasm', options), 'wasm', options.externalData);
     } catch (e2) {
       throw loadError(bytes, e2);
     }
@@ -162,10 +167,14 @@ function create(
   ort: Runtime,
   bytes: Uint8Array,
   backend: 'wasm' | 'webgpu',
+  externalData: readonly ExternalData[] = [],
 ): Promise<Ort.InferenceSession> {
   return ort.InferenceSession.create(bytes, {
     executionProviders: [backend],
     graphOptimizationLevel: 'all',
+    ...(externalData.length > 0
+      ? { externalData: externalData.map((f) => ({ path: f.path, data: new Uint8Array(f.bytes) })) }
+      : {}),
   });
 }
 

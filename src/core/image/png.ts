@@ -112,28 +112,41 @@ export async function decodePng(
       `PNG image data is incomplete: ${idat.length} compressed bytes cannot hold ${need}.`,
     );
   }
-  const raw = allocate(rawSize, outOfMemory);
   const out = allocate(width * height * 3, outOfMemory);
 
-  // Rows are unfiltered as soon as they are inflated, while the rest is still being inflated.
+  // Scanlines are unfiltered as they are inflated, while the rest is still being inflated. The
+  // filters need only the previous scanline, so two are held, not the whole inflated image (a
+  // 100 MP 16-bit RGB PNG would hold 600 MB of it beside its 300 MB of RGB).
   const bpp = Math.max(1, (CHANNELS[header.colorType]! * header.bitDepth) >> 3);
   const write = rowWriter(header, palette);
+  const widest = Math.max(...passes.map((p) => p.rowBytes)) + 1;
+  const rows = new Uint8Array(2 * widest); // [previous scanline | current scanline]
   let pass = 0;
   let y = 0;
-  const consume = (available: number): void => {
-    for (; pass < passes.length; pass++, y = 0) {
+  let at = 0; // bytes of the current scanline received
+  const consume = (chunk: Uint8Array): void => {
+    for (let i = 0; pass < passes.length;) {
       const p = passes[pass]!;
-      for (; y < p.height; y++) {
-        const line = p.offset + y * (p.rowBytes + 1) + 1;
-        if (line + p.rowBytes > available) return;
-        const imageY = p.y0 + y * p.dy;
-        unfilterRow(raw, line, y === 0 ? -1 : line - p.rowBytes - 1, p.rowBytes, bpp, imageY);
-        write(raw, line, p.width, out, (imageY * width + p.x0) * 3, p.dx * 3);
+      const scanline = p.rowBytes + 1;
+      const n = Math.min(scanline - at, chunk.length - i);
+      if (n <= 0) return;
+      rows.set(chunk.subarray(i, i + n), widest + at);
+      at += n;
+      i += n;
+      if (at < scanline) return;
+      const imageY = p.y0 + y * p.dy;
+      unfilterRow(rows, widest + 1, y === 0 ? -1 : 1, p.rowBytes, bpp, imageY);
+      write(rows, widest + 1, p.width, out, (imageY * width + p.x0) * 3, p.dx * 3);
+      rows.copyWithin(0, widest, widest + scanline);
+      at = 0;
+      if (++y === p.height) {
+        pass++;
+        y = 0;
       }
     }
   };
 
-  const { filled, error } = await inflateInto(idat, raw, consume);
+  const { filled, error } = await inflateInto(idat, rawSize, consume);
   if (filled < rawSize) {
     const progress = `${filled} of ${rawSize} bytes of pixel data`;
     if (endsEarly) throw corrupt(`PNG is truncated: the file ends after ${progress}.`);
@@ -278,13 +291,13 @@ function layout(h: Header): Pass[] {
 }
 
 /**
- * Inflates the zlib stream into `out`, calling `onData` with the number of bytes available so far,
- * and stops as soon as `out` is full: like Pillow, it ignores whatever follows complete image data.
+ * Inflates the zlib stream, handing each piece of output to `onData`, and stops as soon as `want`
+ * bytes came out: like Pillow, it ignores whatever follows complete image data.
  */
 async function inflateInto(
   data: Uint8Array<ArrayBuffer>,
-  out: Uint8Array,
-  onData: (filled: number) => void,
+  want: number,
+  onData: (chunk: Uint8Array) => void,
 ): Promise<{ filled: number; error?: unknown }> {
   const stream = new DecompressionStream('deflate');
   const writer = stream.writable.getWriter();
@@ -298,7 +311,7 @@ async function inflateInto(
   writing.catch(() => undefined); // any failure also errors the readable side, reported there
   let filled = 0;
   try {
-    while (filled < out.length) {
+    while (filled < want) {
       let chunk: ReadableStreamReadResult<Uint8Array>;
       try {
         chunk = await reader.read();
@@ -306,10 +319,9 @@ async function inflateInto(
         return { filled, error };
       }
       if (chunk.done) break;
-      const n = Math.min(chunk.value.length, out.length - filled);
-      out.set(n === chunk.value.length ? chunk.value : chunk.value.subarray(0, n), filled);
+      const n = Math.min(chunk.value.length, want - filled);
+      onData(n === chunk.value.length ? chunk.value : chunk.value.subarray(0, n));
       filled += n;
-      onData(filled);
     }
     return { filled };
   } finally {

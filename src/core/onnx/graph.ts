@@ -240,6 +240,20 @@ export function externalDataFiles(graph: Graph): string[] {
   return [...files];
 }
 
+/**
+ * Whether an external data file name stays beside the model: a relative path without "..", a
+ * scheme or a drive. Others are never read or fetched (a crafted model could name any file).
+ */
+export function isSiblingDataFile(name: string): boolean {
+  return (
+    name.length > 0 &&
+    !name.startsWith('/') &&
+    !name.startsWith('\\') &&
+    !name.includes(':') &&
+    !name.split(/[\\/]/).includes('..')
+  );
+}
+
 /** Ops that pass a tensor's values through unchanged (only its shape or storage may change). */
 const PASS_THROUGH = new Set(['Identity', 'Cast', 'Flatten', 'Reshape', 'Squeeze', 'Unsqueeze']);
 
