@@ -17,7 +17,7 @@ export function compareClient(): LensClient | null {
 }
 
 export async function setCompareLabels(request: LabelsRequest): Promise<void> {
-  labels = request;
+  labels = request.name === null ? null : request;
   await client?.setLabels(request);
 }
 

@@ -3,8 +3,9 @@ import { resolveModelUrl } from '../../core/model/manifest';
 import { MANIFEST_URL } from '../controller';
 import { refreshOffline, removeCachedModel } from '../offline';
 import { useLens } from '../store';
+import { bytesText } from './format';
 
-const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+const mb = bytesText;
 
 /** Which models work offline, the storage they use, and a way to remove them. */
 export function OfflinePanel() {
@@ -17,7 +18,7 @@ export function OfflinePanel() {
     (manifest?.models ?? []).map((m) => [resolveModelUrl(m, MANIFEST_URL), m.name]),
   );
   return (
-    <details className="offline" data-testid="offline-panel">
+    <details className="panel offline" data-testid="offline-panel">
       <summary>
         Offline & storage: {offline.cached.length} model{offline.cached.length === 1 ? '' : 's'}{' '}
         available offline
