@@ -45,6 +45,16 @@ describe('message catalogues', () => {
 
   it('translate what a reader sees (Chinese text in every message but names and formats)', () => {
     const untranslated = [...chinese].filter(([, t]) => !/[\u4e00-\u9fff]/.test(t)).map(([k]) => k);
-    expect(untranslated.sort()).toEqual(['backend.webgpu', 'header.wasm', 'results.cam'].sort());
+    expect(untranslated.sort()).toEqual(
+      [
+        'backend.webgpu',
+        'header.wasm',
+        'panels.cam',
+        'panels.gmacs',
+        'panels.gmacsSuffix',
+        'panels.of',
+        'results.cam',
+      ].sort(),
+    );
   });
 });

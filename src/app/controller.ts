@@ -168,6 +168,8 @@ export async function convertCheckpoint(file: File): Promise<void> {
     gmacs: done.gmacs,
     layout: done.layout,
     ms: done.ms,
+    checkpoint: file,
+    fp16: store.convertOptions.fp16,
   });
   now.setChoice(choice);
   now.setActive(info, false, choice);

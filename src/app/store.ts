@@ -124,6 +124,9 @@ export interface ConvertedEntry {
   gmacs: number;
   layout: string;
   ms: number;
+  /** The checkpoint it came from, to convert it again at the other precision. */
+  checkpoint: File;
+  fp16: boolean;
 }
 
 export interface ConvertSlice {

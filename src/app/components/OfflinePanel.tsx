@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
 import { resolveModelUrl } from '../../core/model/manifest';
 import { MANIFEST_URL } from '../controller';
 import { refreshOffline, removeCachedModel } from '../offline';
@@ -11,6 +12,7 @@ const mb = bytesText;
 export function OfflinePanel() {
   const offline = useLens((s) => s.offline);
   const manifest = useLens((s) => s.manifest);
+  const { t } = useTranslation();
   useEffect(() => {
     void refreshOffline();
   }, []);
@@ -20,10 +22,9 @@ export function OfflinePanel() {
   return (
     <details className="panel offline" data-testid="offline-panel">
       <summary>
-        Offline & storage: {offline.cached.length} model{offline.cached.length === 1 ? '' : 's'}{' '}
-        available offline
-        {offline.usage !== null && `, ${mb(offline.usage)} used`}
-        {offline.quota !== null && ` of ${mb(offline.quota)}`}
+        {t('panels.offlineSummary', { count: offline.cached.length })}
+        {offline.usage !== null && t('panels.used', { size: mb(offline.usage) })}
+        {offline.quota !== null && t('panels.of', { size: mb(offline.quota) })}
       </summary>
       <ul>
         {manifest?.models.map((m) => {
@@ -37,12 +38,10 @@ export function OfflinePanel() {
               data-offline={cached ? 'yes' : 'no'}
             >
               {m.name}:{' '}
-              {cached
-                ? `available offline (${mb(cached.bytes)})`
-                : 'not cached yet (open it once online)'}
+              {cached ? t('panels.offlineYes', { size: mb(cached.bytes) }) : t('panels.offlineNo')}
               {cached && (
                 <button type="button" onClick={() => void removeCachedModel(url)}>
-                  Remove
+                  {t('panels.remove')}
                 </button>
               )}
             </li>
@@ -52,9 +51,9 @@ export function OfflinePanel() {
           .filter((c) => !names.has(c.url))
           .map((c) => (
             <li key={c.url} data-testid="offline-model" data-offline="yes">
-              {c.url.split('/').pop()}: available offline ({mb(c.bytes)})
+              {c.url.split('/').pop()}: {t('panels.offlineYes', { size: mb(c.bytes) })}
               <button type="button" onClick={() => void removeCachedModel(c.url)}>
-                Remove
+                {t('panels.remove')}
               </button>
             </li>
           ))}

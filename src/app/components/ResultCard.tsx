@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { heatmapRgba, upsampleBilinear } from '../../core/inference/cam';
 import { PRESETS, type PresetId } from '../../core/preprocess/preprocess';
 import type { ClassifyPayload } from '../../engine/types';
+import { compareTop5 } from '../compare-summary';
 import { comparePresets } from '../controller';
 import { useLens, type ItemState, type ResultItem } from '../store';
 import { verifyItem } from '../verification';
@@ -89,16 +90,8 @@ function CompareResult({ main, other }: { main: ClassifyPayload; other: ItemStat
       </p>
     );
   const b = other.payload;
+  const { sameTop1, shared: overlap, maxDiff } = compareTop5(main.top5, b.top5);
   const mine = new Set(main.top5.map((p) => p.index));
-  const theirs = new Set(b.top5.map((p) => p.index));
-  const overlap = [...mine].filter((i) => theirs.has(i)).length;
-  let maxDiff = 0;
-  const pa = main.top5.map((p) => p.probability);
-  b.top5.forEach((p) => {
-    const j = main.top5.findIndex((q) => q.index === p.index);
-    if (j >= 0) maxDiff = Math.max(maxDiff, Math.abs(pa[j]! - p.probability));
-  });
-  const sameTop1 = main.top5[0]?.index === b.top5[0]?.index;
   return (
     <div
       className="compare"
@@ -107,7 +100,7 @@ function CompareResult({ main, other }: { main: ClassifyPayload; other: ItemStat
       data-top5-overlap={overlap / 5}
     >
       <p className="meta">
-        {overlap === 0
+        {maxDiff === null
           ? t('results.compareNoShared', {
               model: b.modelName,
               top1: t(sameTop1 ? 'results.agrees' : 'results.differs'),
