@@ -31,8 +31,10 @@ test.describe('classify fixture photos with the tiny model (WASM)', () => {
       const crop = references.images[name]!.presets['torchvision-256-224']!.crop_sha256;
       await expect(lens.result(name), `${name} crop`).toHaveAttribute('data-crop-sha256', crop);
     }
-    // In order, and with labels, timings and the untrained marker shown.
-    await expect(lens.results.first()).toHaveAttribute('data-file', photos[0]!);
+    // In order (newest first: the first picked is at the bottom), with labels, timings and the
+    // untrained marker shown.
+    await expect(lens.oldest()).toHaveAttribute('data-file', photos[0]!);
+    await expect(lens.newest()).toHaveAttribute('data-file', photos.at(-1)!);
     const first = lens.result(photos[0]!);
     await expect(first.getByTestId('timings')).toContainText(
       /decode [\d.]+ ms · preprocess [\d.]+ ms · inference [\d.]+ ms · total/,
@@ -122,7 +124,7 @@ test.describe('classify fixture photos with the tiny model (WASM)', () => {
     for (const preset of ['squash-256-224', 'repopt-official-224-224', 'torchvision-256-224']) {
       await page.getByTestId('preset-select').selectOption(preset);
       await lens.pickImages('wide-600x100.png');
-      const result = lens.results.last();
+      const result = lens.newest();
       await expect(result).toHaveAttribute('data-status', 'done');
       const expected = references.images['wide-600x100.png']!.presets[preset]!.crop_sha256;
       await expect(result, preset).toHaveAttribute('data-crop-sha256', expected);

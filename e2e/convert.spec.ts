@@ -48,3 +48,41 @@ test('a malicious checkpoint is refused with a clear message, and the app keeps 
   await lens.pickImages('coffee.png');
   await lens.expectMatchesPyTorch('coffee.png');
 });
+
+test('after a conversion, one click compares fp32 with fp16; converted models are offered as the second model', async ({
+  page,
+}) => {
+  const lens = new Lens(page);
+  await lens.open();
+  await lens.waitReady();
+  await lens.dropFiles(resolve(CHECKPOINTS, 'training.pth'));
+  await expect(lens.status).toContainText('training.onnx');
+  await page.getByTestId('compare-precision').click();
+  const status = page.getByTestId('compare-status');
+  await expect(status).toHaveAttribute('data-status', 'ready');
+  await expect(page.getByTestId('converted-model')).toHaveCount(2);
+  await expect(page.getByTestId('converted-model').nth(1)).toHaveAttribute(
+    'data-name',
+    'training-fp16.onnx',
+  );
+  await expect(page.getByTestId('compare-panel').locator('summary')).toContainText(
+    'training-fp16.onnx',
+  );
+  await lens.pickImages('chelsea.png');
+  const result = lens.lastResult('chelsea.png');
+  const compare = result.getByTestId('compare-result');
+  // fp16 weights computed in fp32: the same top-1, probabilities within fp16's rounding.
+  await expect(compare).toHaveAttribute('data-top1-agree', 'yes');
+  await expect(compare).toHaveAttribute('data-top5-overlap', '1');
+  // The main (fp32) model's top-1 is PyTorch's.
+  await expect(result.getByTestId('top5-row').first()).toHaveAttribute(
+    'data-class-index',
+    String(reference.images['chelsea.png']!.top5[0]!.index),
+  );
+
+  // Both converted models are offered as the second model.
+  await page.getByTestId('compare-panel').locator('summary').click();
+  const options = page.getByTestId('compare-select').locator('option');
+  await expect(options.filter({ hasText: 'training.onnx (converted)' })).toHaveCount(1);
+  await expect(options.filter({ hasText: 'training-fp16.onnx (converted)' })).toHaveCount(1);
+});

@@ -47,3 +47,40 @@ test('label files: a good one is used, wrong counts warn, bad syntax and duplica
     `class ${coffee}`,
   );
 });
+
+test('the comparison model labels from the same user file, whichever was loaded first', async ({
+  page,
+}) => {
+  const lens = new Lens(page);
+  await lens.open();
+  await lens.waitReady();
+  const own = file('mine.txt', Array.from({ length: 1000 }, (_, i) => `thing ${i}`).join('\n'));
+  // Labels first, then the comparison model; then a second file after it is loaded.
+  await page.getByTestId('labels-input').setInputFiles(own);
+  await page.getByTestId('compare-panel').locator('summary').click();
+  await page.getByTestId('compare-select').selectOption('repopt-tiny-seeded');
+  await expect(page.getByTestId('compare-status')).toHaveAttribute('data-status', 'ready');
+  await lens.pickImages('chelsea.png');
+  const rows = lens.lastResult('chelsea.png').getByTestId('compare-result').getByTestId('top5-row');
+  await expect(rows).toHaveCount(5);
+  for (const row of await rows.all())
+    await expect(row).toHaveAttribute(
+      'data-label',
+      `thing ${await row.getAttribute('data-class-index')}`,
+    );
+  await page
+    .getByTestId('labels-input')
+    .setInputFiles(file('other.txt', Array.from({ length: 1000 }, (_, i) => `o${i}`).join('\n')));
+  await expect(page.getByTestId('labels-status')).toHaveAttribute('data-name', 'other.txt');
+  await lens.pickImages('coffee.png');
+  const second = lens
+    .lastResult('coffee.png')
+    .getByTestId('compare-result')
+    .getByTestId('top5-row');
+  await expect(second).toHaveCount(5);
+  for (const row of await second.all())
+    await expect(row).toHaveAttribute(
+      'data-label',
+      `o${await row.getAttribute('data-class-index')}`,
+    );
+});

@@ -92,7 +92,24 @@ export class Lens {
 
   /** The newest result for a file name (the same file may be picked more than once). */
   lastResult(name: string): Locator {
-    return this.result(name).last();
+    // Results are listed newest first.
+    return this.result(name).first();
+  }
+
+  /** The newest result of all (the top of the list). */
+  newest(): Locator {
+    return this.results.first();
+  }
+
+  /** The oldest result still listed (the bottom of the list). */
+  oldest(): Locator {
+    return this.results.last();
+  }
+
+  /** Switches the source to the camera and starts it. */
+  async startCamera(): Promise<void> {
+    await this.page.getByTestId('source-camera').click();
+    await this.page.getByTestId('camera-start').click();
   }
 
   /** A finished result's top-5 equals a PyTorch reference: same indices, probabilities within 1e-4. */

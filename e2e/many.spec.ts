@@ -54,11 +54,13 @@ test('200 files: all classified, streaming in order, with the JS heap bounded', 
   await lens.pickFiles(...files);
   await expect(lens.results).toHaveCount(200);
   // Streaming: the first results are done while later ones are still pending.
-  await expect(lens.results.first()).toHaveAttribute('data-status', 'done');
+  await expect(lens.oldest()).toHaveAttribute('data-status', 'done');
   await expect(page.locator('[data-testid="result"][data-status="done"]')).toHaveCount(200, {
     timeout: 240_000,
   });
-  await expect(lens.results.nth(199)).toHaveAttribute('data-file', files[199]!.split('/').pop()!);
+  // Newest first: the last file on top, the first at the bottom.
+  await expect(lens.newest()).toHaveAttribute('data-file', files[199]!.split('/').pop()!);
+  await expect(lens.oldest()).toHaveAttribute('data-file', files[0]!.split('/').pop()!);
 
   const long = await page.evaluate(
     (n) => (window as unknown as { __long: number[] }).__long.slice(n),

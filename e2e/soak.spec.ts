@@ -262,6 +262,7 @@ test('webcam mode for SOAK_MINUTES: memory flat, frames keep coming, no live ten
   const backend = await lens.status.getAttribute('data-backend');
   const model = (await page.getByTestId('model-select').locator('option:checked').textContent())!;
   expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  await page.getByTestId('source-camera').click();
   await page.getByTestId('camera-start').click();
   await expect(page.getByTestId('live')).toHaveAttribute('data-live', 'on');
 

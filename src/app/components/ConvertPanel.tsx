@@ -1,26 +1,26 @@
+import { useTranslation } from 'react-i18next';
+import { compareOtherPrecision } from '../compare';
 import { useLens } from '../store';
 
 /** Checkpoint conversion: options, and the models converted in this session (downloadable). */
 export function ConvertPanel() {
   const options = useLens((s) => s.convertOptions);
   const converted = useLens((s) => s.converted);
+  const { t } = useTranslation();
   return (
     <details className="panel" data-testid="convert-panel" open={converted.length > 0}>
       <summary>
-        Convert a PyTorch checkpoint (.pth): drop it on the page
-        {converted.length > 0 && ` · ${converted.length} converted`}
+        {t('panels.convertSummary')}
+        {converted.length > 0 && t('panels.convertedCount', { count: converted.length })}
       </summary>
-      <p className="muted">
-        Read safely (nothing in the file is executed), re-parameterised into plain 3x3 convolutions,
-        written as ONNX, and loaded, all in this page.
-      </p>
+      <p className="muted">{t('panels.convertBody')}</p>
       <label>
         <input
           type="checkbox"
           checked={options.fp16}
           onChange={(e) => useLens.getState().setConvertOptions({ fp16: e.currentTarget.checked })}
         />{' '}
-        fp16 weights
+        {t('panels.fp16')}
       </label>{' '}
       <label>
         <input
@@ -30,16 +30,29 @@ export function ConvertPanel() {
             useLens.getState().setConvertOptions({ features: e.currentTarget.checked })
           }
         />{' '}
-        features output (CAMs)
+        {t('panels.features')}
       </label>
       <ul>
         {converted.map((c) => (
           <li key={c.url} data-testid="converted-model" data-name={c.name} data-params={c.params}>
-            {c.name}: {c.description}; {(c.params / 1e6).toFixed(3)} M params, {c.gmacs.toFixed(3)}{' '}
-            GMACs; {c.layout}; converted in {(c.ms / 1000).toFixed(1)} s{' '}
+            {t('panels.convertedLine', {
+              name: c.name,
+              description: c.description,
+              params: (c.params / 1e6).toFixed(3),
+              gmacs: c.gmacs.toFixed(3),
+              layout: c.layout,
+              seconds: (c.ms / 1000).toFixed(1),
+            })}{' '}
             <a href={c.url} download={c.name} data-testid="download-onnx">
-              Download .onnx
-            </a>
+              {t('panels.download')}
+            </a>{' '}
+            <button
+              type="button"
+              data-testid="compare-precision"
+              onClick={() => void compareOtherPrecision(c)}
+            >
+              {t('panels.compareFp16')}
+            </button>
           </li>
         ))}
       </ul>

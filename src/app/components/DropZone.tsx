@@ -1,13 +1,14 @@
-import { CHECKPOINT_ACCEPT } from '../../core/checkpoint/names';
 import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
 import { openFiles } from '../controller';
 
 const imageFiles = (list: FileList | null | undefined): File[] => [...(list ?? [])];
 
-/** The whole window is a drop target; clipboard paste and the picker feed the same path. */
+/** The whole window is a drop target; clipboard paste feeds the same path as the picker. */
 export function DropZone({ children }: { children: ReactNode }) {
   const [dragging, setDragging] = useState(false);
   const depth = useRef(0);
+  const { t } = useTranslation();
 
   useEffect(() => {
     const onPaste = (e: ClipboardEvent) => {
@@ -45,31 +46,7 @@ export function DropZone({ children }: { children: ReactNode }) {
       }}
     >
       {children}
-      {dragging && <div className="drop-overlay">Drop images to classify</div>}
+      {dragging && <div className="drop-overlay">{t('drop.overlay')}</div>}
     </div>
-  );
-}
-
-export function ImagePicker() {
-  const input = useRef<HTMLInputElement>(null);
-  return (
-    <section className="picker">
-      <button type="button" onClick={() => input.current?.click()}>
-        Choose images…
-      </button>
-      <span>or drop them anywhere, or paste (Ctrl+V)</span>
-      <input
-        ref={input}
-        type="file"
-        accept={`image/*,${CHECKPOINT_ACCEPT}`}
-        multiple
-        hidden
-        data-testid="image-input"
-        onChange={(e) => {
-          void openFiles(imageFiles(e.currentTarget.files));
-          e.currentTarget.value = '';
-        }}
-      />
-    </section>
   );
 }

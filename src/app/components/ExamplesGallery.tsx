@@ -1,3 +1,4 @@
+import { useTranslation } from 'react-i18next';
 import { classifyFiles } from '../controller';
 import { EXAMPLES, exampleUrl } from '../examples';
 
@@ -9,9 +10,10 @@ async function classifyExample(file: string): Promise<void> {
 
 /** One click to classify a bundled photo, so a demo starts without hunting for files. */
 export function ExamplesGallery() {
+  const { t } = useTranslation();
   return (
-    <section className="gallery" aria-label="Example photos">
-      <span className="muted">Examples:</span>
+    <div className="gallery" role="group" aria-label={t('drop.examples')}>
+      <span className="muted">{t('drop.examples')}</span>
       {EXAMPLES.map((e) => (
         <button
           key={e.file}
@@ -25,6 +27,6 @@ export function ExamplesGallery() {
           <img src={exampleUrl(e.file)} alt={e.title} />
         </button>
       ))}
-    </section>
+    </div>
   );
 }

@@ -1,16 +1,36 @@
 import { useRef } from 'react';
-import { loadLabels } from '../controller';
+import { useTranslation } from 'react-i18next';
+import { loadLabels, setLabelLanguage } from '../controller';
+import { isLanguage, LANGUAGE_NAMES, LANGUAGES } from '../i18n/language';
 import { useLens } from '../store';
 
-/** Class labels: the bundled ImageNet-1k list, or a file of the user's. */
+/**
+ * Class labels: the bundled ImageNet-1k names (English or 简体中文), or a file of the user's,
+ * which wins. One source for photos, the camera, the stage view and the comparison model.
+ */
 export function LabelsPicker() {
   const info = useLens((s) => s.labelsInfo);
+  const language = useLens((s) => s.labelLanguage);
   const input = useRef<HTMLInputElement>(null);
+  const { t } = useTranslation();
+  const name =
+    info.kind === 'user'
+      ? info.name
+      : info.kind === 'zh'
+        ? t('labels.bundledZh')
+        : t('labels.bundledEn');
   return (
-    <span className="labels" data-testid="labels-status" data-count={info.count}>
-      Labels: {info.name} ({info.count}){' '}
+    <div className="labels tool-row">
+      <span
+        data-testid="labels-status"
+        data-count={info.count}
+        data-source={info.kind}
+        data-name={info.name}
+      >
+        {t('labels.status', { name, count: info.count })}
+      </span>{' '}
       <button type="button" onClick={() => input.current?.click()}>
-        Open labels…
+        {t('labels.open')}
       </button>
       <input
         ref={input}
@@ -23,7 +43,25 @@ export function LabelsPicker() {
           if (file) void loadLabels(file);
           e.currentTarget.value = '';
         }}
-      />
+      />{' '}
+      <label>
+        {t('labels.language')}{' '}
+        <select
+          data-testid="label-language-select"
+          value={language}
+          onChange={(e) => {
+            const v = e.currentTarget.value;
+            if (isLanguage(v)) void setLabelLanguage(v);
+          }}
+        >
+          {LANGUAGES.map((l) => (
+            <option key={l} value={l}>
+              {LANGUAGE_NAMES[l]}
+            </option>
+          ))}
+        </select>
+      </label>
+      {info.kind === 'user' && <span className="muted"> ({t('labels.userWins')})</span>}
       {info.warning && (
         <em className="warn" data-testid="labels-warning">
           {' '}
@@ -36,6 +74,6 @@ export function LabelsPicker() {
           {info.error}
         </span>
       )}
-    </span>
+    </div>
   );
 }

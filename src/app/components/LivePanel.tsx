@@ -1,49 +1,57 @@
 import { useEffect, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useShallow } from 'zustand/react/shallow';
 import { listCameras, snapshot, startCamera, stopCamera } from '../live';
 import { useLens } from '../store';
 import { Top5Bars } from './Top5Bars';
 
-/** Webcam mode: the live feed, classified continuously in the worker. */
+/**
+ * The camera as a source: the feed with its top-5 bars beside it, classified in the worker one
+ * new frame at a time. While the camera is off, neither the feed nor old results show.
+ */
 export function LivePanel({ videoRef }: { videoRef: React.RefObject<HTMLVideoElement | null> }) {
   const live = useLens(useShallow((s) => s.live));
+  const { t } = useTranslation();
   const started = useRef(false);
   useEffect(() => {
     if (started.current) return;
     started.current = true;
     void listCameras().catch(() => undefined);
   }, []);
+  const secure = window.isSecureContext && navigator.mediaDevices !== undefined;
   return (
     <section className="live" data-testid="live" data-live={live.on ? 'on' : 'off'}>
       <div className="live-controls">
         {!live.on ? (
           <button
             type="button"
+            className="primary"
             data-testid="camera-start"
+            disabled={!secure}
             onClick={() => videoRef.current && void startCamera(videoRef.current, live.deviceId)}
           >
-            Start camera
+            {t('live.start')}
           </button>
         ) : (
           <>
             <button type="button" data-testid="camera-stop" onClick={stopCamera}>
-              Stop camera
+              {t('live.stop')}
             </button>
             <button
               type="button"
               data-testid="camera-pause"
               onClick={() => useLens.getState().setLive({ paused: !live.paused })}
             >
-              {live.paused ? 'Resume' : 'Pause'}
+              {live.paused ? t('live.resume') : t('live.pause')}
             </button>
             <button type="button" data-testid="camera-snapshot" onClick={() => void snapshot()}>
-              Snapshot
+              {t('live.snapshot')}
             </button>
           </>
         )}
         {live.devices.length > 1 && (
           <select
-            aria-label="Camera"
+            aria-label={t('live.camera')}
             value={live.deviceId ?? ''}
             onChange={(e) => {
               const id = e.currentTarget.value || null;
@@ -64,56 +72,61 @@ export function LivePanel({ videoRef }: { videoRef: React.RefObject<HTMLVideoEle
             checked={live.mirror}
             onChange={(e) => useLens.getState().setLive({ mirror: e.currentTarget.checked })}
           />{' '}
-          mirror
+          {t('live.mirror')}
         </label>
         <label>
-          smoothing{' '}
+          {t('live.smoothing')}{' '}
           <input
             type="range"
             min="0"
             max="0.95"
             step="0.05"
             value={live.smoothing}
-            aria-label="smoothing"
+            aria-label={t('live.smoothing')}
             onChange={(e) =>
               useLens.getState().setLive({ smoothing: Number(e.currentTarget.value) })
             }
           />
         </label>
-        <button
-          type="button"
-          data-testid="stage-toggle"
-          onClick={() => useLens.getState().setStage(!useLens.getState().stage)}
-        >
-          Stage view (S)
-        </button>
       </div>
-      {live.error && (
+      {!secure && (
+        <p className="error" role="alert" data-testid="camera-insecure">
+          {t('live.insecure')}
+        </p>
+      )}
+      {live.error && live.error !== 'insecure-context' && (
         <p className="error" role="alert">
           {live.error}
         </p>
       )}
-      <div className="live-body" hidden={!live.on}>
+      {!live.on && secure && <p className="muted">{t('live.off')}</p>}
+      <div className={live.on ? 'live-body' : 'live-body off'}>
         <video
           ref={videoRef}
           muted
           playsInline
+          hidden={!live.on}
           className={live.mirror ? 'mirror' : ''}
           data-testid="camera-video"
         />
-        <div>
-          <Top5Bars predictions={live.top5} />
-          <p
-            className="meta"
-            data-testid="live-stats"
-            data-fps={live.fps.toFixed(2)}
-            data-latency={live.latencyMs?.toFixed(1) ?? ''}
-          >
-            {live.fps.toFixed(1)} frames/s classified
-            {live.latencyMs !== null && ` · latency ${live.latencyMs.toFixed(0)} ms`}
-            {live.paused && ' · paused'}
-          </p>
-        </div>
+        {live.on && (
+          <div className="live-side">
+            <Top5Bars predictions={live.top5} />
+            <p
+              className="meta"
+              data-testid="live-stats"
+              data-fps={live.fps.toFixed(2)}
+              data-camera-fps={live.cameraFps.toFixed(2)}
+              data-frames={live.framesClassified}
+              data-max-in-flight={live.maxFramesInFlight}
+              data-latency={live.latencyMs?.toFixed(1) ?? ''}
+            >
+              {t('live.stats', { camera: live.cameraFps.toFixed(1), fps: live.fps.toFixed(1) })}
+              {live.latencyMs !== null && t('live.latency', { ms: live.latencyMs.toFixed(0) })}
+              {live.paused && t('live.paused')}
+            </p>
+          </div>
+        )}
       </div>
     </section>
   );

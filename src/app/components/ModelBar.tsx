@@ -2,11 +2,39 @@ import { CHECKPOINT_ACCEPT } from '../../core/checkpoint/names';
 import { useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { isBackendPreference } from '../../core/inference/backend';
-import { isPresetId, PRESETS } from '../../core/preprocess/preprocess';
-import { convertCheckpoint, effectivePreset, isCheckpointFile, loadModel } from '../controller';
+import { useTranslation } from 'react-i18next';
+import { convertCheckpoint, isCheckpointFile, loadModel, setLabelLanguage } from '../controller';
+import { setLanguage } from '../i18n';
+import { isLanguage, LANGUAGE_NAMES, LANGUAGES } from '../i18n/language';
 import { useLens } from '../store';
-import { LabelsPicker } from './LabelsPicker';
 import { ModelStatusBadge } from './ModelStatusBadge';
+
+/** English or 简体中文; the label language follows (and can then be switched on its own). */
+function LanguageSelect() {
+  const { t, i18n } = useTranslation();
+  return (
+    <label className="lang">
+      <span className="sr-only">{t('app.language')}</span>
+      <select
+        data-testid="language-select"
+        aria-label={t('app.language')}
+        value={i18n.language}
+        onChange={(e) => {
+          const v = e.currentTarget.value;
+          if (!isLanguage(v)) return;
+          setLanguage(v);
+          void setLabelLanguage(v);
+        }}
+      >
+        {LANGUAGES.map((l) => (
+          <option key={l} value={l} lang={l}>
+            {LANGUAGE_NAMES[l]}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
 
 export function ModelBar() {
   const { manifest, manifestError, choice, backendPreference } = useLens(
@@ -17,7 +45,7 @@ export function ModelBar() {
       backendPreference: s.backendPreference,
     })),
   );
-  const presetOverride = useLens((s) => s.presetOverride);
+  const { t } = useTranslation();
   const fileInput = useRef<HTMLInputElement>(null);
   const converted = useLens((s) => s.converted);
   const convertedIndex =
@@ -30,12 +58,11 @@ export function ModelBar() {
         : choice
           ? '__other'
           : '';
-  const preset = presetOverride ?? effectivePreset();
 
   return (
     <div className="model-bar">
       <label>
-        Model{' '}
+        {t('header.model')}{' '}
         <select
           data-testid="model-select"
           value={selected}
@@ -49,16 +76,16 @@ export function ModelBar() {
             else if (converted) void loadModel({ type: 'file', file: converted.file });
           }}
         >
-          {selected === '' && <option value="">(none)</option>}
+          {selected === '' && <option value="">{t('header.none')}</option>}
           {manifest?.models.map((m) => (
             <option key={m.id} value={m.id}>
               {m.name}
-              {m.untrained && !/untrained/i.test(m.name) ? ' (untrained)' : ''}
+              {m.untrained && !/untrained/i.test(m.name) ? t('header.untrainedSuffix') : ''}
             </option>
           ))}
           {converted.map((c, i) => (
             <option key={c.url} value={`converted:${i}`}>
-              {c.name} (converted)
+              {t('header.converted', { name: c.name })}
             </option>
           ))}
           {selected === '__other' && choice && choice.type !== 'manifest' && (
@@ -68,8 +95,8 @@ export function ModelBar() {
           )}
         </select>
       </label>
-      <button type="button" onClick={() => fileInput.current?.click()}>
-        Open .onnx or .pth…
+      <button type="button" data-testid="open-model" onClick={() => fileInput.current?.click()}>
+        {t('header.openModel')}
       </button>
       <input
         ref={fileInput}
@@ -87,24 +114,7 @@ export function ModelBar() {
         }}
       />
       <label>
-        Preprocessing{' '}
-        <select
-          data-testid="preset-select"
-          value={preset}
-          onChange={(e) => {
-            const v = e.currentTarget.value;
-            if (isPresetId(v)) useLens.getState().setPresetOverride(v);
-          }}
-        >
-          {Object.values(PRESETS).map((p) => (
-            <option key={p.id} value={p.id} title={p.title}>
-              {p.id}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Backend{' '}
+        {t('header.backend')}{' '}
         <select
           data-testid="backend-select"
           value={backendPreference}
@@ -115,14 +125,16 @@ export function ModelBar() {
             if (choice) void loadModel(choice);
           }}
         >
-          <option value="auto">auto</option>
-          <option value="wasm">WASM</option>
-          <option value="webgpu">WebGPU (force)</option>
+          <option value="auto">{t('header.auto')}</option>
+          <option value="wasm">{t('header.wasm')}</option>
+          <option value="webgpu">{t('header.webgpu')}</option>
         </select>
       </label>
-      <LabelsPicker />
+      <LanguageSelect />
       <ModelStatusBadge />
-      {manifestError && <p className="error">Model list unavailable: {manifestError}</p>}
+      {manifestError && (
+        <p className="error">{t('header.manifestError', { message: manifestError })}</p>
+      )}
     </div>
   );
 }

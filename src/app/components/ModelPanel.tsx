@@ -1,4 +1,5 @@
 import { describeFastPath } from '../../core/fast';
+import { useTranslation } from 'react-i18next';
 import { useLens } from '../store';
 
 const millions = (n: number) => `${(n / 1e6).toFixed(3)} M`;
@@ -7,12 +8,14 @@ const shape = (s: (number | string)[] | null) => (s ? `[${s.join(', ')}]` : '(no
 /** Everything a sanity check needs about the loaded model, with published figures beside ours. */
 export function ModelPanel() {
   const info = useLens((s) => s.activeInfo);
+  const untrained = useLens((s) => s.activeUntrained);
+  const { t } = useTranslation();
   const d = info?.details;
   if (!info) return null;
   if (!d) {
     return (
       <details className="panel" data-testid="model-panel">
-        <summary>Model details: not available (the graph could not be analysed)</summary>
+        <summary>{t('panels.notAnalysed')}</summary>
       </details>
     );
   }
@@ -27,28 +30,38 @@ export function ModelPanel() {
       data-sha256={d.sha256 ?? ''}
     >
       <summary>
-        Model details: {info.name},{' '}
-        {(d.repopt?.checkpointParams ?? d.params).toLocaleString('en-US')} parameters
-        {d.gmacs !== null && `, ${d.gmacs.toFixed(3)} GMACs`}
-        {d.repopt && `, RepOpt-VGG${d.repopt.name ? `-${d.repopt.name}` : ''} layout`}
+        {t('panels.modelSummary', {
+          name: info.name,
+          params: (d.repopt?.checkpointParams ?? d.params).toLocaleString('en-US'),
+        })}
+        {d.gmacs !== null && t('panels.gmacsSuffix', { gmacs: d.gmacs.toFixed(3) })}
+        {d.repopt &&
+          t('panels.layoutSuffix', {
+            arch: `RepOpt-VGG${d.repopt.name ? `-${d.repopt.name}` : ''}`,
+          })}
       </summary>
       <table className="kv">
         <tbody>
           <tr>
-            <th>File</th>
+            <th>{t('panels.file')}</th>
             <td>
-              {(d.bytes / 1e6).toFixed(2)} MB, sha256 <code>{d.sha256 ?? 'computing…'}</code>
+              {(d.bytes / 1e6).toFixed(2)} MB, sha256{' '}
+              <code>{d.sha256 ?? t('panels.computing')}</code>
             </td>
           </tr>
           <tr>
-            <th>Format</th>
+            <th>{t('panels.format')}</th>
             <td>
-              ONNX IR {d.irVersion}, opset {d.opset ?? '?'}, producer {d.producer}
+              {t('panels.formatValue', {
+                ir: d.irVersion,
+                opset: d.opset ?? '?',
+                producer: d.producer,
+              })}
             </td>
           </tr>
           {d.inputs.map((v) => (
             <tr key={`in-${v.name}`}>
-              <th>Input</th>
+              <th>{t('panels.input')}</th>
               <td>
                 <code>{v.name}</code> {v.elemType} {shape(v.shape)}
               </td>
@@ -56,34 +69,37 @@ export function ModelPanel() {
           ))}
           {d.outputs.map((v) => (
             <tr key={`out-${v.name}`}>
-              <th>Output</th>
+              <th>{t('panels.output')}</th>
               <td>
                 <code>{v.name}</code> {v.elemType} {shape(v.shape)}
               </td>
             </tr>
           ))}
           <tr>
-            <th>Parameters</th>
+            <th>{t('panels.parameters')}</th>
             <td data-testid="model-params">
               {d.repopt &&
-                `${d.repopt.checkpointParams.toLocaleString('en-US')} as PyTorch counts the target-mode checkpoint; `}
-              {d.params.toLocaleString('en-US')} in the file (
-              {Object.entries(d.paramsByType)
-                .map(([t, n]) => `${t}: ${n.toLocaleString('en-US')}`)
-                .join(', ')}
-              ); BatchNorm folded into the convolutions
+                t('panels.paramsTorch', {
+                  n: d.repopt.checkpointParams.toLocaleString('en-US'),
+                })}
+              {t('panels.paramsFile', {
+                n: d.params.toLocaleString('en-US'),
+                types: Object.entries(d.paramsByType)
+                  .map(([type, n]) => `${type}: ${n.toLocaleString('en-US')}`)
+                  .join(', '),
+              })}
             </td>
           </tr>
           <tr>
-            <th>GMACs</th>
+            <th>{t('panels.gmacs')}</th>
             <td>
               {d.gmacs === null
-                ? 'unknown (unsupported operators)'
-                : `${d.gmacs.toFixed(4)} (conv + linear multiply-accumulates at the model's input size)`}
+                ? t('panels.gmacsUnknown')
+                : t('panels.gmacsValue', { gmacs: d.gmacs.toFixed(4) })}
             </td>
           </tr>
           <tr>
-            <th>Operators</th>
+            <th>{t('panels.operators')}</th>
             <td>
               {Object.entries(d.opCounts)
                 .map(([op, n]) => `${op} ${n}`)
@@ -92,29 +108,45 @@ export function ModelPanel() {
           </tr>
           {d.repopt && (
             <tr>
-              <th>Architecture</th>
+              <th>{t('panels.architecture')}</th>
               <td data-testid="model-arch">
-                RepOpt-VGG{d.repopt.name ? `-${d.repopt.name}` : ' (custom)'}: blocks [
-                {d.repopt.blocks.join(', ')}], widths [{d.repopt.widths.join(', ')}],{' '}
-                {d.repopt.numClasses} classes{d.repopt.se ? ', SE blocks' : ''}
+                {t('panels.archValue', {
+                  name: `RepOpt-VGG${d.repopt.name ? `-${d.repopt.name}` : ' (custom)'}`,
+                  blocks: d.repopt.blocks.join(', '),
+                  widths: d.repopt.widths.join(', '),
+                  classes: d.repopt.numClasses,
+                  se: d.repopt.se ? t('panels.seBlocks') : '',
+                })}
               </td>
             </tr>
           )}
           {published && (
             <tr>
-              <th>Published ({published.name})</th>
+              <th>{t('panels.published', { name: published.name })}</th>
               <td data-testid="model-published">
-                {millions(published.params)} params (this model:{' '}
-                {millions(d.repopt?.checkpointParams ?? d.params)}); top-1 {published.top1} % (
-                {published.checkpoint})
+                {t('panels.publishedValue', {
+                  params: millions(published.params),
+                  mine: millions(d.repopt?.checkpointParams ?? d.params),
+                  top1: published.top1,
+                  checkpoint: published.checkpoint,
+                })}
                 {published.gmacs !== null &&
-                  `; ${published.gmacs} GMACs (this file: ${d.gmacs?.toFixed(2) ?? '?'})`}
+                  t('panels.publishedGmacs', {
+                    gmacs: published.gmacs,
+                    mine: d.gmacs?.toFixed(2) ?? '?',
+                  })}
+                {untrained && (
+                  <strong className="warn" data-testid="published-untrained">
+                    {' '}
+                    {t('panels.publishedUntrained')}
+                  </strong>
+                )}
               </td>
             </tr>
           )}
           {Object.keys(d.metadata).length > 0 && (
             <tr>
-              <th>Metadata</th>
+              <th>{t('panels.metadata')}</th>
               <td>
                 {Object.entries(d.metadata).map(([k, v]) => (
                   <div key={k}>
@@ -125,17 +157,24 @@ export function ModelPanel() {
             </tr>
           )}
           <tr>
-            <th>Convolutions</th>
+            <th>{t('panels.convolutions')}</th>
             <td data-testid="model-fast-path" data-path={info.fast.path}>
               {describeFastPath(info.fast)}
               {info.fast.path === 'winograd' &&
-                `; rewritten at load in ${Math.round(info.fast.rewriteMs)} ms, ${(info.fast.transformedWeightBytes / 2 ** 20).toFixed(0)} MiB of transformed weights (same results within float rounding; ?fast=0 runs the file as it is)`}
+                t('panels.fastDetail', {
+                  ms: Math.round(info.fast.rewriteMs),
+                  mib: (info.fast.transformedWeightBytes / 2 ** 20).toFixed(0),
+                })}
             </td>
           </tr>
           <tr>
-            <th>CAM</th>
+            <th>{t('panels.cam')}</th>
             <td data-testid="cam-availability">
-              {info.cam.available ? 'available' : 'unavailable'}: {info.cam.reason}
+              {info.cam.available ? t('panels.camAvailable') : t('panels.camUnavailable')}:{' '}
+              {/* The engine's reason names the CLI flag; the page names its own checkbox. */}
+              {!info.cam.available && /no "features" output/.test(info.cam.reason)
+                ? t('panels.camNoFeatures')
+                : info.cam.reason}
             </td>
           </tr>
         </tbody>

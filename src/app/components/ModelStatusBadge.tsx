@@ -1,12 +1,13 @@
+import { useTranslation } from 'react-i18next';
 import { cancelModelLoad } from '../controller';
 import { useLens, type ModelStatus } from '../store';
-import { backendText } from './format';
-
-const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+import { backendText, bytesText } from './format';
 
 export function ModelStatusBadge() {
   const status = useLens((s) => s.status);
   const active = useLens((s) => s.activeInfo);
+  const preference = useLens((s) => s.backendPreference);
+  const { t } = useTranslation();
   const backend = status.kind === 'ready' ? status.info.backend : active?.backend;
   return (
     <div
@@ -15,13 +16,22 @@ export function ModelStatusBadge() {
       data-status={status.kind}
       {...(backend ? { 'data-backend': backend } : {})}
     >
-      {status.kind === 'idle' && <span>No model loaded</span>}
+      {status.kind === 'idle' && <span>{t('status.idle')}</span>}
       {status.kind === 'loading' && <LoadingProgress status={status} />}
       {status.kind === 'ready' && (
         <span title={status.info.backendReason}>
-          ✔ {status.name}: {backendText(status.info.backend, status.info.threads)} (
-          {status.info.backendReason}); ready in{' '}
-          {Math.round(status.info.loadMs + status.info.warmupMs)} ms
+          ✔{' '}
+          {t('status.ready', {
+            name: status.name,
+            backend: backendText(status.info.backend, status.info.threads),
+            ms: Math.round(status.info.loadMs + status.info.warmupMs),
+          })}
+          {preference === 'webgpu' && status.info.backend !== 'webgpu' && (
+            <strong className="warn" data-testid="webgpu-fallback">
+              {' '}
+              {t('status.webgpuFallback', { reason: status.info.backendReason })}
+            </strong>
+          )}
           {status.info.labelWarning && <em className="warn"> {status.info.labelWarning}</em>}
           {status.info.notes.length > 0 && (
             <em className="warn" data-testid="model-notes">
@@ -33,41 +43,32 @@ export function ModelStatusBadge() {
       )}
       {status.kind === 'error' && (
         <span className="error" data-testid="model-error" role="alert">
-          Could not load {status.name}: {status.error.message}
-          {status.stillUsing && ` Still classifying with ${status.stillUsing.name}.`}
+          {t('status.error', { name: status.name, message: status.error.message })}
+          {status.stillUsing && t('status.stillUsing', { name: status.stillUsing.name })}
         </span>
       )}
     </div>
   );
 }
 
-const PHASE_TEXT = {
-  download: 'Downloading',
-  read: 'Reading checkpoint',
-  convert: 'Converting',
-  session: 'Preparing',
-  calibrate: 'Calibrating int8',
-  rank: 'Ranking layers',
-  measure: 'Measuring int8',
-} as const;
-
 function LoadingProgress({ status }: { status: Extract<ModelStatus, { kind: 'loading' }> }) {
+  const { t } = useTranslation();
   const downloading = status.phase === 'download';
   const percent = status.total ? (100 * status.loaded) / status.total : null;
   return (
     <>
       <span>
-        {PHASE_TEXT[status.phase]} {status.name}
+        {t(`status.${status.phase}`)} {status.name}
         {status.phase === 'convert' && status.total
-          ? ` (block ${status.loaded} of ${status.total})`
+          ? t('status.block', { loaded: status.loaded, total: status.total })
           : ''}
         {downloading && status.loaded > 0 && (
           <>
             {' '}
-            {mb(status.loaded)}
-            {status.total ? ` of ${mb(status.total)}` : ''}
+            {bytesText(status.loaded)}
+            {status.total ? ` / ${bytesText(status.total)}` : ''}
             {percent !== null ? ` (${percent.toFixed(0)}%)` : ''}
-            {status.bytesPerSecond !== null && `, ${mb(status.bytesPerSecond)}/s`}
+            {status.bytesPerSecond !== null && `, ${bytesText(status.bytesPerSecond)}/s`}
           </>
         )}
         …
@@ -79,7 +80,7 @@ function LoadingProgress({ status }: { status: Extract<ModelStatus, { kind: 'loa
           : {})}
       />
       <button type="button" data-testid="cancel-load" onClick={cancelModelLoad}>
-        Cancel
+        {t('status.cancel')}
       </button>
     </>
   );

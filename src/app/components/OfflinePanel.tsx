@@ -1,15 +1,18 @@
 import { useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
 import { resolveModelUrl } from '../../core/model/manifest';
 import { MANIFEST_URL } from '../controller';
 import { refreshOffline, removeCachedModel } from '../offline';
 import { useLens } from '../store';
+import { bytesText } from './format';
 
-const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+const mb = bytesText;
 
 /** Which models work offline, the storage they use, and a way to remove them. */
 export function OfflinePanel() {
   const offline = useLens((s) => s.offline);
   const manifest = useLens((s) => s.manifest);
+  const { t } = useTranslation();
   useEffect(() => {
     void refreshOffline();
   }, []);
@@ -17,12 +20,11 @@ export function OfflinePanel() {
     (manifest?.models ?? []).map((m) => [resolveModelUrl(m, MANIFEST_URL), m.name]),
   );
   return (
-    <details className="offline" data-testid="offline-panel">
+    <details className="panel offline" data-testid="offline-panel">
       <summary>
-        Offline & storage: {offline.cached.length} model{offline.cached.length === 1 ? '' : 's'}{' '}
-        available offline
-        {offline.usage !== null && `, ${mb(offline.usage)} used`}
-        {offline.quota !== null && ` of ${mb(offline.quota)}`}
+        {t('panels.offlineSummary', { count: offline.cached.length })}
+        {offline.usage !== null && t('panels.used', { size: mb(offline.usage) })}
+        {offline.quota !== null && t('panels.of', { size: mb(offline.quota) })}
       </summary>
       <ul>
         {manifest?.models.map((m) => {
@@ -36,12 +38,10 @@ export function OfflinePanel() {
               data-offline={cached ? 'yes' : 'no'}
             >
               {m.name}:{' '}
-              {cached
-                ? `available offline (${mb(cached.bytes)})`
-                : 'not cached yet (open it once online)'}
+              {cached ? t('panels.offlineYes', { size: mb(cached.bytes) }) : t('panels.offlineNo')}
               {cached && (
                 <button type="button" onClick={() => void removeCachedModel(url)}>
-                  Remove
+                  {t('panels.remove')}
                 </button>
               )}
             </li>
@@ -51,9 +51,9 @@ export function OfflinePanel() {
           .filter((c) => !names.has(c.url))
           .map((c) => (
             <li key={c.url} data-testid="offline-model" data-offline="yes">
-              {c.url.split('/').pop()}: available offline ({mb(c.bytes)})
+              {c.url.split('/').pop()}: {t('panels.offlineYes', { size: mb(c.bytes) })}
               <button type="button" onClick={() => void removeCachedModel(c.url)}>
-                Remove
+                {t('panels.remove')}
               </button>
             </li>
           ))}

@@ -1,7 +1,9 @@
 import { memo, useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { heatmapRgba, upsampleBilinear } from '../../core/inference/cam';
 import { PRESETS, type PresetId } from '../../core/preprocess/preprocess';
 import type { ClassifyPayload } from '../../engine/types';
+import { compareTop5 } from '../compare-summary';
 import { comparePresets } from '../controller';
 import { useLens, type ItemState, type ResultItem } from '../store';
 import { verifyItem } from '../verification';
@@ -80,21 +82,16 @@ function PresetComparison({ item }: { item: ResultItem }) {
 }
 
 function CompareResult({ main, other }: { main: ClassifyPayload; other: ItemState }) {
+  const { t } = useTranslation();
   if (other.kind !== 'done')
     return (
-      <p className="muted">{other.kind === 'error' ? other.error.message : 'Comparison model…'}</p>
+      <p className="muted">
+        {other.kind === 'error' ? other.error.message : t('results.compareWaiting')}
+      </p>
     );
   const b = other.payload;
+  const { sameTop1, shared: overlap, maxDiff } = compareTop5(main.top5, b.top5);
   const mine = new Set(main.top5.map((p) => p.index));
-  const theirs = new Set(b.top5.map((p) => p.index));
-  const overlap = [...mine].filter((i) => theirs.has(i)).length;
-  let maxDiff = 0;
-  const pa = main.top5.map((p) => p.probability);
-  b.top5.forEach((p) => {
-    const j = main.top5.findIndex((q) => q.index === p.index);
-    if (j >= 0) maxDiff = Math.max(maxDiff, Math.abs(pa[j]! - p.probability));
-  });
-  const sameTop1 = main.top5[0]?.index === b.top5[0]?.index;
   return (
     <div
       className="compare"
@@ -103,8 +100,17 @@ function CompareResult({ main, other }: { main: ClassifyPayload; other: ItemStat
       data-top5-overlap={overlap / 5}
     >
       <p className="meta">
-        vs {b.modelName}: top-1 {sameTop1 ? 'agrees' : 'differs'}, top-5 overlap {overlap}/5, max
-        |Δp| on shared classes {maxDiff.toExponential(2)}
+        {maxDiff === null
+          ? t('results.compareNoShared', {
+              model: b.modelName,
+              top1: t(sameTop1 ? 'results.agrees' : 'results.differs'),
+            })
+          : t('results.compareLine', {
+              model: b.modelName,
+              top1: t(sameTop1 ? 'results.agrees' : 'results.differs'),
+              overlap,
+              diff: maxDiff.toExponential(2),
+            })}
       </p>
       <Top5Bars predictions={b.top5} highlight={mine} />
     </div>
@@ -118,6 +124,7 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
   const verification = useLens((s) => s.verification);
   const tolerance = useLens((s) => s.tolerance);
   const verdict = verification ? verifyItem(item, verification.entries, tolerance) : null;
+  const { t } = useTranslation();
   return (
     <li
       className={`result ${state.kind}`}
@@ -139,7 +146,7 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
       </figure>
       {payload && <CropCanvas payload={payload} cam={cam} />}
       <div className="details">
-        {state.kind === 'pending' && <p className="muted">Classifying…</p>}
+        {state.kind === 'pending' && <p className="muted">{t('results.classifying')}</p>}
         {state.kind === 'error' && (
           <p className="error" role="alert">
             {state.error.message}
@@ -147,7 +154,7 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
         )}
         {payload && (
           <>
-            {item.untrained && <p className="untrained-tag">untrained: for pipeline checks only</p>}
+            {item.untrained && <p className="untrained-tag">{t('untrained.tag')}</p>}
             {verdict && (
               <p
                 className={verdict.pass ? 'verdict pass' : 'verdict fail'}
@@ -155,9 +162,11 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
                 data-verdict={verdict.pass ? 'pass' : 'fail'}
                 data-max-diff={verdict.maxAbsDiff}
               >
-                PyTorch: {verdict.pass ? 'pass' : 'FAIL'} (top-5{' '}
-                {verdict.top5Agree ? 'identical' : 'differs'}, max |Δp|{' '}
-                {verdict.maxAbsDiff.toExponential(2)})
+                {t('results.verdict', {
+                  verdict: t(verdict.pass ? 'results.pass' : 'results.fail'),
+                  top5: t(verdict.top5Agree ? 'results.identical' : 'results.differs'),
+                  diff: verdict.maxAbsDiff.toExponential(2),
+                })}
               </p>
             )}
             <Top5Bars
@@ -167,9 +176,12 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
                 : {})}
             />
             <p className="meta" data-testid="timings">
-              decode {ms(payload.timings.decodeMs)} ms · preprocess{' '}
-              {ms(payload.timings.preprocessMs)} ms · inference {ms(payload.timings.inferenceMs)} ms
-              · total {ms(payload.timings.totalMs)} ms
+              {t('results.timings', {
+                decode: ms(payload.timings.decodeMs),
+                preprocess: ms(payload.timings.preprocessMs),
+                inference: ms(payload.timings.inferenceMs),
+                total: ms(payload.timings.totalMs),
+              })}
             </p>
             <p className="meta">
               {backendText(payload.backend, payload.threads)} · {payload.modelName} ·{' '}
@@ -193,11 +205,11 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
                 data-testid="compare-presets"
                 onClick={() => void comparePresets(item.id)}
               >
-                Compare presets
+                {t('results.comparePresets')}
               </button>
               {payload.cams ? (
                 <label>
-                  CAM{' '}
+                  {t('results.cam')}{' '}
                   <select
                     data-testid="cam-select"
                     value={cam ?? ''}
@@ -205,7 +217,7 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
                       setCam(e.currentTarget.value === '' ? null : Number(e.currentTarget.value))
                     }
                   >
-                    <option value="">off</option>
+                    <option value="">{t('results.camOff')}</option>
                     {payload.top5.map((p) => (
                       <option key={p.index} value={p.index}>
                         {p.label.split(',')[0]}
@@ -215,7 +227,7 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
                 </label>
               ) : (
                 <span className="muted" data-testid="cam-unavailable">
-                  CAM unavailable
+                  {t('results.camUnavailable')}
                 </span>
               )}
             </div>

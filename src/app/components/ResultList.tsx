@@ -1,27 +1,24 @@
+import { useTranslation } from 'react-i18next';
 import { useLens } from '../store';
 import { ResultCard } from './ResultCard';
 
+/** The results, newest first: what was just dropped is at the top, in view. */
 export function ResultList() {
   const results = useLens((s) => s.results);
-  if (results.length === 0) {
-    return (
-      <p className="empty">
-        Drop photos here to see what the model says: top-5, the crop it saw, and timings.
-      </p>
-    );
-  }
+  const { t } = useTranslation();
+  if (results.length === 0) return <p className="empty">{t('results.empty')}</p>;
   return (
     <>
       <div className="list-bar">
         <span>
-          {results.length} image{results.length === 1 ? '' : 's'}
+          {t('results.count', { count: results.length })} · {t('results.newestFirst')}
         </span>
         <button type="button" onClick={() => useLens.getState().clearResults()}>
-          Clear
+          {t('results.clear')}
         </button>
       </div>
-      <ol className="results">
-        {results.map((r) => (
+      <ol className="results" reversed>
+        {results.toReversed().map((r) => (
           <ResultCard key={r.id} item={r} />
         ))}
       </ol>

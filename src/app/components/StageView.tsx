@@ -1,18 +1,34 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useLens } from '../store';
 import { backendText } from './format';
+import { Top5Bars } from './Top5Bars';
+
+/** Photos up to this many pixels are shown from the file itself; larger ones from the thumbnail. */
+const FULL_SIZE_PIXELS = 16e6;
 
 /**
- * The presenter's layout: the feed (or the last photo) large, the top-5 in big type, model and
- * backend named; high contrast; S toggles it, Escape leaves it.
+ * The presenter's layout: the feed (or the newest photo) filling half the screen, the top-5 with
+ * bars in big type, model and backend named, and the untrained warning of the model that made
+ * what is shown. High contrast; S toggles it, Escape leaves it; it stacks on narrow screens.
  */
 export function StageView({ videoRef }: { videoRef: React.RefObject<HTMLVideoElement | null> }) {
   const stage = useLens((s) => s.stage);
   const live = useLens((s) => s.live);
   const info = useLens((s) => s.activeInfo);
+  const activeUntrained = useLens((s) => s.activeUntrained);
   const last = useLens((s) => s.results.findLast((r) => r.state.kind === 'done'));
+  const { t } = useTranslation();
   const feed = useRef<HTMLVideoElement>(null);
   const close = useRef<HTMLButtonElement>(null);
+  const payload = last?.state.kind === 'done' ? last.state.payload : null;
+  const fullSize = payload !== null && payload.width * payload.height <= FULL_SIZE_PIXELS;
+  // The photo itself, sharp on a projector (the card's thumbnail is 240 px).
+  const photoUrl = useMemo(
+    () => (stage && last && fullSize ? URL.createObjectURL(last.file) : null),
+    [stage, last, fullSize],
+  );
+  useEffect(() => () => (photoUrl ? URL.revokeObjectURL(photoUrl) : undefined), [photoUrl]);
 
   useEffect(() => {
     if (stage) close.current?.focus();
@@ -23,29 +39,37 @@ export function StageView({ videoRef }: { videoRef: React.RefObject<HTMLVideoEle
   }, [stage, live.on, videoRef]);
 
   if (!stage) return null;
-  const top = live.on ? live.top5 : last?.state.kind === 'done' ? last.state.payload.top5 : [];
+  const top = live.on ? live.top5 : (payload?.top5 ?? []);
+  // The camera is classified by the model in use now; a photo by the model that made its card.
+  const untrained = live.on ? activeUntrained : last ? last.untrained : activeUntrained;
   return (
-    <div className="stage" data-testid="stage-view" role="dialog" aria-label="Stage view">
+    <div className="stage" data-testid="stage-view" role="dialog" aria-label={t('stage.title')}>
       <div className="stage-media">
         {live.on ? (
-          <video ref={feed} muted playsInline className={live.mirror ? 'mirror' : ''} />
+          <video
+            ref={feed}
+            muted
+            playsInline
+            data-testid="stage-media"
+            className={live.mirror ? 'mirror' : ''}
+          />
         ) : last ? (
-          <img src={last.photoUrl} alt={last.fileName} />
+          <img data-testid="stage-media" src={photoUrl ?? last.photoUrl} alt={last.fileName} />
         ) : (
-          <p>Drop a photo or start the camera.</p>
+          <p>{t('stage.empty')}</p>
         )}
       </div>
-      <ol className="stage-top5">
-        {top.map((p, i) => (
-          <li key={p.index} className={i === 0 ? 'first' : ''}>
-            <span className="pct">{(p.probability * 100).toFixed(1)}%</span> {p.label.split(',')[0]}
-          </li>
-        ))}
-      </ol>
+      <div className="stage-top5">
+        {untrained && (
+          <p className="stage-untrained" data-testid="stage-untrained">
+            {t('untrained.tag')}
+          </p>
+        )}
+        <Top5Bars predictions={top} />
+      </div>
       <p className="stage-meta">
-        {info ? `${info.name} · ${backendText(info.backend, info.threads)}` : 'no model'}
-        {live.on && ` · ${live.fps.toFixed(1)} fps`}
-        {last?.untrained && ' · untrained: for pipeline checks only'}
+        {info ? `${info.name} · ${backendText(info.backend, info.threads)}` : t('stage.noModel')}
+        {live.on && ` · ${t('stage.fps', { fps: live.fps.toFixed(1) })}`}
       </p>
       <button
         ref={close}
@@ -53,7 +77,7 @@ export function StageView({ videoRef }: { videoRef: React.RefObject<HTMLVideoEle
         className="stage-close"
         onClick={() => useLens.getState().setStage(false)}
       >
-        Leave stage view (Esc)
+        {t('stage.leave')}
       </button>
     </div>
   );

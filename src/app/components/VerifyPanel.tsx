@@ -1,3 +1,4 @@
+import { useTranslation } from 'react-i18next';
 import { useShallow } from 'zustand/react/shallow';
 import { loadReference, verifyItem } from '../verification';
 import { useLens } from '../store';
@@ -16,19 +17,23 @@ export function VerifyPanel() {
     ? results.map((r) => verifyItem(r, verification.entries, tolerance)).filter((v) => v !== null)
     : [];
   const passed = verdicts.filter((v) => v.pass).length;
+  const { t } = useTranslation();
   return (
     <details className="panel" open={verification !== null}>
-      <summary>Verify against PyTorch{verification ? `: ${verification.name}` : ''}</summary>
+      <summary>
+        {t('panels.verifySummary')}
+        {verification ? `: ${verification.name}` : ''}
+      </summary>
       <p className="muted">
-        Make the reference with{' '}
+        {t('panels.verifyHow')}{' '}
         <code>
           /usr/bin/python3 tools/pytorch_reference.py --checkpoint model.pth photos/*.jpg &gt;
           ref.json
         </code>
-        , then load it here and drop the same photos.
+        {t('panels.verifyThen')}
       </p>
       <label>
-        Reference JSON{' '}
+        {t('panels.reference')}{' '}
         <input
           type="file"
           accept=".json,application/json"
@@ -41,7 +46,7 @@ export function VerifyPanel() {
         />
       </label>{' '}
       <label>
-        Tolerance (max |Δp|){' '}
+        {t('panels.tolerance')}{' '}
         <input
           type="number"
           step="any"
@@ -66,13 +71,14 @@ export function VerifyPanel() {
           data-failed={verdicts.length - passed}
           data-checked={verdicts.length}
         >
-          {passed} of {verdicts.length} image{verdicts.length === 1 ? '' : 's'} match PyTorch within{' '}
-          {tolerance}
+          {t('panels.verifyResult', { passed, count: verdicts.length, tolerance })}
           {verdicts.length - passed > 0 &&
-            `; failing: ${results
-              .filter((r) => verifyItem(r, verification.entries, tolerance)?.pass === false)
-              .map((r) => r.fileName)
-              .join(', ')}`}
+            t('panels.verifyFailing', {
+              files: results
+                .filter((r) => verifyItem(r, verification.entries, tolerance)?.pass === false)
+                .map((r) => r.fileName)
+                .join(', '),
+            })}
         </p>
       )}
     </details>
