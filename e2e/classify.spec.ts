@@ -88,6 +88,9 @@ test.describe('classify fixture photos with the tiny model (WASM)', () => {
     await expect(fast).toContainText('direct convolutions (fast path off)');
     await lens.pickImages('coffee.png');
     await lens.expectMatchesPyTorch('coffee.png');
+    await expect(page.getByTestId('result-fast-path').first()).toHaveText(
+      'direct convolutions (fast path off)',
+    );
   });
 
   test('bad files get a clear message and the next image still classifies', async ({ page }) => {

@@ -186,7 +186,8 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
             <p className="meta">
               {backendText(payload.backend, payload.threads)} · {payload.modelName} ·{' '}
               {payload.width}x{payload.height} → {payload.resized.width}x{payload.resized.height} →{' '}
-              {payload.cropSize}² ({payload.preset})
+              {payload.cropSize}² ({payload.preset}) ·{' '}
+              <span data-testid="result-fast-path">{payload.fastPath}</span>
             </p>
             {payload.orientationNote && <p className="meta warn">{payload.orientationNote}</p>}
             {payload.scoreNote && (
