@@ -39,7 +39,7 @@ test('quantizes the current model on the photos in the list: report, download, t
   await expect(page.getByTestId('compare-status')).toHaveAttribute('data-status', 'ready');
   await expect(lens.results).toHaveCount(6);
   for (const name of photos)
-    await expect(lens.result(name).last().getByTestId('compare-result')).toHaveAttribute(
+    await expect(lens.result(name).first().getByTestId('compare-result')).toHaveAttribute(
       'data-top5-overlap',
       /^(0(\.\d+)?|1)$/,
     );
