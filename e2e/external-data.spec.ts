@@ -101,3 +101,32 @@ test('without its data file, the page names the missing file', async ({ page }) 
   await expect(lens.status).toHaveAttribute('data-status', 'error');
   await expect(page.getByTestId('model-error')).toContainText(`${base}/lonely.onnx.data: HTTP 404`);
 });
+
+test('the model input takes the .onnx and its data file together; the .onnx alone names the missing file', async ({
+  page,
+}) => {
+  const lens = new Lens(page);
+  await lens.open('?model=repopt-tiny-seeded');
+  await lens.waitReady();
+  await lens.pickModel(resolve(BAD_MODELS, 'classes-10.onnx'));
+  await lens.waitReady();
+  await lens.pickImages(GOOD);
+  await expect(lens.lastResult(GOOD)).toContainText('classes-10.onnx');
+  const single = await rows(lens);
+
+  await page
+    .getByTestId('model-input')
+    .setInputFiles([join(dir, 'ext.onnx'), join(dir, 'ext.onnx.data')]);
+  await lens.waitReady();
+  await expect(lens.status).toContainText('ext.onnx');
+  await lens.pickImages(GOOD);
+  await expect(lens.lastResult(GOOD)).toContainText('ext.onnx');
+  expect(await rows(lens)).toEqual(single);
+
+  await lens.pickModel(join(dir, 'lonely.onnx'));
+  await expect(lens.status).toHaveAttribute('data-status', 'error');
+  await expect(page.getByTestId('model-error')).toContainText(
+    'The model keeps its weights in a separate file (ONNX external data: "lonely.onnx.data"), which was not given with it',
+  );
+  await expect(page.getByTestId('model-error')).toContainText('Still classifying with ext.onnx.');
+});

@@ -15,7 +15,8 @@ import type { ClassifyPayload, LoadPhase, ModelInfo } from '../engine/types';
 export type ModelChoice =
   | { type: 'manifest'; entry: ModelEntry }
   | { type: 'url'; url: string }
-  | { type: 'file'; file: File };
+  /** `data`: the ONNX external data files picked with the model (`model.onnx.data`). */
+  | { type: 'file'; file: File; data?: readonly File[] };
 
 export type ModelStatus =
   | { kind: 'idle' }

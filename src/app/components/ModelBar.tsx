@@ -3,7 +3,7 @@ import { useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { isBackendPreference } from '../../core/inference/backend';
 import { isPresetId, PRESETS } from '../../core/preprocess/preprocess';
-import { convertCheckpoint, effectivePreset, isCheckpointFile, loadModel } from '../controller';
+import { effectivePreset, loadModel, openModelFiles } from '../controller';
 import { useLens } from '../store';
 import { LabelsPicker } from './LabelsPicker';
 import { ModelStatusBadge } from './ModelStatusBadge';
@@ -74,15 +74,13 @@ export function ModelBar() {
       <input
         ref={fileInput}
         type="file"
-        accept={`.onnx,${CHECKPOINT_ACCEPT}`}
+        accept={`.onnx,.data,.onnx_data,${CHECKPOINT_ACCEPT}`}
+        multiple
         hidden
         data-testid="model-input"
         onChange={(e) => {
-          const file = e.currentTarget.files?.[0];
-          if (file)
-            void (isCheckpointFile(file)
-              ? convertCheckpoint(file)
-              : loadModel({ type: 'file', file }));
+          // Several files: a model saved with ONNX external data and its data file.
+          void openModelFiles([...(e.currentTarget.files ?? [])]);
           e.currentTarget.value = '';
         }}
       />
