@@ -116,14 +116,14 @@ describe('one label per line: nothing shifts the indices', () => {
   });
 
   it('refuses a file over the size or count limit with a message, quickly', () => {
-    expect(lensError(() => checkLabelFileSize(MAX_LABEL_FILE_BYTES + 1, 'big.txt'))).toBe(
+    expect(lensError(() => checkLabelFileSize(MAX_LABEL_FILE_BYTES + 1, 'big.txt')).message).toBe(
       'big.txt is too large (16.0 MB, limit 16 MB): a label file lists one name per class.',
     );
     expect(() => checkLabelFileSize(MAX_LABEL_FILE_BYTES)).not.toThrow();
     expect(
       lensError(() => parseLabels('x\n'.repeat(MAX_LABEL_FILE_BYTES / 2 + 1))).message,
     ).toMatch(/too large \(16\.0 MB, limit 16 MB\)/);
-    expect(lensError(() => parseLabels('ab\n'.repeat(MAX_LABELS + 1)))).toBe(
+    expect(lensError(() => parseLabels('ab\n'.repeat(MAX_LABELS + 1))).message).toBe(
       'The label file lists 100001 labels; the limit is 100,000 classes.',
     );
   });
