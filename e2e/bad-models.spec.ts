@@ -94,7 +94,7 @@ const REFUSED: RefusedRow[] = [
     what: 'NaN weights',
     file: 'nan-weights.onnx',
     message:
-      /^Could not load nan-weights\.onnx: The model answers non-finite scores \(7 of 1000 values in "logits" are NaN\) for a plain test image at load time/,
+      /^Could not load nan-weights\.onnx: The model answers non-finite scores \(7 of 1000 values in "logits" are NaN\) for test images at load time/,
   },
   {
     what: 'a model too large for the browser (a 4.29 GB tensor at the warm-up run)',

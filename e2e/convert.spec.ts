@@ -1,6 +1,8 @@
 /** Checkpoint to ONNX in the page: drop a .pth, it is converted in the worker and classifies. */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { FIXTURES, Lens } from './lens';
 
@@ -85,4 +87,39 @@ test('after a conversion, one click compares fp32 with fp16; converted models ar
   const options = page.getByTestId('compare-select').locator('option');
   await expect(options.filter({ hasText: 'training.onnx (converted)' })).toHaveCount(1);
   await expect(options.filter({ hasText: 'training-fp16.onnx (converted)' })).toHaveCount(1);
+});
+
+test('a checkpoint with NaN weights and a negative variance is refused by name, without a CLI flag (issue 12 row 13)', async ({
+  page,
+}) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lens-nan-e2e-'));
+  const file = join(dir, 'broken.pth');
+  const made = spawnSync(
+    '/usr/bin/python3',
+    [
+      '-c',
+      `import torch, sys
+sd = torch.load(sys.argv[1])
+sd['stage1.0.conv.weight'].view(-1)[0] = float('nan')
+sd['stage0.bn.running_var'][1] = -1.0
+torch.save(sd, sys.argv[2])`,
+      resolve(import.meta.dirname, '../test/data/cli/legacy_tiny.pth'),
+      file,
+    ],
+    { encoding: 'utf8' },
+  );
+  expect(made.status, made.stderr).toBe(0);
+  const lens = new Lens(page);
+  await lens.open();
+  await lens.waitReady();
+  await lens.dropFiles(file);
+  await expect(lens.status).toHaveAttribute('data-status', 'error');
+  const error = page.getByTestId('model-error');
+  await expect(error).toContainText(
+    "The checkpoint's weights hold values no model can compute with (2 tensors: stage0.bn.running_var: 1 negative variance; stage1.0.conv.weight: 1 NaN). The converted model would answer NaN for every image, so it was not converted.",
+  );
+  await expect(error).not.toContainText('--');
+  await lens.pickImages('coffee.png');
+  await lens.expectMatchesPyTorch('coffee.png');
+  rmSync(dir, { recursive: true, force: true });
 });

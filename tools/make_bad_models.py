@@ -19,6 +19,8 @@ without the operator schemas) and wrong for RepOpt Lens in exactly one way:
   classes-1.onnx       logits [N, 1]: one score, always 100 %
   classes-3.onnx       logits [N, 3]: fewer classes than the five rows of a result
   nan-weights.onnx     a working graph whose weight matrix holds NaN: every answer is NaN
+  zero-blind.onnx      a working classifier that L2-normalises its pooled features: NaN for an
+                       all-grey image only (0 / 0), finite for any photo; it must load
   huge.onnx            a 16 KB file whose first run (the warm-up right after loading) expands a
                        scalar to 1.073e9 float32 values, 4.292 GB: more than the 4 GiB (4.295 GB)
                        WebAssembly memory can hold beside the runtime. Measured in chromium 156
@@ -169,6 +171,18 @@ def nan_weights(rng) -> onnx.ModelProto:
     return model
 
 
+def zero_blind(rng) -> onnx.ModelProto:
+    """pooled / ||pooled|| -> linear: 0 / 0 = NaN for a constant 0 input, fine otherwise."""
+    nodes = [
+        helper.make_node('ReduceMean', ['input'], ['pooled'], axes=[2, 3], keepdims=0),
+        helper.make_node('ReduceL2', ['pooled'], ['norm'], axes=[1], keepdims=1),
+        helper.make_node('Div', ['pooled', 'norm'], ['unit']),
+    ]
+    head_nodes, inits = _head(1000, 'unit', 3, rng)
+    return _model(nodes + head_nodes, [_image_input(['N', 3, 224, 224])], [_logits(1000)], inits,
+                  'zero_blind')
+
+
 def build() -> dict[str, onnx.ModelProto]:
     rng = np.random.default_rng(SEED)
     bias_1001 = np.zeros(1001)
@@ -190,6 +204,7 @@ def build() -> dict[str, onnx.ModelProto]:
         'classes-1.onnx': pooled_classifier(1, rng),
         'classes-3.onnx': pooled_classifier(3, rng),
         'nan-weights.onnx': nan_weights(rng),
+        'zero-blind.onnx': zero_blind(rng),
     }
 
 

@@ -126,6 +126,19 @@ export function isCheckpointFile(file: File): boolean {
   return isCheckpointName(file.name);
 }
 
+/**
+ * Files picked with the model input: a checkpoint is converted; otherwise the .onnx is the model
+ * and the other files are its ONNX external data (`model.onnx.data`, picked together with it).
+ */
+export function openModelFiles(files: readonly File[]): Promise<void> {
+  const checkpoint = files.find(isCheckpointFile);
+  if (checkpoint) return convertCheckpoint(checkpoint);
+  const model = files.find((f) => f.name.toLowerCase().endsWith('.onnx')) ?? files[0];
+  if (!model) return Promise.resolve();
+  const data = files.filter((f) => f !== model);
+  return loadModel({ type: 'file', file: model, ...(data.length > 0 ? { data } : {}) });
+}
+
 /** Converts a PyTorch checkpoint in the worker (read safely, fused, written as ONNX) and loads it. */
 export async function convertCheckpoint(file: File): Promise<void> {
   const generation = ++loadGeneration;

@@ -39,8 +39,18 @@ export async function sourceOf(choice: ModelChoice): Promise<ModelSource> {
       return { type: 'url', url: resolveModelUrl(choice.entry, MANIFEST_URL), name };
     case 'url':
       return { type: 'url', url: new URL(choice.url, document.baseURI).href, name };
-    case 'file':
-      return { type: 'bytes', bytes: await choice.file.arrayBuffer(), name };
+    case 'file': {
+      const data = choice.data ?? [];
+      const externalData = await Promise.all(
+        data.map(async (f) => ({ path: f.name, bytes: await f.arrayBuffer() })),
+      );
+      return {
+        type: 'bytes',
+        bytes: await choice.file.arrayBuffer(),
+        name,
+        ...(externalData.length > 0 ? { externalData } : {}),
+      };
+    }
   }
 }
 

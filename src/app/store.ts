@@ -16,7 +16,8 @@ import type { Language } from './i18n/language';
 export type ModelChoice =
   | { type: 'manifest'; entry: ModelEntry }
   | { type: 'url'; url: string }
-  | { type: 'file'; file: File };
+  /** `data`: the ONNX external data files picked with the model (`model.onnx.data`). */
+  | { type: 'file'; file: File; data?: readonly File[] };
 
 export type ModelStatus =
   | { kind: 'idle' }

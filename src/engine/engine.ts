@@ -69,6 +69,17 @@ function checkSignal(signal: AbortSignal | undefined, what = 'model load'): void
   if (signal?.aborted) throw aborted(what);
 }
 
+/** A deterministic textured image in normalised units (about -2..2), for a second probe. */
+function textureImage(size: number): Float32Array {
+  const out = new Float32Array(3 * size * size);
+  let seed = 12345;
+  for (let i = 0; i < out.length; i++) {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    out[i] = (seed / 2 ** 32) * 4 - 2;
+  }
+  return out;
+}
+
 /** A model's .onnx of this size or less is read for external data files it names. */
 const EXTERNAL_DATA_PROBE_BYTES = 16 * 2 ** 20;
 
@@ -392,7 +403,17 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
       // rank any image is refused here, before it replaces the working one.
       const numClasses = logits.length;
       const classNote = checkClassCount(numClasses, io.outputName);
-      checkWarmupScores(logits, io.outputName);
+      if (!logits.every(Number.isFinite)) {
+        // A plain grey image can be a legitimate model's blind spot (a norm of zero features):
+        // a textured one decides. Refused only when that is non-finite too.
+        const probe = await session.run(textureImage(WARMUP_SIZE), [
+          1,
+          3,
+          WARMUP_SIZE,
+          WARMUP_SIZE,
+        ]);
+        checkWarmupScores(probe, io.outputName);
+      }
       const info: ModelInfo = {
         name,
         backend: session.choice.backend,

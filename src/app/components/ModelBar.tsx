@@ -3,7 +3,7 @@ import { useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { isBackendPreference } from '../../core/inference/backend';
 import { useTranslation } from 'react-i18next';
-import { convertCheckpoint, isCheckpointFile, loadModel, setLabelLanguage } from '../controller';
+import { loadModel, openModelFiles, setLabelLanguage } from '../controller';
 import { setLanguage } from '../i18n';
 import { isLanguage, LANGUAGE_NAMES, LANGUAGES } from '../i18n/language';
 import { useLens } from '../store';
@@ -101,15 +101,13 @@ export function ModelBar() {
       <input
         ref={fileInput}
         type="file"
-        accept={`.onnx,${CHECKPOINT_ACCEPT}`}
+        accept={`.onnx,.data,.onnx_data,${CHECKPOINT_ACCEPT}`}
+        multiple
         hidden
         data-testid="model-input"
         onChange={(e) => {
-          const file = e.currentTarget.files?.[0];
-          if (file)
-            void (isCheckpointFile(file)
-              ? convertCheckpoint(file)
-              : loadModel({ type: 'file', file }));
+          // Several files: a model saved with ONNX external data and its data file.
+          void openModelFiles([...(e.currentTarget.files ?? [])]);
           e.currentTarget.value = '';
         }}
       />

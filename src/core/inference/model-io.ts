@@ -189,9 +189,9 @@ export function checkClassCount(classes: number, outputName: string): string | n
 }
 
 /**
- * The warm-up run's output (an all-zero image, at load time): a model that answers non-finite
- * scores there (NaN or Inf weights, an overflow) would fail every image, so it is refused before
- * it replaces the working one.
+ * A test run's output at load time (the engine tries a grey image, then a textured one): a model
+ * that answers non-finite scores (NaN or Inf weights, an overflow) would fail every image, so it
+ * is refused before it replaces the working one.
  */
 export function checkWarmupScores(scores: Float32Array, outputName: string): void {
   let bad = 0;
@@ -205,7 +205,7 @@ export function checkWarmupScores(scores: Float32Array, outputName: string): voi
   if (bad > 0) {
     throw new LensError(
       'model-incompatible',
-      `The model answers non-finite scores (${bad} of ${scores.length} values in "${outputName}" are ${first}) for a plain test image at load time: its weights hold NaN or Inf values, or it overflows. It could not classify any image.`,
+      `The model answers non-finite scores (${bad} of ${scores.length} values in "${outputName}" are ${first}) for test images at load time: its weights hold NaN or Inf values, or it overflows. It could not classify any image.`,
     );
   }
 }
