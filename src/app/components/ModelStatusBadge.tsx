@@ -24,6 +24,7 @@ export function ModelStatusBadge() {
           {t('status.ready', {
             name: status.name,
             backend: backendText(status.info.backend, status.info.threads),
+            reason: status.info.backendReason,
             ms: Math.round(status.info.loadMs + status.info.warmupMs),
           })}
           {preference === 'webgpu' && status.info.backend !== 'webgpu' && (

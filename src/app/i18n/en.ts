@@ -24,7 +24,7 @@ export const en = {
   },
   status: {
     idle: 'No model loaded',
-    ready: '{{name}}: {{backend}}; ready in {{ms}} ms',
+    ready: '{{name}}: {{backend}} ({{reason}}); ready in {{ms}} ms',
     error: 'Could not load {{name}}: {{message}}',
     stillUsing: ' Still classifying with {{name}}.',
     download: 'Downloading',

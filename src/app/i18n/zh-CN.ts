@@ -22,7 +22,7 @@ export const zhCN: Messages = {
   },
   status: {
     idle: '未加载模型',
-    ready: '{{name}}：{{backend}}；{{ms}} 毫秒就绪',
+    ready: '{{name}}：{{backend}}（{{reason}}）；{{ms}} 毫秒就绪',
     error: '无法加载 {{name}}：{{message}}',
     stillUsing: ' 仍在使用 {{name}} 分类。',
     download: '正在下载',
