@@ -12,6 +12,7 @@ import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import { join, relative, resolve, sep } from 'node:path';
 import type { Connect, Plugin } from 'vite';
 import { defineConfig } from 'vite';
+import basicSsl from '@vitejs/plugin-basic-ssl';
 import react from '@vitejs/plugin-react';
 
 const port = Number(process.env['PORT'] ?? '') || 5173;
@@ -231,8 +232,19 @@ function serviceWorker(): Plugin {
   };
 }
 
-export default defineConfig({
-  plugins: [react(), serveModels(), serviceWorker(), precompress()],
+/**
+ * `--mode lan` (npm run start:lan): https with a self-signed certificate, so phones and a
+ * presenter's laptop on the local network get a secure context (model cache, camera). Browsers
+ * ask once to accept the certificate.
+ */
+export default defineConfig(({ mode }) => ({
+  plugins: [
+    react(),
+    serveModels(),
+    serviceWorker(),
+    precompress(),
+    ...(mode === 'lan' ? [basicSsl({ name: 'repopt-lens' })] : []),
+  ],
   worker: { format: 'es' },
   server: {
     port,
@@ -250,4 +262,4 @@ export default defineConfig({
     outDir: process.env['LENS_OUT_DIR'] ?? 'dist',
   },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
-});
+}));

@@ -7,6 +7,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chromium } from '@playwright/test';
+import sharp from 'sharp';
 
 const root = resolve(import.meta.dirname, '..');
 const out = resolve(root, 'docs/screenshots');
@@ -61,7 +62,11 @@ async function classifyExamples(p, files) {
 async function shot(p, name) {
   // Let transitions and lazy images settle; the file is the viewport as a user sees it.
   await p.waitForTimeout(300);
-  await p.screenshot({ path: resolve(out, `${name}.png`) });
+  // Palette PNG (libimagequant through sharp): a few hundred KB instead of most of a megabyte.
+  const png = await p.screenshot();
+  await sharp(png)
+    .png({ palette: true, quality: 90, compressionLevel: 9, effort: 8 })
+    .toFile(resolve(out, `${name}.png`));
   console.log(`wrote docs/screenshots/${name}.png`);
 }
 

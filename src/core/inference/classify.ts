@@ -3,6 +3,7 @@
  * The browser worker and Node call this same function; only decoding and the onnxruntime
  * flavour behind `InferenceRunner` differ.
  */
+import { sha256 } from '../bytes/sha256';
 import { LensError } from '../errors';
 import type { RgbImage } from '../image/rgb-image';
 import { labelFor } from '../data/labels';
@@ -96,6 +97,8 @@ export function labelled(
 
 export async function sha256Hex(bytes: Uint8Array | Float32Array): Promise<string> {
   const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const digest = await crypto.subtle.digest('SHA-256', view.slice());
+  // Not a secure context (plain http from another machine): no crypto.subtle, hash in JS.
+  const subtle = globalThis.crypto?.subtle as SubtleCrypto | undefined;
+  const digest = subtle ? await subtle.digest('SHA-256', view.slice()) : sha256(view);
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
