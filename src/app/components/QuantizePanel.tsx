@@ -1,4 +1,5 @@
 import { useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { CALIBRATION_METHODS, type CalibrationMethod } from '../../core/quantize/calibrate';
 import type { Progress } from '../../engine/types';
 import { compareWithInt8, quantizeCurrent, type QuantizeOutcome } from '../quantize';
@@ -10,12 +11,13 @@ type Run =
   | { kind: 'done'; result: QuantizeOutcome }
   | { kind: 'error'; message: string };
 
-const PHASE: Record<string, string> = {
-  download: 'reading the model',
-  calibrate: 'calibrating',
-  rank: 'ranking layers',
-  measure: 'measuring against float',
-};
+const PHASE = {
+  download: 'quantize.phaseDownload',
+  calibrate: 'quantize.phaseCalibrate',
+  rank: 'quantize.phaseRank',
+  measure: 'quantize.phaseMeasure',
+} as const;
+const phaseKey = (phase: string) => (phase in PHASE ? PHASE[phase as keyof typeof PHASE] : null);
 const db = (x: number) => `${x.toFixed(2)} dB`;
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
@@ -24,6 +26,7 @@ const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
  * Self-contained (local state); the work runs in the main worker (Engine.quantize).
  */
 export function QuantizePanel() {
+  const { t } = useTranslation();
   const photos = useLens((s) => new Set(s.results.map((r) => r.fileName)).size);
   const ready = useLens((s) => s.activeInfo !== null);
   const [method, setMethod] = useState<CalibrationMethod>('percentile');
@@ -52,14 +55,10 @@ export function QuantizePanel() {
 
   return (
     <details className="panel" data-testid="quantize-panel" open={run.kind !== 'idle'}>
-      <summary>Quantize to int8 (calibrated on the photos in the list)</summary>
-      <p className="muted">
-        Static int8 (uint8 activations, int8 per-channel weights) of the current model, calibrated
-        on the {photos} photo{photos === 1 ? '' : 's'} below; then the report: how far int8 departs
-        from float, and which layer breaks.
-      </p>
+      <summary>{t('quantize.title')}</summary>
+      <p className="muted">{t('quantize.intro', { count: photos })}</p>
       <label>
-        Calibration{' '}
+        {t('quantize.method')}{' '}
         <select
           data-testid="quantize-method"
           value={method}
@@ -73,7 +72,7 @@ export function QuantizePanel() {
         </select>
       </label>{' '}
       <label>
-        keep worst layers float{' '}
+        {t('quantize.keep')}{' '}
         <input
           type="number"
           min={0}
@@ -90,22 +89,22 @@ export function QuantizePanel() {
         disabled={!ready || photos === 0 || run.kind === 'running'}
         onClick={start}
       >
-        Quantize to int8
+        {t('quantize.run')}
       </button>
       {run.kind === 'running' && (
         <>
           {' '}
           <span data-testid="quantize-progress">
             {run.progress
-              ? `${PHASE[run.progress.phase] ?? run.progress.phase} ${run.progress.loaded}${run.progress.total ? `/${run.progress.total}` : ''}`
-              : 'starting…'}
+              ? `${phaseKey(run.progress.phase) ? t(phaseKey(run.progress.phase)!) : run.progress.phase} ${run.progress.loaded}${run.progress.total ? `/${run.progress.total}` : ''}`
+              : t('quantize.starting')}
           </span>{' '}
           <button
             type="button"
             data-testid="quantize-cancel"
             onClick={() => abort.current?.abort()}
           >
-            Cancel
+            {t('quantize.cancel')}
           </button>
         </>
       )}
@@ -120,39 +119,48 @@ export function QuantizePanel() {
 }
 
 function Report({ result }: { result: QuantizeOutcome }) {
+  const { t } = useTranslation();
   const r = result.report;
   const a = r.agreement;
   const byName = new Map(r.layers.map((l) => [l.name, l]));
   return (
     <div data-testid="quantize-report">
       <p data-testid="quantize-summary">
-        {r.method}
-        {r.percentile !== null ? ` ${r.percentile}` : ''} on {r.images} photos
-        {result.skipped.length > 0 && ` (${result.skipped.length} unreadable, skipped)`}; int8 vs
-        float: top-1 agreement {pct(a.top1Agreement)}, top-5 overlap {pct(a.top5Overlap)}, max |Δp|{' '}
-        {a.maxAbsProbabilityDiff.toExponential(2)}; logits SQNR mean {db(a.meanLogitsSqnrDb)}, worst
-        photo {db(a.worstLogitsSqnrDb)}
-        {r.keptFloat.length > 0 && `; kept float: ${r.keptFloat.join(', ')}`}. Made in{' '}
-        {(result.ms / 1000).toFixed(1)} s.{' '}
+        {t('quantize.summary', {
+          method: `${r.method}${r.percentile !== null ? ` ${r.percentile}` : ''}`,
+          images: r.images,
+          skipped:
+            result.skipped.length > 0
+              ? t('quantize.skipped', { count: result.skipped.length })
+              : '',
+          top1: pct(a.top1Agreement),
+          top5: pct(a.top5Overlap),
+          maxDp: a.maxAbsProbabilityDiff.toExponential(2),
+          mean: db(a.meanLogitsSqnrDb),
+          worst: db(a.worstLogitsSqnrDb),
+          kept:
+            r.keptFloat.length > 0 ? t('quantize.kept', { layers: r.keptFloat.join(', ') }) : '',
+          seconds: (result.ms / 1000).toFixed(1),
+        })}{' '}
         <a href={result.url} download={result.file.name} data-testid="quantize-download">
-          Download {result.file.name}
+          {t('quantize.download', { name: result.file.name })}
         </a>{' '}
         <button
           type="button"
           data-testid="quantize-compare"
           onClick={() => void compareWithInt8(result.file)}
         >
-          Compare float and int8 on these photos
+          {t('quantize.compare')}
         </button>
       </p>
       <table className="quant-layers">
         <thead>
           <tr>
-            <th>layer (most added noise first)</th>
-            <th>added</th>
-            <th>output SQNR</th>
-            <th>input SQNR</th>
-            <th>output scale / zero point</th>
+            <th>{t('quantize.layer')}</th>
+            <th>{t('quantize.added')}</th>
+            <th>{t('quantize.outputSqnr')}</th>
+            <th>{t('quantize.inputSqnr')}</th>
+            <th>{t('quantize.scale')}</th>
           </tr>
         </thead>
         <tbody>
@@ -162,7 +170,7 @@ function Report({ result }: { result: QuantizeOutcome }) {
               <tr key={name} data-testid="quantize-layer" data-name={name}>
                 <td>
                   {name}
-                  {l.float ? ' (float)' : ''}
+                  {l.float ? ` (${t('quantize.float')})` : ''}
                 </td>
                 <td>{db(l.addedSqnrDb)}</td>
                 <td>{db(l.sqnrDb)}</td>
@@ -170,7 +178,7 @@ function Report({ result }: { result: QuantizeOutcome }) {
                 <td>
                   {l.output
                     ? `${l.output.scale.toExponential(3)} / ${l.output.zeroPoint}`
-                    : 'float'}
+                    : t('quantize.float')}
                 </td>
               </tr>
             );
