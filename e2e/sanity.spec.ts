@@ -134,6 +134,42 @@ test('verification against PyTorch passes on the right JSON and fails, naming th
   );
 });
 
+test('verification names the EXIF cause, lists photos missing from the reference, and matches by path', async ({
+  page,
+}) => {
+  const lens = new Lens(page);
+  await lens.open();
+  await lens.waitReady();
+  const ref = JSON.parse(readFileSync(resolve(FIXTURES, 'references.json'), 'utf8')) as {
+    images: Record<string, unknown>;
+  };
+  // Two folders hold a chelsea.png: only the right one may answer for it; coffee.png is absent.
+  const images: Record<string, unknown> = {
+    'val/cats/chelsea.png': ref.images['chelsea.png'],
+    'val/other/chelsea.png': ref.images['coffee.png'],
+    'exif-rotated.jpg': ref.images['exif-rotated.jpg'],
+  };
+  await page.getByTestId('reference-input').setInputFiles({
+    name: 'ref.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify({ images })),
+  });
+  await lens.pickImages('exif-rotated.jpg', 'coffee.png', 'chelsea.png');
+  const summary = page.getByTestId('verify-summary');
+  // chelsea.png matches two references by name: not checked, and said so
+  await expect(summary).toHaveAttribute('data-ambiguous', '1');
+  await expect(summary).toContainText('val/cats/chelsea.png, val/other/chelsea.png');
+  await expect(summary).toHaveAttribute('data-missing', '1');
+  await expect(summary).toContainText('Not in the reference (not counted): coffee.png');
+  await expect(summary).toHaveAttribute('data-checked', '1');
+  // The page rotates per EXIF and torchvision does not: the failing verdict says so.
+  const verdict = lens.result('exif-rotated.jpg').getByTestId('verify');
+  await expect(verdict).toHaveAttribute('data-verdict', 'fail');
+  await expect(verdict).toHaveAttribute('data-cause', 'exif');
+  await expect(verdict).toContainText("torchvision's loader does not rotate");
+  await expect(summary).toContainText('rotated per their EXIF orientation');
+});
+
 test('comparing a model with itself shows 100 % agreement', async ({ page }) => {
   const lens = new Lens(page);
   await lens.open();

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseReference, verify } from '../src/core/data/verify';
+import { findReference, parseReference, verify } from '../src/core/data/verify';
 import { FIXTURES } from './helpers/fixtures';
 
 const text = readFileSync(resolve(FIXTURES, 'references.json'), 'utf8');
@@ -37,7 +37,9 @@ describe('reference verification', () => {
     const list = parseReference(
       JSON.stringify([{ file: 'dir/a.png', top5: [{ index: 3, probability: 0.5, label: 'x' }] }]),
     );
-    const a = list.get('a.png')!;
+    const found = findReference(list, 'a.png');
+    if (found.kind !== 'found') throw new Error('a.png not found');
+    const a = found.entry;
     expect(a.probabilities).toBeNull();
     // softmax([0, 0, 0, ln 3]) gives class 3 exactly 0.5, as the reference says.
     expect(verify([{ index: 3, probability: 0.5 }], [0, 0, 0, Math.log(3)], a, 1e-9)).toMatchObject(
@@ -55,5 +57,37 @@ describe('reference verification', () => {
       /neither "logits" nor "top5"/,
     );
     expect(() => parseReference('{"x": 1}')).toThrow(/Expected/);
+  });
+
+  it('matches files by path: exact, then folder suffix, then a unique base name', () => {
+    const entry = (index: number) => ({ top5: [{ index, probability: 1 }] });
+    const refs = parseReference(
+      JSON.stringify({
+        images: {
+          'cats/x.png': entry(1),
+          'dogs/x.png': entry(2),
+          'val\\birds\\y.png': entry(3),
+          './z.png': entry(4),
+        },
+      }),
+    );
+    const index = (path: string) => {
+      const m = findReference(refs, path);
+      return m.kind === 'found' ? m.entry.top5[0]!.index : m.kind;
+    };
+    // two x.png in different folders stay two references
+    expect(index('cats/x.png')).toBe(1);
+    expect(index('dogs/x.png')).toBe(2);
+    expect(index('photos/dogs/x.png')).toBe(2);
+    expect(index('birds/x.png')).toBe('ambiguous');
+    expect(findReference(refs, 'x.png')).toEqual({
+      kind: 'ambiguous',
+      keys: ['cats/x.png', 'dogs/x.png'],
+    });
+    // Windows separators and "./" do not matter; a unique base name is enough
+    expect(index('birds/y.png')).toBe(3);
+    expect(index('y.png')).toBe(3);
+    expect(index('z.png')).toBe(4);
+    expect(index('w.png')).toBe('missing');
   });
 });

@@ -161,12 +161,14 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
                 data-testid="verify"
                 data-verdict={verdict.pass ? 'pass' : 'fail'}
                 data-max-diff={verdict.maxAbsDiff}
+                {...(verdict.cause ? { 'data-cause': verdict.cause } : {})}
               >
                 {t('results.verdict', {
                   verdict: t(verdict.pass ? 'results.pass' : 'results.fail'),
                   top5: t(verdict.top5Agree ? 'results.identical' : 'results.differs'),
                   diff: verdict.maxAbsDiff.toExponential(2),
                 })}
+                {verdict.cause === 'exif' && ` ${t('results.verdictExif')}`}
               </p>
             )}
             <Top5Bars

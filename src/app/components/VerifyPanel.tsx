@@ -1,6 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { useShallow } from 'zustand/react/shallow';
-import { loadReference, verifyItem } from '../verification';
+import { loadReference, uncheckedItems, verifyItem } from '../verification';
 import { useLens } from '../store';
 
 /** Load what PyTorch said (tools/pytorch_reference.py) and see, per image, whether the page agrees. */
@@ -17,6 +17,10 @@ export function VerifyPanel() {
     ? results.map((r) => verifyItem(r, verification.entries, tolerance)).filter((v) => v !== null)
     : [];
   const passed = verdicts.filter((v) => v.pass).length;
+  const unchecked = verification
+    ? uncheckedItems(results, verification.entries)
+    : { missing: [], ambiguous: [] };
+  const exifFailures = verdicts.filter((v) => v.cause === 'exif').length;
   const { t } = useTranslation();
   return (
     <details className="panel" open={verification !== null}>
@@ -70,6 +74,8 @@ export function VerifyPanel() {
           data-passed={passed}
           data-failed={verdicts.length - passed}
           data-checked={verdicts.length}
+          data-missing={unchecked.missing.length}
+          data-ambiguous={unchecked.ambiguous.length}
         >
           {t('panels.verifyResult', { passed, count: verdicts.length, tolerance })}
           {verdicts.length - passed > 0 &&
@@ -79,6 +85,11 @@ export function VerifyPanel() {
                 .map((r) => r.fileName)
                 .join(', '),
             })}
+          {exifFailures > 0 && t('panels.verifyExif', { count: exifFailures })}
+          {unchecked.missing.length > 0 &&
+            t('panels.verifyMissing', { files: unchecked.missing.join(', ') })}
+          {unchecked.ambiguous.length > 0 &&
+            t('panels.verifyAmbiguous', { files: unchecked.ambiguous.join('; ') })}
         </p>
       )}
     </details>

@@ -77,6 +77,8 @@ export const en = {
     cam: 'CAM',
     camOff: 'off',
     camUnavailable: 'CAM unavailable',
+    verdictExif:
+      "Likely cause: this photo was rotated per its EXIF orientation; torchvision's loader does not rotate.",
     verdict: 'PyTorch: {{verdict}} (top-5 {{top5}}, max |Δp| {{diff}})',
     pass: 'pass',
     fail: 'FAIL',
@@ -188,6 +190,10 @@ export const en = {
     verifyResult_one: '{{passed}} of {{count}} image match PyTorch within {{tolerance}}',
     verifyResult_other: '{{passed}} of {{count}} images match PyTorch within {{tolerance}}',
     verifyFailing: '; failing: {{files}}',
+    verifyExif:
+      ". {{count}} failing photo(s) were rotated per their EXIF orientation here; torchvision's loader does not rotate, so its reference saw other pixels (compare with the CLI's --exif ignore, or make the reference from an upright copy)",
+    verifyMissing: '. Not in the reference (not counted): {{files}}',
+    verifyAmbiguous: '. Several references share the name, so these were not checked: {{files}}',
     offlineSummary_one: 'Offline & storage: {{count}} model available offline',
     offlineSummary_other: 'Offline & storage: {{count}} models available offline',
     used: ', {{size}} used',

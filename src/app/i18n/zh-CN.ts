@@ -74,6 +74,7 @@ export const zhCN: Messages = {
     cam: 'CAM',
     camOff: '关闭',
     camUnavailable: 'CAM 不可用',
+    verdictExif: '可能的原因：此照片按 EXIF 方向旋转过；torchvision 的加载器不旋转。',
     verdict: 'PyTorch：{{verdict}}（前 5 名{{top5}}，最大 |Δp| {{diff}}）',
     pass: '通过',
     fail: '不通过',
@@ -184,6 +185,10 @@ export const zhCN: Messages = {
     verifyResult_one: '{{count}} 张图片中有 {{passed}} 张在 {{tolerance}} 内与 PyTorch 一致',
     verifyResult_other: '{{count}} 张图片中有 {{passed}} 张在 {{tolerance}} 内与 PyTorch 一致',
     verifyFailing: '；不一致：{{files}}',
+    verifyExif:
+      '。其中 {{count}} 张不一致的照片在此按 EXIF 方向旋转过；torchvision 的加载器不旋转，参考结果看到的是另一组像素（可用 CLI 的 --exif ignore 比较，或用摆正后的副本生成参考）',
+    verifyMissing: '。参考文件中没有（不计入）：{{files}}',
+    verifyAmbiguous: '。参考文件中有多个同名条目，以下未检查：{{files}}',
     offlineSummary_one: '离线与存储：{{count}} 个模型可离线使用',
     offlineSummary_other: '离线与存储：{{count}} 个模型可离线使用',
     used: '，已用 {{size}}',

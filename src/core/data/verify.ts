@@ -14,6 +14,8 @@ export interface ReferenceEntry {
 }
 
 const baseName = (file: string) => file.split(/[\\/]/).pop() ?? file;
+/** A reference's path as written, with one separator and no leading "./". */
+const normalPath = (file: string) => file.replace(/\\/g, '/').replace(/^(\.\/)+/, '');
 
 function entryOf(value: unknown, file: string): ReferenceEntry {
   const v = value as { logits?: unknown; top5?: unknown };
@@ -36,7 +38,10 @@ function entryOf(value: unknown, file: string): ReferenceEntry {
   throw new LensError('bad-reference', `Reference for ${file} has neither "logits" nor "top5".`);
 }
 
-/** Reference entries keyed by file base name (the page knows files by name, not path). */
+/**
+ * Reference entries keyed by their path as written (normalised separators): two `x.png` in
+ * different folders stay two entries. Look them up with `findReference`.
+ */
 export function parseReference(text: string): Map<string, ReferenceEntry> {
   let data: unknown;
   try {
@@ -52,7 +57,7 @@ export function parseReference(text: string): Map<string, ReferenceEntry> {
     for (const item of data as { file?: unknown }[]) {
       if (typeof item?.file !== 'string')
         throw new LensError('bad-reference', 'Each reference list item needs a "file".');
-      out.set(baseName(item.file), entryOf(item, item.file));
+      out.set(normalPath(item.file), entryOf(item, item.file));
     }
   } else if (
     data &&
@@ -63,7 +68,7 @@ export function parseReference(text: string): Map<string, ReferenceEntry> {
       (data as { images: Record<string, unknown> }).images,
     )) {
       if (file.includes('#')) continue; // variants such as "x.jpg#transposed" are not files
-      out.set(baseName(file), entryOf(value, file));
+      out.set(normalPath(file), entryOf(value, file));
     }
   } else {
     throw new LensError(
@@ -101,4 +106,33 @@ export function verify(
       maxAbsDiff = Math.max(maxAbsDiff, Math.abs((mine[r.index] ?? 0) - r.probability));
   }
   return { pass: top5Agree && maxAbsDiff <= tolerance, top5Agree, maxAbsDiff };
+}
+
+export type ReferenceMatch =
+  | { kind: 'found'; entry: ReferenceEntry; key: string }
+  | { kind: 'missing' }
+  /** Several references share the file's name and its path does not tell them apart. */
+  | { kind: 'ambiguous'; keys: string[] };
+
+/**
+ * The reference for a file known by `path` (a dropped file's name, or a folder pick's relative
+ * path): the entry with that path, else the one whose path and the file's agree up to a folder
+ * boundary (one ends with the other), else by base name when exactly one entry has it.
+ */
+export function findReference(
+  entries: ReadonlyMap<string, ReferenceEntry>,
+  path: string,
+): ReferenceMatch {
+  const want = normalPath(path);
+  const exact = entries.get(want);
+  if (exact) return { kind: 'found', entry: exact, key: want };
+  const byTail = [...entries.keys()].filter(
+    (k) => k.endsWith(`/${want}`) || want.endsWith(`/${k}`),
+  );
+  const candidates =
+    byTail.length > 0 ? byTail : [...entries.keys()].filter((k) => baseName(k) === baseName(want));
+  if (candidates.length === 1)
+    return { kind: 'found', entry: entries.get(candidates[0]!)!, key: candidates[0]! };
+  if (candidates.length > 1) return { kind: 'ambiguous', keys: candidates.sort() };
+  return { kind: 'missing' };
 }
