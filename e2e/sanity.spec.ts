@@ -168,6 +168,13 @@ test('verification names the EXIF cause, lists photos missing from the reference
   await expect(verdict).toHaveAttribute('data-cause', 'exif');
   await expect(verdict).toContainText("torchvision's loader does not rotate");
   await expect(summary).toContainText('rotated per their EXIF orientation');
+
+  // "Ignore EXIF orientation (as torchvision's loader)": the stored pixels, PyTorch's answer.
+  await page.getByTestId('ignore-exif').check();
+  await lens.pickImages('exif-rotated.jpg');
+  const again = lens.result('exif-rotated.jpg').first();
+  await expect(again.getByTestId('verify')).toHaveAttribute('data-verdict', 'pass');
+  await expect(again).toContainText('EXIF orientation 6 ignored');
 });
 
 test('comparing a model with itself shows 100 % agreement', async ({ page }) => {

@@ -7,7 +7,13 @@ import { isCheckpointName } from '../core/checkpoint/names';
 import { isLensError, LensError, serializeError } from '../core/errors';
 import { parseManifest } from '../core/model/manifest';
 import { DEFAULT_PRESET, PRESETS, type PresetId } from '../core/preprocess/preprocess';
-import type { ClassifyPayload, ConvertedModel, LabelsRequest, ModelInfo } from '../engine/types';
+import type {
+  ClassifyPayload,
+  ConvertedModel,
+  ExifMode,
+  LabelsRequest,
+  ModelInfo,
+} from '../engine/types';
 import { compareClient, setCompareLabels } from './compare';
 import { Limiter } from './limiter';
 import { choiceName, MANIFEST_URL, sourceOf, spawnClient, trackLoad } from './models';
@@ -57,6 +63,9 @@ const feed = new Limiter(4);
  * rewrite at load time (benchmarks compare the two paths).
  */
 const sessionOptions = () => sessionOptionsOf(options);
+
+/** EXIF orientation applied (as browsers and phones show photos) unless Verify asks otherwise. */
+const exifMode = (): ExifMode => (useLens.getState().ignoreExif ? 'ignore' : 'apply');
 
 export function effectivePreset(): PresetId {
   const { presetOverride, choice } = useLens.getState();
@@ -325,22 +334,24 @@ export function classifyFiles(files: Iterable<File>): Promise<void> {
   startTransition(() => state.addResults(items));
   const done = items.map((item) => {
     const { id, file } = item;
-    const main = toState(feed.run(() => client.classify({ file, preset }))).then((result) => {
-      const now = useLens.getState();
-      startTransition(() => {
-        if (result.kind === 'done') {
-          const { payload } = result;
-          now.finishResult(id, result, payload.modelName, payload.untrained);
-          if (payload.thumbnail)
-            now.patchResult(id, { photoUrl: URL.createObjectURL(payload.thumbnail) });
-        } else {
-          const info = now.activeInfo;
-          now.finishResult(id, result, info?.name ?? '', info?.untrained ?? false);
-        }
-      });
-    });
+    const main = toState(feed.run(() => client.classify({ file, preset, exif: exifMode() }))).then(
+      (result) => {
+        const now = useLens.getState();
+        startTransition(() => {
+          if (result.kind === 'done') {
+            const { payload } = result;
+            now.finishResult(id, result, payload.modelName, payload.untrained);
+            if (payload.thumbnail)
+              now.patchResult(id, { photoUrl: URL.createObjectURL(payload.thumbnail) });
+          } else {
+            const info = now.activeInfo;
+            now.finishResult(id, result, info?.name ?? '', info?.untrained ?? false);
+          }
+        });
+      },
+    );
     const second = compare
-      ? toState(compare.classify({ file, preset })).then((c) =>
+      ? toState(compare.classify({ file, preset, exif: exifMode() })).then((c) =>
           useLens.getState().patchResult(id, { compare: c }),
         )
       : Promise.resolve();
@@ -374,7 +385,7 @@ export async function comparePresets(id: number): Promise<void> {
     .getState()
     .patchResult(id, { presets: Object.fromEntries(ids.map((p) => [p, { kind: 'pending' }])) });
   for (const preset of ids) {
-    const result = await toState(client.classify({ file: item.file, preset }));
+    const result = await toState(client.classify({ file: item.file, preset, exif: exifMode() }));
     const now = useLens.getState().results.find((r) => r.id === id);
     if (now) useLens.getState().patchResult(id, { presets: { ...now.presets, [preset]: result } });
   }

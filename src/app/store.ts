@@ -141,6 +141,9 @@ export interface VerifySlice {
   verification: { name: string; entries: Map<string, ReferenceEntry> } | null;
   verificationError: string | null;
   tolerance: number;
+  /** Keep photos' pixels as stored, as torchvision's loader does (applies to new photos). */
+  ignoreExif: boolean;
+  setIgnoreExif: (ignore: boolean) => void;
   setVerification: (v: VerifySlice['verification'], error: string | null) => void;
   setTolerance: (t: number) => void;
 }
@@ -200,6 +203,8 @@ const createVerifySlice: StateCreator<LensState, [], [], VerifySlice> = (set) =>
   verification: null,
   verificationError: null,
   tolerance: 1e-4,
+  ignoreExif: false,
+  setIgnoreExif: (ignoreExif) => set({ ignoreExif }),
   setVerification: (verification, verificationError) => set({ verification, verificationError }),
   setTolerance: (tolerance) => set({ tolerance }),
 });

@@ -204,7 +204,11 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
   classify(request: ClassifyRequest & CallOptions): Promise<ClassifyPayload> {
     return this.enqueue(() => {
       checkSignal(request.signal, 'classification');
-      return this.run(request.preset, () => this.deps.decode(request.file), true);
+      return this.run(
+        request.preset,
+        () => this.deps.decode(request.file, request.exif ? { exif: request.exif } : undefined),
+        true,
+      );
     });
   }
 
@@ -547,7 +551,9 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
       orientation: decoded.orientation,
       orientationNote: decoded.rotated
         ? `Rotated per EXIF orientation ${decoded.orientation}; PyTorch's default loader does not rotate.`
-        : null,
+        : decoded.orientation !== null && decoded.orientation !== 1
+          ? `EXIF orientation ${decoded.orientation} ignored, as PyTorch's default loader does: the pixels as stored.`
+          : null,
       decodeNote: decoded.note ?? null,
       preset: preset.id,
       resized: result.resized,

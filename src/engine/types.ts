@@ -71,7 +71,8 @@ export interface Frame {
 export interface EngineDeps<F extends Frame = Frame> {
   /** Sessions with named outputs, for int8 calibration; without it `quantize` is refused. */
   createQuantRunner?: QuantRunnerFactory;
-  decode(file: Blob): Promise<DecodedInput>;
+  /** `exif: 'ignore'` keeps the pixels as stored, as torchvision's loader does. */
+  decode(file: Blob, options?: { exif?: ExifMode }): Promise<DecodedInput>;
   /** A small display copy of the photo (browser only). */
   makeThumbnail?(image: RgbImage): Promise<Blob>;
   /** Pixels of a camera frame (browser only). */
@@ -147,9 +148,14 @@ export interface ConvertRequest {
   fast?: boolean;
 }
 
+/** 'apply' rotates per EXIF orientation (browsers, phones); 'ignore' as torchvision's loader. */
+export type ExifMode = 'apply' | 'ignore';
+
 export interface ClassifyRequest {
   file: Blob;
   preset: PresetId;
+  /** Default 'apply'. */
+  exif?: ExifMode;
 }
 
 export interface FrameRequest<F extends Frame = Frame> {

@@ -80,7 +80,8 @@ export function createNodeEngine(
 ): Engine {
   const { threads = 2, exif = 'apply', ...overrides } = options;
   return new Engine({
-    decode: async (blob) => decodeBytes(new Uint8Array(await blob.arrayBuffer()), exif),
+    decode: async (blob, request) =>
+      decodeBytes(new Uint8Array(await blob.arrayBuffer()), request?.exif ?? exif),
     createSession: nodeSessionFactory(threads),
     createQuantRunner: nodeQuantRunner(threads),
     fetchModel: (url, onProgress) => {

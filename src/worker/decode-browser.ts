@@ -21,9 +21,16 @@ import { applyOrientation, orientationMap } from '../core/image/orientation';
 import { decodeBmp } from '../core/image/bmp';
 import { decodeIco } from '../core/image/ico';
 import { decodePng } from '../core/image/png';
-import type { DecodedInput } from '../engine/types';
+import type { DecodedInput, ExifMode } from '../engine/types';
 
-export async function decodeInWorker(file: Blob): Promise<DecodedInput> {
+/** The orientation that undoes `o` (6 and 8 rotate opposite ways; the others are their own). */
+const inverseOrientation = (o: number) => (o === 6 ? 8 : o === 8 ? 6 : o);
+
+export async function decodeInWorker(
+  file: Blob,
+  options: { exif?: ExifMode } = {},
+): Promise<DecodedInput> {
+  const ignore = options.exif === 'ignore';
   const bytes = new Uint8Array(await file.arrayBuffer());
   const format = requireSupportedImage(bytes);
   const header = checkImageHeader(bytes, format);
@@ -37,16 +44,19 @@ export async function decodeInWorker(file: Blob): Promise<DecodedInput> {
         : format === 'bmp'
           ? decodeBmp(bytes)
           : await decodeIco(bytes);
-    const rotated = exif !== null && exif !== 1;
+    const rotated = !ignore && exif !== null && exif !== 1;
     return { image: rotated ? applyOrientation(image, exif) : image, orientation: exif, rotated };
   }
   // Chromium applies EXIF orientation whatever `imageOrientation` says, so report it.
   const { image, orientation } = await decodeWithBitmap(file, format, header.gif?.fill ?? null);
   const cmyk = header.jpeg !== null && header.jpeg.components === 4;
+  // Ignoring EXIF: the browser's rotation undone (a permutation of pixels, so exact).
+  const stored =
+    ignore && orientation !== 1 ? applyOrientation(image, inverseOrientation(orientation)) : image;
   return {
-    image,
+    image: stored,
     orientation: exif ?? (orientation === 1 ? null : orientation),
-    rotated: orientation !== 1,
+    rotated: !ignore && orientation !== 1,
     ...(cmyk ? { note: CMYK_BROWSER_NOTE } : {}),
   };
 }

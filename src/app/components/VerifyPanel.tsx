@@ -5,8 +5,9 @@ import { useLens } from '../store';
 
 /** Load what PyTorch said (tools/pytorch_reference.py) and see, per image, whether the page agrees. */
 export function VerifyPanel() {
-  const { verification, error, tolerance, results } = useLens(
+  const { verification, error, tolerance, results, ignoreExif } = useLens(
     useShallow((s) => ({
+      ignoreExif: s.ignoreExif,
       verification: s.verification,
       error: s.verificationError,
       tolerance: s.tolerance,
@@ -62,6 +63,15 @@ export function VerifyPanel() {
             if (Number.isFinite(t) && t >= 0) useLens.getState().setTolerance(t);
           }}
         />
+      </label>
+      <label className="tool-row">
+        <input
+          type="checkbox"
+          data-testid="ignore-exif"
+          checked={ignoreExif}
+          onChange={(e) => useLens.getState().setIgnoreExif(e.currentTarget.checked)}
+        />{' '}
+        {t('panels.ignoreExif')}
       </label>
       {error && (
         <p className="error" role="alert">

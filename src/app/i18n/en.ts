@@ -192,6 +192,7 @@ export const en = {
     verifyFailing: '; failing: {{files}}',
     verifyExif:
       ". {{count}} failing photo(s) were rotated per their EXIF orientation here; torchvision's loader does not rotate, so its reference saw other pixels (compare with the CLI's --exif ignore, or make the reference from an upright copy)",
+    ignoreExif: "Ignore EXIF orientation (as torchvision's loader), for photos added from now on",
     verifyMissing: '. Not in the reference (not counted): {{files}}',
     verifyAmbiguous: '. Several references share the name, so these were not checked: {{files}}',
     offlineSummary_one: 'Offline & storage: {{count}} model available offline',

@@ -187,6 +187,7 @@ export const zhCN: Messages = {
     verifyFailing: '；不一致：{{files}}',
     verifyExif:
       '。其中 {{count}} 张不一致的照片在此按 EXIF 方向旋转过；torchvision 的加载器不旋转，参考结果看到的是另一组像素（可用 CLI 的 --exif ignore 比较，或用摆正后的副本生成参考）',
+    ignoreExif: '忽略 EXIF 方向（与 torchvision 的加载器一致），对之后添加的照片生效',
     verifyMissing: '。参考文件中没有（不计入）：{{files}}',
     verifyAmbiguous: '。参考文件中有多个同名条目，以下未检查：{{files}}',
     offlineSummary_one: '离线与存储：{{count}} 个模型可离线使用',
