@@ -2,7 +2,6 @@
  * `convert`: a RepOpt-VGG checkpoint (.pth) to ONNX without Python, with the same safe reader and
  * converter the page runs in its worker, then the model's entry in models/models.json.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readCheckpoint, type Checkpoint } from '../core/checkpoint/torch';
@@ -30,6 +29,7 @@ import {
   readCheckpointShapes,
   readInputFile,
   sha256Hex,
+  writeAtomically,
 } from './model-files';
 import { printSafeJson, terminalSafe } from './safe-output';
 
@@ -95,17 +95,6 @@ function defaultName(arch: DetectedArch, fp16: boolean, untrained: boolean): str
 function publishedFor(arch: DetectedArch, untrained: boolean): ManifestEntryJson['published'] {
   if (!arch.name || untrained || arch.mode !== 'target' || arch.numClasses !== 1000) return null;
   return { top1: PUBLISHED[arch.name].top1, top5: null, source: PAPER };
-}
-
-function writeAtomically(path: string, bytes: Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } finally {
-    rmSync(tmp, { force: true });
-  }
 }
 
 export async function convertCommand(argv: string[]): Promise<number> {

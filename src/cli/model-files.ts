@@ -1,6 +1,7 @@
 /** What `convert` and `info` share: reading files, hashing, checkpoints by shape, architecture text. */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { readCheckpoint, type Checkpoint } from '../core/checkpoint/torch';
 import type { DetectedArch, TensorLike } from '../core/convert';
 import { LensError, isLensError, type LensErrorCode } from '../core/errors';
@@ -94,5 +95,17 @@ export function printRows(rows: readonly [string, string][]): void {
     const [first = '', ...rest] = v.split('\n').map(terminalSafe);
     process.stdout.write(`${k.padEnd(width)}${first}\n`);
     for (const line of rest) process.stdout.write(`${' '.repeat(width)}${line}\n`);
+  }
+}
+
+/** Writes through a temporary file and a rename: an interrupted run never leaves half a file. */
+export function writeAtomically(path: string, bytes: Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, path);
+  } finally {
+    rmSync(tmp, { force: true });
   }
 }

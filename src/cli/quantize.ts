@@ -3,8 +3,8 @@
  * calibrated on a folder of images with the model's preset, and the report that says which layer
  * loses the most.
  */
-import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readCheckpoint } from '../core/checkpoint/torch';
 import { convertStateDict } from '../core/convert';
@@ -25,7 +25,7 @@ import type { ExifMode } from '../node/decode-node';
 import { CalibrationSet, nodeQuantRunner } from '../node/quantize-node';
 import { parsePositiveInt } from './args';
 import { cropOf, expandInputs, progress } from './common';
-import { inFile, readInputFile, sha256Hex } from './model-files';
+import { inFile, readInputFile, sha256Hex, writeAtomically } from './model-files';
 import { printSafeJson, terminalSafe } from './safe-output';
 
 export const quantizeUsage =
@@ -66,17 +66,6 @@ export function parseKeepFloat(value: string | undefined): KeepFloat | null {
 export function spread<T>(files: readonly T[], limit: number | null): T[] {
   if (limit === null || limit >= files.length) return [...files];
   return Array.from({ length: limit }, (_, i) => files[Math.floor((i * files.length) / limit)]!);
-}
-
-function writeAtomically(path: string, bytes: Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } finally {
-    rmSync(tmp, { force: true });
-  }
 }
 
 export async function quantizeCommand(argv: string[]): Promise<number> {
