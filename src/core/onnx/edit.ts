@@ -9,11 +9,11 @@ import {
   AttributeType,
   DataType,
   fieldId,
+  frame,
   GraphProto,
   ModelProto,
   TensorProto,
   toNumber,
-  Writer,
   type DecodedValueInfo,
   type Int64,
 } from './proto';
@@ -140,13 +140,6 @@ export function tensorFloats(t: EditTensor): Float32Array | null {
   }
   return null;
 }
-
-/** Tag and length of a length-delimited field (wire type 2). */
-const frame = (field: number, length: number): Uint8Array =>
-  Writer.create()
-    .uint32((field << 3) | 2)
-    .uint32(length)
-    .finish();
 
 export interface ReservedFloats {
   name: string;

@@ -44,6 +44,13 @@ export function fieldId(type: StaticMessageType, field: string): number {
   return f.id;
 }
 
+/** Tag and length of a length-delimited field (wire type 2), as protobufjs writes them. */
+export const frame = (field: number, length: number): Uint8Array =>
+  Writer.create()
+    .uint32((field << 3) | 2)
+    .uint32(length)
+    .finish();
+
 /** int64 fields decode to numbers, or to Long objects where long.js is loaded (Node). */
 export type Int64 = number | { toNumber(): number };
 export const toNumber = (v: Int64 | null | undefined): number =>

@@ -14,10 +14,10 @@ import {
   AttributeType,
   DataType,
   fieldId,
+  frame,
   GraphProto,
   ModelProto,
   TensorProto,
-  Writer,
 } from './proto';
 
 export type Dim = number | string;
@@ -93,13 +93,6 @@ const node = (n: NodeSpec) => ({
   output: [...n.outputs],
   attribute: Object.entries(n.attributes ?? {}).map(([k, v]) => attribute(k, v)),
 });
-
-/** Tag and length of a length-delimited field (wire type 2), as protobufjs writes them. */
-const frame = (field: number, length: number): Uint8Array =>
-  Writer.create()
-    .uint32((field << 3) | 2)
-    .uint32(length)
-    .finish();
 
 const numel = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
 
