@@ -21,7 +21,12 @@ import {
   rewriteWinograd,
   type WinogradReport,
 } from '../src/core/fast';
-import { MATRICES, type Tile } from '../src/core/fast/winograd-math';
+import {
+  MATRICES,
+  transformWeights,
+  transformWeightsDense,
+  type Tile,
+} from '../src/core/fast/winograd-math';
 import { softmax, topK } from '../src/core/inference/postprocess';
 import { attrValue, decodeModel, encodeModel, type EditNode } from '../src/core/onnx/edit';
 import { layoutOnnxModel, writeElements, type NodeSpec } from '../src/core/onnx';
@@ -103,6 +108,36 @@ describe('Winograd matrices', () => {
         );
         y.forEach((yi, i) => expect(Math.abs(yi - direct[i]!)).toBeLessThan(1e-13));
       }
+    });
+  }
+});
+
+describe('transformWeights (U = G g Gᵀ, factored)', () => {
+  for (const tile of ['F2', 'F4'] as Tile[]) {
+    it(`${tile}: within one float32 ulp of the dense product, every layout position`, () => {
+      // 7 output and 5 input channels (not a multiple of anything), weights over six decades
+      const k = 7;
+      const c = 5;
+      let seed = 11;
+      const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+      const weights = Float32Array.from(
+        { length: k * c * 9 },
+        () => (rand() * 2 - 1) * 10 ** (rand() * 6 - 3),
+      );
+      const a2 = MATRICES[tile].alpha ** 2;
+      const fast = new Float32Array(a2 * c * k);
+      const dense = new Float32Array(a2 * c * k);
+      transformWeights(weights, k, c, tile, fast);
+      transformWeightsDense(weights, k, c, tile, dense);
+      const f = new Int32Array(fast.buffer);
+      const d = new Int32Array(dense.buffer);
+      let worst = 0;
+      for (let i = 0; i < f.length; i++) worst = Math.max(worst, Math.abs(f[i]! - d[i]!));
+      expect(worst).toBeLessThanOrEqual(1);
+      // and the dense product is the definition: U[ξ=(0,0)] = g[0][0] * G[0][0]², by hand
+      const g00 = MATRICES[tile].g[0]![0]!;
+      expect(dense[0]).toBe(Math.fround(weights[0]! * g00 * g00));
+      expect(() => transformWeights(weights, k, c, tile, new Float32Array(3))).toThrow(RangeError);
     });
   }
 });

@@ -1,5 +1,5 @@
 /** The Markdown form of a benchmark report (docs/benchmarks.md). */
-import type { Stats } from './bench-browser';
+import type { LoadTiming, Stats } from './bench-browser';
 import { describeFastPath, type FastPathInfo } from '../core/fast';
 import type { FastExactness } from './bench-fast';
 import type { Int8Summary } from './bench-int8';
@@ -66,9 +66,30 @@ export interface BenchReport {
     pillowTorchvision: Stats | null;
     node: Stats | null;
   } | null;
-  load: { model: string; coldMs: number; warmMs: number } | null;
+  load: {
+    model: string;
+    coldMs: number;
+    warmMs: number;
+    /** Where the time went, per way of loading (the warm one: the median of the warm runs). */
+    breakdown: { cold: LoadTiming; warm: LoadTiming; localFile: LoadTiming | null };
+  } | null;
   longTasks: { images: number; count: number; maxMs: number } | null;
   notes: string[];
+}
+
+function loadSection(load: NonNullable<BenchReport['load']>): string {
+  const row = (label: string, t: LoadTiming | null) =>
+    t
+      ? `| ${label} | ${t.totalMs} | ${t.beforeMs} | ${t.rewriteMs} | ${t.sessionMs} | ${t.warmupMs} | ${t.firstResultMs} |`
+      : `| ${label} | n/a | | | | | |`;
+  return `- Time to first result (${load.model}): cold ${load.coldMs} ms, warm ${load.warmMs} ms.
+
+| load | total ms | page, worker, model read | Winograd rewrite | session creation | warm-up run | first result |
+| --- | --- | --- | --- | --- | --- | --- |
+${row('cold (download)', load.breakdown.cold)}
+${row('warm (Cache Storage)', load.breakdown.warm)}
+${row('local file', load.breakdown.localFile)}
+`;
 }
 
 const f = (s: Stats | null) =>
@@ -152,7 +173,7 @@ ${
 
 ## In the app
 
-${b.load ? `- Time to first result (${b.load.model}): cold ${b.load.coldMs} ms, warm ${b.load.warmMs} ms.` : ''}
+${b.load ? loadSection(b.load) : ''}
 ${b.longTasks ? `- Main-thread long tasks (> 50 ms) while classifying ${b.longTasks.images} images: ${b.longTasks.count} (longest ${b.longTasks.maxMs.toFixed(0)} ms).` : ''}
 
 ## Notes
