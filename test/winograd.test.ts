@@ -47,8 +47,13 @@ async function imageTensor(name: string): Promise<Float32Array> {
   return t;
 }
 
-async function session(bytes: Uint8Array) {
-  const s = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1 });
+async function session(bytes: Uint8Array, external: { path: string; bytes: ArrayBuffer }[] = []) {
+  const s = await ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: 1,
+    ...(external.length
+      ? { externalData: external.map((e) => ({ path: e.path, data: new Uint8Array(e.bytes) })) }
+      : {}),
+  });
   return {
     async run(input: Float32Array, dims: number[]): Promise<Float32Array> {
       const out = await s.run({ [s.inputNames[0]!]: new ort.Tensor('float32', input, dims) });
@@ -370,6 +375,36 @@ describe('applyFastPath (what the engine calls at load time)', () => {
       expect(info.tiles.F4 + info.tiles.F2).toBe(1);
       expect(describeFastPath(info)).toMatch(/^Winograd: 1 of 6 3x3 convolutions \(F[24] 1\)$/);
     }
+  });
+
+  it('keeps U outside the graph as external data, with the same logits as embedded U', async () => {
+    const external = applyFastPath(tiny, { enabled: true, backend: 'node' });
+    const embedded = applyFastPath(tiny, { enabled: true, backend: 'node', embed: true });
+    expect(embedded.external).toEqual([]);
+    expect(external.external).toHaveLength(1);
+    const u = external.external[0]!;
+    expect(u.path).toBe('lens-winograd-u.bin');
+    // the graph without U is smaller by U's bytes, less a few dozen bytes of location per tensor
+    expect(external.bytes.byteLength).toBeLessThan(
+      embedded.bytes.byteLength - external.info.transformedWeightBytes + 256,
+    );
+    expect(u.bytes.byteLength).toBeGreaterThanOrEqual(external.info.transformedWeightBytes);
+    const graph = decodeModel(external.bytes).graph!;
+    const outside = graph.initializer.filter((t) => t.dataLocation === 1);
+    expect(outside.map((t) => t.name)).toHaveLength(external.info.rewritten);
+    expect(outside[0]!.externalData!.find((e) => e.key === 'offset')!.value).toBe('0');
+    for (const t of outside)
+      expect(Number(t.externalData!.find((e) => e.key === 'offset')!.value) % 4096).toBe(0);
+    const a = await session(embedded.bytes);
+    const b = await session(external.bytes, external.external);
+    for (const name of names.slice(0, 3)) {
+      const x = await imageTensor(name);
+      expect(Array.from(await b.run(x, [1, 3, 224, 224]))).toEqual(
+        Array.from(await a.run(x, [1, 3, 224, 224])),
+      );
+    }
+    await a.release();
+    await b.release();
   });
 
   it('leaves the model as it is when switched off or on WebGPU', () => {

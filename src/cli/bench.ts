@@ -126,6 +126,7 @@ function fastModel(file: string): { bytes: Uint8Array; path: string; info: FastP
   const { bytes, info } = applyFastPath(new Uint8Array(readFileSync(file)), {
     enabled: true,
     backend: 'wasm',
+    embed: true,
   });
   const path = join(ROOT, 'models/generated', basename(file).replace(/\.onnx$/, '.winograd.onnx'));
   mkdirSync(dirname(path), { recursive: true });

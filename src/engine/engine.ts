@@ -383,7 +383,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
       prepare: (original, runtime) => {
         const out = applyFastPath(original, { enabled: request.fast !== false, backend: runtime });
         fast = out.info;
-        return out.bytes;
+        return { bytes: out.bytes, externalData: out.external };
       },
       ...(externalData.length > 0 ? { externalData } : {}),
     });

@@ -42,7 +42,13 @@ export interface SessionOptions {
   threads?: number;
   /** The weights of a model saved with ONNX external data. */
   externalData?: readonly ExternalData[];
-  prepare?: (bytes: Uint8Array, runtime: FastBackend) => Uint8Array;
+  prepare?: (bytes: Uint8Array, runtime: FastBackend) => PreparedModel;
+}
+
+/** What `prepare` hands the session factory: the model and any external data it added. */
+export interface PreparedModel {
+  bytes: Uint8Array;
+  externalData: readonly ExternalData[];
 }
 
 /** One onnxruntime session, whichever flavour (web or node) made it. */

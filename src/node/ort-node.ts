@@ -48,10 +48,14 @@ export async function createNodeSession(
 
 /** The engine's platform parts in Node: onnxruntime-node, sharp/own decoders, files for URLs. */
 export function nodeSessionFactory(defaultThreads = 2): EngineDeps['createSession'] {
-  return (bytes, options) =>
-    createNodeSession(
-      options.prepare ? options.prepare(bytes, 'node') : bytes,
-      options.threads ?? defaultThreads,
-      options.externalData,
-    );
+  return (bytes, options) => {
+    const own = options.externalData ?? [];
+    const model = options.prepare
+      ? options.prepare(bytes, 'node')
+      : { bytes, externalData: [] as ExternalData[] };
+    return createNodeSession(model.bytes, options.threads ?? defaultThreads, [
+      ...own,
+      ...model.externalData,
+    ]);
+  };
 }

@@ -9,7 +9,7 @@ import { chooseBackend, type Backend, type GpuProbe } from '../core/inference/ba
 import { LensError } from '../core/errors';
 import { inferenceError, modelLoadError } from '../core/inference/model-io';
 import { ioMeta, loadedSession } from '../engine/session';
-import type { ExternalData, LoadedSession, SessionOptions } from '../engine/types';
+import type { LoadedSession, PreparedModel, SessionOptions } from '../engine/types';
 
 type Runtime = typeof Ort;
 let plain: Promise<Runtime> | null = null;
@@ -93,9 +93,15 @@ export function probeGpu(): Promise<GpuProbe> {
   return probe;
 }
 
-/** The model as the session should run it: the engine's load-time rewrite for this backend. */
-function prepared(bytes: Uint8Array, backend: Backend, options: SessionOptions): Uint8Array {
-  return options.prepare ? options.prepare(bytes, backend) : bytes;
+/**
+ * The model as the session should run it: the engine's load-time rewrite for this backend, with
+ * the model's own external data and any the rewrite added.
+ */
+function prepared(bytes: Uint8Array, backend: Backend, options: SessionOptions): PreparedModel {
+  const own = options.externalData ?? [];
+  if (!options.prepare) return { bytes, externalData: own };
+  const out = options.prepare(bytes, backend);
+  return { bytes: out.bytes, externalData: [...own, ...out.externalData] };
 }
 
 export async function createWebSession(
@@ -111,12 +117,7 @@ export async function createWebSession(
     if (failWebGpu && choice.backend === 'webgpu')
       throw new Error('simulated WebGPU failure (test hook)');
     ort = await runtime(choice.backend);
-    session = await create(
-      ort,
-      prepared(bytes, choice.backend, options),
-      choice.backend,
-      options.externalData,
-    );
+    session = await create(ort, prepared(bytes, choice.backend, options), choice.backend);
   } catch (e) {
     if (choice.backend !== 'webgpu') throw loadError(bytes, e);
     // A WebGPU failure (device lost, unsupported op) must not stop the demo: fall back to WASM.
@@ -126,7 +127,7 @@ export async function createWebSession(
     };
     try {
       ort = await runtime('wasm');
-      session = await create(ort, prepared(bytes, 'wasm', options), 'wasm', options.externalData);
+      session = await create(ort, prepared(bytes, 'wasm', options), 'wasm');
     } catch (e2) {
       throw loadError(bytes, e2);
     }
@@ -165,9 +166,8 @@ export async function createWebSession(
 
 function create(
   ort: Runtime,
-  bytes: Uint8Array,
+  { bytes, externalData }: PreparedModel,
   backend: 'wasm' | 'webgpu',
-  externalData: readonly ExternalData[] = [],
 ): Promise<Ort.InferenceSession> {
   return ort.InferenceSession.create(bytes, {
     executionProviders: [backend],

@@ -4,7 +4,15 @@
  * only a software adapter exists on the machines it was measured on), and say what happened in a
  * form the model panel and each result can show.
  */
-import { rewriteWinograd, type WinogradOptions, type WinogradReport } from './rewrite';
+import {
+  rewriteWinograd,
+  type WinogradExternal,
+  type WinogradOptions,
+  type WinogradReport,
+} from './rewrite';
+
+/** The name the transformed weights go by as external data, unless the model already uses it. */
+export const U_FILE = 'lens-winograd-u.bin';
 
 export type FastBackend = 'wasm' | 'webgpu' | 'node';
 
@@ -49,12 +57,24 @@ export function directPath(reason: string, report?: WinogradReport, rewriteMs = 
   };
 }
 
+/**
+ * The model to run and what was done to it. `external` holds the transformed weights as ONNX
+ * external data (the session needs it beside `bytes`), unless `embed` asked for one
+ * self-contained file.
+ */
+export interface FastPathResult {
+  bytes: Uint8Array;
+  external: WinogradExternal[];
+  info: FastPathInfo;
+}
+
 export function applyFastPath(
   bytes: Uint8Array,
-  opts: { enabled: boolean; backend: FastBackend } & WinogradOptions,
-): { bytes: Uint8Array; info: FastPathInfo } {
-  const none = (reason: string, report?: WinogradReport, rewriteMs = 0) => ({
+  opts: { enabled: boolean; backend: FastBackend; embed?: boolean } & WinogradOptions,
+): FastPathResult {
+  const none = (reason: string, report?: WinogradReport, rewriteMs = 0): FastPathResult => ({
     bytes,
+    external: [],
     info: directPath(reason, report, rewriteMs),
   });
   if (!opts.enabled) return none('fast path off');
@@ -64,6 +84,7 @@ export function applyFastPath(
   if (opts.inputSize !== undefined) options.inputSize = opts.inputSize;
   if (opts.budgetBytes !== undefined) options.budgetBytes = opts.budgetBytes;
   if (opts.choose) options.choose = opts.choose;
+  if (opts.embed !== true) options.externalName = U_FILE;
   let out: ReturnType<typeof rewriteWinograd>;
   try {
     out = rewriteWinograd(bytes, options);
@@ -81,6 +102,7 @@ export function applyFastPath(
     );
   return {
     bytes: out.bytes,
+    external: out.external ? [out.external] : [],
     info: {
       path: 'winograd',
       reason: null,

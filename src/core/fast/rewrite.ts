@@ -24,11 +24,12 @@ import {
   int32Tensor,
   int64Tensor,
   tensorFloats,
+  type EditModel,
   type EditNode,
   type EditTensor,
   type ReservedFloats,
 } from '../onnx/edit';
-import { toNumber } from '../onnx/proto';
+import { DataType, toNumber } from '../onnx/proto';
 import { writeElements } from '../onnx/raw';
 import { propagateShapes } from './shapes';
 import { kron2, MATRICES, transformWeights, type Tile } from './winograd-math';
@@ -64,7 +65,32 @@ export interface WinogradOptions {
   budgetBytes?: number;
   /** Overrides the per-layer rule (benchmarks: every layer F4, F2 or direct). */
   choose?: (layer: LayerFacts) => LayerPath;
+  /**
+   * Keep the transformed weights U out of the model, as ONNX external data in one buffer with this
+   * file name (what the engine does at load time: the session gets the small graph and U as a
+   * separate buffer, which onnxruntime copies once instead of parsing it out of the protobuf).
+   * Without it, U is embedded (a self-contained file, as `bench` writes).
+   */
+  externalName?: string;
 }
+
+/** The transformed weights kept outside the model (`WinogradOptions.externalName`). */
+export interface WinogradExternal {
+  path: string;
+  bytes: ArrayBuffer;
+}
+
+export interface WinogradResult {
+  bytes: Uint8Array;
+  report: WinogradReport;
+  /** U, when `externalName` was given and a layer was rewritten; else null. */
+  external: WinogradExternal | null;
+}
+
+/** Offsets of external tensors: page-aligned, as memory-mapping readers require. */
+const EXTERNAL_ALIGN = 4096;
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 interface Candidate extends LayerFacts {
   index: number;
@@ -82,7 +108,7 @@ const isFloat = (v: number | number[] | undefined, want: number[]) =>
 export function rewriteWinograd(
   onnxBytes: Uint8Array,
   options: WinogradOptions = {},
-): { bytes: Uint8Array; report: WinogradReport } {
+): WinogradResult {
   const model = decodeModel(onnxBytes);
   const graph = model.graph;
   const report: WinogradReport = {
@@ -94,11 +120,13 @@ export function rewriteWinograd(
     skipped: null,
   };
   const opset = model.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx');
-  if (!graph) return { bytes: onnxBytes, report: { ...report, skipped: 'no graph' } };
+  if (!graph)
+    return { bytes: onnxBytes, report: { ...report, skipped: 'no graph' }, external: null };
   if (!opset || toNumber(opset.version) < 11)
     return {
       bytes: onnxBytes,
       report: { ...report, skipped: 'operator set below 11 (Pad with a pads input)' },
+      external: null,
     };
 
   const size = options.inputSize ?? 224;
@@ -130,12 +158,12 @@ export function rewriteWinograd(
   // 1. Which 3x3 convolutions are eligible, and why not.
   const candidates: Candidate[] = [];
   const order: (WinogradLayer & { index: number })[] = [];
-  const finish = (bytes: Uint8Array) => {
+  const finish = (bytes: Uint8Array, external: WinogradExternal | null = null): WinogradResult => {
     for (const c of candidates)
       order.push({ index: c.index, name: c.name, f: c.f, reason: why(c) });
     order.sort((a, b) => a.index - b.index);
     report.layers = order.map(({ name, f, reason }) => ({ name, f, reason }));
-    return { bytes, report };
+    return { bytes, report, external };
   };
   graph.node.forEach((n, index) => {
     if (n.opType !== 'Conv' || (n.domain && n.domain !== 'ai.onnx')) return;
@@ -382,14 +410,15 @@ export function rewriteWinograd(
   const produced = new Set(keep.flatMap((nn) => nn.output));
   graph.valueInfo = graph.valueInfo.filter((v) => produced.has(v.name));
 
+  if (options.externalName !== undefined)
+    return finish(...externalU(model, reserved, options.externalName));
   const { bytes, slots } = encodeModel(model, reserved);
   // Slots start at multiples of 4: on little-endian hosts U is computed straight into the model
   // (no 600 MB scratch copy); otherwise through one scratch buffer and byte-order-aware writes.
-  const direct = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
   let scratch: Float32Array | null = null;
   for (const r of reserved) {
     const slot = slots.get(r.name)!;
-    if (direct && slot.byteOffset % 4 === 0) {
+    if (LITTLE_ENDIAN && slot.byteOffset % 4 === 0) {
       r.fill(new Float32Array(slot.buffer, slot.byteOffset, slot.length / 4));
       continue;
     }
@@ -399,4 +428,56 @@ export function rewriteWinograd(
     writeElements(slot, 'float32', 0, f32);
   }
   return finish(bytes);
+}
+
+/**
+ * The rewritten model with U as external data: every reserved tensor at a page-aligned offset of
+ * one buffer named `path`, computed in place there (little-endian float32, as ONNX stores it).
+ */
+function externalU(
+  model: EditModel,
+  reserved: readonly (ReservedFloats & { fill: (slot: Float32Array) => void })[],
+  path: string,
+): [Uint8Array, WinogradExternal] {
+  const graph = model.graph!;
+  // A model with external data of its own keeps its names; ours steps aside.
+  const taken = new Set(
+    graph.initializer.flatMap((t) =>
+      (t.externalData ?? []).filter((e) => e.key === 'location').map((e) => e.value),
+    ),
+  );
+  let name = path;
+  for (let i = 1; taken.has(name); i++) name = `${i}-${path}`;
+  const placed: { r: (typeof reserved)[number]; offset: number; length: number }[] = [];
+  let end = 0;
+  for (const r of reserved) {
+    const offset = Math.ceil(end / EXTERNAL_ALIGN) * EXTERNAL_ALIGN;
+    const length = r.dims.reduce((a, b) => a * b, 1) * 4;
+    placed.push({ r, offset, length });
+    end = offset + length;
+  }
+  const buffer = new ArrayBuffer(end);
+  let scratch: Float32Array | null = null;
+  for (const { r, offset, length } of placed) {
+    graph.initializer.push({
+      name: r.name,
+      dims: r.dims,
+      dataType: DataType['FLOAT']!,
+      dataLocation: 1,
+      externalData: [
+        { key: 'location', value: name },
+        { key: 'offset', value: String(offset) },
+        { key: 'length', value: String(length) },
+      ],
+    });
+    if (LITTLE_ENDIAN) {
+      r.fill(new Float32Array(buffer, offset, length / 4));
+      continue;
+    }
+    scratch ??= new Float32Array(Math.max(...placed.map((p) => p.length / 4)));
+    const f32 = scratch.subarray(0, length / 4);
+    r.fill(f32);
+    writeElements(new Uint8Array(buffer, offset, length), 'float32', 0, f32);
+  }
+  return [encodeModel(model).bytes, { path: name, bytes: buffer }];
 }

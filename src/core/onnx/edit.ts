@@ -39,7 +39,9 @@ export interface EditTensor {
   dataType: number;
   rawData?: Uint8Array;
   floatData?: number[];
+  /** 1 (EXTERNAL): the values are in another file, named by `externalData`'s "location". */
   dataLocation?: number;
+  externalData?: { key: string; value: string }[];
 }
 export interface EditGraph {
   name: string;
