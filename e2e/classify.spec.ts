@@ -1,5 +1,11 @@
 import { expect, test } from '@playwright/test';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { convertStateDict } from '../src/core/convert';
+import { seededStateDict } from '../src/core/convert/seeded';
+import { softmax, topK } from '../src/core/inference/postprocess';
+import { PRESETS, preprocess } from '../src/core/preprocess/preprocess';
+import { decodeBytes } from '../src/node/decode-node';
 import { IMAGES, Lens, references } from './lens';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -91,6 +97,49 @@ test.describe('classify fixture photos with the tiny model (WASM)', () => {
     await expect(page.getByTestId('result-fast-path').first()).toHaveText(
       'direct convolutions (fast path off)',
     );
+  });
+
+  test('a model with layers at every map size: U computed on two threads, results as the unmodified file in onnxruntime-node', async ({
+    page,
+  }, testInfo) => {
+    // Six stride-1 layers from 56x56 to 7x7: the transformed weights are spread over two files,
+    // one computed by the model's worker, one by its fast-path thread.
+    const { onnx } = convertStateDict(seededStateDict([2, 3, 3, 2], [0.5, 0.5, 0.5, 0.5], 10, 5));
+    const file = testInfo.outputPath('seeded-4-stage.onnx');
+    writeFileSync(file, onnx);
+    const lens = new Lens(page);
+    await lens.open('?model=repopt-tiny-seeded');
+    await lens.waitReady();
+    await lens.pickModel(file);
+    await expect(lens.status).toContainText('seeded-4-stage.onnx');
+    await expect(lens.status).toHaveAttribute('data-status', 'ready');
+    const fast = page.getByTestId('model-fast-path');
+    await expect(fast).toHaveAttribute('data-path', 'winograd');
+    await expect(fast).toContainText('Winograd: 6 of 11 3x3 convolutions');
+    await lens.pickImages('chelsea.png', 'rocket.jpg');
+    const ort = await import('onnxruntime-node');
+    const session = await ort.InferenceSession.create(onnx);
+    for (const name of ['chelsea.png', 'rocket.jpg']) {
+      const x = preprocess(
+        (await decodeBytes(new Uint8Array(readFileSync(resolve(IMAGES, name))), 'apply')).image,
+        PRESETS['torchvision-256-224'],
+      ).tensor;
+      const out = await session.run({
+        [session.inputNames[0]!]: new ort.Tensor('float32', x, [1, 3, 224, 224]),
+      });
+      const want = topK(softmax(out[session.outputNames[0]!]!.data as Float32Array), 5);
+      const got = await lens.top5(name);
+      expect(
+        got.map((g) => g.index),
+        name,
+      ).toEqual(want.map((w) => w.index));
+      got.forEach((g, i) =>
+        expect(Math.abs(g.probability - want[i]!.probability), `${name} rank ${i}`).toBeLessThan(
+          1e-4,
+        ),
+      );
+    }
+    await session.release();
   });
 
   test('bad files get a clear message and the next image still classifies', async ({ page }) => {

@@ -17,6 +17,9 @@ import { convertStateDict } from '../src/core/convert';
 import { seededStateDict } from '../src/core/convert/seeded';
 import {
   applyFastPath,
+  computePlans,
+  computeU,
+  type UPlan,
   describeFastPath,
   rewriteWinograd,
   type WinogradReport,
@@ -382,7 +385,8 @@ describe('applyFastPath (what the engine calls at load time)', () => {
     const embedded = applyFastPath(tiny, { enabled: true, backend: 'node', embed: true });
     expect(embedded.external).toEqual([]);
     expect(external.external).toHaveLength(1);
-    const u = external.external[0]!;
+    const files = await computePlans(external.external);
+    const u = files[0]!;
     expect(u.path).toBe('lens-winograd-u.bin');
     // the graph without U is smaller by U's bytes, less a few dozen bytes of location per tensor
     expect(external.bytes.byteLength).toBeLessThan(
@@ -393,10 +397,8 @@ describe('applyFastPath (what the engine calls at load time)', () => {
     const outside = graph.initializer.filter((t) => t.dataLocation === 1);
     expect(outside.map((t) => t.name)).toHaveLength(external.info.rewritten);
     expect(outside[0]!.externalData!.find((e) => e.key === 'offset')!.value).toBe('0');
-    for (const t of outside)
-      expect(Number(t.externalData!.find((e) => e.key === 'offset')!.value) % 4096).toBe(0);
     const a = await session(embedded.bytes);
-    const b = await session(external.bytes, external.external);
+    const b = await session(external.bytes, files);
     for (const name of names.slice(0, 3)) {
       const x = await imageTensor(name);
       expect(Array.from(await b.run(x, [1, 3, 224, 224]))).toEqual(
@@ -405,6 +407,47 @@ describe('applyFastPath (what the engine calls at load time)', () => {
     }
     await a.release();
     await b.release();
+  });
+
+  it('spreads U over two files for two threads; a file the other thread fails on is made here', async () => {
+    const { onnx } = convertStateDict(seededStateDict([2, 3, 3, 2], [0.5, 0.5, 0.5, 0.5], 10, 5));
+    const embedded = applyFastPath(onnx, { enabled: true, backend: 'node', embed: true });
+    const split = applyFastPath(onnx, { enabled: true, backend: 'node', files: 2 });
+    expect(split.info.rewritten).toBe(6);
+    expect(split.external.map((p) => p.path)).toEqual([
+      'lens-winograd-u.bin',
+      'lens-winograd-u-2.bin',
+    ]);
+    // about equal halves: neither file holds more than the larger half plus the largest layer
+    const sizes = split.external.map((p) => p.byteLength);
+    const largest = Math.max(...split.external.flatMap((p) => p.jobs.map((j) => j.length)));
+    expect(Math.abs(sizes[0]! - sizes[1]!)).toBeLessThanOrEqual(largest + 4096);
+    for (const p of split.external) for (const j of p.jobs) expect(j.offset % 4096).toBe(0);
+    // the other thread gets a copy (structured clone), as postMessage would give it
+    const posted: string[] = [];
+    const remote = (plan: UPlan) => {
+      posted.push(plan.path);
+      const copy = structuredClone(plan);
+      return Promise.resolve(computeU(copy));
+    };
+    const failing = (plan: UPlan) => {
+      posted.push(plan.path);
+      return Promise.reject(new Error('worker gone'));
+    };
+    const direct = await session(onnx);
+    const reference = await session(embedded.bytes);
+    const x = await imageTensor(names[0]!);
+    const want = await reference.run(x, [1, 3, 224, 224]);
+    for (const other of [remote, failing, undefined]) {
+      const files = await computePlans(split.external, other);
+      const s = await session(split.bytes, files);
+      expect(Array.from(await s.run(x, [1, 3, 224, 224]))).toEqual(Array.from(want));
+      await s.release();
+    }
+    expect(posted).toEqual(['lens-winograd-u-2.bin', 'lens-winograd-u-2.bin']);
+    expect(relError(await direct.run(x, [1, 3, 224, 224]), want)).toBeLessThan(LOGIT_TOL);
+    await direct.release();
+    await reference.release();
   });
 
   it('leaves the model as it is when switched off or on WebGPU', () => {

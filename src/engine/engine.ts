@@ -20,7 +20,13 @@ import { PROBABILITIES_NOTE, smoothProbabilities, topK } from '../core/inference
 import { inspectModel, type ModelInspection } from '../core/model/details';
 import { denormalizeToRgba, PRESETS, type PresetId } from '../core/preprocess/preprocess';
 import { LensError } from '../core/errors';
-import { applyFastPath, describeFastPath, directPath, type FastPathInfo } from '../core/fast';
+import {
+  applyFastPath,
+  computePlans,
+  describeFastPath,
+  directPath,
+  type FastPathInfo,
+} from '../core/fast';
 import { camsFor, type FeatureCapture } from './cams';
 import { quantizeRequest } from './quantize';
 import type {
@@ -380,10 +386,17 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
     const session = await this.deps.createSession(bytes, {
       backend: request.backend,
       ...(request.threads !== undefined ? { threads: request.threads } : {}),
-      prepare: (original, runtime) => {
-        const out = applyFastPath(original, { enabled: request.fast !== false, backend: runtime });
-        fast = out.info;
-        return { bytes: out.bytes, externalData: out.external };
+      prepare: async (original, runtime) => {
+        const remote = this.deps.computeU;
+        const out = applyFastPath(original, {
+          enabled: request.fast !== false,
+          backend: runtime,
+          files: remote ? 2 : 1,
+        });
+        const t = this.now();
+        const externalData = await computePlans(out.external, remote);
+        fast = { ...out.info, rewriteMs: out.info.rewriteMs + (this.now() - t) };
+        return { bytes: out.bytes, externalData };
       },
       ...(externalData.length > 0 ? { externalData } : {}),
     });

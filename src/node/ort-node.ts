@@ -48,10 +48,10 @@ export async function createNodeSession(
 
 /** The engine's platform parts in Node: onnxruntime-node, sharp/own decoders, files for URLs. */
 export function nodeSessionFactory(defaultThreads = 2): EngineDeps['createSession'] {
-  return (bytes, options) => {
+  return async (bytes, options) => {
     const own = options.externalData ?? [];
     const model = options.prepare
-      ? options.prepare(bytes, 'node')
+      ? await options.prepare(bytes, 'node')
       : { bytes, externalData: [] as ExternalData[] };
     return createNodeSession(model.bytes, options.threads ?? defaultThreads, [
       ...own,

@@ -97,10 +97,14 @@ export function probeGpu(): Promise<GpuProbe> {
  * The model as the session should run it: the engine's load-time rewrite for this backend, with
  * the model's own external data and any the rewrite added.
  */
-function prepared(bytes: Uint8Array, backend: Backend, options: SessionOptions): PreparedModel {
+async function prepared(
+  bytes: Uint8Array,
+  backend: Backend,
+  options: SessionOptions,
+): Promise<PreparedModel> {
   const own = options.externalData ?? [];
   if (!options.prepare) return { bytes, externalData: own };
-  const out = options.prepare(bytes, backend);
+  const out = await options.prepare(bytes, backend);
   return { bytes: out.bytes, externalData: [...own, ...out.externalData] };
 }
 
@@ -117,7 +121,7 @@ export async function createWebSession(
     if (failWebGpu && choice.backend === 'webgpu')
       throw new Error('simulated WebGPU failure (test hook)');
     ort = await runtime(choice.backend);
-    session = await create(ort, prepared(bytes, choice.backend, options), choice.backend);
+    session = await create(ort, await prepared(bytes, choice.backend, options), choice.backend);
   } catch (e) {
     if (choice.backend !== 'webgpu') throw loadError(bytes, e);
     // A WebGPU failure (device lost, unsupported op) must not stop the demo: fall back to WASM.
@@ -127,7 +131,7 @@ export async function createWebSession(
     };
     try {
       ort = await runtime('wasm');
-      session = await create(ort, prepared(bytes, 'wasm', options), 'wasm');
+      session = await create(ort, await prepared(bytes, 'wasm', options), 'wasm');
     } catch (e2) {
       throw loadError(bytes, e2);
     }

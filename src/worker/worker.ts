@@ -11,6 +11,7 @@ import { createWebQuantRunner } from './quant-web';
 import type { Faults } from './protocol';
 import { serve } from './serve';
 import { makeThumbnail } from './thumbnail';
+import { computeUOnThread } from './u-thread';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -21,6 +22,7 @@ const engine = new Engine<ImageBitmap>({
   makeThumbnail,
   createSession: withFaults(createWebSession, faults),
   createQuantRunner: createWebQuantRunner,
+  computeU: computeUOnThread,
   fetchModel,
   labels: { name: 'ImageNet-1k', labels: parseLabels(labelsText).labels },
 });

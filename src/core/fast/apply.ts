@@ -5,8 +5,9 @@
  * form the model panel and each result can show.
  */
 import {
+  computeU,
   rewriteWinograd,
-  type WinogradExternal,
+  type UPlan,
   type WinogradOptions,
   type WinogradReport,
 } from './rewrite';
@@ -58,19 +59,26 @@ export function directPath(reason: string, report?: WinogradReport, rewriteMs = 
 }
 
 /**
- * The model to run and what was done to it. `external` holds the transformed weights as ONNX
- * external data (the session needs it beside `bytes`), unless `embed` asked for one
- * self-contained file.
+ * The model to run and what was done to it. `external` lists the files of transformed weights the
+ * model names as ONNX external data, still to be computed (`computeU`, one file per thread),
+ * unless `embed` asked for one self-contained file.
  */
 export interface FastPathResult {
   bytes: Uint8Array;
-  external: WinogradExternal[];
+  external: UPlan[];
   info: FastPathInfo;
 }
 
 export function applyFastPath(
   bytes: Uint8Array,
-  opts: { enabled: boolean; backend: FastBackend; embed?: boolean } & WinogradOptions,
+  opts: {
+    enabled: boolean;
+    backend: FastBackend;
+    /** U inside the model (one self-contained file) rather than as external data. */
+    embed?: boolean;
+    /** External files of U, to compute on that many threads (default 1). */
+    files?: number;
+  } & WinogradOptions,
 ): FastPathResult {
   const none = (reason: string, report?: WinogradReport, rewriteMs = 0): FastPathResult => ({
     bytes,
@@ -84,7 +92,10 @@ export function applyFastPath(
   if (opts.inputSize !== undefined) options.inputSize = opts.inputSize;
   if (opts.budgetBytes !== undefined) options.budgetBytes = opts.budgetBytes;
   if (opts.choose) options.choose = opts.choose;
-  if (opts.embed !== true) options.externalName = U_FILE;
+  if (opts.embed !== true) {
+    options.externalName = U_FILE;
+    options.externalFiles = opts.files ?? 1;
+  }
   let out: ReturnType<typeof rewriteWinograd>;
   try {
     out = rewriteWinograd(bytes, options);
@@ -102,7 +113,7 @@ export function applyFastPath(
     );
   return {
     bytes: out.bytes,
-    external: out.external ? [out.external] : [],
+    external: out.external,
     info: {
       path: 'winograd',
       reason: null,
@@ -117,4 +128,24 @@ export function applyFastPath(
       layers: r.layers,
     },
   };
+}
+
+/**
+ * Computes the files of U: every other file on `remote` (another thread, which must copy the
+ * plan, not take it) when given, the rest on this thread at the same time. A file the remote
+ * fails on is computed here.
+ */
+export async function computePlans(
+  plans: readonly UPlan[],
+  remote?: (plan: UPlan) => Promise<ArrayBuffer>,
+): Promise<{ path: string; bytes: ArrayBuffer }[]> {
+  // Posted first, so that the other thread works while this one does.
+  const away = plans.map((p, i) =>
+    remote && i % 2 === 1 ? remote(p).catch((): null => null) : null,
+  );
+  const here = plans.map((p, i) => (away[i] ? null : computeU(p)));
+  const out: { path: string; bytes: ArrayBuffer }[] = [];
+  for (const [i, plan] of plans.entries())
+    out.push({ path: plan.path, bytes: here[i] ?? (await away[i]) ?? computeU(plan) });
+  return out;
 }

@@ -1,5 +1,8 @@
 export {
+  computeU,
   rewriteWinograd,
+  type UJob,
+  type UPlan,
   type LayerPath,
   type WinogradLayer,
   type WinogradOptions,
@@ -9,7 +12,10 @@ export { chooseTile, DEFAULT_BUDGET_BYTES, type LayerFacts } from './rule';
 export { MATRICES, transformWeights, type Tile } from './winograd-math';
 export {
   applyFastPath,
+  computePlans,
   describeFastPath,
+  U_FILE,
+  type FastPathResult,
   directPath,
   type FastBackend,
   type FastPathInfo,

@@ -72,19 +72,59 @@ export interface WinogradOptions {
    * Without it, U is embedded (a self-contained file, as `bench` writes).
    */
   externalName?: string;
+  /**
+   * With `externalName`: spread U over this many files of about equal size (default 1), so that
+   * as many threads can compute them (`computeU`) at once.
+   */
+  externalFiles?: number;
 }
 
-/** The transformed weights kept outside the model (`WinogradOptions.externalName`). */
-export interface WinogradExternal {
+/** One layer's transformed weights: U for `weights` ([k, c, 3, 3]) at `offset` of its file. */
+export interface UJob {
+  weights: Float32Array;
+  k: number;
+  c: number;
+  tile: Tile;
+  offset: number;
+  length: number;
+}
+
+/** An external data file of transformed weights, still to be computed (`computeU`). */
+export interface UPlan {
   path: string;
-  bytes: ArrayBuffer;
+  byteLength: number;
+  jobs: UJob[];
 }
 
 export interface WinogradResult {
   bytes: Uint8Array;
   report: WinogradReport;
-  /** U, when `externalName` was given and a layer was rewritten; else null. */
-  external: WinogradExternal | null;
+  /** With `externalName`: the files of U the model names, to compute before a session reads it. */
+  external: UPlan[];
+}
+
+/** A file of U, computed: little-endian float32 at each job's offset, as ONNX stores it. */
+export function computeU(plan: UPlan): ArrayBuffer {
+  const buffer = new ArrayBuffer(plan.byteLength);
+  let scratch: Float32Array | null = null;
+  for (const job of plan.jobs) {
+    const count = job.length / 4;
+    if (LITTLE_ENDIAN) {
+      transformWeights(
+        job.weights,
+        job.k,
+        job.c,
+        job.tile,
+        new Float32Array(buffer, job.offset, count),
+      );
+      continue;
+    }
+    scratch = scratch && scratch.length >= count ? scratch : new Float32Array(count);
+    const f32 = scratch.subarray(0, count);
+    transformWeights(job.weights, job.k, job.c, job.tile, f32);
+    writeElements(new Uint8Array(buffer, job.offset, job.length), 'float32', 0, f32);
+  }
+  return buffer;
 }
 
 /** Offsets of external tensors: page-aligned, as memory-mapping readers require. */
@@ -120,13 +160,12 @@ export function rewriteWinograd(
     skipped: null,
   };
   const opset = model.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx');
-  if (!graph)
-    return { bytes: onnxBytes, report: { ...report, skipped: 'no graph' }, external: null };
+  if (!graph) return { bytes: onnxBytes, report: { ...report, skipped: 'no graph' }, external: [] };
   if (!opset || toNumber(opset.version) < 11)
     return {
       bytes: onnxBytes,
       report: { ...report, skipped: 'operator set below 11 (Pad with a pads input)' },
-      external: null,
+      external: [],
     };
 
   const size = options.inputSize ?? 224;
@@ -158,7 +197,7 @@ export function rewriteWinograd(
   // 1. Which 3x3 convolutions are eligible, and why not.
   const candidates: Candidate[] = [];
   const order: (WinogradLayer & { index: number })[] = [];
-  const finish = (bytes: Uint8Array, external: WinogradExternal | null = null): WinogradResult => {
+  const finish = (bytes: Uint8Array, external: UPlan[] = []): WinogradResult => {
     for (const c of candidates)
       order.push({ index: c.index, name: c.name, f: c.f, reason: why(c) });
     order.sort((a, b) => a.index - b.index);
@@ -241,7 +280,7 @@ export function rewriteWinograd(
     return n;
   };
   const newInits: EditTensor[] = [];
-  const reserved: (ReservedFloats & { fill: (slot: Float32Array) => void })[] = [];
+  const reserved: Reserved[] = [];
   const shapeConst = (values: number[]) => {
     const name = fresh(`winograd/shape_${values.join('_').replace(/-/g, 'm')}`);
     newInits.push(int64Tensor(name, values));
@@ -343,7 +382,10 @@ export function rewriteWinograd(
     reserved.push({
       name: uName,
       dims: [a2, C, K],
-      fill: (slot) => transformWeights(weights, K, C, f, slot),
+      weights,
+      k: K,
+      c: C,
+      tile: f,
     });
     report.transformedWeightBytes += a2 * C * K * 4;
     report.extraWeightBytes += a2 * C * K * 4 - c.storedBytes;
@@ -411,7 +453,7 @@ export function rewriteWinograd(
   graph.valueInfo = graph.valueInfo.filter((v) => produced.has(v.name));
 
   if (options.externalName !== undefined)
-    return finish(...externalU(model, reserved, options.externalName));
+    return finish(...externalU(model, reserved, options.externalName, options.externalFiles ?? 1));
   const { bytes, slots } = encodeModel(model, reserved);
   // Slots start at multiples of 4: on little-endian hosts U is computed straight into the model
   // (no 600 MB scratch copy); otherwise through one scratch buffer and byte-order-aware writes.
@@ -419,65 +461,85 @@ export function rewriteWinograd(
   for (const r of reserved) {
     const slot = slots.get(r.name)!;
     if (LITTLE_ENDIAN && slot.byteOffset % 4 === 0) {
-      r.fill(new Float32Array(slot.buffer, slot.byteOffset, slot.length / 4));
+      transformWeights(
+        r.weights,
+        r.k,
+        r.c,
+        r.tile,
+        new Float32Array(slot.buffer, slot.byteOffset, slot.length / 4),
+      );
       continue;
     }
     scratch ??= new Float32Array(Math.max(...reserved.map((x) => slots.get(x.name)!.length / 4)));
     const f32 = scratch.subarray(0, slot.length / 4);
-    r.fill(f32);
+    transformWeights(r.weights, r.k, r.c, r.tile, f32);
     writeElements(slot, 'float32', 0, f32);
   }
   return finish(bytes);
 }
 
+/** A transformed-weight initializer the rewrite adds, and what it is computed from. */
+interface Reserved extends ReservedFloats {
+  weights: Float32Array;
+  k: number;
+  c: number;
+  tile: Tile;
+}
+
 /**
- * The rewritten model with U as external data: every reserved tensor at a page-aligned offset of
- * one buffer named `path`, computed in place there (little-endian float32, as ONNX stores it).
+ * The rewritten model with U as external data: the reserved tensors spread over `files` files
+ * (largest first, each to the file with the fewest bytes so far), page-aligned within each. Only
+ * the plans are made here; `computeU` fills a file.
  */
 function externalU(
   model: EditModel,
-  reserved: readonly (ReservedFloats & { fill: (slot: Float32Array) => void })[],
+  reserved: readonly Reserved[],
   path: string,
-): [Uint8Array, WinogradExternal] {
+  files: number,
+): [Uint8Array, UPlan[]] {
   const graph = model.graph!;
-  // A model with external data of its own keeps its names; ours steps aside.
+  // A model with external data of its own keeps its names; ours step aside.
   const taken = new Set(
     graph.initializer.flatMap((t) =>
       (t.externalData ?? []).filter((e) => e.key === 'location').map((e) => e.value),
     ),
   );
-  let name = path;
-  for (let i = 1; taken.has(name); i++) name = `${i}-${path}`;
-  const placed: { r: (typeof reserved)[number]; offset: number; length: number }[] = [];
-  let end = 0;
-  for (const r of reserved) {
-    const offset = Math.ceil(end / EXTERNAL_ALIGN) * EXTERNAL_ALIGN;
+  const fileName = (i: number) => {
+    const base = i === 0 ? path : path.replace(/(\.[^.]*)?$/, `-${i + 1}$1`);
+    let name = base;
+    for (let n = 1; taken.has(name); n++) name = `${n}-${base}`;
+    taken.add(name);
+    return name;
+  };
+  const plans: UPlan[] = Array.from({ length: Math.max(1, files) }, (_, i) => ({
+    path: fileName(i),
+    byteLength: 0,
+    jobs: [],
+  }));
+  const bySize = [...reserved].sort((a, b) => b.weights.length - a.weights.length);
+  const placedIn = new Map<Reserved, { plan: UPlan; offset: number; length: number }>();
+  for (const r of bySize) {
+    const plan = plans.reduce((a, b) => (b.byteLength < a.byteLength ? b : a));
+    const offset = Math.ceil(plan.byteLength / EXTERNAL_ALIGN) * EXTERNAL_ALIGN;
     const length = r.dims.reduce((a, b) => a * b, 1) * 4;
-    placed.push({ r, offset, length });
-    end = offset + length;
+    plan.jobs.push({ weights: r.weights, k: r.k, c: r.c, tile: r.tile, offset, length });
+    plan.byteLength = offset + length;
+    placedIn.set(r, { plan, offset, length });
   }
-  const buffer = new ArrayBuffer(end);
-  let scratch: Float32Array | null = null;
-  for (const { r, offset, length } of placed) {
+  // In graph order, as the embedded form has them.
+  for (const r of reserved) {
+    const { plan, offset, length } = placedIn.get(r)!;
     graph.initializer.push({
       name: r.name,
       dims: r.dims,
       dataType: DataType['FLOAT']!,
       dataLocation: 1,
       externalData: [
-        { key: 'location', value: name },
+        { key: 'location', value: plan.path },
         { key: 'offset', value: String(offset) },
         { key: 'length', value: String(length) },
       ],
     });
-    if (LITTLE_ENDIAN) {
-      r.fill(new Float32Array(buffer, offset, length / 4));
-      continue;
-    }
-    scratch ??= new Float32Array(Math.max(...placed.map((p) => p.length / 4)));
-    const f32 = scratch.subarray(0, length / 4);
-    r.fill(f32);
-    writeElements(new Uint8Array(buffer, offset, length), 'float32', 0, f32);
   }
-  return [encodeModel(model).bytes, { path: name, bytes: buffer }];
+  return [encodeModel(model).bytes, plans.filter((p) => p.jobs.length > 0)];
 }
