@@ -74,6 +74,10 @@ export const en = {
     timings:
       'decode {{decode}} ms · preprocess {{preprocess}} ms · inference {{inference}} ms · total {{total}} ms',
     comparePresets: 'Compare presets',
+    presetsBy: 'Presets compared with {{model}}',
+    presetsOffer: '{{model}} made this card but is not loaded now.',
+    loadAndCompare: 'Load {{model}} and compare presets',
+    presetsWithActive: 'Compare with {{model}} instead',
     cam: 'CAM',
     camOff: 'off',
     camUnavailable: 'CAM unavailable',
