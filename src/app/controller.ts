@@ -339,27 +339,39 @@ export function classifyFiles(files: Iterable<File>): Promise<void> {
   startTransition(() => state.addResults(items));
   const done = items.map((item) => {
     const { id, file } = item;
-    const main = toState(feed.run(() => client.classify({ file, preset, exif: exifMode() }))).then(
-      (result) => {
-        const now = useLens.getState();
-        startTransition(() => {
-          if (result.kind === 'done') {
-            const { payload } = result;
-            now.finishResult(id, result, payload.modelName, payload.untrained);
-            now.patchResult(id, { modelChoice: choiceNamed(payload.modelName) });
-            if (payload.thumbnail)
-              now.patchResult(id, { photoUrl: URL.createObjectURL(payload.thumbnail) });
-          } else {
-            const info = now.activeInfo;
-            now.finishResult(id, result, info?.name ?? '', info?.untrained ?? false);
-          }
-        });
-      },
-    );
+    const exif = exifMode();
+    // With a comparison model, the main worker decodes once and hands its crop over (issue 12,
+    // row 4): one full-size decode per photo, not two. The crop is moved out of the payload the
+    // card keeps (it is transferred to the other worker).
+    const call = feed.run(() => client.classify({ file, preset, exif, share: compare !== null }));
+    const kept = call.then(({ prepared: _shared, ...payload }) => payload);
+    const main = toState(kept).then((result) => {
+      const now = useLens.getState();
+      startTransition(() => {
+        if (result.kind === 'done') {
+          const { payload } = result;
+          now.finishResult(id, result, payload.modelName, payload.untrained);
+          now.patchResult(id, { modelChoice: choiceNamed(payload.modelName) });
+          if (payload.thumbnail)
+            now.patchResult(id, { photoUrl: URL.createObjectURL(payload.thumbnail) });
+        } else {
+          const info = now.activeInfo;
+          now.finishResult(id, result, info?.name ?? '', info?.untrained ?? false);
+        }
+      });
+    });
     const second = compare
-      ? toState(compare.classify({ file, preset, exif: exifMode() })).then((c) =>
-          useLens.getState().patchResult(id, { compare: c }),
-        )
+      ? toState(
+          call.then(
+            ({ prepared }) =>
+              prepared
+                ? compare.classifyPrepared({ prepared, preset })
+                : compare.classify({ file, preset, exif }),
+            // The main model failed (a model error, or a decode error the comparison meets too):
+            // the comparison model decodes the file itself.
+            () => compare.classify({ file, preset, exif }),
+          ),
+        ).then((c) => useLens.getState().patchResult(id, { compare: c }))
       : Promise.resolve();
     return Promise.all([main, second]).then(() => undefined);
   });

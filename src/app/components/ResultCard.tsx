@@ -154,6 +154,7 @@ function CompareResult({ main, other }: { main: ClassifyPayload; other: ItemStat
       data-testid="compare-result"
       data-top1-agree={sameTop1 ? 'yes' : 'no'}
       data-top5-overlap={overlap / 5}
+      data-decoded={b.decoded ? 'yes' : 'no'}
     >
       <p className="meta">
         {maxDiff === null
@@ -167,6 +168,7 @@ function CompareResult({ main, other }: { main: ClassifyPayload; other: ItemStat
               overlap,
               diff: maxDiff.toExponential(2),
             })}
+        {!b.decoded && ` ${t('results.compareSharedCrop')}`}
       </p>
       <Top5Bars predictions={b.top5} highlight={mine} />
     </div>

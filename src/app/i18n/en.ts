@@ -92,6 +92,7 @@ export const en = {
     compareLine:
       'vs {{model}}: top-1 {{top1}}, top-5 overlap {{overlap}}/5, max |Δp| on shared classes {{diff}}',
     compareNoShared: 'vs {{model}}: top-1 {{top1}}, top-5 overlap 0/5, no shared classes',
+    compareSharedCrop: '(the same crop, decoded once)',
     agrees: 'agrees',
   },
   live: {

@@ -88,6 +88,7 @@ export const zhCN: Messages = {
     compareLine:
       '对比 {{model}}：第 1 名{{top1}}，前 5 名重合 {{overlap}}/5，共有类别的最大 |Δp| {{diff}}',
     compareNoShared: '对比 {{model}}：第 1 名{{top1}}，前 5 名重合 0/5，没有共有类别',
+    compareSharedCrop: '（同一裁剪，只解码一次）',
     agrees: '一致',
   },
   live: {
