@@ -12,7 +12,7 @@ import { LensClient, type WorkerLike } from '../src/app/lens-client';
 import { decodePng } from '../src/core/image/png';
 import type { Engine } from '../src/engine/engine';
 import type { ClassifyPayload, EngineDeps } from '../src/engine/types';
-import type { Request, Response } from '../src/worker/protocol';
+import { transferablesOf, type Request, type Response } from '../src/worker/protocol';
 import { serve, type Port } from '../src/worker/serve';
 import { bytesSource, imageBlob, testEngine, tinyBytes } from './helpers/engine';
 import { references, ROOT } from './helpers/fixtures';
@@ -92,6 +92,8 @@ describe('one decode for two models (issue 12 row 4)', () => {
       const first = await mainClient.classify({ file: imageBlob(name), preset, share: true });
       const prepared = first.prepared!;
       expect(prepared.crop.width).toBe(224);
+      // The worker hands the crop to the page with the result (moved, as the display crop is).
+      expect(transferablesOf(first)).toContain(prepared.crop.data.buffer);
       const compared = await secondClient.classifyPrepared({ prepared, preset });
       // Moved to the comparison worker, not copied.
       expect(prepared.crop.data.byteLength, name).toBe(0);
