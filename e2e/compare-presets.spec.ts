@@ -4,7 +4,9 @@
  * references.json), model B a 10-class model (`classes-10.onnx`), so a preset row from the wrong
  * model cannot pass for A's: its indices are 0-9 and its probabilities differ.
  */
-import { resolve } from 'node:path';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { expect, test, type Locator } from '@playwright/test';
 import { FIXTURES, Lens, references } from './lens';
 
@@ -98,4 +100,37 @@ test.describe("compare presets uses the card's model (issue 12 row 8)", () => {
     }
     await expect(lens.status).toContainText(B);
   });
+});
+
+test("when the card's model can no longer be loaded (its file is gone), the loaded model answers and the card says so", async ({
+  page,
+}) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lens-gone-'));
+  const gone = join(dir, 'gone.onnx');
+  copyFileSync(resolve(FIXTURES, 'bad-models', B), gone);
+  const lens = new Lens(page);
+  await lens.open('?model=repopt-tiny-seeded');
+  await lens.waitReady();
+  await lens.pickModel(gone);
+  await expect(lens.status).toHaveAttribute('data-status', 'ready');
+  await expect(lens.status).toContainText('gone.onnx');
+  await lens.pickImages(GOOD);
+  const card = lens.lastResult(GOOD);
+  await expect(card).toHaveAttribute('data-status', 'done');
+  await expect(card).toContainText('gone.onnx');
+  await page.getByTestId('model-select').selectOption('repopt-tiny-seeded');
+  await lens.waitReady();
+  await expect(lens.status).toContainText(A);
+  rmSync(dir, { recursive: true, force: true });
+
+  await card.getByTestId('compare-presets').click();
+  await card.getByTestId('load-and-compare-presets').click();
+  await expect(card.getByTestId('presets-note')).toContainText(
+    `Answered by ${A}, not gone.onnx: gone.onnx could not be loaded`,
+  );
+  await expectPresetsOfA(card);
+  // The failed load is reported where loads are, and A still answers.
+  await expect(page.getByTestId('model-error')).toContainText('gone.onnx');
+  await lens.pickImages('coffee.png');
+  await lens.expectMatchesPyTorch('coffee.png');
 });

@@ -93,16 +93,16 @@ export async function loadModel(choice: ModelChoice): Promise<void> {
   const store = useLens.getState();
   store.setChoice(choice);
   const untrained = choice.type === 'manifest' && choice.entry.untrained === true;
-  const source = await sourceOf(choice);
   const outcome = await trackLoad(
     choiceName(choice),
     // A local file is opened, not downloaded: the first words on screen say so.
     choice.type === 'file' ? 'session' : 'download',
     (status) => generation === loadGeneration && useLens.getState().setStatus(status),
     () => useLens.getState().activeInfo,
-    (onProgress) =>
+    // Reading a local file is part of the load: a file gone since it was picked is a load error.
+    async (onProgress) =>
       client.load({
-        source,
+        source: await sourceOf(choice),
         backend: store.backendPreference,
         ...sessionOptions(),
         untrained,
