@@ -378,7 +378,7 @@ export function classifyFiles(files: Iterable<File>): Promise<void> {
   return Promise.all(done).then(() => undefined);
 }
 
-/** The choice behind the model named `name`: the active one, else a manifest entry or a converted model. */
+/** The choice behind the model named `name`: the active one, else a manifest or converted one. */
 function choiceNamed(name: string): ModelChoice | null {
   const s = useLens.getState();
   if (s.activeChoice && s.activeInfo?.name === name) return s.activeChoice;
