@@ -11,10 +11,13 @@ const item = (id: number): ResultItem => ({
   fileName: `${id}.png`,
   photoUrl: '',
   modelName: 'm',
+  modelChoice: null,
   untrained: false,
   state: { kind: 'pending' },
   file: new Blob([]),
   presets: null,
+  presetsNote: null,
+  presetsOffer: null,
   compare: null,
 });
 

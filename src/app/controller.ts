@@ -15,9 +15,11 @@ import type {
   ModelInfo,
 } from '../engine/types';
 import { compareClient, setCompareLabels } from './compare';
+import type { LensClient } from './lens-client';
 import { Limiter } from './limiter';
 import { choiceName, MANIFEST_URL, sourceOf, spawnClient, trackLoad } from './models';
 import { refreshOffline } from './offline';
+import { presetRunnerFor } from './preset-model';
 import { i18next, initial } from './i18n';
 import { LANGUAGE_NAMES, type Language } from './i18n/language';
 import { readPageOptions, resolveModelParam, sessionOptionsOf } from './options';
@@ -91,16 +93,16 @@ export async function loadModel(choice: ModelChoice): Promise<void> {
   const store = useLens.getState();
   store.setChoice(choice);
   const untrained = choice.type === 'manifest' && choice.entry.untrained === true;
-  const source = await sourceOf(choice);
   const outcome = await trackLoad(
     choiceName(choice),
     // A local file is opened, not downloaded: the first words on screen say so.
     choice.type === 'file' ? 'session' : 'download',
     (status) => generation === loadGeneration && useLens.getState().setStatus(status),
     () => useLens.getState().activeInfo,
-    (onProgress) =>
+    // Reading a local file is part of the load: a file gone since it was picked is a load error.
+    async (onProgress) =>
       client.load({
-        source,
+        source: await sourceOf(choice),
         backend: store.backendPreference,
         ...sessionOptions(),
         untrained,
@@ -323,10 +325,13 @@ export function classifyFiles(files: Iterable<File>): Promise<void> {
     // Filled with the worker's thumbnail: the page never decodes the full-size photo.
     photoUrl: '',
     modelName: state.activeInfo?.name ?? '',
+    modelChoice: state.activeChoice,
     untrained: state.activeInfo?.untrained ?? false,
     state: { kind: 'pending' },
     file,
     presets: null,
+    presetsNote: null,
+    presetsOffer: null,
     compare: compare ? { kind: 'pending' } : null,
   }));
   if (items.length === 0) return Promise.resolve();
@@ -334,61 +339,138 @@ export function classifyFiles(files: Iterable<File>): Promise<void> {
   startTransition(() => state.addResults(items));
   const done = items.map((item) => {
     const { id, file } = item;
-    const main = toState(feed.run(() => client.classify({ file, preset, exif: exifMode() }))).then(
-      (result) => {
-        const now = useLens.getState();
-        startTransition(() => {
-          if (result.kind === 'done') {
-            const { payload } = result;
-            now.finishResult(id, result, payload.modelName, payload.untrained);
-            if (payload.thumbnail)
-              now.patchResult(id, { photoUrl: URL.createObjectURL(payload.thumbnail) });
-          } else {
-            const info = now.activeInfo;
-            now.finishResult(id, result, info?.name ?? '', info?.untrained ?? false);
-          }
-        });
-      },
-    );
+    const exif = exifMode();
+    // With a comparison model, the main worker decodes once and hands its crop over (issue 12,
+    // row 4): one full-size decode per photo, not two. The crop is moved out of the payload the
+    // card keeps (it is transferred to the other worker).
+    const call = feed.run(() => client.classify({ file, preset, exif, share: compare !== null }));
+    const kept = call.then(({ prepared: _shared, ...payload }) => payload);
+    const main = toState(kept).then((result) => {
+      const now = useLens.getState();
+      startTransition(() => {
+        if (result.kind === 'done') {
+          const { payload } = result;
+          now.finishResult(id, result, payload.modelName, payload.untrained);
+          now.patchResult(id, { modelChoice: choiceNamed(payload.modelName) });
+          if (payload.thumbnail)
+            now.patchResult(id, { photoUrl: URL.createObjectURL(payload.thumbnail) });
+        } else {
+          const info = now.activeInfo;
+          now.finishResult(id, result, info?.name ?? '', info?.untrained ?? false);
+        }
+      });
+    });
     const second = compare
-      ? toState(compare.classify({ file, preset, exif: exifMode() })).then((c) =>
-          useLens.getState().patchResult(id, { compare: c }),
-        )
+      ? toState(
+          call.then(
+            ({ prepared }) =>
+              prepared
+                ? compare.classifyPrepared({ prepared, preset })
+                : compare.classify({ file, preset, exif }),
+            // The main model failed (a model error, or a decode error the comparison meets too):
+            // the comparison model decodes the file itself.
+            () => compare.classify({ file, preset, exif }),
+          ),
+        ).then((c) => useLens.getState().patchResult(id, { compare: c }))
       : Promise.resolve();
     return Promise.all([main, second]).then(() => undefined);
   });
   return Promise.all(done).then(() => undefined);
 }
 
-/**
- * Runs one image through all three presets, to see how the top-5 moves. Only with the model that
- * made the card: if another model answers now, the card says so instead of mixing the two.
- */
-export async function comparePresets(id: number): Promise<void> {
+/** The choice behind the model named `name`: the active one, else a manifest or converted one. */
+function choiceNamed(name: string): ModelChoice | null {
+  const s = useLens.getState();
+  if (s.activeChoice && s.activeInfo?.name === name) return s.activeChoice;
+  const entry = s.manifest?.models.find((m) => m.name === name);
+  if (entry) return { type: 'manifest', entry };
+  const made = s.converted.find((c) => c.name === name);
+  return made ? { type: 'file', file: made.file } : null;
+}
+
+const PRESET_IDS = Object.keys(PRESETS) as PresetId[];
+
+/** Every preset of the card set to one state (pending, or the same error). */
+const allPresets = (state: ItemState): Partial<Record<PresetId, ItemState>> =>
+  Object.fromEntries(PRESET_IDS.map((p) => [p, state]));
+
+/** The three presets through one worker, each result kept as it comes (it names its model). */
+async function runPresets(id: number, worker: LensClient, note: string | null): Promise<void> {
   const item = useLens.getState().results.find((r) => r.id === id);
   if (!item) return;
-  const ids = Object.keys(PRESETS) as PresetId[];
-  const active = useLens.getState().activeInfo?.name;
-  if (active !== item.modelName) {
-    const error = serializeError(
-      new LensError(
-        'no-model',
-        `This card was classified by ${item.modelName}, but ${active ?? 'no model'} is loaded now: load ${item.modelName} again to compare its presets.`,
-      ),
-    );
-    useLens.getState().patchResult(id, {
-      presets: Object.fromEntries(ids.map((p) => [p, { kind: 'error', error }])),
-    });
-    return;
-  }
-  useLens
-    .getState()
-    .patchResult(id, { presets: Object.fromEntries(ids.map((p) => [p, { kind: 'pending' }])) });
-  for (const preset of ids) {
-    const result = await toState(client.classify({ file: item.file, preset, exif: exifMode() }));
+  useLens.getState().patchResult(id, {
+    presets: allPresets({ kind: 'pending' }),
+    presetsNote: note,
+    presetsOffer: null,
+  });
+  for (const preset of PRESET_IDS) {
+    const result = await toState(worker.classify({ file: item.file, preset, exif: exifMode() }));
     const now = useLens.getState().results.find((r) => r.id === id);
     if (now) useLens.getState().patchResult(id, { presets: { ...now.presets, [preset]: result } });
   }
+}
+
+const answeredBy = (other: string, card: string, why: string) =>
+  `Answered by ${other}, not ${card}: ${why}`;
+
+/**
+ * Runs one image through all three presets, to see how the top-5 moves, with the model that made
+ * the card (issue 12, row 8): the main model or the comparison model when either is it; otherwise
+ * the card offers to load it (`loadAndComparePresets`). Only a card whose model can no longer be
+ * loaded is answered by the active model, and the card says so. `useActive`: the user chose the
+ * active model instead of loading the card's.
+ */
+export async function comparePresets(id: number, useActive = false): Promise<void> {
+  const item = useLens.getState().results.find((r) => r.id === id);
+  if (!item) return;
+  const state = useLens.getState();
+  const runner = presetRunnerFor(item, state);
+  const active = state.activeInfo?.name;
+  if (runner.kind === 'main') return runPresets(id, client, null);
+  const second = compareClient();
+  if (runner.kind === 'compare' && second) return runPresets(id, second, null);
+  if (runner.kind === 'offer' && !useActive) {
+    state.patchResult(id, { presets: null, presetsNote: null, presetsOffer: runner.choice });
+    return;
+  }
+  if (active === undefined) {
+    const error = serializeError(
+      new LensError('no-model', `No model is loaded to compare the presets of ${item.modelName}.`),
+    );
+    state.patchResult(id, { presets: allPresets({ kind: 'error', error }), presetsOffer: null });
+    return;
+  }
+  const why =
+    runner.kind === 'offer'
+      ? `you chose the model loaded now over loading ${item.modelName}.`
+      : `${item.modelName} is no longer available.`;
+  return runPresets(id, client, answeredBy(active, item.modelName, why));
+}
+
+/**
+ * The card's one click: its model is loaded as the main model (as the model selector would) and
+ * then compares the card's presets. If it fails to load, the model loaded now answers, and the
+ * card says which and why.
+ */
+export async function loadAndComparePresets(id: number): Promise<void> {
+  const item = useLens.getState().results.find((r) => r.id === id);
+  const choice = item?.presetsOffer;
+  if (!item || !choice) return;
+  useLens
+    .getState()
+    .patchResult(id, { presetsOffer: null, presets: allPresets({ kind: 'pending' }) });
+  await loadModel(choice);
+  const state = useLens.getState();
+  if (presetRunnerFor(item, state).kind === 'main') return runPresets(id, client, null);
+  const active = state.activeInfo?.name;
+  const failed = state.status.kind === 'error' ? ` (${state.status.error.message})` : '';
+  const why = `${item.modelName} could not be loaded${failed}.`;
+  if (active === undefined) {
+    const error = serializeError(new LensError('no-model', why));
+    state.patchResult(id, { presets: allPresets({ kind: 'error', error }) });
+    return;
+  }
+  return runPresets(id, client, answeredBy(active, item.modelName, why));
 }
 
 /** Frames from the camera: never queued (the caller sends the next only after this resolves). */

@@ -62,6 +62,11 @@ export class LensClient implements Api {
     return this.send('classify', request);
   }
 
+  /** The crop is handed over, not copied: the caller got it from the other worker for this. */
+  classifyPrepared(request: Parameters<Api['classifyPrepared']>[0]) {
+    return this.send('classifyPrepared', request, [request.prepared.crop.data.buffer]);
+  }
+
   classifyFrame(request: Parameters<Api['classifyFrame']>[0]) {
     return this.send('classifyFrame', request, [request.frame]);
   }

@@ -76,12 +76,18 @@ export interface ResultItem {
   /** Object URL of a display copy of the photo; revoked when the item is removed. */
   photoUrl: string;
   modelName: string;
+  /** The choice behind the model that made the card, so its presets can be compared with it. */
+  modelChoice: ModelChoice | null;
   untrained: boolean;
   state: ItemState;
   /** The image itself, kept to re-run it (preset comparison, a second model). */
   file: Blob;
   /** One-click comparison of the three presets on this image. */
   presets: Partial<Record<PresetId, ItemState>> | null;
+  /** Set when another model than the card's answered the preset comparison: says which. */
+  presetsNote: string | null;
+  /** The card's model, not loaded now: the card offers to load it and compare its presets. */
+  presetsOffer: ModelChoice | null;
   /** The same image through the comparison model, when one is loaded. */
   compare: ItemState | null;
 }

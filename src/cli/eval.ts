@@ -2,7 +2,7 @@
  * `eval`: top-1/top-5 on an ImageNet-style folder, with the page's preprocessing, softmax and
  * labels. Decoding and preprocessing run in worker threads; inference batches on this thread.
  */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LensError } from '../core/errors';
@@ -35,6 +35,7 @@ import {
   scanImages,
   type Skipped,
 } from './common';
+import { writeAtomically } from './model-files';
 
 export const evalUsage = `repopt-lens eval --model <model.onnx> --data <dir> [--labels <ground-truth.txt>] [--limit N] [--shard i/n] [--batch B] [--preset P] [--exif ignore|apply] [--threads N] [--no-fast] [--json] [--out results.json]
 repopt-lens eval --merge a.json b.json ... [--json]`;
@@ -134,102 +135,123 @@ export async function evalCommand(argv: string[]): Promise<number> {
     },
   });
   const labels = bundledLabels();
-  let result: EvalReport;
-  if (values.merge) {
-    if (positionals.length === 0) throw new LensError('bad-dataset', `usage: ${evalUsage}`);
-    const parts = positionals.map((f) => {
-      let text: string;
-      try {
-        text = readFileSync(f, 'utf8');
-      } catch (e) {
-        throw new LensError('bad-dataset', `Cannot read ${f}: ${(e as Error).message}`, {
-          cause: e,
-        });
-      }
-      return parseShardReport(text, f);
-    });
-    const first = parts[0]!;
-    if (!isPresetId(first.preset))
-      throw new LensError(
-        'bad-dataset',
-        `${positionals[0]} names an unknown preset "${first.preset}".`,
-      );
-    const firstPreset: PresetId = first.preset;
-    for (const p of parts) {
-      if (p.model !== first.model || p.preset !== first.preset)
+  const interrupt = { requested: false };
+  const onInterrupt = () => {
+    interrupt.requested = true;
+  };
+  try {
+    let result: EvalReport;
+    if (values.merge) {
+      if (positionals.length === 0) throw new LensError('bad-dataset', `usage: ${evalUsage}`);
+      const parts = positionals.map((f) => {
+        let text: string;
+        try {
+          text = readFileSync(f, 'utf8');
+        } catch (e) {
+          throw new LensError('bad-dataset', `Cannot read ${f}: ${(e as Error).message}`, {
+            cause: e,
+          });
+        }
+        return parseShardReport(text, f);
+      });
+      const first = parts[0]!;
+      if (!isPresetId(first.preset))
         throw new LensError(
           'bad-dataset',
-          `Cannot merge results of different models or presets (${p.model}, ${p.preset}).`,
+          `${positionals[0]} names an unknown preset "${first.preset}".`,
         );
-    }
-    const seconds = parts.reduce((a, p) => a + p.seconds, 0);
-    const results = mergeResults(parts.map((p) => p.results));
-    result = report(
-      {
-        model: first.model,
-        data: first.data,
-        layout: first.layout,
-        preset: firstPreset,
-        shard: null,
-        skipped: parts.flatMap((p) => p.skipped),
-        seconds,
-        imagesPerSecond: seconds > 0 ? results.length / seconds : 0,
-        results,
-      },
-      labels,
-    );
-  } else {
-    if (!values.model || !values.data) throw new LensError('bad-dataset', `usage: ${evalUsage}`);
-    if (!isPresetId(values.preset))
-      throw new LensError('bad-dataset', `Unknown preset "${values.preset}".`);
-    if (values.exif !== 'apply' && values.exif !== 'ignore')
-      throw new LensError('bad-dataset', `--exif must be apply or ignore, not "${values.exif}".`);
-    const exif: ExifMode = values.exif;
-    const preset = values.preset;
-    const batch = parsePositiveInt('--batch', values.batch);
-    const threads = parsePositiveInt('--threads', values.threads);
-    const limit = values.limit === undefined ? null : parsePositiveInt('--limit', values.limit);
-    const workers =
-      values.workers === undefined ? undefined : parsePositiveInt('--workers', values.workers);
-    const shardSpec = values.shard ? parseShard(values.shard) : null;
-    const { layout, samples: all, skipped: unreadable } = findLayout(values.data, values.labels);
-    let samples = shard(all, shardSpec);
-    if (limit !== null) samples = samples.slice(0, limit);
-    const { engine, info } = await openEngine(values.model, {
-      threads,
-      exif,
-      fast: !values['no-fast'],
-    });
-    const run = await evaluate(engine, samples, {
-      dir: values.data,
-      preset,
-      exif,
-      batch,
-      ...(workers !== undefined ? { workers } : {}),
-    });
-    result = report(
-      {
-        model: basename(values.model),
-        data: resolve(values.data),
-        layout,
+      const firstPreset: PresetId = first.preset;
+      for (const p of parts) {
+        if (p.model !== first.model || p.preset !== first.preset)
+          throw new LensError(
+            'bad-dataset',
+            `Cannot merge results of different models or presets (${p.model}, ${p.preset}).`,
+          );
+      }
+      const seconds = parts.reduce((a, p) => a + p.seconds, 0);
+      const results = mergeResults(parts.map((p) => p.results));
+      result = report(
+        {
+          model: first.model,
+          data: first.data,
+          layout: first.layout,
+          preset: firstPreset,
+          shard: null,
+          skipped: parts.flatMap((p) => p.skipped),
+          seconds,
+          imagesPerSecond: seconds > 0 ? results.length / seconds : 0,
+          results,
+        },
+        labels,
+      );
+    } else {
+      if (!values.model || !values.data) throw new LensError('bad-dataset', `usage: ${evalUsage}`);
+      if (!isPresetId(values.preset))
+        throw new LensError('bad-dataset', `Unknown preset "${values.preset}".`);
+      if (values.exif !== 'apply' && values.exif !== 'ignore')
+        throw new LensError('bad-dataset', `--exif must be apply or ignore, not "${values.exif}".`);
+      const exif: ExifMode = values.exif;
+      const preset = values.preset;
+      const batch = parsePositiveInt('--batch', values.batch);
+      const threads = parsePositiveInt('--threads', values.threads);
+      const limit = values.limit === undefined ? null : parsePositiveInt('--limit', values.limit);
+      const workers =
+        values.workers === undefined ? undefined : parsePositiveInt('--workers', values.workers);
+      const shardSpec = values.shard ? parseShard(values.shard) : null;
+      const { layout, samples: all, skipped: unreadable } = findLayout(values.data, values.labels);
+      let samples = shard(all, shardSpec);
+      if (limit !== null) samples = samples.slice(0, limit);
+      const { engine, info } = await openEngine(values.model, {
+        threads,
+        exif,
+        fast: !values['no-fast'],
+      });
+      // Ctrl-C: the run stops at the next batch, and what it gathered is written below, marked
+      // partial. Held until the output is written, so a Ctrl-C after the last batch cannot kill the
+      // process mid-write; a second Ctrl-C kills it at once (`once`), as a user expects.
+      process.once('SIGINT', onInterrupt);
+      const run = await evaluate(engine, samples, interrupt, {
+        dir: values.data,
         preset,
-        shard: shardSpec,
-        ...(run.partial ? { partial: true } : {}),
-        ...(info.notes.length + run.notes.length > 0
-          ? { notes: [...new Set([...info.notes, ...run.notes])] }
-          : {}),
-        skipped: [...unreadable, ...run.skipped],
-        seconds: run.seconds,
-        imagesPerSecond: run.results.length / run.seconds,
-        results: run.results.sort((a, b) => (a.file < b.file ? -1 : 1)),
-      },
-      labels,
-    );
+        exif,
+        batch,
+        ...(workers !== undefined ? { workers } : {}),
+      });
+      result = report(
+        {
+          model: basename(values.model),
+          data: resolve(values.data),
+          layout,
+          preset,
+          shard: shardSpec,
+          ...(run.partial ? { partial: true } : {}),
+          ...(info.notes.length + run.notes.length > 0
+            ? { notes: [...new Set([...info.notes, ...run.notes])] }
+            : {}),
+          skipped: [...unreadable, ...run.skipped],
+          seconds: run.seconds,
+          imagesPerSecond: run.results.length / run.seconds,
+          results: run.results.sort((a, b) => (a.file < b.file ? -1 : 1)),
+        },
+        labels,
+      );
+    }
+    return writeReport(result, values);
+  } finally {
+    process.off('SIGINT', onInterrupt);
   }
-  if (values.out) writeFileSync(values.out, JSON.stringify(result, null, 2) + '\n');
+}
+
+/**
+ * `--out` (written whole or not at all), then the summary. Exit 0, or 130 (128 + SIGINT, the
+ * shell's convention) when Ctrl-C cut the run short: the figures are then partial.
+ */
+function writeReport(result: EvalReport, values: { out?: string; json?: boolean }): number {
+  if (values.out)
+    writeAtomically(values.out, new TextEncoder().encode(JSON.stringify(result, null, 2) + '\n'));
   if (values.json) printJson(result);
   else printSummary(result);
-  return 0;
+  return result.partial ? 130 : 0;
 }
 
 /**
@@ -241,6 +263,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
 async function evaluate(
   engine: Engine,
   samples: Sample[],
+  interrupt: { requested: boolean },
   options: { dir: string; preset: PresetId; exif: ExifMode; batch: number; workers?: number },
 ): Promise<{
   results: SampleResult[];
@@ -255,11 +278,6 @@ async function evaluate(
   const results: SampleResult[] = [];
   const skipped: Skipped[] = [];
   const notes = new Set<string>();
-  let interrupted = false;
-  const onInterrupt = () => {
-    interrupted = true;
-  };
-  process.once('SIGINT', onInterrupt);
   const t0 = performance.now();
   type Outcome = { tensor: Float32Array } | { error: string };
   try {
@@ -276,7 +294,7 @@ async function evaluate(
     for (let i = 0; i < window; i++) start(i);
     const size = cropOf(preset);
     const plane = 3 * size * size;
-    for (let i = 0; i < samples.length && !interrupted; i += batch) {
+    for (let i = 0; i < samples.length && !interrupt.requested; i += batch) {
       const group: { sample: Sample; tensor: Float32Array }[] = [];
       for (let j = i; j < Math.min(i + batch, samples.length); j++) {
         const sample = samples[j]!;
@@ -304,7 +322,6 @@ async function evaluate(
       bar.tick(Math.min(batch, samples.length - i));
     }
   } finally {
-    process.off('SIGINT', onInterrupt);
     bar.done();
     await pool.close();
     await engine.dispose();
@@ -313,7 +330,8 @@ async function evaluate(
     results,
     skipped,
     seconds: (performance.now() - t0) / 1000,
-    partial: interrupted,
+    // Set only when a Ctrl-C left samples undone (one after the last batch changes nothing).
+    partial: results.length + skipped.length < samples.length,
     notes: [...notes],
   };
 }

@@ -9,7 +9,7 @@ import { readCheckpoint } from '../core/checkpoint/torch';
 import { convertStateDict } from '../core/convert';
 import { decodeGraph, externalDataFiles, isSiblingDataFile } from '../core/onnx/graph';
 import { checkLabelFileSize, parseLabels } from '../core/data/labels';
-import { labelled, rank, sha256Hex, classifyImage } from '../core/inference/classify';
+import { classifyCrop, classifyImage, labelled, rank, sha256Hex } from '../core/inference/classify';
 import {
   checkClassCount,
   checkModelIo,
@@ -50,6 +50,8 @@ import type {
   QuantizedModel,
   QuantizeRequest,
   ModelSource,
+  PreparedImage,
+  PreparedRequest,
   RankedImage,
   TensorRequest,
 } from './types';
@@ -111,6 +113,29 @@ function inspectOrNull(bytes: Uint8Array): ModelInspection | null {
   } catch {
     return null;
   }
+}
+
+/** What a result reports of the decode, whoever decoded. */
+type ImageFacts = Omit<PreparedImage, 'crop' | 'resized'>;
+
+function imageFacts(p: PreparedImage): ImageFacts {
+  const { width, height, orientation, orientationNote, decodeNote } = p;
+  return { width, height, orientation, orientationNote, decodeNote };
+}
+
+function decodedFacts(decoded: DecodedInput): ImageFacts {
+  const { image, orientation, rotated } = decoded;
+  return {
+    width: image.width,
+    height: image.height,
+    orientation,
+    orientationNote: rotated
+      ? `Rotated per EXIF orientation ${orientation}; PyTorch's default loader does not rotate.`
+      : orientation !== null && orientation !== 1
+        ? `EXIF orientation ${orientation} ignored, as PyTorch's default loader does: the pixels as stored.`
+        : null,
+    decodeNote: decoded.note ?? null,
+  };
 }
 
 export class Engine<F extends Frame = Frame> implements LensEngine<F> {
@@ -214,7 +239,15 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
         request.preset,
         () => this.deps.decode(request.file, request.exif ? { exif: request.exif } : undefined),
         true,
+        request.share === true,
       );
+    });
+  }
+
+  classifyPrepared(request: PreparedRequest & CallOptions): Promise<ClassifyPayload> {
+    return this.enqueue(() => {
+      checkSignal(request.signal, 'classification');
+      return this.run(request.preset, request.prepared, false, false);
     });
   }
 
@@ -228,6 +261,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
         const payload = await this.run(
           request.preset,
           () => Promise.resolve({ image, orientation: null, rotated: false }),
+          false,
           false,
         );
         return this.smooth(payload, request);
@@ -518,56 +552,65 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
     );
   }
 
-  /** Decode -> preprocess -> session -> softmax/top-5, with the crop and CAMs for display. */
+  /**
+   * Decode -> preprocess -> session -> softmax/top-5, with the crop and CAMs for display; or, from
+   * another engine's crop (`PreparedImage`), session -> softmax/top-5 with no decoding at all.
+   * `share`: the payload also carries this run's crop, for a second model.
+   */
   private async run(
     presetId: PresetId,
-    decode: () => Promise<DecodedInput>,
+    input: (() => Promise<DecodedInput>) | PreparedImage,
     thumbnail: boolean,
+    share: boolean,
   ): Promise<ClassifyPayload> {
     const model = this.requireModel();
     const t0 = this.now();
-    const decoded = await decode();
-    const decodeMs = this.now() - t0;
+    const source = typeof input === 'function' ? { decoded: await input() } : { prepared: input };
+    const decodeMs = 'decoded' in source ? this.now() - t0 : 0;
     const preset = PRESETS[presetId];
     const capture: FeatureCapture = { features: null };
     const runner = model.classifier
       ? {
-          run: async (input: Float32Array, dims: readonly [number, number, number, number]) => {
-            const r = await model.session.runWithFeatures(input, dims);
+          run: async (tensor: Float32Array, dims: readonly [number, number, number, number]) => {
+            const r = await model.session.runWithFeatures(tensor, dims);
             capture.features = r.features;
             return r.logits;
           },
         }
       : model.session;
-    const result = await classifyImage(
-      decoded.image,
-      preset,
-      runner,
-      this.labelsFor(model),
-      5,
-      this.now,
-      model.kind,
-    );
+    const labels = this.labelsFor(model);
+    const { kind } = model;
+    const [result, facts] =
+      'decoded' in source
+        ? [
+            await classifyImage(source.decoded.image, preset, runner, labels, 5, this.now, kind),
+            decodedFacts(source.decoded),
+          ]
+        : [
+            await classifyCrop(
+              source.prepared.crop,
+              source.prepared.resized,
+              preset,
+              runner,
+              labels,
+              5,
+              this.now,
+              kind,
+            ),
+            imageFacts(source.prepared),
+          ];
     const cams = camsFor(
       capture.features,
       model.classifier,
       result.top.map((p) => p.index),
     );
     const thumb =
-      this.deps.makeThumbnail && thumbnail
-        ? await this.deps.makeThumbnail(decoded.image).catch(() => null)
+      this.deps.makeThumbnail && thumbnail && 'decoded' in source
+        ? await this.deps.makeThumbnail(source.decoded.image).catch(() => null)
         : null;
     const cropRgba = denormalizeToRgba(result.tensor, preset.crop, preset.crop);
     return {
-      width: decoded.image.width,
-      height: decoded.image.height,
-      orientation: decoded.orientation,
-      orientationNote: decoded.rotated
-        ? `Rotated per EXIF orientation ${decoded.orientation}; PyTorch's default loader does not rotate.`
-        : decoded.orientation !== null && decoded.orientation !== 1
-          ? `EXIF orientation ${decoded.orientation} ignored, as PyTorch's default loader does: the pixels as stored.`
-          : null,
-      decodeNote: decoded.note ?? null,
+      ...facts,
       preset: preset.id,
       resized: result.resized,
       top5: result.top,
@@ -590,6 +633,8 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
       thumbnail: thumb,
       backend: model.info.backend,
       threads: model.info.threads,
+      decoded: 'decoded' in source,
+      ...(share ? { prepared: { ...facts, crop: result.crop, resized: result.resized } } : {}),
     };
   }
 

@@ -167,6 +167,29 @@ export interface ClassifyRequest {
   preset: PresetId;
   /** Default 'apply'. */
   exif?: ExifMode;
+  /** Also answer the crop (`ClassifyPayload.prepared`), for a second model to classify it. */
+  share?: boolean;
+}
+
+/**
+ * An image another engine already decoded and cropped (the page's main worker), so a second model
+ * classifies it without decoding the file again: the uint8 crop of the preset, and the facts of
+ * the decode that a result reports. Every model the app loads takes the preset's crop (a fixed
+ * input of another size is refused at load), so the crop serves any model under the same preset.
+ */
+export interface PreparedImage {
+  crop: RgbImage;
+  width: number;
+  height: number;
+  resized: { width: number; height: number };
+  orientation: number | null;
+  orientationNote: string | null;
+  decodeNote: string | null;
+}
+
+export interface PreparedRequest {
+  prepared: PreparedImage;
+  preset: PresetId;
 }
 
 export interface FrameRequest<F extends Frame = Frame> {
@@ -281,6 +304,10 @@ export interface ClassifyPayload {
   thumbnail: Blob | null;
   backend: Backend;
   threads: number;
+  /** False when the engine classified another engine's crop (`classifyPrepared`): no decode here. */
+  decoded: boolean;
+  /** The crop and decode facts, when the request asked to `share` them. */
+  prepared?: PreparedImage;
 }
 
 export interface RankedImage {
@@ -316,6 +343,8 @@ export interface LensEngine<F extends Frame = Frame> {
     request: ConvertRequest & CallOptions,
   ): Promise<{ info: ModelInfo; converted: ConvertedModel }>;
   classify(request: ClassifyRequest & CallOptions): Promise<ClassifyPayload>;
+  /** Classifies another engine's crop (`classify` with `share`): no decoding, the same result. */
+  classifyPrepared(request: PreparedRequest & CallOptions): Promise<ClassifyPayload>;
   classifyFrame(request: FrameRequest<F> & CallOptions): Promise<ClassifyPayload>;
   classifyTensors(request: TensorRequest & CallOptions): Promise<RankedImage[]>;
   setLabels(request: LabelsRequest): Promise<LabelsState>;

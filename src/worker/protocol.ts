@@ -47,11 +47,19 @@ export type Response =
   | { kind: 'result'; id: number; value: Result<Method> }
   | { kind: 'error'; id: number; error: SerializedError };
 
-/** Buffers a result can hand over instead of copying: crops, converted and quantized models. */
+/**
+ * Buffers a result can hand over instead of copying: crops (the display one, and the one shared
+ * with a second model), converted and quantized models.
+ */
 export function transferablesOf(value: unknown): Transferable[] {
   if (typeof value !== 'object' || value === null) return [];
   const out: Transferable[] = [];
   if ('cropRgba' in value && value.cropRgba instanceof ArrayBuffer) out.push(value.cropRgba);
+  if ('prepared' in value && typeof value.prepared === 'object' && value.prepared !== null) {
+    const { crop } = value.prepared as { crop?: { data?: unknown } };
+    if (crop?.data instanceof Uint8Array && crop.data.buffer instanceof ArrayBuffer)
+      out.push(crop.data.buffer);
+  }
   if ('onnx' in value && value.onnx instanceof ArrayBuffer) out.push(value.onnx);
   if ('converted' in value && typeof value.converted === 'object' && value.converted !== null) {
     const { onnx } = value.converted as { onnx?: unknown };

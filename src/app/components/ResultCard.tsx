@@ -4,8 +4,8 @@ import { heatmapRgba, upsampleBilinear } from '../../core/inference/cam';
 import { PRESETS, type PresetId } from '../../core/preprocess/preprocess';
 import type { ClassifyPayload } from '../../engine/types';
 import { compareTop5 } from '../compare-summary';
-import { comparePresets } from '../controller';
-import { useLens, type ItemState, type ResultItem } from '../store';
+import { choiceName, comparePresets, loadAndComparePresets } from '../controller';
+import { useLens, type ItemState, type ModelChoice, type ResultItem } from '../store';
 import { verifyItem } from '../verification';
 import { backendText, ms } from './format';
 import { Top5Bars } from './Top5Bars';
@@ -54,30 +54,86 @@ function CropCanvas({ payload, cam }: { payload: ClassifyPayload; cam: number | 
   );
 }
 
-function PresetComparison({ item }: { item: ResultItem }) {
-  if (!item.presets) return null;
+function PresetOffer({ item, choice }: { item: ResultItem; choice: ModelChoice }) {
+  const { t } = useTranslation();
+  const active = useLens((s) => s.activeInfo?.name);
   return (
-    <table className="presets" data-testid="preset-comparison">
-      <tbody>
-        {(Object.keys(PRESETS) as PresetId[]).map((id) => {
-          const s = item.presets?.[id];
-          return (
-            <tr key={id} data-preset={id} data-status={s?.kind ?? 'pending'}>
-              <th>{id}</th>
-              <td>
-                {s?.kind === 'done'
-                  ? s.payload.top5
-                      .map((p) => `${p.label.split(',')[0]} ${(p.probability * 100).toFixed(1)}%`)
-                      .join(' · ')
-                  : s?.kind === 'error'
-                    ? s.error.message
-                    : '…'}
-              </td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <p className="meta warn" data-testid="presets-offer">
+      {t('results.presetsOffer', { model: item.modelName })}{' '}
+      <button
+        type="button"
+        data-testid="load-and-compare-presets"
+        onClick={() => void loadAndComparePresets(item.id)}
+      >
+        {t('results.loadAndCompare', { model: choiceName(choice) })}
+      </button>{' '}
+      {active !== undefined && (
+        <button
+          type="button"
+          data-testid="compare-presets-active"
+          onClick={() => void comparePresets(item.id, true)}
+        >
+          {t('results.presetsWithActive', { model: active })}
+        </button>
+      )}
+    </p>
+  );
+}
+
+/** The three presets side by side; each row names the model that produced it. */
+function PresetComparison({ item }: { item: ResultItem }) {
+  const { t } = useTranslation();
+  if (item.presetsOffer) return <PresetOffer item={item} choice={item.presetsOffer} />;
+  if (!item.presets) return null;
+  const models = new Set(
+    Object.values(item.presets).flatMap((s) => (s.kind === 'done' ? [s.payload.modelName] : [])),
+  );
+  return (
+    <>
+      {item.presetsNote && (
+        <p className="meta warn" data-testid="presets-note">
+          {item.presetsNote}
+        </p>
+      )}
+      <table className="presets" data-testid="preset-comparison">
+        {models.size > 0 && (
+          <caption data-testid="presets-model">
+            {t('results.presetsBy', { model: [...models].join(', ') })}
+          </caption>
+        )}
+        <tbody>
+          {(Object.keys(PRESETS) as PresetId[]).map((id) => {
+            const s = item.presets?.[id];
+            return (
+              <tr
+                key={id}
+                data-preset={id}
+                data-status={s?.kind ?? 'pending'}
+                {...(s?.kind === 'done'
+                  ? {
+                      'data-model': s.payload.modelName,
+                      'data-top5-indices': s.payload.top5.map((p) => p.index).join(','),
+                      'data-top5-probabilities': s.payload.top5.map((p) => p.probability).join(','),
+                    }
+                  : {})}
+              >
+                <th>{id}</th>
+                <td>
+                  {s?.kind === 'done'
+                    ? s.payload.top5
+                        .map((p) => `${p.label.split(',')[0]} ${(p.probability * 100).toFixed(1)}%`)
+                        .join(' · ')
+                    : s?.kind === 'error'
+                      ? s.error.message
+                      : '…'}
+                </td>
+                <td className="muted">{s?.kind === 'done' ? s.payload.modelName : ''}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </>
   );
 }
 
@@ -98,6 +154,7 @@ function CompareResult({ main, other }: { main: ClassifyPayload; other: ItemStat
       data-testid="compare-result"
       data-top1-agree={sameTop1 ? 'yes' : 'no'}
       data-top5-overlap={overlap / 5}
+      data-decoded={b.decoded ? 'yes' : 'no'}
     >
       <p className="meta">
         {maxDiff === null
@@ -111,6 +168,7 @@ function CompareResult({ main, other }: { main: ClassifyPayload; other: ItemStat
               overlap,
               diff: maxDiff.toExponential(2),
             })}
+        {!b.decoded && ` ${t('results.compareSharedCrop')}`}
       </p>
       <Top5Bars predictions={b.top5} highlight={mine} />
     </div>

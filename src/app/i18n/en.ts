@@ -74,6 +74,10 @@ export const en = {
     timings:
       'decode {{decode}} ms · preprocess {{preprocess}} ms · inference {{inference}} ms · total {{total}} ms',
     comparePresets: 'Compare presets',
+    presetsBy: 'Presets compared with {{model}}',
+    presetsOffer: '{{model}} made this card but is not loaded now.',
+    loadAndCompare: 'Load {{model}} and compare presets',
+    presetsWithActive: 'Compare with {{model}} instead',
     cam: 'CAM',
     camOff: 'off',
     camUnavailable: 'CAM unavailable',
@@ -88,6 +92,7 @@ export const en = {
     compareLine:
       'vs {{model}}: top-1 {{top1}}, top-5 overlap {{overlap}}/5, max |Δp| on shared classes {{diff}}',
     compareNoShared: 'vs {{model}}: top-1 {{top1}}, top-5 overlap 0/5, no shared classes',
+    compareSharedCrop: '(the same crop, decoded once)',
     agrees: 'agrees',
   },
   live: {

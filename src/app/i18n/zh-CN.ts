@@ -71,6 +71,10 @@ export const zhCN: Messages = {
     timings:
       '解码 {{decode}} 毫秒 · 预处理 {{preprocess}} 毫秒 · 推理 {{inference}} 毫秒 · 合计 {{total}} 毫秒',
     comparePresets: '比较预处理方案',
+    presetsBy: '用 {{model}} 比较预处理方案',
+    presetsOffer: '此结果由 {{model}} 得出，但它现在没有加载。',
+    loadAndCompare: '加载 {{model}} 并比较预处理方案',
+    presetsWithActive: '改用 {{model}} 比较',
     cam: 'CAM',
     camOff: '关闭',
     camUnavailable: 'CAM 不可用',
@@ -84,6 +88,7 @@ export const zhCN: Messages = {
     compareLine:
       '对比 {{model}}：第 1 名{{top1}}，前 5 名重合 {{overlap}}/5，共有类别的最大 |Δp| {{diff}}',
     compareNoShared: '对比 {{model}}：第 1 名{{top1}}，前 5 名重合 0/5，没有共有类别',
+    compareSharedCrop: '（同一裁剪，只解码一次）',
     agrees: '一致',
   },
   live: {

@@ -9,7 +9,13 @@ import type { RgbImage } from '../image/rgb-image';
 import { labelFor } from '../data/labels';
 import type { OutputKind } from './model-io';
 import { toProbabilities, topK } from './postprocess';
-import { preprocess, type Preset, type PresetId } from '../preprocess/preprocess';
+import {
+  preprocess,
+  toNormalizedTensor,
+  type Preprocessed,
+  type Preset,
+  type PresetId,
+} from '../preprocess/preprocess';
 
 export interface InferenceRunner {
   /** Runs one NCHW float32 input and returns the logits of the single image. */
@@ -46,6 +52,53 @@ export async function classifyImage(
 ): Promise<Classification> {
   const t0 = now();
   const pre = preprocess(image, preset);
+  return classifyPreprocessed(pre, preset, runner, labels, k, now, kind, t0);
+}
+
+/**
+ * The same pipeline from the uint8 crop another run already made (the page's comparison model,
+ * given the main model's crop): ToTensor + Normalize are deterministic, so the tensor, and with it
+ * the result, is the one `classifyImage` computes from the image. The crop must be the preset's.
+ */
+export async function classifyCrop(
+  crop: RgbImage,
+  resized: { width: number; height: number },
+  preset: Preset,
+  runner: InferenceRunner,
+  labels: readonly string[],
+  k = 5,
+  now: () => number = () => performance.now(),
+  kind: OutputKind = 'logits',
+): Promise<Classification> {
+  if (
+    crop.width !== preset.crop ||
+    crop.height !== preset.crop ||
+    crop.data.length !== crop.width * crop.height * 3
+  )
+    throw new LensError(
+      'internal',
+      `A ${crop.width}x${crop.height} crop cannot stand for the ${preset.crop}x${preset.crop} crop of ${preset.id}.`,
+    );
+  const t0 = now();
+  const pre: Preprocessed = {
+    resized,
+    crop,
+    tensor: toNormalizedTensor(crop),
+    dims: [1, 3, preset.crop, preset.crop],
+  };
+  return classifyPreprocessed(pre, preset, runner, labels, k, now, kind, t0);
+}
+
+async function classifyPreprocessed(
+  pre: Preprocessed,
+  preset: Preset,
+  runner: InferenceRunner,
+  labels: readonly string[],
+  k: number,
+  now: () => number,
+  kind: OutputKind,
+  t0: number,
+): Promise<Classification> {
   const t1 = now();
   const logits = await runner.run(pre.tensor, pre.dims);
   const t2 = now();
@@ -62,11 +115,6 @@ export async function classifyImage(
   };
 }
 
-/**
- * Model output -> probabilities -> labelled top-k, for one image: the only place this happens, so
- * the page, the camera, the CLI's batches and its comparisons check and rank alike. `kind` says
- * whether the output holds logits or (a final Softmax) probabilities; `note` says which was used.
- */
 export function rank(
   logits: Float32Array,
   labels: readonly string[],
