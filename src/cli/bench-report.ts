@@ -1,5 +1,6 @@
 /** The Markdown form of a benchmark report (docs/benchmarks.md). */
 import type { LoadTiming, Stats } from './bench-browser';
+import type { ProfileReport } from './bench-profile';
 import { describeFastPath, type FastPathInfo } from '../core/fast';
 import type { FastExactness } from './bench-fast';
 import type { Int8Summary } from './bench-int8';
@@ -74,7 +75,33 @@ export interface BenchReport {
     breakdown: { cold: LoadTiming; warm: LoadTiming; localFile: LoadTiming | null };
   } | null;
   longTasks: { images: number; count: number; maxMs: number } | null;
+  /** Per-operator time in the WASM kernels, direct and fast path (bench-profile.ts). */
+  profile: (ProfileReport & { model: string }) | null;
   notes: string[];
+}
+
+function profileSection(p: ProfileReport & { model: string }): string {
+  const ops = [...new Set([...p.direct, ...p.fast].map((o) => o.op))];
+  const total = (list: ProfileReport['direct']) => list.reduce((a, o) => a + o.ms, 0);
+  const cell = (list: ProfileReport['direct'], op: string) => {
+    const o = list.find((x) => x.op === op);
+    return o ? `${o.ms.toFixed(1)} (${o.nodes})` : '';
+  };
+  const byFast = ops.sort(
+    (a, b) =>
+      (p.fast.find((o) => o.op === b)?.ms ?? 0) - (p.fast.find((o) => o.op === a)?.ms ?? 0) ||
+      (p.direct.find((o) => o.op === b)?.ms ?? 0) - (p.direct.find((o) => o.op === a)?.ms ?? 0),
+  );
+  return `## Where the time goes, per operator (WASM)
+
+${p.model}, onnxruntime's profiler in onnxruntime-web's WASM build (the page's kernels, run in Node), ${p.threads} threads, mean of ${p.runs} runs after one untimed run; ms per inference (nodes). Kernel time only: the runtime's own overhead between kernels is not in it.
+
+| operator | direct (the file as it is) | fast path (Winograd) |
+| --- | --- | --- |
+${byFast.map((op) => `| ${op} | ${cell(p.direct, op)} | ${cell(p.fast, op)} |`).join('\n')}
+| **total** | **${total(p.direct).toFixed(1)}** | **${total(p.fast).toFixed(1)}** |
+
+`;
 }
 
 function loadSection(load: NonNullable<BenchReport['load']>): string {
@@ -155,6 +182,7 @@ int8 (static QDQ: uint8 activations, int8 per-channel weights; see docs/quantiza
 
 ${models.map(([n, m]) => int8Line(n, m)).join('\n')}
 
+${b.profile ? profileSection(b.profile) : ''}
 ## Preprocessing a 12-megapixel photo
 
 ${

@@ -31,6 +31,7 @@ import {
 } from './bench-browser';
 import { printJson } from './common';
 import { benchMarkdown, type BenchReport, type ModelBench } from './bench-report';
+import { profileWasm } from './bench-profile';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const PYTHON = process.env['PYTHON'] ?? '/usr/bin/python3';
@@ -236,6 +237,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     preprocess12mp: null,
     load: null,
     longTasks: null,
+    profile: null,
     notes,
   };
   try {
@@ -375,6 +377,13 @@ export async function benchCommand(argv: string[]): Promise<number> {
       if (arch === 'tiny') report.tiny = entry;
       else report.b1 = entry;
     }
+
+    const profiled = b1File ?? TINY;
+    log(`per-operator profile in onnxruntime-web's WASM build (${basename(profiled)}) ...`);
+    report.profile = {
+      model: basename(profiled),
+      ...profileWasm(profiled, quick ? 2 : 5),
+    };
 
     // A 12-megapixel JPEG made from a fixture photo.
     log(

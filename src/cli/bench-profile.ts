@@ -1,0 +1,80 @@
+/**
+ * Per-operator time in onnxruntime-web's WASM kernels (what the page runs), from onnxruntime's
+ * own profiler: the model run in a child Node process (`profile-wasm-child.ts`) with the WASM
+ * build, direct and with the Winograd fast path, side by side. The same .wasm as the page; the
+ * browser adds only its thread scheduling.
+ */
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+
+export interface OpProfile {
+  /** Operator type, as onnxruntime names it (Conv, MatMul, Gather, ...). */
+  op: string;
+  /** Milliseconds per inference, summed over the nodes of this type. */
+  ms: number;
+  /** Nodes of this type that ran. */
+  nodes: number;
+}
+
+export interface ProfileReport {
+  threads: number;
+  runs: number;
+  direct: OpProfile[];
+  fast: OpProfile[];
+}
+
+interface TraceEvent {
+  cat?: string;
+  name?: string;
+  dur?: number;
+  ts?: number;
+  args?: { op_name?: string };
+}
+
+/**
+ * Sums kernel times by operator type over the timed runs: every `model_run` but the first (the
+ * first pays for memory planning), divided by their number.
+ */
+export function opTable(events: readonly TraceEvent[]): OpProfile[] {
+  const runs = events
+    .filter((e) => e.cat === 'Session' && e.name === 'model_run')
+    .sort((a, b) => a.ts! - b.ts!)
+    .slice(1);
+  if (runs.length === 0) return [];
+  const inTimed = (ts: number) => runs.some((r) => ts >= r.ts! && ts <= r.ts! + r.dur!);
+  const byOp = new Map<string, { us: number; nodes: Set<string> }>();
+  for (const e of events) {
+    if (e.cat !== 'Node' || !e.name?.endsWith('_kernel_time') || !e.args?.op_name) continue;
+    if (!inTimed(e.ts!)) continue;
+    const entry = byOp.get(e.args.op_name) ?? { us: 0, nodes: new Set<string>() };
+    entry.us += e.dur!;
+    entry.nodes.add(e.name);
+    byOp.set(e.args.op_name, entry);
+  }
+  return [...byOp]
+    .map(([op, { us, nodes }]) => ({ op, ms: us / 1000 / runs.length, nodes: nodes.size }))
+    .sort((a, b) => b.ms - a.ms);
+}
+
+/** The JSON array onnxruntime printed between the child's markers. */
+export function parseProfileOutput(stdout: string): TraceEvent[] {
+  const start = stdout.indexOf('<<<LENS-PROFILE');
+  const end = stdout.indexOf('LENS-PROFILE>>>');
+  if (start < 0 || end < 0) throw new Error('the profile run printed no profile');
+  const body = stdout.slice(stdout.indexOf('\n', start) + 1, end).trim();
+  return JSON.parse(body) as TraceEvent[];
+}
+
+export function profileWasm(model: string, runs: number, threads = 2): ProfileReport {
+  const child = resolve(import.meta.dirname, 'profile-wasm-child.ts');
+  const one = (path: 'direct' | 'fast') => {
+    const out = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', child, model, path, String(runs), String(threads)],
+      { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 },
+    );
+    if (out.status !== 0) throw new Error(`profile (${path}) failed: ${out.stderr.slice(-2000)}`);
+    return opTable(parseProfileOutput(out.stdout));
+  };
+  return { threads, runs, direct: one('direct'), fast: one('fast') };
+}
