@@ -13,7 +13,7 @@ import { PRESETS, preprocess } from '../src/core/preprocess/preprocess';
 import { decodeBytes } from '../src/node/decode-node';
 import { BAD_DIR, BAD_ROWS, BIG_PHOTO, makeBigPhoto, reference } from './bad-inputs';
 import { Lens, references } from './lens';
-import { chromiumProcesses, resetPeaks } from './proc-memory';
+import { chromiumProcesses, resetPeaks } from '../src/node/proc-memory';
 
 const GOOD = 'chelsea.png';
 

@@ -15,7 +15,7 @@ import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { format, resolveConfig } from 'prettier';
 import { Lens } from './lens';
-import { chromiumProcesses } from './proc-memory';
+import { chromiumProcesses } from '../src/node/proc-memory';
 
 const MINUTES = Number(process.env['SOAK_MINUTES'] ?? 10);
 const SAMPLE_S = 30;

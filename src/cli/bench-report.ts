@@ -1,5 +1,6 @@
 /** The Markdown form of a benchmark report (docs/benchmarks.md). */
 import type { LoadTiming, Stats } from './bench-browser';
+import type { MemoryRow } from './bench-memory';
 import type { ProfileReport } from './bench-profile';
 import { describeFastPath, type FastPathInfo } from '../core/fast';
 import type { FastExactness } from './bench-fast';
@@ -77,6 +78,8 @@ export interface BenchReport {
   longTasks: { images: number; count: number; maxMs: number } | null;
   /** Per-operator time in the WASM kernels, direct and fast path (bench-profile.ts). */
   profile: (ProfileReport & { model: string }) | null;
+  /** The page's peak memory for full-size models (bench-memory.ts); full runs only. */
+  memory: MemoryRow[] | null;
   notes: string[];
 }
 
@@ -101,6 +104,15 @@ ${p.model}, onnxruntime's profiler in onnxruntime-web's WASM build (the page's k
 ${byFast.map((op) => `| ${op} | ${cell(p.direct, op)} | ${cell(p.fast, op)} |`).join('\n')}
 | **total** | **${total(p.direct).toFixed(1)}** | **${total(p.fast).toFixed(1)}** |
 
+`;
+}
+
+function memorySection(rows: readonly MemoryRow[]): string {
+  return `Peak memory of the page's renderer process (page and workers; peak RSS from /proc, navigation to the first result), one fresh browser context per row:
+
+| model | file MB | path | renderer peak MB | fast path |
+| --- | --- | --- | --- | --- |
+${rows.map((r) => `| ${r.model} | ${r.fileMb} | ${r.fast ? 'fast path' : '?fast=0'} | ${r.peakMb} | ${r.fastPath} |`).join('\n')}
 `;
 }
 
@@ -202,6 +214,7 @@ ${
 ## In the app
 
 ${b.load ? loadSection(b.load) : ''}
+${b.memory ? memorySection(b.memory) : ''}
 ${b.longTasks ? `- Main-thread long tasks (> 50 ms) while classifying ${b.longTasks.images} images: ${b.longTasks.count} (longest ${b.longTasks.maxMs.toFixed(0)} ms).` : ''}
 
 ## Notes

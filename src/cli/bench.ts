@@ -10,7 +10,7 @@ import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { convertStateDict, KNOWN_ARCHS } from '../core/convert';
+import { convertStateDict, KNOWN_ARCHS, type KnownArch } from '../core/convert';
 import { seededStateDict } from '../core/convert/seeded';
 import { LensError } from '../core/errors';
 import { applyFastPath, type FastPathInfo } from '../core/fast';
@@ -32,6 +32,7 @@ import {
 import { printJson } from './common';
 import { benchMarkdown, type BenchReport, type ModelBench } from './bench-report';
 import { profileWasm } from './bench-profile';
+import { pagePeakMemory, type MemoryRow } from './bench-memory';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const PYTHON = process.env['PYTHON'] ?? '/usr/bin/python3';
@@ -76,13 +77,25 @@ function torchBench(
 
 /** A full-size B1 with seeded weights, generated once (never committed). */
 function ensureB1(): string {
-  if (existsSync(B1)) return B1;
-  console.error("generating a seeded full-size B1 with the project's converter (once) ...");
-  const { blocks, widths } = KNOWN_ARCHS.B1;
-  const { onnx } = convertStateDict(seededStateDict(blocks, widths, 1000, 0));
-  mkdirSync(join(ROOT, 'models/generated'), { recursive: true });
-  writeFileSync(B1, onnx);
-  return B1;
+  return ensureSeeded('B1', false);
+}
+
+/** A seeded full-size model made once with the project's converter (models/generated/). */
+function ensureSeeded(arch: KnownArch, fp16: boolean): string {
+  const file = join(
+    ROOT,
+    'models/generated',
+    `repopt-${arch.toLowerCase()}-seeded${fp16 ? '.fp16' : ''}.onnx`,
+  );
+  if (existsSync(file)) return file;
+  console.error(
+    `generating a seeded full-size ${arch}${fp16 ? ' (fp16 weights)' : ''} with the project's converter (once) ...`,
+  );
+  const { blocks, widths } = KNOWN_ARCHS[arch];
+  const { onnx } = convertStateDict(seededStateDict(blocks, widths, 1000, 0), { fp16 });
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, onnx);
+  return file;
 }
 
 async function nodeBench(file: string, threads: number, runs: number): Promise<Stats> {
@@ -238,6 +251,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     load: null,
     longTasks: null,
     profile: null,
+    memory: null,
     notes,
   };
   try {
@@ -459,6 +473,22 @@ export async function benchCommand(argv: string[]): Promise<number> {
       notes.push(
         `Load average (1 min) ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} before the in-app figures, on ${cpus().length} cores: above the core count, other jobs shared the machine and absolute times are inflated; the ratios were measured interleaved.`,
       );
+      if (!quick) {
+        log('page memory: B1 (fp32, fp16 weights) and L2, fast path on and off ...');
+        const rows: MemoryRow[] = [];
+        for (const [arch, fp16] of [
+          ['B1', false],
+          ['B1', true],
+          ['L2', false],
+        ] as const) {
+          const file = ensureSeeded(arch, fp16);
+          const url = `/${relative(ROOT, file).split('\\').join('/')}`;
+          for (const fast of [true, false])
+            rows.push(await pagePeakMemory(browser, app.url, file, url, fast, PHOTO));
+        }
+        report.memory = rows;
+      }
+
       log('long tasks while classifying 10 images ...');
       const lt = await openApp(
         browser,
