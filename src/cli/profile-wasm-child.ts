@@ -17,7 +17,7 @@ let externalData: { path: string; data: Uint8Array }[] = [];
 if (path === 'fast') {
   const out = applyFastPath(bytes, { enabled: true, backend: 'wasm' });
   bytes = out.bytes;
-  externalData = (await computePlans(out.external)).map((f) => ({
+  externalData = computePlans(out.external).map((f) => ({
     path: f.path,
     data: new Uint8Array(f.bytes),
   }));

@@ -420,17 +420,12 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
     const session = await this.deps.createSession(bytes, {
       backend: request.backend,
       ...(request.threads !== undefined ? { threads: request.threads } : {}),
-      prepare: async (original, runtime) => {
-        const remote = this.deps.computeU;
-        const out = applyFastPath(original, {
-          enabled: request.fast !== false,
-          backend: runtime,
-          files: remote ? 2 : 1,
-        });
+      prepare: (original, runtime) => {
+        const out = applyFastPath(original, { enabled: request.fast !== false, backend: runtime });
         const t = this.now();
-        const externalData = await computePlans(out.external, remote);
+        const externalData = computePlans(out.external);
         fast = { ...out.info, rewriteMs: out.info.rewriteMs + (this.now() - t) };
-        return { bytes: out.bytes, externalData };
+        return Promise.resolve({ bytes: out.bytes, externalData });
       },
       ...(externalData.length > 0 ? { externalData } : {}),
     });

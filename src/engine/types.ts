@@ -3,7 +3,7 @@
  * (one request object per method) and what it answers. Shared by the worker, the page and the CLI.
  */
 import type { Backend, BackendChoice, BackendPreference } from '../core/inference/backend';
-import type { FastBackend, FastPathInfo, UPlan } from '../core/fast';
+import type { FastBackend, FastPathInfo } from '../core/fast';
 import type { Prediction } from '../core/inference/classify';
 import type { IoMeta, OutputKind } from '../core/inference/model-io';
 import type { RgbImage } from '../core/image/rgb-image';
@@ -84,11 +84,6 @@ export interface EngineDeps<F extends Frame = Frame> {
   /** Pixels of a camera frame (browser only). */
   decodeFrame?(frame: F): Promise<RgbImage>;
   createSession(bytes: Uint8Array, options: SessionOptions): Promise<LoadedSession>;
-  /**
-   * Computes one file of the fast path's transformed weights on another thread (the page's
-   * worker has one beside onnxruntime's idle pool); without it every file is computed in line.
-   */
-  computeU?: (plan: UPlan) => Promise<ArrayBuffer>;
   fetchModel(
     url: string,
     onProgress: (loaded: number, total: number | null) => void,

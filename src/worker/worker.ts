@@ -11,7 +11,6 @@ import { createWebQuantRunner } from './quant-web';
 import type { Faults } from './protocol';
 import { serve } from './serve';
 import { makeThumbnail } from './thumbnail';
-import { computeUOnThread } from './u-thread';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -22,7 +21,6 @@ const engine = new Engine<ImageBitmap>({
   makeThumbnail,
   createSession: withFaults(createWebSession, faults),
   createQuantRunner: createWebQuantRunner,
-  computeU: computeUOnThread,
   fetchModel,
   labels: { name: 'ImageNet-1k', labels: parseLabels(labelsText).labels },
 });

@@ -59,9 +59,9 @@ export function directPath(reason: string, report?: WinogradReport, rewriteMs = 
 }
 
 /**
- * The model to run and what was done to it. `external` lists the files of transformed weights the
- * model names as ONNX external data, still to be computed (`computeU`, one file per thread),
- * unless `embed` asked for one self-contained file.
+ * The model to run and what was done to it. `external` lists the file of transformed weights the
+ * model names as ONNX external data, still to be computed (`computePlans`), unless `embed` asked
+ * for one self-contained file.
  */
 export interface FastPathResult {
   bytes: Uint8Array;
@@ -76,8 +76,6 @@ export function applyFastPath(
     backend: FastBackend;
     /** U inside the model (one self-contained file) rather than as external data. */
     embed?: boolean;
-    /** External files of U, to compute on that many threads (default 1). */
-    files?: number;
   } & WinogradOptions,
 ): FastPathResult {
   const none = (reason: string, report?: WinogradReport, rewriteMs = 0): FastPathResult => ({
@@ -92,10 +90,7 @@ export function applyFastPath(
   if (opts.inputSize !== undefined) options.inputSize = opts.inputSize;
   if (opts.budgetBytes !== undefined) options.budgetBytes = opts.budgetBytes;
   if (opts.choose) options.choose = opts.choose;
-  if (opts.embed !== true) {
-    options.externalName = U_FILE;
-    options.externalFiles = opts.files ?? 1;
-  }
+  if (opts.embed !== true) options.externalName = U_FILE;
   let out: ReturnType<typeof rewriteWinograd>;
   try {
     out = rewriteWinograd(bytes, options);
@@ -130,22 +125,7 @@ export function applyFastPath(
   };
 }
 
-/**
- * Computes the files of U: every other file on `remote` (another thread, which must copy the
- * plan, not take it) when given, the rest on this thread at the same time. A file the remote
- * fails on is computed here.
- */
-export async function computePlans(
-  plans: readonly UPlan[],
-  remote?: (plan: UPlan) => Promise<ArrayBuffer>,
-): Promise<{ path: string; bytes: ArrayBuffer }[]> {
-  // Posted first, so that the other thread works while this one does.
-  const away = plans.map((p, i) =>
-    remote && i % 2 === 1 ? remote(p).catch((): null => null) : null,
-  );
-  const here = plans.map((p, i) => (away[i] ? null : computeU(p)));
-  const out: { path: string; bytes: ArrayBuffer }[] = [];
-  for (const [i, plan] of plans.entries())
-    out.push({ path: plan.path, bytes: here[i] ?? (await away[i]) ?? computeU(plan) });
-  return out;
+/** Computes the files of U the model names (`FastPathResult.external`), for the session. */
+export function computePlans(plans: readonly UPlan[]): { path: string; bytes: ArrayBuffer }[] {
+  return plans.map((plan) => ({ path: plan.path, bytes: computeU(plan) }));
 }

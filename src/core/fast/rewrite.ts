@@ -72,11 +72,6 @@ export interface WinogradOptions {
    * Without it, U is embedded (a self-contained file, as `bench` writes).
    */
   externalName?: string;
-  /**
-   * With `externalName`: spread U over this many files of about equal size (default 1), so that
-   * as many threads can compute them (`computeU`) at once.
-   */
-  externalFiles?: number;
 }
 
 /** One layer's transformed weights: U for `weights` ([k, c, 3, 3]) at `offset` of its file. */
@@ -99,7 +94,7 @@ export interface UPlan {
 export interface WinogradResult {
   bytes: Uint8Array;
   report: WinogradReport;
-  /** With `externalName`: the files of U the model names, to compute before a session reads it. */
+  /** With `externalName`: the file of U the model names, to compute before a session reads it. */
   external: UPlan[];
 }
 
@@ -453,7 +448,7 @@ export function rewriteWinograd(
   graph.valueInfo = graph.valueInfo.filter((v) => produced.has(v.name));
 
   if (options.externalName !== undefined)
-    return finish(...externalU(model, reserved, options.externalName, options.externalFiles ?? 1));
+    return finish(...externalU(model, reserved, options.externalName));
   const { bytes, slots } = encodeModel(model, reserved);
   // Slots start at multiples of 4: on little-endian hosts U is computed straight into the model
   // (no 600 MB scratch copy); otherwise through one scratch buffer and byte-order-aware writes.
@@ -487,59 +482,41 @@ interface Reserved extends ReservedFloats {
 }
 
 /**
- * The rewritten model with U as external data: the reserved tensors spread over `files` files
- * (largest first, each to the file with the fewest bytes so far), page-aligned within each. Only
- * the plans are made here; `computeU` fills a file.
+ * The rewritten model with U as external data: the reserved tensors at page-aligned offsets of one
+ * file named `path` (or a variant, when the model's own external data uses that name). Only the
+ * plan is made here; `computeU` fills the file.
  */
 function externalU(
   model: EditModel,
   reserved: readonly Reserved[],
   path: string,
-  files: number,
 ): [Uint8Array, UPlan[]] {
   const graph = model.graph!;
-  // A model with external data of its own keeps its names; ours step aside.
+  // A model with external data of its own keeps its names; ours steps aside.
   const taken = new Set(
     graph.initializer.flatMap((t) =>
       (t.externalData ?? []).filter((e) => e.key === 'location').map((e) => e.value),
     ),
   );
-  const fileName = (i: number) => {
-    const base = i === 0 ? path : path.replace(/(\.[^.]*)?$/, `-${i + 1}$1`);
-    let name = base;
-    for (let n = 1; taken.has(name); n++) name = `${n}-${base}`;
-    taken.add(name);
-    return name;
-  };
-  const plans: UPlan[] = Array.from({ length: Math.max(1, files) }, (_, i) => ({
-    path: fileName(i),
-    byteLength: 0,
-    jobs: [],
-  }));
-  const bySize = [...reserved].sort((a, b) => b.weights.length - a.weights.length);
-  const placedIn = new Map<Reserved, { plan: UPlan; offset: number; length: number }>();
-  for (const r of bySize) {
-    const plan = plans.reduce((a, b) => (b.byteLength < a.byteLength ? b : a));
+  let name = path;
+  for (let n = 1; taken.has(name); n++) name = `${n}-${path}`;
+  const plan: UPlan = { path: name, byteLength: 0, jobs: [] };
+  for (const r of reserved) {
     const offset = Math.ceil(plan.byteLength / EXTERNAL_ALIGN) * EXTERNAL_ALIGN;
     const length = r.dims.reduce((a, b) => a * b, 1) * 4;
     plan.jobs.push({ weights: r.weights, k: r.k, c: r.c, tile: r.tile, offset, length });
     plan.byteLength = offset + length;
-    placedIn.set(r, { plan, offset, length });
-  }
-  // In graph order, as the embedded form has them.
-  for (const r of reserved) {
-    const { plan, offset, length } = placedIn.get(r)!;
     graph.initializer.push({
       name: r.name,
       dims: r.dims,
       dataType: DataType['FLOAT']!,
       dataLocation: 1,
       externalData: [
-        { key: 'location', value: plan.path },
+        { key: 'location', value: name },
         { key: 'offset', value: String(offset) },
         { key: 'length', value: String(length) },
       ],
     });
   }
-  return [encodeModel(model).bytes, plans.filter((p) => p.jobs.length > 0)];
+  return [encodeModel(model).bytes, plan.jobs.length > 0 ? [plan] : []];
 }
