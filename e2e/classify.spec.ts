@@ -99,11 +99,10 @@ test.describe('classify fixture photos with the tiny model (WASM)', () => {
     );
   });
 
-  test('a model with layers at every map size: U computed on two threads, results as the unmodified file in onnxruntime-node', async ({
+  test('a model with layers at every map size: rewritten in the page, results as the unmodified file in onnxruntime-node', async ({
     page,
   }, testInfo) => {
-    // Six stride-1 layers from 56x56 to 7x7: the transformed weights are spread over two files,
-    // one computed by the model's worker, one by its fast-path thread.
+    // Six stride-1 layers from 56x56 (F4) to 7x7 (F2), U handed to the runtime as external data.
     const { onnx } = convertStateDict(seededStateDict([2, 3, 3, 2], [0.5, 0.5, 0.5, 0.5], 10, 5));
     const file = testInfo.outputPath('seeded-4-stage.onnx');
     writeFileSync(file, onnx);
