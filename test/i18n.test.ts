@@ -1,8 +1,8 @@
 /** The page's language choice and its message catalogues. */
 import { describe, expect, it } from 'vitest';
-import { en } from '../src/app/i18n/en';
-import { pickLanguage } from '../src/app/i18n/language';
-import { zhCN } from '../src/app/i18n/zh-CN';
+import { en } from '../src/i18n/en';
+import { pickLanguage } from '../src/i18n/language';
+import { zhCN } from '../src/i18n/zh-CN';
 
 type Tree = { [key: string]: string | Tree };
 const flatten = (tree: Tree, prefix = ''): [string, string][] =>

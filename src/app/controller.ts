@@ -19,7 +19,7 @@ import { Limiter } from './limiter';
 import { choiceName, MANIFEST_URL, sourceOf, spawnClient, trackLoad } from './models';
 import { refreshOffline } from './offline';
 import { i18next, initial } from './i18n';
-import { LANGUAGE_NAMES, type Language } from './i18n/language';
+import { LANGUAGE_NAMES, type Language } from '../i18n/language';
 import { readPageOptions, resolveModelParam, sessionOptionsOf } from './options';
 import { startTransition } from 'react';
 import { useLens, type ItemState, type ModelChoice, type ResultItem } from './store';

@@ -10,7 +10,7 @@ import type { Prediction } from '../core/inference/classify';
 import type { PresetId } from '../core/preprocess/preprocess';
 import type { ReferenceEntry } from '../core/data/verify';
 import type { ClassifyPayload, LoadPhase, ModelInfo } from '../engine/types';
-import type { Language } from './i18n/language';
+import type { Language } from '../i18n/language';
 
 /** Where the current model comes from: a manifest entry, a typed URL, or a local file. */
 export type ModelChoice =

@@ -1,7 +1,7 @@
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { loadLabels, setLabelLanguage } from '../controller';
-import { isLanguage, LANGUAGE_NAMES, LANGUAGES } from '../i18n/language';
+import { isLanguage, LANGUAGE_NAMES, LANGUAGES } from '../../i18n/language';
 import { useLens } from '../store';
 
 /**
