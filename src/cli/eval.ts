@@ -33,8 +33,11 @@ import {
   printJson,
   progress,
   scanImages,
+  skipReason,
   type Skipped,
 } from './common';
+import { t } from './i18n';
+import { terminalSafe } from './safe-output';
 
 export const evalUsage = `repopt-lens eval --model <model.onnx> --data <dir> [--labels <ground-truth.txt>] [--limit N] [--shard i/n] [--batch B] [--preset P] [--exif ignore|apply] [--threads N] [--no-fast] [--json] [--out results.json]
 repopt-lens eval --merge a.json b.json ... [--json]`;
@@ -67,9 +70,9 @@ function findLayout(
   groundTruthFile: string | undefined,
 ): { layout: Layout; samples: Sample[]; skipped: Skipped[] } {
   if (!existsSync(dir) || !statSync(dir).isDirectory())
-    throw new LensError('bad-dataset', `--data ${dir} is not a folder.`);
+    throw new LensError('bad-dataset', t('cli.eval.notAFolder', { dir }));
   const { files, skipped } = scanImages(dir);
-  if (files.length === 0) throw new LensError('bad-dataset', `No images found in ${dir}.`);
+  if (files.length === 0) throw new LensError('bad-dataset', t('cli.noImages', { where: dir }));
   if (groundTruthFile) {
     const truth = parseGroundTruth(readFileSync(groundTruthFile, 'utf8'));
     return {
@@ -80,10 +83,7 @@ function findLayout(
   }
   const subfolders = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory());
   if (subfolders.length === 0) {
-    throw new LensError(
-      'bad-dataset',
-      `${dir} has images but no class folders: pass the ground-truth file with --labels (lines "<file name> <class index>").`,
-    );
+    throw new LensError('bad-dataset', t('cli.eval.noClassFolders', { dir }));
   }
   return {
     layout: 'wnid-folders',
@@ -136,13 +136,15 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const labels = bundledLabels();
   let result: EvalReport;
   if (values.merge) {
-    if (positionals.length === 0) throw new LensError('bad-dataset', `usage: ${evalUsage}`);
+    if (positionals.length === 0)
+      throw new LensError('bad-dataset', t('cli.usage', { usage: evalUsage }));
     const parts = positionals.map((f) => {
       let text: string;
       try {
         text = readFileSync(f, 'utf8');
       } catch (e) {
-        throw new LensError('bad-dataset', `Cannot read ${f}: ${(e as Error).message}`, {
+        const reason = (e as Error).message;
+        throw new LensError('bad-dataset', t('cli.eval.cannotRead', { file: f, reason }), {
           cause: e,
         });
       }
@@ -152,14 +154,14 @@ export async function evalCommand(argv: string[]): Promise<number> {
     if (!isPresetId(first.preset))
       throw new LensError(
         'bad-dataset',
-        `${positionals[0]} names an unknown preset "${first.preset}".`,
+        t('cli.eval.mergeUnknownPreset', { file: positionals[0]!, preset: first.preset }),
       );
     const firstPreset: PresetId = first.preset;
     for (const p of parts) {
       if (p.model !== first.model || p.preset !== first.preset)
         throw new LensError(
           'bad-dataset',
-          `Cannot merge results of different models or presets (${p.model}, ${p.preset}).`,
+          t('cli.eval.mergeMixed', { model: p.model, preset: p.preset }),
         );
     }
     const seconds = parts.reduce((a, p) => a + p.seconds, 0);
@@ -179,11 +181,12 @@ export async function evalCommand(argv: string[]): Promise<number> {
       labels,
     );
   } else {
-    if (!values.model || !values.data) throw new LensError('bad-dataset', `usage: ${evalUsage}`);
+    if (!values.model || !values.data)
+      throw new LensError('bad-dataset', t('cli.usage', { usage: evalUsage }));
     if (!isPresetId(values.preset))
-      throw new LensError('bad-dataset', `Unknown preset "${values.preset}".`);
+      throw new LensError('bad-dataset', t('cli.unknownPreset', { preset: values.preset }));
     if (values.exif !== 'apply' && values.exif !== 'ignore')
-      throw new LensError('bad-dataset', `--exif must be apply or ignore, not "${values.exif}".`);
+      throw new LensError('bad-dataset', t('cli.badExif', { value: values.exif }));
     const exif: ExifMode = values.exif;
     const preset = values.preset;
     const batch = parsePositiveInt('--batch', values.batch);
@@ -251,7 +254,7 @@ async function evaluate(
 }> {
   const { batch, preset } = options;
   const pool = new PreprocessPool(options.workers);
-  const bar = progress(samples.length, 'eval');
+  const bar = progress(samples.length, t('cli.phase.eval'));
   const results: SampleResult[] = [];
   const skipped: Skipped[] = [];
   const notes = new Set<string>();
@@ -320,22 +323,48 @@ async function evaluate(
 
 function printSummary(r: EvalReport): void {
   const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+  const shard = r.shard ? t('cli.eval.shard', { index: r.shard.index, count: r.shard.count }) : '';
   console.log(
-    `${r.model} on ${r.data} (${r.layout}, ${r.preset}${r.shard ? `, shard ${r.shard.index}/${r.shard.count}` : ''})`,
+    t('cli.eval.heading', {
+      model: terminalSafe(r.model),
+      data: terminalSafe(r.data),
+      layout: r.layout,
+      preset: r.preset,
+      shard,
+    }),
   );
   console.log(
-    `images ${r.count}  top-1 ${pct(r.top1)} (${r.correct1})  top-5 ${pct(r.top5)} (${r.correct5})  ${r.imagesPerSecond.toFixed(1)} img/s (${(1000 / r.imagesPerSecond).toFixed(1)} ms per image, decoding included)`,
+    t('cli.eval.figures', {
+      count: r.count,
+      top1: pct(r.top1),
+      correct1: r.correct1,
+      top5: pct(r.top5),
+      correct5: r.correct5,
+      rate: r.imagesPerSecond.toFixed(1),
+      ms: (1000 / r.imagesPerSecond).toFixed(1),
+    }),
   );
-  for (const note of r.notes ?? []) console.log(note);
+  for (const note of r.notes ?? []) console.log(terminalSafe(note));
   if (r.skipped.length > 0) {
-    console.log(`skipped ${r.skipped.length} unreadable file${r.skipped.length > 1 ? 's' : ''}:`);
-    for (const s of r.skipped.slice(0, 10)) console.log(`  ${s.file}: ${s.error}`);
+    console.log(t('cli.eval.skipped', { count: r.skipped.length }));
+    for (const s of r.skipped.slice(0, 10))
+      console.log(
+        t('cli.eval.skippedFile', {
+          file: terminalSafe(s.file),
+          error: terminalSafe(skipReason(s.error)),
+        }),
+      );
   }
   if (r.worstClasses.length > 0) {
-    console.log('worst classes (top-1):');
+    console.log(t('cli.eval.worst'));
     for (const c of r.worstClasses.slice(0, 5))
       console.log(
-        `  ${pct(c.top1).padStart(7)}  ${String(c.index).padStart(4)} ${c.label} (${c.count} images)`,
+        t('cli.eval.worstRow', {
+          top1: pct(c.top1).padStart(7),
+          index: String(c.index).padStart(4),
+          label: terminalSafe(c.label),
+          count: c.count,
+        }),
       );
   }
 }

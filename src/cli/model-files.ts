@@ -6,6 +6,8 @@ import { readCheckpoint, type Checkpoint } from '../core/checkpoint/torch';
 import type { DetectedArch, TensorLike } from '../core/convert';
 import { LensError, isLensError, type LensErrorCode } from '../core/errors';
 import { terminalSafe } from '../core/terminal-safe';
+import { columns, padEndColumns } from './columns';
+import { t } from './i18n';
 
 export function readInputFile(path: string, code: LensErrorCode): Uint8Array {
   try {
@@ -67,6 +69,10 @@ export function architectureLine(a: DetectedArch): string {
   return `RepOpt-VGG ${a.mode}, blocks ${fmtList(a.blocks)}, widths ${fmtList(a.widths)}${a.se ? ', with SE' : ''}`;
 }
 
+/** The GMACs row's value, shared by `convert` and `info`. */
+export const gmacsText = (gmacs: number | string, size: number): string =>
+  t('cli.arch.gmacs', { gmacs: String(gmacs), size });
+
 /** `name  value` lines for the architecture, shared by `convert` and `info`. */
 export function architectureRows(
   a: Pick<DetectedArch, 'name' | 'blocks' | 'widths' | 'channels' | 'numClasses' | 'se'> & {
@@ -74,26 +80,26 @@ export function architectureRows(
   },
 ): [string, string][] {
   return [
-    ['architecture', a.name ? `RepOpt-VGG-${a.name}` : 'RepOpt-VGG (not one of B1/B2/L1/L2)'],
-    ['mode', a.mode],
-    ['blocks', `${fmtList(a.blocks)} (stage1-4; stage0 is one block)`],
-    ['widths', fmtList(a.widths)],
-    ['channels', fmtList(a.channels)],
-    ['classes', String(a.numClasses)],
-    ['SE', a.se ? 'yes' : 'no'],
+    [t('cli.rows.architecture'), a.name ? `RepOpt-VGG-${a.name}` : t('cli.arch.custom')],
+    [t('cli.rows.mode'), a.mode],
+    [t('cli.rows.blocks'), t('cli.arch.blocks', { blocks: fmtList(a.blocks) })],
+    [t('cli.rows.widths'), fmtList(a.widths)],
+    [t('cli.rows.channels'), fmtList(a.channels)],
+    [t('cli.rows.classes'), String(a.numClasses)],
+    [t('cli.rows.se'), a.se ? t('cli.arch.yes') : t('cli.arch.no')],
   ];
 }
 
 /**
- * `name  value` rows; a value's own newlines continue it on the next lines. Each line is passed
+ * `name  value` rows, names padded by terminal columns (Chinese names line up too); a value's own newlines continue it on the next lines. Each line is passed
  * through terminalSafe as a last guard (callers escape file strings themselves, which also turns
  * their newlines into \n; escaping is idempotent on safe text).
  */
 export function printRows(rows: readonly [string, string][]): void {
-  const width = Math.max(...rows.map(([k]) => k.length)) + 2;
+  const width = Math.max(...rows.map(([k]) => columns(k))) + 2;
   for (const [k, v] of rows) {
     const [first = '', ...rest] = v.split('\n').map(terminalSafe);
-    process.stdout.write(`${k.padEnd(width)}${first}\n`);
+    process.stdout.write(`${padEndColumns(k, width)}${first}\n`);
     for (const line of rest) process.stdout.write(`${' '.repeat(width)}${line}\n`);
   }
 }

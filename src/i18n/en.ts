@@ -1,8 +1,12 @@
 /**
- * The page's messages in English: the source every other language mirrors (zh-CN.ts is typed
- * against this object, so a missing key does not compile). i18next syntax: {{name}} interpolates,
+ * The messages in English (the page's, the stage view's, LensError headlines and, under `cli`, the
+ * command line's): the source every other language mirrors (zh-CN.ts is typed against this object,
+ * so a missing key does not compile). i18next syntax: {{name}} interpolates,
  * `_one`/`_other` pick the plural form from {{count}}.
  */
+import type { LensErrorCode } from '../core/errors';
+import { cliEn } from './cli.en';
+
 export const en = {
   app: {
     tagline: 'What does the network see? Classify photos in your browser; nothing leaves the page.',
@@ -233,6 +237,33 @@ export const en = {
     dismiss: 'Dismiss',
     badLang: '?lang={{asked}} is not a language of this page (en, zh-CN); using {{used}}.',
   },
+  /** A headline per LensError code, for languages whose readers need one before the detail. */
+  errors: {
+    'not-an-image': 'Not an image',
+    'unsupported-image': 'Image format not supported',
+    'corrupt-image': 'The image is damaged',
+    'image-too-large': 'The image is too large',
+    'not-a-model': 'Not a model',
+    'model-load-failed': 'The model could not be loaded',
+    'model-incompatible': 'The model does not fit',
+    'model-fetch-failed': 'The model could not be downloaded',
+    'inference-failed': 'Inference failed',
+    'label-count-mismatch': 'The labels do not match the model',
+    'bad-labels': 'The labels file is not valid',
+    'bad-manifest': 'The model list is not valid',
+    'bad-dataset': 'Invalid input',
+    'bad-reference': 'The reference file is not valid',
+    'no-model': 'No model loaded',
+    'not-a-checkpoint': 'Not a checkpoint',
+    'corrupt-checkpoint': 'The checkpoint is damaged',
+    'unsafe-checkpoint': 'The checkpoint is unsafe',
+    'unsupported-checkpoint': 'Checkpoint not supported',
+    'unknown-architecture': 'Unknown architecture',
+    aborted: 'Cancelled',
+    'worker-crashed': 'The worker stopped',
+    internal: 'Internal error',
+  } satisfies Record<LensErrorCode, string>,
+  cli: cliEn,
 } as const;
 
 type Widen<T> = { -readonly [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };

@@ -1,4 +1,5 @@
 /** 简体中文: the same keys as en.ts (checked by the compiler). */
+import { cliZhCN } from './cli.zh-CN';
 import type { Messages } from './en';
 
 export const zhCN: Messages = {
@@ -228,4 +229,30 @@ export const zhCN: Messages = {
     dismiss: '关闭',
     badLang: '?lang={{asked}} 不是本页支持的语言（en、zh-CN）；使用{{used}}。',
   },
+  errors: {
+    'not-an-image': '不是图片',
+    'unsupported-image': '不支持的图片格式',
+    'corrupt-image': '图片已损坏',
+    'image-too-large': '图片太大',
+    'not-a-model': '不是模型文件',
+    'model-load-failed': '模型加载失败',
+    'model-incompatible': '模型不兼容',
+    'model-fetch-failed': '模型下载失败',
+    'inference-failed': '推理失败',
+    'label-count-mismatch': '标签与模型不匹配',
+    'bad-labels': '标签文件无效',
+    'bad-manifest': '模型列表无效',
+    'bad-dataset': '输入无效',
+    'bad-reference': '参考文件无效',
+    'no-model': '未加载模型',
+    'not-a-checkpoint': '不是检查点文件',
+    'corrupt-checkpoint': '检查点已损坏',
+    'unsafe-checkpoint': '检查点不安全',
+    'unsupported-checkpoint': '不支持的检查点',
+    'unknown-architecture': '未知架构',
+    aborted: '已取消',
+    'worker-crashed': '后台线程已停止',
+    internal: '内部错误',
+  },
+  cli: cliZhCN,
 };
