@@ -82,7 +82,7 @@ describe('CLI in 简体中文', () => {
     const r = cli(ZH, 'eval', '--model', TINY_MODEL, '--data', dir, '--out', out);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^repopt-tiny\.onnx 在 .* 上（wnid-folders，torchvision-256-224）$/m);
-    expect(r.stdout).toMatch(/^图片 1  top-1 0\.00%（0）  top-5 /m);
+    expect(r.stdout).toMatch(/^图片 1 {2}top-1 0\.00%（0） {2}top-5 /m);
     expect(r.stdout).toContain('跳过 1 个无法读取的文件：');
     expect(r.stdout).toContain('最差的类别（top-1）：');
     const report = JSON.parse(readFileSync(out, 'utf8')) as { skipped: { error: string }[] };
