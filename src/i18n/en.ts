@@ -263,6 +263,36 @@ export const en = {
     'worker-crashed': 'The worker stopped',
     internal: 'Internal error',
   } satisfies Record<LensErrorCode, string>,
+  /**
+   * What the engine says about a model or a result (src/core/message.ts): rendered in English,
+   * each is the engine's English text exactly (test/engine-messages.test.ts).
+   */
+  engine: {
+    probabilities:
+      'The model outputs probabilities (its graph ends in Softmax): they are shown as the model gives them, not softmaxed again.',
+    notProbabilities:
+      "The model's graph ends in Softmax, but this output is not a probability vector (sum {{sum}}, smallest value {{min}}): it was ranked by softmax like logits.",
+    orientationRotated:
+      "Rotated per EXIF orientation {{orientation}}; PyTorch's default loader does not rotate.",
+    orientationIgnored:
+      "EXIF orientation {{orientation}} ignored, as PyTorch's default loader does: the pixels as stored.",
+    labelCountBundled:
+      'The model has {{classes}} classes but the labels list {{labels}}; labels that do not match the classes would mislead, so every class is shown as "class N".',
+    labelCountFile:
+      'The model has {{classes}} classes but {{source}} lists {{labels}}; labels that do not match the classes would mislead, so every class is shown as "class N".',
+    fewClasses:
+      'The model has {{classes}} classes: every result lists all {{classes}} instead of a top {{k}}.',
+    fastDirect: 'direct convolutions ({{reason}})',
+    fastWinograd: 'Winograd: {{rewritten}} of {{total}} 3x3 convolutions ({{tiles}})',
+    fastReason: {
+      off: 'fast path off',
+      webgpu: 'not used on WebGPU',
+      unreadable: 'the graph could not be analysed',
+      noEligible: 'no eligible 3x3 convolution',
+      none: 'no 3x3 convolution',
+      runtime: 'the runtime does not rewrite models',
+    },
+  },
   cli: cliEn,
 } as const;
 

@@ -254,5 +254,29 @@ export const zhCN: Messages = {
     'worker-crashed': '后台线程已停止',
     internal: '内部错误',
   },
+  engine: {
+    probabilities:
+      '模型输出的是概率（其计算图以 Softmax 结尾）：按模型给出的值显示，不再做 softmax。',
+    notProbabilities:
+      '模型的计算图以 Softmax 结尾，但这个输出不是概率向量（总和 {{sum}}，最小值 {{min}}）：已像 logits 一样经 softmax 排序。',
+    orientationRotated: '已按 EXIF 方向 {{orientation}} 旋转；PyTorch 的默认加载器不会旋转。',
+    orientationIgnored:
+      '已忽略 EXIF 方向 {{orientation}}，与 PyTorch 的默认加载器一致：按存储的像素处理。',
+    labelCountBundled:
+      '模型有 {{classes}} 个类别，但标签列表有 {{labels}} 个；标签与类别不符会误导，所以每个类别显示为“class N”。',
+    labelCountFile:
+      '模型有 {{classes}} 个类别，但 {{source}} 列出了 {{labels}} 个；标签与类别不符会误导，所以每个类别显示为“class N”。',
+    fewClasses: '模型只有 {{classes}} 个类别：每个结果列出全部 {{classes}} 个，而不是前 {{k}} 个。',
+    fastDirect: '直接卷积（{{reason}}）',
+    fastWinograd: 'Winograd：{{total}} 个 3x3 卷积中的 {{rewritten}} 个（{{tiles}}）',
+    fastReason: {
+      off: '快速路径已关闭',
+      webgpu: 'WebGPU 上不使用',
+      unreadable: '无法分析计算图',
+      noEligible: '没有符合条件的 3x3 卷积',
+      none: '没有 3x3 卷积',
+      runtime: '该运行时不改写模型',
+    },
+  },
   cli: cliZhCN,
 };

@@ -11,6 +11,8 @@ export {
   applyFastPath,
   describeFastPath,
   directPath,
+  FAST_REASONS,
+  fastPathNote,
   type FastBackend,
   type FastPathInfo,
 } from './apply';
