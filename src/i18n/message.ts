@@ -13,5 +13,5 @@ export function renderMessage(t: TFunction, m: Message): string {
   // The key is checked here (each MessageKey must name an engine message); the values per key by
   // test/engine-messages.test.ts, since the typed t() cannot pair a key union with its variables.
   const key: ParseKeys = `engine.${m.key}`;
-  return (t as unknown as (key: string, options: object) => string)(key as string, params);
+  return (t as unknown as (key: string, options: object) => string)(key, params);
 }
