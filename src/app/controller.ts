@@ -229,6 +229,7 @@ export async function loadLabels(file: File): Promise<void> {
       count: state.count,
       error: null,
       warning: state.warning,
+      warningMessage: state.warningMessage,
       kind: 'user',
     });
   } catch (e) {
@@ -258,6 +259,7 @@ export async function setLabelLanguage(language: Language): Promise<void> {
     count: state.count,
     error: null,
     warning: state.warning,
+    warningMessage: state.warningMessage,
     kind: language === 'zh-CN' ? 'zh' : 'bundled',
   });
 }

@@ -1,5 +1,6 @@
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useSay } from '../i18n/message';
 import { loadLabels, setLabelLanguage } from '../controller';
 import { isLanguage, LANGUAGE_NAMES, LANGUAGES } from '../../i18n/language';
 import { useLens } from '../store';
@@ -13,6 +14,7 @@ export function LabelsPicker() {
   const language = useLens((s) => s.labelLanguage);
   const input = useRef<HTMLInputElement>(null);
   const { t } = useTranslation();
+  const say = useSay();
   const name =
     info.kind === 'user'
       ? info.name
@@ -65,7 +67,7 @@ export function LabelsPicker() {
       {info.warning && (
         <em className="warn" data-testid="labels-warning">
           {' '}
-          {info.warning}
+          {say(info.warningMessage, info.warning)}
         </em>
       )}
       {info.error && (

@@ -1,5 +1,6 @@
 import { memo, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useSay } from '../i18n/message';
 import { heatmapRgba, upsampleBilinear } from '../../core/inference/cam';
 import { PRESETS, type PresetId } from '../../core/preprocess/preprocess';
 import type { ClassifyPayload } from '../../engine/types';
@@ -125,6 +126,7 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
   const tolerance = useLens((s) => s.tolerance);
   const verdict = verification ? verifyItem(item, verification.entries, tolerance) : null;
   const { t } = useTranslation();
+  const say = useSay();
   return (
     <li
       className={`result ${state.kind}`}
@@ -189,12 +191,18 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
               {backendText(payload.backend, payload.threads)} · {payload.modelName} ·{' '}
               {payload.width}x{payload.height} → {payload.resized.width}x{payload.resized.height} →{' '}
               {payload.cropSize}² ({payload.preset}) ·{' '}
-              <span data-testid="result-fast-path">{payload.fastPath}</span>
+              <span data-testid="result-fast-path">
+                {say(payload.messages?.fastPath, payload.fastPath)}
+              </span>
             </p>
-            {payload.orientationNote && <p className="meta warn">{payload.orientationNote}</p>}
+            {payload.orientationNote && (
+              <p className="meta warn">
+                {say(payload.messages?.orientation, payload.orientationNote)}
+              </p>
+            )}
             {payload.scoreNote && (
               <p className="meta warn" data-testid="score-note">
-                {payload.scoreNote}
+                {say(payload.messages?.score, payload.scoreNote)}
               </p>
             )}
             {payload.decodeNote && (
