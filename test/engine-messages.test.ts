@@ -7,7 +7,7 @@ import { directPath, fastPathNote, FAST_REASONS, type FastPathInfo } from '../sr
 import { classCountNote } from '../src/core/inference/model-io';
 import { probabilitiesNote, toProbabilities } from '../src/core/inference/postprocess';
 import type { Note } from '../src/core/message';
-import { labelWarningNote, orientationNote } from '../src/engine/notes';
+import { labelWarningMessage, labelWarningNote, orientationNote } from '../src/engine/notes';
 import { createI18n } from '../src/i18n/instance';
 import { renderMessage } from '../src/i18n/message';
 
@@ -72,5 +72,19 @@ describe('engine messages', () => {
     expect(renderMessage(zh.t, fastPathNote(directPath('no graph')).message)).toBe(
       '直接卷积（no graph）',
     );
+  });
+
+  it('remakes a label warning sent as text only, and only when the text matches', () => {
+    const bundled = labelWarningNote(10, 1000, null)!;
+    const file = labelWarningNote(1000, 3, 'my-labels.txt')!;
+    expect(labelWarningMessage(bundled.text, 10, 1000, 'ImageNet-1k (bundled)')).toEqual(
+      bundled.message,
+    );
+    expect(labelWarningMessage(file.text, 1000, 3, 'my-labels.txt')).toEqual(file.message);
+    expect(renderMessage(zh.t, file.message)).toBe(
+      '模型有 1000 个类别，但 my-labels.txt 列出了 3 个；标签与类别不符会误导，所以每个类别显示为“class N”。',
+    );
+    // Other facts than the warning states: no message, the page shows the English.
+    expect(labelWarningMessage(file.text, 1000, 4, 'my-labels.txt')).toBeNull();
   });
 });

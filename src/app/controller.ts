@@ -229,7 +229,6 @@ export async function loadLabels(file: File): Promise<void> {
       count: state.count,
       error: null,
       warning: state.warning,
-      warningMessage: state.warningMessage,
       kind: 'user',
     });
   } catch (e) {
@@ -259,7 +258,6 @@ export async function setLabelLanguage(language: Language): Promise<void> {
     count: state.count,
     error: null,
     warning: state.warning,
-    warningMessage: state.warningMessage,
     kind: language === 'zh-CN' ? 'zh' : 'bundled',
   });
 }

@@ -2,7 +2,6 @@
  * One zustand store, built from typed slices. Actions sit beside state and are callable outside
  * React (the worker bridge writes through them), and `getInitialState()` resets it in tests.
  */
-import type { Message } from '../core/message';
 import { create, type StateCreator } from 'zustand';
 import type { BackendPreference } from '../core/inference/backend';
 import type { SerializedError } from '../core/errors';
@@ -57,8 +56,6 @@ export interface ModelSlice {
     name: string;
     count: number;
     warning: string | null;
-    /** `warning` as a message, for the page's language. */
-    warningMessage: Message | null;
     error: string | null;
     /** Where the labels come from: the bundled English list, the Chinese one, or the user's file. */
     kind: 'bundled' | 'zh' | 'user';
@@ -255,7 +252,6 @@ const createModelSlice: StateCreator<LensState, [], [], ModelSlice> = (set) => (
     name: 'ImageNet-1k (bundled)',
     count: 1000,
     warning: null,
-    warningMessage: null,
     error: null,
     kind: 'bundled',
   },

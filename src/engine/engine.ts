@@ -293,7 +293,6 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
         count: this.labels.length,
         source: this.labelSource,
         warning: this.active ? this.active.info.labelWarning : null,
-        warningMessage: this.active ? this.active.info.messages.labelWarning : null,
       };
     });
   }

@@ -231,7 +231,6 @@ export interface LabelsState {
   source: string;
   /** Set when the active model's class count does not match. */
   warning: string | null;
-  warningMessage: Message | null;
 }
 
 export interface ClassifyTimings {
