@@ -84,3 +84,39 @@ test('the browser language picks Chinese; labels switch on their own; a user fil
   );
   await context.close();
 });
+
+test('?lang=zh-CN: what the engine says comes in Chinese (fast path, label-count warning); data-* stay as they are', async ({
+  page,
+}) => {
+  const lens = new Lens(page);
+  await lens.open('?lang=zh-CN');
+  await lens.waitReady();
+  const fast = page.getByTestId('model-fast-path');
+  await expect(fast).toHaveAttribute('data-path', 'winograd');
+  await expect(fast).toContainText(/Winograd：6 个 3x3 卷积中的 \d+ 个（F/);
+  await lens.pickImages('coffee.png');
+  await expect(page.getByTestId('result-fast-path').first()).toHaveText(
+    /^Winograd：6 个 3x3 卷积中的 \d+ 个（F/,
+  );
+
+  await lens.open('?lang=zh-CN&fast=0');
+  await lens.waitReady();
+  await expect(fast).toHaveAttribute('data-path', 'direct');
+  await expect(fast).toContainText('直接卷积（快速路径已关闭）');
+
+  // Ten labels for a 1000-class model: the warning in Chinese, every class shown as "class N".
+  await page.getByTestId('labels-input').setInputFiles({
+    name: 'ten.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify(Array.from({ length: 10 }, (_, i) => `ten ${i}`))),
+  });
+  await expect(page.getByTestId('labels-warning')).toContainText(
+    '模型有 1000 个类别，但 ten.json 列出了 10 个',
+  );
+  await lens.pickImages('coffee.png');
+  const row = lens.lastResult('coffee.png').getByTestId('top5-row').first();
+  await expect(row).toHaveAttribute(
+    'data-label',
+    `class ${await row.getAttribute('data-class-index')}`,
+  );
+});

@@ -46,7 +46,7 @@ describe('message catalogues', () => {
 
   it('use the same interpolation variables in every message', () => {
     // The one exception: a Chinese error line puts the code's headline before the English detail.
-    const extra: Record<string, string[]> = { 'cli.errorDetail': ['headline'] };
+    const extra: Record<string, string[]> = { errorDetail: ['headline'] };
     for (const [key, text] of english)
       expect(variables(chinese.get(key)!), key).toEqual(
         [...variables(text), ...(extra[key] ?? [])].sort(),
@@ -67,7 +67,7 @@ describe('message catalogues', () => {
         // The CLI's: layouts around interpolated values, and column names that are names.
         'cli.compare.note',
         'cli.convert.manifest',
-        'cli.errorDetail',
+        'errorDetail',
         'cli.eval.skippedFile',
         'cli.fileError',
         'cli.quantize.columns.zp',

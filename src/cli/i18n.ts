@@ -6,6 +6,7 @@
  */
 import { isLensError } from '../core/errors';
 import { createI18n } from '../i18n/instance';
+import { errorText } from '../i18n/message';
 import { isLanguage, type Language } from '../i18n/language';
 import { languageFromLocale } from '../i18n/locale';
 
@@ -45,5 +46,5 @@ export function takeLanguage(
 /** A user error for people: in Chinese its headline (errors.<code>) comes before the message. */
 export function errorDetail(e: unknown, message = (e as Error).message): string {
   if (!isLensError(e)) return message;
-  return t('cli.errorDetail', { headline: t(`errors.${e.code}`), message });
+  return errorText(t, { code: e.code, message });
 }

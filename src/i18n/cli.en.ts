@@ -10,8 +10,6 @@ export const cliEn = {
   unknownCommand: 'Unknown command "{{name}}".',
   error: 'error: {{detail}}',
   internalError: 'internal error: {{stack}}',
-  /** A user error for people: the message as written (other languages put a headline first). */
-  errorDetail: '{{message}}',
   fileError: '{{file}}: {{detail}}',
   usage: 'usage: {{usage}}',
   badLang: '--lang must be en or zh-CN, not "{{value}}".',

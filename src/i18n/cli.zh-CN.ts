@@ -9,7 +9,6 @@ export const cliZhCN: Messages['cli'] = {
   unknownCommand: '未知命令“{{name}}”。',
   error: '错误：{{detail}}',
   internalError: '内部错误：{{stack}}',
-  errorDetail: '{{headline}}：{{message}}',
   fileError: '{{file}}：{{detail}}',
   usage: '用法：{{usage}}',
   badLang: '--lang 只能是 en 或 zh-CN，而不是“{{value}}”。',

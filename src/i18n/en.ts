@@ -237,7 +237,9 @@ export const en = {
     dismiss: 'Dismiss',
     badLang: '?lang={{asked}} is not a language of this page (en, zh-CN); using {{used}}.',
   },
-  /** A headline per LensError code, for languages whose readers need one before the detail. */
+  /** A user error as the page and the CLI show it: English shows the message as written. */
+  errorDetail: '{{message}}',
+  /** A headline per LensError code, shown before the (English) message in other languages. */
   errors: {
     'not-an-image': 'Not an image',
     'unsupported-image': 'Image format not supported',

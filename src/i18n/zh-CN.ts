@@ -229,6 +229,7 @@ export const zhCN: Messages = {
     dismiss: '关闭',
     badLang: '?lang={{asked}} 不是本页支持的语言（en、zh-CN）；使用{{used}}。',
   },
+  errorDetail: '{{headline}}：{{message}}',
   errors: {
     'not-an-image': '不是图片',
     'unsupported-image': '不支持的图片格式',

@@ -1,4 +1,5 @@
 import { useTranslation } from 'react-i18next';
+import { errorText } from '../../i18n/message';
 import { useSay } from '../i18n/message';
 import { cancelModelLoad } from '../controller';
 import { useLens, type ModelStatus } from '../store';
@@ -53,7 +54,7 @@ export function ModelStatusBadge() {
       )}
       {status.kind === 'error' && (
         <span className="error" data-testid="model-error" role="alert">
-          {t('status.error', { name: status.name, message: status.error.message })}
+          {t('status.error', { name: status.name, message: errorText(t, status.error) })}
           {status.stillUsing && t('status.stillUsing', { name: status.stillUsing.name })}
         </span>
       )}

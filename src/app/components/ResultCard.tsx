@@ -1,5 +1,6 @@
 import { memo, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { errorText } from '../../i18n/message';
 import { useSay } from '../i18n/message';
 import { heatmapRgba, upsampleBilinear } from '../../core/inference/cam';
 import { PRESETS, type PresetId } from '../../core/preprocess/preprocess';
@@ -56,6 +57,7 @@ function CropCanvas({ payload, cam }: { payload: ClassifyPayload; cam: number | 
 }
 
 function PresetComparison({ item }: { item: ResultItem }) {
+  const { t } = useTranslation();
   if (!item.presets) return null;
   return (
     <table className="presets" data-testid="preset-comparison">
@@ -71,7 +73,7 @@ function PresetComparison({ item }: { item: ResultItem }) {
                       .map((p) => `${p.label.split(',')[0]} ${(p.probability * 100).toFixed(1)}%`)
                       .join(' · ')
                   : s?.kind === 'error'
-                    ? s.error.message
+                    ? errorText(t, s.error)
                     : '…'}
               </td>
             </tr>
@@ -87,7 +89,7 @@ function CompareResult({ main, other }: { main: ClassifyPayload; other: ItemStat
   if (other.kind !== 'done')
     return (
       <p className="muted">
-        {other.kind === 'error' ? other.error.message : t('results.compareWaiting')}
+        {other.kind === 'error' ? errorText(t, other.error) : t('results.compareWaiting')}
       </p>
     );
   const b = other.payload;
@@ -151,7 +153,7 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
         {state.kind === 'pending' && <p className="muted">{t('results.classifying')}</p>}
         {state.kind === 'error' && (
           <p className="error" role="alert">
-            {state.error.message}
+            {errorText(t, state.error)}
           </p>
         )}
         {payload && (
