@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { Lens } from './lens';
+import { IMAGES, Lens } from './lens';
 
 const zh = (
   JSON.parse(
@@ -119,4 +119,13 @@ test('?lang=zh-CN: what the engine says comes in Chinese (fast path, label-count
     'data-label',
     `class ${await row.getAttribute('data-class-index')}`,
   );
+
+  // Errors: the code's Chinese headline, then the English detail; data-error stays English.
+  await lens.pickImages('not-an-image.jpg');
+  const bad = lens.result('not-an-image.jpg');
+  await expect(bad).toHaveAttribute('data-status', 'error');
+  await expect(bad).toHaveAttribute('data-error', /not an image.*text/i);
+  await expect(bad.getByRole('alert')).toHaveText(/^不是图片：.*not an image/i);
+  await lens.pickModel(resolve(IMAGES, 'not-a-model.onnx'));
+  await expect(page.getByTestId('model-error')).toContainText(/不是模型文件：.*not an ONNX model/);
 });
