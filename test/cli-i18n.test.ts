@@ -40,16 +40,26 @@ describe('CLI in 简体中文', () => {
     expect(cli({ ...ZH, LC_ALL: 'C' }, 'info', TINY_MODEL).stdout).toBe(english.stdout);
   });
 
-  it('--json is identical in every language', () => {
+  it('--json is identical in every language (engine notes included)', () => {
+    const rotated = join(IMAGES, 'exif-rotated.jpg');
     for (const args of [
       ['info', '--json', TINY_MODEL],
-      ['classify', '--json', '--model', TINY_MODEL, photo],
+      ['classify', '--json', '--model', TINY_MODEL, photo, rotated],
     ]) {
       const en = cli({}, ...args);
       expect(en.status).toBe(0);
       expect(cli(ZH, ...args).stdout).toBe(en.stdout);
       expect(cli({}, '--lang', 'zh-CN', ...args).stdout).toBe(en.stdout);
     }
+  });
+
+  it("the engine's notes in Chinese (EXIF orientation)", () => {
+    const r = cli(ZH, 'classify', '--model', TINY_MODEL, join(IMAGES, 'exif-rotated.jpg'));
+    expect(r.stdout).toMatch(
+      /exif-rotated\.jpg {2}\(已按 EXIF 方向 \d 旋转；PyTorch 的默认加载器不会旋转。\)/,
+    );
+    const en = cli({}, 'classify', '--model', TINY_MODEL, join(IMAGES, 'exif-rotated.jpg'));
+    expect(en.stdout).toMatch(/exif-rotated\.jpg {2}\(Rotated per EXIF orientation \d;/);
   });
 
   it('skipped files, error lines and help are Chinese; the English detail follows a headline', () => {

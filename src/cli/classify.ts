@@ -6,7 +6,7 @@ import { isPresetId, type PresetId } from '../core/preprocess/preprocess';
 import type { ExifMode } from '../node/decode-node';
 import { parsePositiveInt } from './args';
 import { expandInputs, openEngine, printJson, skippedLine, type Skipped } from './common';
-import { errorDetail, t } from './i18n';
+import { errorDetail, say, t } from './i18n';
 import { terminalSafe } from './safe-output';
 
 export const classifyUsage = `repopt-lens classify --model <model.onnx> [--preset P] [--exif apply|ignore] [--threads N] [--no-fast] [--json] <image|dir>...`;
@@ -39,7 +39,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
     exif,
     fast: !values['no-fast'],
   });
-  for (const note of info.notes) console.error(note);
+  info.notes.forEach((note, i) => console.error(say(info.messages.notes[i] ?? null, note)));
 
   const out: {
     file: string;
@@ -63,12 +63,13 @@ export async function classifyCommand(argv: string[]): Promise<number> {
           ...(r.scoreNote ? { scoreNote: r.scoreNote } : {}),
         });
         if (!values.json) {
-          console.log(`${file}${r.orientationNote ? `  (${r.orientationNote})` : ''}`);
+          const orientation = r.orientationNote && say(r.messages.orientation, r.orientationNote);
+          console.log(`${file}${orientation ? `  (${orientation})` : ''}`);
           for (const p of r.top5)
             console.log(
               `  ${(p.probability * 100).toFixed(2).padStart(6)}%  ${String(p.index).padStart(4)}  ${p.label}`,
             );
-          if (r.scoreNote) console.log(`  (${r.scoreNote})`);
+          if (r.scoreNote) console.log(`  (${say(r.messages.score, r.scoreNote)})`);
         }
       } catch (e) {
         const error = (e as Error).message;

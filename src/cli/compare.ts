@@ -7,7 +7,7 @@ import type { ExifMode } from '../node/decode-node';
 import { PreprocessPool } from '../node/preprocess-pool';
 import { parsePositiveInt } from './args';
 import { cropOf, expandInputs, openEngine, progress, skippedLine } from './common';
-import { t } from './i18n';
+import { say, t } from './i18n';
 import { printSafeJson, terminalSafe } from './safe-output';
 
 export const compareUsage = `repopt-lens compare --model A.onnx --model B.onnx --data <dir|image>... [--preset P] [--threads N] [--no-fast] [--json]`;
@@ -126,10 +126,10 @@ export async function compareCommand(argv: string[]): Promise<number> {
       }),
     );
     for (const [i, m] of [a!, b!].entries())
-      for (const note of m.info.notes)
-        console.log(
-          t('cli.compare.note', { model: names[i === 0 ? 0 : 1], note: terminalSafe(note) }),
-        );
+      m.info.notes.forEach((english, k) => {
+        const note = terminalSafe(say(m.info.messages.notes[k] ?? null, english));
+        console.log(t('cli.compare.note', { model: names[i === 0 ? 0 : 1], note }));
+      });
   }
   return 0;
 }

@@ -6,7 +6,8 @@
  */
 import { isLensError } from '../core/errors';
 import { createI18n } from '../i18n/instance';
-import { errorText } from '../i18n/message';
+import type { Message } from '../core/message';
+import { errorText, renderMessage } from '../i18n/message';
 import { isLanguage, type Language } from '../i18n/language';
 import { languageFromLocale } from '../i18n/locale';
 
@@ -41,6 +42,11 @@ export function takeLanguage(
   }
   if (asked !== null && isLanguage(asked)) return { language: asked, argv: rest, rejected: null };
   return { language: languageFromLocale(env), argv: rest, rejected: asked };
+}
+
+/** An engine note in the CLI's language (its English text is what JSON keeps). */
+export function say(message: Message | null, english: string): string {
+  return message ? renderMessage(t, message) : english;
 }
 
 /** A user error for people: in Chinese its headline (errors.<code>) comes before the message. */
