@@ -2,7 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { columns, padEndColumns, padStartColumns } from '../src/cli/columns';
 import { skipReason } from '../src/cli/common';
-import { errorDetail, setCliLanguage, t, takeLanguage } from '../src/cli/i18n';
+import { english, errorDetail, setCliLanguage, t, takeLanguage } from '../src/cli/i18n';
+import { describeLayout } from '../src/cli/model-files';
+import type { Checkpoint } from '../src/core/checkpoint/torch';
 import { LensError, type LensErrorCode } from '../src/core/errors';
 import { en } from '../src/i18n/en';
 import { createI18n } from '../src/i18n/instance';
@@ -70,6 +72,7 @@ describe('message catalogues', () => {
         'errorDetail',
         'cli.eval.skippedFile',
         'cli.fileError',
+        'cli.layout.key',
         'cli.quantize.columns.zp',
         'cli.rows.gmacs',
         'cli.rows.se',
@@ -159,6 +162,28 @@ describe('the CLI catalogue', () => {
       await setCliLanguage('en');
     }
     expect(skipReason(en.cli.skip.noSuchFile)).toBe(en.cli.skip.noSuchFile);
+  });
+
+  it('describes a checkpoint layout in the CLI language, and in English for JSON', async () => {
+    const c = {
+      format: 'zip',
+      layout: 'state_dict',
+      key: 'model',
+      stripped: 'module.',
+      extras: { optimizer: null, epoch: 3 },
+    } as unknown as Checkpoint;
+    const en =
+      "zip format, weights in checkpoint['model'], 'module.' prefix removed; ignored: optimizer, epoch";
+    try {
+      await setCliLanguage('zh-CN');
+      expect(describeLayout(c)).toBe(
+        "zip 格式，权重位于 checkpoint['model']，已去掉前缀“module.”；已忽略：optimizer, epoch",
+      );
+      expect(describeLayout(c, english)).toBe(en);
+    } finally {
+      await setCliLanguage('en');
+    }
+    expect(describeLayout(c)).toBe(en);
   });
 
   it('does not interpolate what a value contains (file names are data)', () => {

@@ -13,6 +13,9 @@ import { languageFromLocale } from '../i18n/locale';
 
 const i18n = createI18n('en');
 
+/** English whatever the language: for what JSON carries. */
+export const english = createI18n('en').t;
+
 /** Bound to the CLI's instance (i18next binds its methods), so it can be passed around. */
 export const t = i18n.t;
 

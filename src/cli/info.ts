@@ -7,7 +7,7 @@ import { countMacs, countParams, detectArch, type KnownArch } from '../core/conv
 import { LensError } from '../core/errors';
 import { inspectModel } from '../core/model/details';
 import { PUBLISHED } from '../core/model/published';
-import { t } from './i18n';
+import { english, t } from './i18n';
 import { printSafeJson, terminalSafe } from './safe-output';
 import {
   architectureRows,
@@ -104,16 +104,20 @@ function withPublished(base: Omit<InfoReport, 'published' | 'thop'>): InfoReport
   return { ...base, published: { ...p }, thop };
 }
 
-async function checkpointInfo(file: string, bytes: Uint8Array, sha256: string) {
+/** The report (JSON, English) and its `kind` row in the CLI's language. */
+type Described = { report: InfoReport; kind: string };
+
+async function checkpointInfo(file: string, bytes: Uint8Array, sha256: string): Promise<Described> {
   const { checkpoint, weights } = await readCheckpointShapes(bytes);
   const arch = detectArch(weights);
   const macs = countMacs(weights);
-  return withPublished({
+  const kind = t('cli.info.checkpointKind', { layout: describeLayout(checkpoint) });
+  const report = withPublished({
     file,
     kind: 'checkpoint',
     bytes: bytes.length,
     sha256,
-    container: `PyTorch checkpoint, ${describeLayout(checkpoint)}`,
+    container: english('cli.info.checkpointKind', { layout: describeLayout(checkpoint, english) }),
     architecture: arch,
     params: countParams(weights),
     paramsAsTrained: null,
@@ -121,12 +125,19 @@ async function checkpointInfo(file: string, bytes: Uint8Array, sha256: string) {
     gmacs: macs / 1e9,
     inputSize: 224,
   });
+  return { report, kind };
 }
 
-function onnxInfo(file: string, bytes: Uint8Array, sha256: string) {
+function onnxInfo(file: string, bytes: Uint8Array, sha256: string): Described {
   const { details: d } = inspectModel(bytes, sha256);
   const io = (vs: typeof d.inputs) =>
     vs.map((v) => `${v.name} ${v.elemType}[${(v.shape ?? ['?']).join(', ')}]`).join(', ');
+  const container = {
+    opset: String(d.opset ?? '?'),
+    producer: d.producer,
+    inputs: io(d.inputs),
+    outputs: io(d.outputs),
+  };
   const input = d.inputs[0]?.shape;
   const inputSize = typeof input?.[2] === 'number' ? input[2] : 224;
   let architecture: InfoReport['architecture'] = null;
@@ -145,12 +156,12 @@ function onnxInfo(file: string, bytes: Uint8Array, sha256: string) {
     architecture = { ...r, name, mode: d.metadata['mode'] ?? 'fused', channels, description };
     paramsAsTrained = checkpointParams;
   }
-  return withPublished({
+  const report = withPublished({
     file,
     kind: 'onnx',
     bytes: bytes.length,
     sha256,
-    container: `ONNX model, opset ${d.opset ?? '?'}, producer ${d.producer}, inputs ${io(d.inputs)}, outputs ${io(d.outputs)}`,
+    container: english('cli.info.onnxKind', container),
     architecture,
     params: d.params,
     paramsAsTrained,
@@ -158,6 +169,7 @@ function onnxInfo(file: string, bytes: Uint8Array, sha256: string) {
     gmacs: d.gmacs,
     inputSize,
   });
+  return { report, kind: t('cli.info.onnxKind', container) };
 }
 
 /** ONNX starts with field 1 (ir_version, a varint): byte 0x08. Zip and pickle are checkpoints. */
@@ -167,7 +179,7 @@ function looksLikeOnnx(b: Uint8Array): boolean {
 
 const fixed = (x: number, digits: number) => x.toFixed(digits);
 
-function printInfo(r: InfoReport): void {
+function printInfo(r: InfoReport, kind: string): void {
   // The file name, the producer, tensor names and the metadata's description and mode all come
   // from the file: escaped, so a crafted model cannot drive the terminal.
   const rows: [string, string][] = [
@@ -175,7 +187,7 @@ function printInfo(r: InfoReport): void {
       t('cli.rows.file'),
       t('cli.info.file', { file: terminalSafe(r.file), bytes: fmtInt(r.bytes), sha256: r.sha256 }),
     ],
-    [t('cli.rows.kind'), terminalSafe(r.container)],
+    [t('cli.rows.kind'), terminalSafe(kind)],
   ];
   const a = r.architecture;
   if (a) rows.push(...architectureRows({ ...a, mode: terminalSafe(a.mode) }));
@@ -248,12 +260,12 @@ export async function infoCommand(argv: string[]): Promise<number> {
     throw new LensError('bad-dataset', t('cli.usage', { usage: infoUsage }));
   const bytes = readInputFile(file, 'not-a-model');
   const sha256 = sha256Hex(bytes);
-  const report = await inFile(file, () =>
+  const { report, kind } = await inFile(file, () =>
     looksLikeOnnx(bytes)
       ? Promise.resolve(onnxInfo(file, bytes, sha256))
       : checkpointInfo(file, bytes, sha256),
   );
   if (values.json) printSafeJson(report);
-  else printInfo(report);
+  else printInfo(report, kind);
   return 0;
 }

@@ -7,6 +7,7 @@ import type { DetectedArch, TensorLike } from '../core/convert';
 import { LensError, isLensError, type LensErrorCode } from '../core/errors';
 import { terminalSafe } from '../core/terminal-safe';
 import { columns, padEndColumns } from './columns';
+import type { TFunction } from 'i18next';
 import { t } from './i18n';
 
 export function readInputFile(path: string, code: LensErrorCode): Uint8Array {
@@ -47,18 +48,21 @@ export async function readCheckpointShapes(
   return { checkpoint, weights };
 }
 
-/** Where in the file the weights were, for people: "checkpoint['model']", "the whole file", … */
-export function describeLayout(c: Checkpoint): string {
+/**
+ * Where in the file the weights were, for people: "checkpoint['model']", "the whole file", … in
+ * the CLI's language, or through `tr` (`english` for JSON).
+ */
+export function describeLayout(c: Checkpoint, tr: TFunction = t): string {
   const where =
     c.layout === 'pickled_module'
-      ? 'a pickled nn.Module (torch.save(model))'
+      ? tr('cli.layout.pickled')
       : c.key === null
-        ? 'the file itself (a bare state_dict)'
-        : `checkpoint['${c.key}']`;
-  const stripped = c.stripped ? `, '${c.stripped}' prefix removed` : '';
+        ? tr('cli.layout.bare')
+        : tr('cli.layout.key', { key: c.key });
+  const stripped = c.stripped ? tr('cli.layout.stripped', { prefix: c.stripped }) : '';
   const others = Object.keys(c.extras);
-  const ignored = others.length > 0 ? `; ignored: ${others.join(', ')}` : '';
-  return `${c.format} format, weights in ${where}${stripped}${ignored}`;
+  const ignored = others.length > 0 ? tr('cli.layout.ignored', { keys: others.join(', ') }) : '';
+  return tr('cli.layout.line', { format: c.format, where, stripped, ignored });
 }
 
 export const fmtInt = (n: number): string => n.toLocaleString('en-US');

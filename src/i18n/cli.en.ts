@@ -82,7 +82,18 @@ export const cliEn = {
     no: 'no',
     gmacs: '{{gmacs}} at {{size}}x{{size}} (conv + linear multiply-accumulates)',
   },
+  layout: {
+    line: '{{format}} format, weights in {{where}}{{stripped}}{{ignored}}',
+    pickled: 'a pickled nn.Module (torch.save(model))',
+    bare: 'the file itself (a bare state_dict)',
+    key: "checkpoint['{{key}}']",
+    stripped: ", '{{prefix}}' prefix removed",
+    ignored: '; ignored: {{keys}}',
+  },
   info: {
+    checkpointKind: 'PyTorch checkpoint, {{layout}}',
+    onnxKind:
+      'ONNX model, opset {{opset}}, producer {{producer}}, inputs {{inputs}}, outputs {{outputs}}',
     file: '{{file}} ({{bytes}} bytes, sha256 {{sha256}})',
     notRepopt: 'not a RepOpt-VGG layout (the counts below are the graph’s)',
     paramsCheckpoint:

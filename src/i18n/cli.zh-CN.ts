@@ -81,7 +81,17 @@ export const cliZhCN: Messages['cli'] = {
     no: '否',
     gmacs: '{{gmacs}}，输入 {{size}}x{{size}}（卷积 + 全连接的乘加次数）',
   },
+  layout: {
+    line: '{{format}} 格式，权重位于 {{where}}{{stripped}}{{ignored}}',
+    pickled: '以 pickle 保存的 nn.Module（torch.save(model)）',
+    bare: '文件本身（裸 state_dict）',
+    key: "checkpoint['{{key}}']",
+    stripped: '，已去掉前缀“{{prefix}}”',
+    ignored: '；已忽略：{{keys}}',
+  },
   info: {
+    checkpointKind: 'PyTorch 检查点，{{layout}}',
+    onnxKind: 'ONNX 模型，opset {{opset}}，生产者 {{producer}}，输入 {{inputs}}，输出 {{outputs}}',
     file: '{{file}}（{{bytes}} 字节，sha256 {{sha256}}）',
     notRepopt: '不是 RepOpt-VGG 结构（以下计数来自计算图）',
     paramsCheckpoint: '{{params}}（可学习参数，训练时的形式；不计 BatchNorm 的滑动统计量）',
