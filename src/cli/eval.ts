@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LensError } from '../core/errors';
+import type { Message } from '../core/message';
 import {
   mergeResults,
   parseGroundTruth,
@@ -36,7 +37,7 @@ import {
   skipReason,
   type Skipped,
 } from './common';
-import { t } from './i18n';
+import { say, t } from './i18n';
 import { terminalSafe } from './safe-output';
 
 export const evalUsage = `repopt-lens eval --model <model.onnx> --data <dir> [--labels <ground-truth.txt>] [--limit N] [--shard i/n] [--batch B] [--preset P] [--exif ignore|apply] [--threads N] [--no-fast] [--json] [--out results.json]
@@ -135,6 +136,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
   });
   const labels = bundledLabels();
   let result: EvalReport;
+  // The notes' messages by their English text (what the report keeps), for the summary.
+  const noteMessages = new Map<string, Message>();
   if (values.merge) {
     if (positionals.length === 0)
       throw new LensError('bad-dataset', t('cli.usage', { usage: evalUsage }));
@@ -203,6 +206,10 @@ export async function evalCommand(argv: string[]): Promise<number> {
       exif,
       fast: !values['no-fast'],
     });
+    info.notes.forEach((n, i) => {
+      const m = info.messages.notes[i];
+      if (m) noteMessages.set(n, m);
+    });
     const run = await evaluate(engine, samples, {
       dir: values.data,
       preset,
@@ -210,6 +217,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       batch,
       ...(workers !== undefined ? { workers } : {}),
     });
+    for (const [n, m] of run.noteMessages) noteMessages.set(n, m);
     result = report(
       {
         model: basename(values.model),
@@ -231,7 +239,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   }
   if (values.out) writeFileSync(values.out, JSON.stringify(result, null, 2) + '\n');
   if (values.json) printJson(result);
-  else printSummary(result);
+  else printSummary(result, noteMessages);
   return 0;
 }
 
@@ -251,6 +259,7 @@ async function evaluate(
   seconds: number;
   partial: boolean;
   notes: string[];
+  noteMessages: Map<string, Message>;
 }> {
   const { batch, preset } = options;
   const pool = new PreprocessPool(options.workers);
@@ -258,6 +267,7 @@ async function evaluate(
   const results: SampleResult[] = [];
   const skipped: Skipped[] = [];
   const notes = new Set<string>();
+  const noteMessages = new Map<string, Message>();
   let interrupted = false;
   const onInterrupt = () => {
     interrupted = true;
@@ -295,7 +305,9 @@ async function evaluate(
         const ranked = await engine.classifyTensors({ input, count: group.length, size });
         group.forEach((g, k) => {
           const top = ranked[k]!.top5;
-          if (ranked[k]!.scoreNote) notes.add(ranked[k]!.scoreNote);
+          const { scoreNote, scoreMessage } = ranked[k]!;
+          if (scoreNote) notes.add(scoreNote);
+          if (scoreNote && scoreMessage) noteMessages.set(scoreNote, scoreMessage);
           results.push({
             file: g.sample.file,
             label: g.sample.label,
@@ -318,10 +330,11 @@ async function evaluate(
     seconds: (performance.now() - t0) / 1000,
     partial: interrupted,
     notes: [...notes],
+    noteMessages,
   };
 }
 
-function printSummary(r: EvalReport): void {
+function printSummary(r: EvalReport, noteMessages: ReadonlyMap<string, Message>): void {
   const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
   const shard = r.shard ? t('cli.eval.shard', { index: r.shard.index, count: r.shard.count }) : '';
   console.log(
@@ -344,7 +357,8 @@ function printSummary(r: EvalReport): void {
       ms: (1000 / r.imagesPerSecond).toFixed(1),
     }),
   );
-  for (const note of r.notes ?? []) console.log(terminalSafe(note));
+  for (const note of r.notes ?? [])
+    console.log(terminalSafe(say(noteMessages.get(note) ?? null, note)));
   if (r.skipped.length > 0) {
     console.log(t('cli.eval.skipped', { count: r.skipped.length }));
     for (const s of r.skipped.slice(0, 10))
