@@ -29,6 +29,7 @@ import {
 } from './bench-browser';
 import { printJson } from './common';
 import { benchMarkdown, type BenchReport, type ModelBench } from './bench-report';
+import { t } from './i18n';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const PYTHON = process.env['PYTHON'] ?? '/usr/bin/python3';
@@ -74,7 +75,7 @@ function torchBench(
 /** A full-size B1 with seeded weights, generated once (never committed). */
 function ensureB1(): string {
   if (existsSync(B1)) return B1;
-  console.error("generating a seeded full-size B1 with the project's converter (once) ...");
+  console.error(t('cli.bench.seeding'));
   const { blocks, widths } = KNOWN_ARCHS.B1;
   const { onnx } = convertStateDict(seededStateDict(blocks, widths, 1000, 0));
   mkdirSync(join(ROOT, 'models/generated'), { recursive: true });
@@ -243,25 +244,18 @@ export async function benchCommand(argv: string[]): Promise<number> {
     for (const [file, arch] of models) {
       const url = `/${relative(ROOT, file).split('\\').join('/')}`;
       if (!url.startsWith('/models/'))
-        throw new LensError(
-          'bad-dataset',
-          `--model must be inside the project's models/ folder (the app serves it), got ${file}`,
-        );
-      log(`${arch}: Winograd fast path (rewrite at load time) ...`);
+        throw new LensError('bad-dataset', t('cli.bench.modelOutside', { file }));
+      log(t('cli.bench.winograd', { arch }));
       const fast = fastModel(file);
       const fastUrl = `/${relative(ROOT, fast.path).split('\\').join('/')}`;
-      log(
-        `${arch}: int8 (percentile calibration on ${EXACTNESS_IMAGES.length} fixture photos) ...`,
-      );
+      log(t('cli.bench.int8', { arch, count: EXACTNESS_IMAGES.length }));
       const int8 = await int8Model(
         file,
         join(ROOT, 'models/generated'),
         EXACTNESS_IMAGES.map((n) => join(ROOT, 'e2e/fixtures/images', n)),
       );
       const int8Url = `/${relative(ROOT, int8.path).split('\\').join('/')}`;
-      log(
-        `${arch}: onnxruntime-node 1 thread, then 2 threads stock, fast and int8 interleaved ...`,
-      );
+      log(t('cli.bench.node', { arch }));
       const node1 = await nodeBench(file, 1, runs);
       const node = await nodeBenchInterleaved(
         { stock: new Uint8Array(readFileSync(file)), fast: fast.bytes, int8: int8.bytes },
@@ -274,7 +268,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
       const wasm: Record<string, Stats> = {};
       const browser = await launch(false);
       try {
-        log(`${arch}: onnxruntime-web WASM, 1 thread, in the app's worker ...`);
+        log(t('cli.bench.wasm1', { arch }));
         const one = await openApp(
           browser,
           app.url,
@@ -285,7 +279,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
         );
         await one.close();
         // WASM-2: the page's default, ?fast=0, and the rewritten file, in blocks A B C A B C.
-        log(`${arch}: onnxruntime-web WASM, 2 threads: default, fast=0, rewritten file, int8 ...`);
+        log(t('cli.bench.wasm2', { arch }));
         const variants = [
           ['default', `model=${encodeURIComponent(url)}`],
           ['stock', `model=${encodeURIComponent(url)}&fast=0`],
@@ -331,7 +325,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
             `WebGPU on ${arch} skipped: the only adapter is a software fallback (SwiftShader), about 100x slower than WASM.`,
           );
         } else {
-          log(`${arch}: WebGPU ...`);
+          log(t('cli.bench.webgpu', { arch }));
           webgpu = stats(
             (
               await classifyRepeatedly(page, PHOTO, arch === 'tiny' ? runs : Math.min(runs, 3), 1)
@@ -374,9 +368,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     }
 
     // A 12-megapixel JPEG made from a fixture photo.
-    log(
-      '12 MP photo: decode + preprocess in the worker, in Node, and with Pillow + torchvision ...',
-    );
+    log(t('cli.bench.bigPhoto'));
     const big = join(mkdtempSync(join(tmpdir(), 'lens-12mp-')), 'photo-4000x3000.jpg');
     await sharp(join(ROOT, 'e2e/fixtures/images/astronaut.png'))
       .resize(4000, 3000, { fit: 'fill' })
@@ -415,7 +407,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
           : null,
       };
 
-      log('model load: cold and warm time to first result ...');
+      log(t('cli.bench.load'));
       const loadModel = b1File ? `/${relative(ROOT, b1File)}` : '/models/repopt-tiny.onnx';
       const context = await browser.newContext();
       const loadPage = await context.newPage();
@@ -431,7 +423,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
       notes.push(
         `Load average (1 min) ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} before the in-app figures, on ${cpus().length} cores: above the core count, other jobs shared the machine and absolute times are inflated; the ratios were measured interleaved.`,
       );
-      log('long tasks while classifying 10 images ...');
+      log(t('cli.bench.longTasks'));
       const lt = await openApp(
         browser,
         app.url,
@@ -487,7 +479,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
       : join(ROOT, 'docs/benchmarks.md'));
   writeFileSync(out, benchMarkdown(report));
   writeFileSync(out.replace(/\.md$/, '.json'), JSON.stringify(report, null, 2) + '\n');
-  log(`wrote ${out} and ${out.replace(/\.md$/, '.json')}`);
+  log(t('cli.bench.wrote', { out, json: out.replace(/\.md$/, '.json') }));
   if (values.json) printJson(report);
   else process.stdout.write(benchMarkdown(report));
   return 0;

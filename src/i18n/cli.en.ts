@@ -128,6 +128,23 @@ export const cliEn = {
     withPublished: ' with its published accuracy',
     time: 'read {{read}} s, convert {{convert}} s, total {{total}} s',
   },
+  /** bench's progress lines (its report, docs/benchmarks.md, stays English like JSON). */
+  bench: {
+    seeding: "generating a seeded full-size B1 with the project's converter (once) ...",
+    modelOutside:
+      "--model must be inside the project's models/ folder (the app serves it), got {{file}}",
+    winograd: '{{arch}}: Winograd fast path (rewrite at load time) ...',
+    int8: '{{arch}}: int8 (percentile calibration on {{count}} fixture photos) ...',
+    node: '{{arch}}: onnxruntime-node 1 thread, then 2 threads stock, fast and int8 interleaved ...',
+    wasm1: "{{arch}}: onnxruntime-web WASM, 1 thread, in the app's worker ...",
+    wasm2: '{{arch}}: onnxruntime-web WASM, 2 threads: default, fast=0, rewritten file, int8 ...',
+    webgpu: '{{arch}}: WebGPU ...',
+    bigPhoto:
+      '12 MP photo: decode + preprocess in the worker, in Node, and with Pillow + torchvision ...',
+    load: 'model load: cold and warm time to first result ...',
+    longTasks: 'long tasks while classifying 10 images ...',
+    wrote: 'wrote {{out}} and {{json}}',
+  },
   quantize: {
     usage: '{{why}}\nusage: {{usage}}',
     oneModel: 'quantize takes one model.',
