@@ -37,6 +37,22 @@ export const boundaries = [
     },
   },
   {
+    // The catalogues are shared by the page and the CLI: no React, DOM-bound or Node code.
+    files: ['src/i18n/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...NO_PLATFORM,
+            upward(['app', 'worker', 'engine', 'node', 'cli', 'sw']),
+            forbid('No react-i18next here: the page binds it (src/app/i18n)', '^react-i18next$'),
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The command line never reaches into the page.
     files: ['src/cli/**/*.ts', 'src/node/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [upward(['app', 'worker', 'sw'])] }] },

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { Lens } from './lens';
+import { IMAGES, Lens } from './lens';
 
 const zh = (
   JSON.parse(
@@ -83,4 +83,49 @@ test('the browser language picks Chinese; labels switch on their own; a user fil
     `thing ${await row.getAttribute('data-class-index')}`,
   );
   await context.close();
+});
+
+test('?lang=zh-CN: what the engine says comes in Chinese (fast path, label-count warning); data-* stay as they are', async ({
+  page,
+}) => {
+  const lens = new Lens(page);
+  await lens.open('?lang=zh-CN');
+  await lens.waitReady();
+  const fast = page.getByTestId('model-fast-path');
+  await expect(fast).toHaveAttribute('data-path', 'winograd');
+  await expect(fast).toContainText(/Winograd：6 个 3x3 卷积中的 \d+ 个（F/);
+  await lens.pickImages('coffee.png');
+  await expect(page.getByTestId('result-fast-path').first()).toHaveText(
+    /^Winograd：6 个 3x3 卷积中的 \d+ 个（F/,
+  );
+
+  await lens.open('?lang=zh-CN&fast=0');
+  await lens.waitReady();
+  await expect(fast).toHaveAttribute('data-path', 'direct');
+  await expect(fast).toContainText('直接卷积（快速路径已关闭）');
+
+  // Ten labels for a 1000-class model: the warning in Chinese, every class shown as "class N".
+  await page.getByTestId('labels-input').setInputFiles({
+    name: 'ten.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify(Array.from({ length: 10 }, (_, i) => `ten ${i}`))),
+  });
+  await expect(page.getByTestId('labels-warning')).toContainText(
+    '模型有 1000 个类别，但 ten.json 列出了 10 个',
+  );
+  await lens.pickImages('coffee.png');
+  const row = lens.lastResult('coffee.png').getByTestId('top5-row').first();
+  await expect(row).toHaveAttribute(
+    'data-label',
+    `class ${await row.getAttribute('data-class-index')}`,
+  );
+
+  // Errors: the code's Chinese headline, then the English detail; data-error stays English.
+  await lens.pickImages('not-an-image.jpg');
+  const bad = lens.result('not-an-image.jpg');
+  await expect(bad).toHaveAttribute('data-status', 'error');
+  await expect(bad).toHaveAttribute('data-error', /not an image.*text/i);
+  await expect(bad.getByRole('alert')).toHaveText(/^不是图片：.*not an image/i);
+  await lens.pickModel(resolve(IMAGES, 'not-a-model.onnx'));
+  await expect(page.getByTestId('model-error')).toContainText(/不是模型文件：.*not an ONNX model/);
 });

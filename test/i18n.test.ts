@@ -1,8 +1,16 @@
-/** The page's language choice and its message catalogues. */
+/** The page's and the CLI's language choice, and the message catalogues they share. */
 import { describe, expect, it } from 'vitest';
-import { en } from '../src/app/i18n/en';
-import { pickLanguage } from '../src/app/i18n/language';
-import { zhCN } from '../src/app/i18n/zh-CN';
+import { columns, padEndColumns, padStartColumns } from '../src/cli/columns';
+import { skipReason } from '../src/cli/common';
+import { english, errorDetail, setCliLanguage, t, takeLanguage } from '../src/cli/i18n';
+import { describeLayout } from '../src/cli/model-files';
+import type { Checkpoint } from '../src/core/checkpoint/torch';
+import { LensError, type LensErrorCode } from '../src/core/errors';
+import { en } from '../src/i18n/en';
+import { createI18n } from '../src/i18n/instance';
+import { pickLanguage } from '../src/i18n/language';
+import { languageFromLocale } from '../src/i18n/locale';
+import { zhCN } from '../src/i18n/zh-CN';
 
 type Tree = { [key: string]: string | Tree };
 const flatten = (tree: Tree, prefix = ''): [string, string][] =>
@@ -39,8 +47,12 @@ describe('message catalogues', () => {
   });
 
   it('use the same interpolation variables in every message', () => {
+    // The one exception: a Chinese error line puts the code's headline before the English detail.
+    const extra: Record<string, string[]> = { errorDetail: ['headline'] };
     for (const [key, text] of english)
-      expect(variables(chinese.get(key)!), key).toEqual(variables(text));
+      expect(variables(chinese.get(key)!), key).toEqual(
+        [...variables(text), ...(extra[key] ?? [])].sort(),
+      );
   });
 
   it('translate what a reader sees (Chinese text in every message but names and formats)', () => {
@@ -54,7 +66,139 @@ describe('message catalogues', () => {
         'panels.gmacsSuffix',
         'panels.of',
         'results.cam',
+        // The CLI's: layouts around interpolated values, and column names that are names.
+        'cli.compare.note',
+        'cli.convert.manifest',
+        'errorDetail',
+        'cli.eval.skippedFile',
+        'cli.fileError',
+        'cli.layout.key',
+        'cli.quantize.columns.zp',
+        'cli.rows.gmacs',
+        'cli.rows.se',
+        'cli.rows.sha256',
+        'cli.rows.top1',
       ].sort(),
     );
+  });
+});
+
+describe('languageFromLocale (the CLI without --lang)', () => {
+  it('reads LC_ALL, then LC_MESSAGES, then LANG; Chinese for zh and zh_CN only', () => {
+    expect(languageFromLocale({ LANG: 'zh_CN.UTF-8' })).toBe('zh-CN');
+    expect(languageFromLocale({ LANG: 'zh_CN' })).toBe('zh-CN');
+    expect(languageFromLocale({ LANG: 'zh' })).toBe('zh-CN');
+    expect(languageFromLocale({ LANG: 'zh_CN.GB18030@stroke' })).toBe('zh-CN');
+    expect(languageFromLocale({ LANG: 'zh_TW.UTF-8' })).toBe('en');
+    expect(languageFromLocale({ LANG: 'en_US.UTF-8' })).toBe('en');
+    expect(languageFromLocale({ LANG: 'C' })).toBe('en');
+    expect(languageFromLocale({})).toBe('en');
+    expect(languageFromLocale({ LC_ALL: 'C', LANG: 'zh_CN.UTF-8' })).toBe('en');
+    expect(languageFromLocale({ LC_MESSAGES: 'zh_CN.UTF-8', LANG: 'en_US.UTF-8' })).toBe('zh-CN');
+    // An empty variable counts as unset (POSIX).
+    expect(languageFromLocale({ LC_ALL: '', LC_MESSAGES: '', LANG: 'zh_CN.UTF-8' })).toBe('zh-CN');
+  });
+});
+
+describe('takeLanguage (--lang, any command)', () => {
+  const zh = { LANG: 'zh_CN.UTF-8' };
+  it('takes --lang X or --lang=X out of argv, wherever it is, and wins over the locale', () => {
+    expect(takeLanguage(['info', '--lang', 'en', 'm.onnx'], zh)).toEqual({
+      language: 'en',
+      argv: ['info', 'm.onnx'],
+      rejected: null,
+    });
+    expect(takeLanguage(['--lang=zh-CN', 'info', 'm.onnx'], {})).toEqual({
+      language: 'zh-CN',
+      argv: ['info', 'm.onnx'],
+      rejected: null,
+    });
+  });
+  it('falls back to the locale, names a bad value, and leaves what follows -- alone', () => {
+    expect(takeLanguage(['info', 'm.onnx'], zh).language).toBe('zh-CN');
+    expect(takeLanguage(['--lang', 'fr', 'info'], zh)).toEqual({
+      language: 'zh-CN',
+      argv: ['info'],
+      rejected: 'fr',
+    });
+    expect(takeLanguage(['--lang'], {}).rejected).toBe('');
+    expect(takeLanguage(['x', '--', '--lang', 'en'], zh)).toEqual({
+      language: 'zh-CN',
+      argv: ['x', '--', '--lang', 'en'],
+      rejected: null,
+    });
+  });
+});
+
+describe('the CLI catalogue', () => {
+  it('has a Chinese headline for every LensError code', () => {
+    const zh = createI18n('zh-CN');
+    for (const code of Object.keys(en.errors) as LensErrorCode[])
+      expect(zh.t(`errors.${code}`), code).toMatch(/[\u4e00-\u9fff]/);
+  });
+
+  it('keeps English error lines as they were, and puts the headline first in Chinese', async () => {
+    const e = new LensError('not-a-model', 'x.onnx: not an ONNX model.');
+    try {
+      await setCliLanguage('en');
+      expect(errorDetail(e)).toBe('x.onnx: not an ONNX model.');
+      expect(t('cli.error', { detail: errorDetail(e) })).toBe('error: x.onnx: not an ONNX model.');
+      await setCliLanguage('zh-CN');
+      expect(t('cli.error', { detail: errorDetail(e) })).toBe(
+        '错误：不是模型文件：x.onnx: not an ONNX model.',
+      );
+      expect(errorDetail(new Error('plain'))).toBe('plain');
+    } finally {
+      await setCliLanguage('en');
+    }
+  });
+
+  it('translates the English skip reasons JSON carries, and passes other reasons through', async () => {
+    try {
+      await setCliLanguage('zh-CN');
+      expect(skipReason(en.cli.skip.noSuchFile)).toBe('文件不存在（链接失效？）');
+      expect(skipReason('Not a JPEG.')).toBe('Not a JPEG.');
+    } finally {
+      await setCliLanguage('en');
+    }
+    expect(skipReason(en.cli.skip.noSuchFile)).toBe(en.cli.skip.noSuchFile);
+  });
+
+  it('describes a checkpoint layout in the CLI language, and in English for JSON', async () => {
+    const c = {
+      format: 'zip',
+      layout: 'state_dict',
+      key: 'model',
+      stripped: 'module.',
+      extras: { optimizer: null, epoch: 3 },
+    } as unknown as Checkpoint;
+    const en =
+      "zip format, weights in checkpoint['model'], 'module.' prefix removed; ignored: optimizer, epoch";
+    try {
+      await setCliLanguage('zh-CN');
+      expect(describeLayout(c)).toBe(
+        "zip 格式，权重位于 checkpoint['model']，已去掉前缀“module.”；已忽略：optimizer, epoch",
+      );
+      expect(describeLayout(c, english)).toBe(en);
+    } finally {
+      await setCliLanguage('en');
+    }
+    expect(describeLayout(c)).toBe(en);
+  });
+
+  it('does not interpolate what a value contains (file names are data)', () => {
+    const zh = createI18n('zh-CN');
+    expect(zh.t('cli.fileError', { file: '{{detail}}<b>', detail: 'x' })).toBe('{{detail}}<b>：x');
+  });
+});
+
+describe('terminal columns', () => {
+  it('counts CJK as two columns, so Chinese table headers line up', () => {
+    expect(columns('params')).toBe(6);
+    expect(columns('参数量')).toBe(6);
+    expect(columns('输出 dB')).toBe(7);
+    expect(padEndColumns('文件', 6)).toBe('文件  ');
+    expect(padStartColumns('浮点', 6)).toBe('  浮点');
+    expect(padEndColumns('toolong', 3)).toBe('toolong');
   });
 });

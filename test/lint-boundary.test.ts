@@ -59,4 +59,17 @@ describe('layer boundaries (eslint no-restricted-imports)', () => {
       ),
     ).toEqual([]);
   });
+
+  it('keeps the shared catalogues (src/i18n) free of React, Node and the layers above', async () => {
+    for (const line of [
+      bad[0]!,
+      bad[1]!,
+      bad[3]!,
+      "import { useTranslation } from 'react-i18next';",
+    ])
+      expect(await messages('src/i18n/p.ts', `${line}\nexport {};`)).toHaveLength(1);
+    const ok =
+      "import i18next from 'i18next';\nimport type { LensErrorCode } from '../core/errors';\nexport { i18next };\nexport type { LensErrorCode };\n";
+    expect(await messages('src/i18n/p.ts', ok)).toEqual([]);
+  });
 });

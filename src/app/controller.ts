@@ -21,10 +21,16 @@ import { choiceName, MANIFEST_URL, sourceOf, spawnClient, trackLoad } from './mo
 import { refreshOffline } from './offline';
 import { presetRunnerFor } from './preset-model';
 import { i18next, initial } from './i18n';
-import { LANGUAGE_NAMES, type Language } from './i18n/language';
+import { LANGUAGE_NAMES, type Language } from '../i18n/language';
 import { readPageOptions, resolveModelParam, sessionOptionsOf } from './options';
 import { startTransition } from 'react';
-import { useLens, type ItemState, type ModelChoice, type ResultItem } from './store';
+import {
+  useLens,
+  type ItemState,
+  type ModelChoice,
+  type PresetsNote,
+  type ResultItem,
+} from './store';
 
 export { choiceName, MANIFEST_URL } from './models';
 
@@ -395,7 +401,7 @@ const allPresets = (state: ItemState): Partial<Record<PresetId, ItemState>> =>
   Object.fromEntries(PRESET_IDS.map((p) => [p, state]));
 
 /** The three presets through one worker, each result kept as it comes (it names its model). */
-async function runPresets(id: number, worker: LensClient, note: string | null): Promise<void> {
+async function runPresets(id: number, worker: LensClient, note: PresetsNote | null): Promise<void> {
   const item = useLens.getState().results.find((r) => r.id === id);
   if (!item) return;
   useLens.getState().patchResult(id, {
@@ -409,9 +415,6 @@ async function runPresets(id: number, worker: LensClient, note: string | null): 
     if (now) useLens.getState().patchResult(id, { presets: { ...now.presets, [preset]: result } });
   }
 }
-
-const answeredBy = (other: string, card: string, why: string) =>
-  `Answered by ${other}, not ${card}: ${why}`;
 
 /**
  * Runs one image through all three presets, to see how the top-5 moves, with the model that made
@@ -440,11 +443,11 @@ export async function comparePresets(id: number, useActive = false): Promise<voi
     state.patchResult(id, { presets: allPresets({ kind: 'error', error }), presetsOffer: null });
     return;
   }
-  const why =
-    runner.kind === 'offer'
-      ? `you chose the model loaded now over loading ${item.modelName}.`
-      : `${item.modelName} is no longer available.`;
-  return runPresets(id, client, answeredBy(active, item.modelName, why));
+  return runPresets(id, client, {
+    other: active,
+    card: item.modelName,
+    why: runner.kind === 'offer' ? 'choseActive' : 'unavailable',
+  });
 }
 
 /**
@@ -463,14 +466,19 @@ export async function loadAndComparePresets(id: number): Promise<void> {
   const state = useLens.getState();
   if (presetRunnerFor(item, state).kind === 'main') return runPresets(id, client, null);
   const active = state.activeInfo?.name;
-  const failed = state.status.kind === 'error' ? ` (${state.status.error.message})` : '';
-  const why = `${item.modelName} could not be loaded${failed}.`;
+  const failed = state.status.kind === 'error' ? state.status.error.message : undefined;
   if (active === undefined) {
+    const why = `${item.modelName} could not be loaded${failed ? ` (${failed})` : ''}.`;
     const error = serializeError(new LensError('no-model', why));
     state.patchResult(id, { presets: allPresets({ kind: 'error', error }) });
     return;
   }
-  return runPresets(id, client, answeredBy(active, item.modelName, why));
+  return runPresets(id, client, {
+    other: active,
+    card: item.modelName,
+    why: 'failed',
+    ...(failed ? { error: failed } : {}),
+  });
 }
 
 /** Frames from the camera: never queued (the caller sends the next only after this resolves). */

@@ -10,7 +10,7 @@ import type { Prediction } from '../core/inference/classify';
 import type { PresetId } from '../core/preprocess/preprocess';
 import type { ReferenceEntry } from '../core/data/verify';
 import type { ClassifyPayload, LoadPhase, ModelInfo } from '../engine/types';
-import type { Language } from './i18n/language';
+import type { Language } from '../i18n/language';
 
 /** Where the current model comes from: a manifest entry, a typed URL, or a local file. */
 export type ModelChoice =
@@ -84,12 +84,24 @@ export interface ResultItem {
   file: Blob;
   /** One-click comparison of the three presets on this image. */
   presets: Partial<Record<PresetId, ItemState>> | null;
-  /** Set when another model than the card's answered the preset comparison: says which. */
-  presetsNote: string | null;
+  /** Set when another model than the card's answered the preset comparison: says which, and why. */
+  presetsNote: PresetsNote | null;
   /** The card's model, not loaded now: the card offers to load it and compare its presets. */
   presetsOffer: ModelChoice | null;
   /** The same image through the comparison model, when one is loaded. */
   compare: ItemState | null;
+}
+
+/** Which model answered a card's preset comparison instead of the card's own, and why. */
+export interface PresetsNote {
+  /** The model that answered. */
+  other: string;
+  /** The card's model. */
+  card: string;
+  /** The user chose the model loaded now; the card's model is gone; or it failed to load. */
+  why: 'choseActive' | 'unavailable' | 'failed';
+  /** The load error, for 'failed'. */
+  error?: string;
 }
 
 export type ItemState =

@@ -33,6 +33,7 @@ import { printJson } from './common';
 import { benchMarkdown, type BenchReport, type ModelBench } from './bench-report';
 import { profileWasm } from './bench-profile';
 import { pagePeakMemory, type MemoryRow } from './bench-memory';
+import { t } from './i18n';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const PYTHON = process.env['PYTHON'] ?? '/usr/bin/python3';
@@ -89,7 +90,7 @@ function ensureSeeded(arch: KnownArch, fp16: boolean): string {
   );
   if (existsSync(file)) return file;
   console.error(
-    `generating a seeded full-size ${arch}${fp16 ? ' (fp16 weights)' : ''} with the project's converter (once) ...`,
+    t('cli.bench.seeding', { model: fp16 ? t('cli.bench.fp16Weights', { arch }) : arch }),
   );
   const { blocks, widths } = KNOWN_ARCHS[arch];
   const { onnx } = convertStateDict(seededStateDict(blocks, widths, 1000, 0), { fp16 });
@@ -262,25 +263,18 @@ export async function benchCommand(argv: string[]): Promise<number> {
     for (const [file, arch] of models) {
       const url = `/${relative(ROOT, file).split('\\').join('/')}`;
       if (!url.startsWith('/models/'))
-        throw new LensError(
-          'bad-dataset',
-          `--model must be inside the project's models/ folder (the app serves it), got ${file}`,
-        );
-      log(`${arch}: Winograd fast path (rewrite at load time) ...`);
+        throw new LensError('bad-dataset', t('cli.bench.modelOutside', { file }));
+      log(t('cli.bench.winograd', { arch }));
       const fast = fastModel(file);
       const fastUrl = `/${relative(ROOT, fast.path).split('\\').join('/')}`;
-      log(
-        `${arch}: int8 (percentile calibration on ${EXACTNESS_IMAGES.length} fixture photos) ...`,
-      );
+      log(t('cli.bench.int8', { arch, count: EXACTNESS_IMAGES.length }));
       const int8 = await int8Model(
         file,
         join(ROOT, 'models/generated'),
         EXACTNESS_IMAGES.map((n) => join(ROOT, 'e2e/fixtures/images', n)),
       );
       const int8Url = `/${relative(ROOT, int8.path).split('\\').join('/')}`;
-      log(
-        `${arch}: onnxruntime-node 1 thread, then 2 threads stock, fast and int8 interleaved ...`,
-      );
+      log(t('cli.bench.node', { arch }));
       const node1 = await nodeBench(file, 1, runs);
       const node = await nodeBenchInterleaved(
         { stock: new Uint8Array(readFileSync(file)), fast: fast.bytes, int8: int8.bytes },
@@ -293,7 +287,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
       const wasm: Record<string, Stats> = {};
       const browser = await launch(false);
       try {
-        log(`${arch}: onnxruntime-web WASM, 1 thread, in the app's worker ...`);
+        log(t('cli.bench.wasm1', { arch }));
         const one = await openApp(
           browser,
           app.url,
@@ -304,7 +298,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
         );
         await one.close();
         // WASM-2: the page's default, ?fast=0, and the rewritten file, in blocks A B C A B C.
-        log(`${arch}: onnxruntime-web WASM, 2 threads: default, fast=0, rewritten file, int8 ...`);
+        log(t('cli.bench.wasm2', { arch }));
         const variants = [
           ['default', `model=${encodeURIComponent(url)}`],
           ['stock', `model=${encodeURIComponent(url)}&fast=0`],
@@ -350,7 +344,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
             `WebGPU on ${arch} skipped: the only adapter is a software fallback (SwiftShader), about 100x slower than WASM.`,
           );
         } else {
-          log(`${arch}: WebGPU ...`);
+          log(t('cli.bench.webgpu', { arch }));
           webgpu = stats(
             (
               await classifyRepeatedly(page, PHOTO, arch === 'tiny' ? runs : Math.min(runs, 3), 1)
@@ -393,16 +387,14 @@ export async function benchCommand(argv: string[]): Promise<number> {
     }
 
     const profiled = b1File ?? TINY;
-    log(`per-operator profile in onnxruntime-web's WASM build (${basename(profiled)}) ...`);
+    log(t('cli.bench.profile', { model: basename(profiled) }));
     report.profile = {
       model: basename(profiled),
       ...profileWasm(profiled, quick ? 2 : 5),
     };
 
     // A 12-megapixel JPEG made from a fixture photo.
-    log(
-      '12 MP photo: decode + preprocess in the worker, in Node, and with Pillow + torchvision ...',
-    );
+    log(t('cli.bench.bigPhoto'));
     const big = join(mkdtempSync(join(tmpdir(), 'lens-12mp-')), 'photo-4000x3000.jpg');
     await sharp(join(ROOT, 'e2e/fixtures/images/astronaut.png'))
       .resize(4000, 3000, { fit: 'fill' })
@@ -441,7 +433,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
           : null,
       };
 
-      log('model load: cold and warm time to first result ...');
+      log(t('cli.bench.load'));
       const loadModel = b1File ? `/${relative(ROOT, b1File)}` : '/models/repopt-tiny.onnx';
       const context = await browser.newContext();
       const loadPage = await context.newPage();
@@ -474,7 +466,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
         `Load average (1 min) ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} before the in-app figures, on ${cpus().length} cores: above the core count, other jobs shared the machine and absolute times are inflated; the ratios were measured interleaved.`,
       );
       if (!quick) {
-        log('page memory: B1 (fp32, fp16 weights) and L2, fast path on and off ...');
+        log(t('cli.bench.memory'));
         const rows: MemoryRow[] = [];
         for (const [arch, fp16] of [
           ['B1', false],
@@ -489,7 +481,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
         report.memory = rows;
       }
 
-      log('long tasks while classifying 10 images ...');
+      log(t('cli.bench.longTasks'));
       const lt = await openApp(
         browser,
         app.url,
@@ -545,7 +537,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
       : join(ROOT, 'docs/benchmarks.md'));
   writeFileSync(out, benchMarkdown(report));
   writeFileSync(out.replace(/\.md$/, '.json'), JSON.stringify(report, null, 2) + '\n');
-  log(`wrote ${out} and ${out.replace(/\.md$/, '.json')}`);
+  log(t('cli.bench.wrote', { out, json: out.replace(/\.md$/, '.json') }));
   if (values.json) printJson(report);
   else process.stdout.write(benchMarkdown(report));
   return 0;

@@ -5,7 +5,9 @@ import { LensError } from '../core/errors';
 import { isPresetId, type PresetId } from '../core/preprocess/preprocess';
 import type { ExifMode } from '../node/decode-node';
 import { parsePositiveInt } from './args';
-import { expandInputs, openEngine, printJson, type Skipped } from './common';
+import { expandInputs, openEngine, printJson, skippedLine, type Skipped } from './common';
+import { errorDetail, say, t } from './i18n';
+import { terminalSafe } from './safe-output';
 
 export const classifyUsage = `repopt-lens classify --model <model.onnx> [--preset P] [--exif apply|ignore] [--threads N] [--no-fast] [--json] <image|dir>...`;
 
@@ -23,11 +25,11 @@ export async function classifyCommand(argv: string[]): Promise<number> {
     },
   });
   if (!values.model || positionals.length === 0)
-    throw new LensError('bad-dataset', `usage: ${classifyUsage}`);
+    throw new LensError('bad-dataset', t('cli.usage', { usage: classifyUsage }));
   if (!isPresetId(values.preset))
-    throw new LensError('bad-dataset', `Unknown preset "${values.preset}".`);
+    throw new LensError('bad-dataset', t('cli.unknownPreset', { preset: values.preset }));
   if (values.exif !== 'apply' && values.exif !== 'ignore')
-    throw new LensError('bad-dataset', `--exif must be apply or ignore, not "${values.exif}".`);
+    throw new LensError('bad-dataset', t('cli.badExif', { value: values.exif }));
   const preset: PresetId = values.preset;
   const exif: ExifMode = values.exif;
   const threads = parsePositiveInt('--threads', values.threads);
@@ -37,7 +39,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
     exif,
     fast: !values['no-fast'],
   });
-  for (const note of info.notes) console.error(note);
+  info.notes.forEach((note, i) => console.error(say(info.messages.notes[i] ?? null, note)));
 
   const out: {
     file: string;
@@ -48,7 +50,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
   }[] = [];
   // Every file is tried; the unreadable ones are reported one by one and set the exit code.
   const errors: Skipped[] = [...skipped];
-  for (const s of skipped) console.error(`${s.file}: ${s.error}`);
+  for (const s of skipped) console.error(skippedLine(s));
   try {
     for (const file of files) {
       try {
@@ -61,17 +63,20 @@ export async function classifyCommand(argv: string[]): Promise<number> {
           ...(r.scoreNote ? { scoreNote: r.scoreNote } : {}),
         });
         if (!values.json) {
-          console.log(`${file}${r.orientationNote ? `  (${r.orientationNote})` : ''}`);
+          const orientation = r.orientationNote && say(r.messages.orientation, r.orientationNote);
+          console.log(`${file}${orientation ? `  (${orientation})` : ''}`);
           for (const p of r.top5)
             console.log(
               `  ${(p.probability * 100).toFixed(2).padStart(6)}%  ${String(p.index).padStart(4)}  ${p.label}`,
             );
-          if (r.scoreNote) console.log(`  (${r.scoreNote})`);
+          if (r.scoreNote) console.log(`  (${say(r.messages.score, r.scoreNote)})`);
         }
       } catch (e) {
         const error = (e as Error).message;
         errors.push({ file, error });
-        console.error(`${file}: ${error}`);
+        console.error(
+          t('cli.fileError', { file: terminalSafe(file), detail: terminalSafe(errorDetail(e)) }),
+        );
       }
     }
   } finally {

@@ -2,10 +2,13 @@
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
 import { PRESETS, type PresetId } from '../core/preprocess/preprocess';
+import { terminalSafe } from '../core/terminal-safe';
+import { en } from '../i18n/en';
 import type { Engine } from '../engine/engine';
 import type { ModelInfo } from '../engine/types';
 import { createNodeEngine, modelFile } from '../node/engine';
 import type { ExifMode } from '../node/decode-node';
+import { t } from './i18n';
 
 export { bundledLabels, bundledWnids } from '../node/engine';
 
@@ -22,10 +25,26 @@ export const IMAGE_EXTENSIONS = new Set([
   '.avif',
 ]);
 
-/** An entry that was not read, and why (a dangling link, a FIFO, no permission...). */
+/** An entry that was not read, and why (a dangling link, a FIFO, no permission...), in English. */
 export interface Skipped {
   file: string;
   error: string;
+}
+
+/** The English reasons (as JSON carries them) are the catalogue's: people read them translated. */
+const SKIP = en.cli.skip;
+
+export function skipReason(error: string): string {
+  const key = (Object.keys(SKIP) as (keyof typeof SKIP)[]).find((k) => SKIP[k] === error);
+  return key ? t(`cli.skip.${key}`) : error;
+}
+
+/** `file: reason` for a skipped entry, in the CLI's language, escaped for the terminal. */
+export function skippedLine(s: Skipped): string {
+  return t('cli.fileError', {
+    file: terminalSafe(s.file),
+    detail: terminalSafe(skipReason(s.error)),
+  });
 }
 
 export interface Listing {
@@ -42,16 +61,16 @@ function kindOf(path: string): { kind: 'file' } | { kind: 'dir' } | { kind: null
     const stat = statSync(path);
     if (stat.isDirectory()) return { kind: 'dir' };
     if (stat.isFile()) return { kind: 'file' };
-    return { kind: null, error: 'not a regular file (a FIFO, socket or device); skipped' };
+    return { kind: null, error: SKIP.notRegular };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why =
       code === 'ENOENT'
-        ? 'no such file (a broken link?)'
+        ? SKIP.noSuchFile
         : code === 'ELOOP'
-          ? 'a symbolic link loop'
+          ? SKIP.loop
           : code === 'EACCES'
-            ? 'permission denied'
+            ? SKIP.denied
             : (e as Error).message;
     return { kind: null, error: why };
   }
@@ -123,7 +142,7 @@ export async function openEngine(
 /** The crop size of a preset, for batches of preprocessed tensors. */
 export const cropOf = (preset: PresetId): number => PRESETS[preset].crop;
 
-/** A one-line progress bar with rate and ETA on a terminal; silent when stderr is piped. */
+/** A one-line progress bar with rate and ETA on a terminal; silent when stderr is piped. `label` is shown as given (translated by the caller). */
 export function progress(
   total: number,
   label: string,
@@ -140,8 +159,9 @@ export function progress(
     const filled = Math.round((count / Math.max(total, 1)) * width);
     const mmss = (s: number) =>
       `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
+    const bar = `${'#'.repeat(filled)}${' '.repeat(width - filled)}`;
     process.stderr.write(
-      `\r${label} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${count}/${total} ${rate.toFixed(1)} img/s ETA ${mmss(eta)} `,
+      `\r${t('cli.progress', { label, bar, done: count, total, rate: rate.toFixed(1), eta: mmss(eta) })}`,
     );
   };
   return {

@@ -6,7 +6,8 @@ import { isPresetId } from '../core/preprocess/preprocess';
 import type { ExifMode } from '../node/decode-node';
 import { PreprocessPool } from '../node/preprocess-pool';
 import { parsePositiveInt } from './args';
-import { cropOf, expandInputs, openEngine, progress } from './common';
+import { cropOf, expandInputs, openEngine, progress, skippedLine } from './common';
+import { say, t } from './i18n';
 import { printSafeJson, terminalSafe } from './safe-output';
 
 export const compareUsage = `repopt-lens compare --model A.onnx --model B.onnx --data <dir|image>... [--preset P] [--threads N] [--no-fast] [--json]`;
@@ -42,20 +43,20 @@ export async function compareCommand(argv: string[]): Promise<number> {
   const models = values.model ?? [];
   const inputs = [...(values.data ?? []), ...positionals];
   if (models.length !== 2 || inputs.length === 0)
-    throw new LensError('bad-dataset', `usage: ${compareUsage}`);
+    throw new LensError('bad-dataset', t('cli.usage', { usage: compareUsage }));
   if (!isPresetId(values.preset))
-    throw new LensError('bad-dataset', `Unknown preset "${values.preset}".`);
+    throw new LensError('bad-dataset', t('cli.unknownPreset', { preset: values.preset }));
   const preset = values.preset;
   const { files, skipped } = expandInputs(inputs);
-  for (const s of skipped) console.error(`${s.file}: ${s.error}`);
+  for (const s of skipped) console.error(skippedLine(s));
   if (files.length === 0)
-    throw new LensError('bad-dataset', `No images found in ${inputs.join(', ')}.`);
+    throw new LensError('bad-dataset', t('cli.noImages', { where: inputs.join(', ') }));
   const threads = parsePositiveInt('--threads', values.threads);
   const [a, b] = await Promise.all(
     models.map((m) => openEngine(m, { threads, fast: !values['no-fast'] })),
   );
   const pool = new PreprocessPool();
-  const bar = progress(files.length, 'compare');
+  const bar = progress(files.length, t('cli.phase.compare'));
   const size = cropOf(preset);
   let agree1 = 0;
   let overlap = 0;
@@ -74,7 +75,7 @@ export async function compareCommand(argv: string[]): Promise<number> {
       if (pa.length !== pb.length)
         throw new LensError(
           'model-incompatible',
-          `The models have different class counts (${pa.length} vs ${pb.length}).`,
+          t('cli.compare.classCounts', { a: pa.length, b: pb.length }),
         );
       const ta = ra!.top5.map((t) => t.index);
       const tb = rb!.top5.map((t) => t.index);
@@ -110,16 +111,25 @@ export async function compareCommand(argv: string[]): Promise<number> {
   if (notes.length > 0) result.notes = notes;
   if (values.json) printSafeJson(result);
   else {
+    const names = [terminalSafe(result.models[0]), terminalSafe(result.models[1])] as const;
+    console.log(t('cli.compare.heading', { a: names[0], b: names[1], count }));
     console.log(
-      `${terminalSafe(result.models[0])} vs ${terminalSafe(result.models[1])} on ${count} images`,
+      t('cli.compare.agreement', {
+        top1: (result.top1Agreement * 100).toFixed(2),
+        top5: (result.top5Overlap * 100).toFixed(2),
+      }),
     );
     console.log(
-      `top-1 agreement ${(result.top1Agreement * 100).toFixed(2)}%  top-5 overlap ${(result.top5Overlap * 100).toFixed(2)}%`,
+      t('cli.compare.difference', {
+        max: result.maxAbsProbabilityDiff.toExponential(3),
+        mean: result.meanAbsProbabilityDiff.toExponential(3),
+      }),
     );
-    console.log(
-      `probability difference: max ${result.maxAbsProbabilityDiff.toExponential(3)}  mean ${result.meanAbsProbabilityDiff.toExponential(3)}`,
-    );
-    for (const n of notes) console.log(terminalSafe(n));
+    for (const [i, m] of [a!, b!].entries())
+      m.info.notes.forEach((english, k) => {
+        const note = terminalSafe(say(m.info.messages.notes[k] ?? null, english));
+        console.log(t('cli.compare.note', { model: names[i === 0 ? 0 : 1], note }));
+      });
   }
   return 0;
 }

@@ -24,6 +24,7 @@ import {
   architectureRows,
   describeLayout,
   fmtInt,
+  gmacsText,
   inFile,
   printRows,
   readCheckpointShapes,
@@ -31,6 +32,7 @@ import {
   sha256Hex,
   writeAtomically,
 } from './model-files';
+import { t } from './i18n';
 import { printSafeJson, terminalSafe } from './safe-output';
 
 export const convertUsage =
@@ -59,7 +61,8 @@ function statusLine() {
 
 const bar = (p: ConvertProgress, width = 24) => {
   const filled = Math.round((p.done / p.total) * width);
-  return `converting [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${p.done}/${p.total} ${p.block}`;
+  const done = `${'#'.repeat(filled)}${' '.repeat(width - filled)}`;
+  return t('cli.convert.converting', { bar: done, done: p.done, total: p.total, block: p.block });
 };
 
 /**
@@ -69,12 +72,13 @@ const bar = (p: ConvertProgress, width = 24) => {
  */
 async function readWeights(path: string, status: ReturnType<typeof statusLine>) {
   const bytes = readInputFile(path, 'not-a-checkpoint');
-  status.show(`reading ${terminalSafe(basename(path))} (${fmtInt(bytes.length)} bytes)…`, true);
+  const name = terminalSafe(basename(path));
+  status.show(t('cli.convert.reading', { file: name, bytes: fmtInt(bytes.length) }), true);
   const sha256 = sha256Hex(bytes);
   return inFile(path, async () => {
     const { weights } = await readCheckpointShapes(bytes);
     const arch = detectArch(weights);
-    status.show(`reading the weights of ${arch.description}…`, true);
+    status.show(t('cli.convert.readingWeights', { arch: arch.description }), true);
     const checkpoint: Checkpoint = await readCheckpoint(bytes);
     return { checkpoint, arch, sha256, size: bytes.length };
   });
@@ -116,15 +120,13 @@ export async function convertCommand(argv: string[]): Promise<number> {
   });
   const allowNonFinite = values['allow-non-finite'];
   const [input, ...extra] = positionals;
-  if (!input || extra.length > 0) throw new LensError('bad-dataset', `usage: ${convertUsage}`);
+  if (!input || extra.length > 0)
+    throw new LensError('bad-dataset', t('cli.usage', { usage: convertUsage }));
   if (!isPresetId(values.preset)) {
-    throw new LensError('bad-dataset', `Unknown preset "${values.preset}".`);
+    throw new LensError('bad-dataset', t('cli.unknownPreset', { preset: values.preset }));
   }
   if (values.id !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(values.id)) {
-    throw new LensError(
-      'bad-dataset',
-      `--id "${values.id}": use letters, digits, ".", "_" and "-", starting with a letter or digit.`,
-    );
+    throw new LensError('bad-dataset', t('cli.convert.badId', { id: values.id }));
   }
   const { fp16, features, untrained, preset } = values;
   const manifest = resolve(values.manifest);
@@ -149,7 +151,7 @@ export async function convertCommand(argv: string[]): Promise<number> {
     status.clear();
     const bad = findBadValues(checkpoint.stateDict);
     if (bad.length > 0 && e instanceof LensError && e.message === badValuesError(bad).message) {
-      throw new LensError(e.code, `${e.message} Pass --allow-non-finite to convert it anyway.`, {
+      throw new LensError(e.code, t('cli.convert.allowNonFinite', { message: e.message }), {
         cause: e,
       });
     }
@@ -157,15 +159,17 @@ export async function convertCommand(argv: string[]): Promise<number> {
   }
   if (result.badValues.length > 0) {
     status.clear();
-    process.stderr.write(
-      `warning: converted with --allow-non-finite; these weights hold NaN, Inf or negative variances: ${terminalSafe(describeBadValues(result.badValues))}\n`,
-    );
+    const bad = terminalSafe(describeBadValues(result.badValues));
+    process.stderr.write(`${t('cli.convert.nonFiniteWarning', { values: bad })}\n`);
   }
   const t2 = performance.now();
 
   const id = values.id ?? defaultId(arch, fp16, untrained);
   const out = resolve(values.out ?? join(dirname(manifest), `${id}.onnx`));
-  status.show(`writing ${terminalSafe(out)} (${fmtInt(result.onnx.length)} bytes)…`, true);
+  status.show(
+    t('cli.convert.writing', { file: terminalSafe(out), bytes: fmtInt(result.onnx.length) }),
+    true,
+  );
   writeAtomically(out, result.onnx);
   const sha256 = sha256Hex(result.onnx);
   const file = relative(dirname(manifest), out).split(sep).join('/');
@@ -189,8 +193,9 @@ export async function convertCommand(argv: string[]): Promise<number> {
   const t3 = performance.now();
   status.clear();
   if (file.startsWith('../') && !values.json) {
+    const folder = terminalSafe(dirname(manifest));
     process.stderr.write(
-      `note: ${terminalSafe(out)} is outside ${terminalSafe(dirname(manifest))}; the app serves models from that folder only.\n`,
+      `${t('cli.convert.outsideManifest', { file: terminalSafe(out), folder })}\n`,
     );
   }
 
@@ -229,22 +234,43 @@ export async function convertCommand(argv: string[]): Promise<number> {
   printRows([
     // The file names and the checkpoint's keys come from outside: escaped.
     [
-      'checkpoint',
-      `${terminalSafe(input)} (${fmtInt(size)} bytes)\n${terminalSafe(describeLayout(checkpoint))}`,
+      t('cli.rows.checkpoint'),
+      t('cli.convert.checkpoint', {
+        file: terminalSafe(input),
+        bytes: fmtInt(size),
+        layout: terminalSafe(describeLayout(checkpoint)),
+      }),
     ],
     ...architectureRows(arch),
-    ['params', `${fmtInt(result.params)} (as trained, before fusion)`],
-    ['GMACs', `${entry.gmacs} at ${INPUT_SIZE}x${INPUT_SIZE} (conv + linear multiply-accumulates)`],
+    [t('cli.rows.params'), t('cli.convert.params', { params: fmtInt(result.params) })],
+    [t('cli.rows.gmacs'), gmacsText(entry.gmacs, INPUT_SIZE)],
     [
-      'wrote',
-      `${terminalSafe(out)} (${fmtInt(entry.bytes)} bytes, ${fp16 ? 'float16' : 'float32'} weights, outputs ${outputs.join(', ')})`,
+      t('cli.rows.wrote'),
+      t('cli.convert.wrote', {
+        file: terminalSafe(out),
+        bytes: fmtInt(entry.bytes),
+        weights: fp16 ? 'float16' : 'float32',
+        outputs: outputs.join(', '),
+      }),
     ],
-    ['sha256', sha256],
+    [t('cli.rows.sha256'), sha256],
     [
-      'manifest',
-      `${terminalSafe(manifest)}: ${action} "${id}"${entry.published ? ' with its published accuracy' : ''}`,
+      t('cli.rows.manifest'),
+      t('cli.convert.manifest', {
+        file: terminalSafe(manifest),
+        action: t(`cli.convert.${action}`),
+        id,
+        published: entry.published ? t('cli.convert.withPublished') : '',
+      }),
     ],
-    ['time', `read ${seconds(t0, t1)} s, convert ${seconds(t1, t2)} s, total ${seconds(t0, t3)} s`],
+    [
+      t('cli.rows.time'),
+      t('cli.convert.time', {
+        read: seconds(t0, t1),
+        convert: seconds(t1, t2),
+        total: seconds(t0, t3),
+      }),
+    ],
   ]);
   return 0;
 }

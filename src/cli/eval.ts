@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LensError } from '../core/errors';
+import type { Message } from '../core/message';
 import {
   mergeResults,
   parseGroundTruth,
@@ -33,9 +34,12 @@ import {
   printJson,
   progress,
   scanImages,
+  skipReason,
   type Skipped,
 } from './common';
+import { say, t } from './i18n';
 import { writeAtomically } from './model-files';
+import { terminalSafe } from './safe-output';
 
 export const evalUsage = `repopt-lens eval --model <model.onnx> --data <dir> [--labels <ground-truth.txt>] [--limit N] [--shard i/n] [--batch B] [--preset P] [--exif ignore|apply] [--threads N] [--no-fast] [--json] [--out results.json]
 repopt-lens eval --merge a.json b.json ... [--json]`;
@@ -68,9 +72,9 @@ function findLayout(
   groundTruthFile: string | undefined,
 ): { layout: Layout; samples: Sample[]; skipped: Skipped[] } {
   if (!existsSync(dir) || !statSync(dir).isDirectory())
-    throw new LensError('bad-dataset', `--data ${dir} is not a folder.`);
+    throw new LensError('bad-dataset', t('cli.eval.notAFolder', { dir }));
   const { files, skipped } = scanImages(dir);
-  if (files.length === 0) throw new LensError('bad-dataset', `No images found in ${dir}.`);
+  if (files.length === 0) throw new LensError('bad-dataset', t('cli.noImages', { where: dir }));
   if (groundTruthFile) {
     const truth = parseGroundTruth(readFileSync(groundTruthFile, 'utf8'));
     return {
@@ -81,10 +85,7 @@ function findLayout(
   }
   const subfolders = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory());
   if (subfolders.length === 0) {
-    throw new LensError(
-      'bad-dataset',
-      `${dir} has images but no class folders: pass the ground-truth file with --labels (lines "<file name> <class index>").`,
-    );
+    throw new LensError('bad-dataset', t('cli.eval.noClassFolders', { dir }));
   }
   return {
     layout: 'wnid-folders',
@@ -135,6 +136,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
     },
   });
   const labels = bundledLabels();
+  // The notes' messages by their English text (what the report keeps), for the summary.
+  const noteMessages = new Map<string, Message>();
   const interrupt = { requested: false };
   const onInterrupt = () => {
     interrupt.requested = true;
@@ -142,13 +145,15 @@ export async function evalCommand(argv: string[]): Promise<number> {
   try {
     let result: EvalReport;
     if (values.merge) {
-      if (positionals.length === 0) throw new LensError('bad-dataset', `usage: ${evalUsage}`);
+      if (positionals.length === 0)
+        throw new LensError('bad-dataset', t('cli.usage', { usage: evalUsage }));
       const parts = positionals.map((f) => {
         let text: string;
         try {
           text = readFileSync(f, 'utf8');
         } catch (e) {
-          throw new LensError('bad-dataset', `Cannot read ${f}: ${(e as Error).message}`, {
+          const reason = (e as Error).message;
+          throw new LensError('bad-dataset', t('cli.eval.cannotRead', { file: f, reason }), {
             cause: e,
           });
         }
@@ -158,14 +163,14 @@ export async function evalCommand(argv: string[]): Promise<number> {
       if (!isPresetId(first.preset))
         throw new LensError(
           'bad-dataset',
-          `${positionals[0]} names an unknown preset "${first.preset}".`,
+          t('cli.eval.mergeUnknownPreset', { file: positionals[0]!, preset: first.preset }),
         );
       const firstPreset: PresetId = first.preset;
       for (const p of parts) {
         if (p.model !== first.model || p.preset !== first.preset)
           throw new LensError(
             'bad-dataset',
-            `Cannot merge results of different models or presets (${p.model}, ${p.preset}).`,
+            t('cli.eval.mergeMixed', { model: p.model, preset: p.preset }),
           );
       }
       const seconds = parts.reduce((a, p) => a + p.seconds, 0);
@@ -185,11 +190,12 @@ export async function evalCommand(argv: string[]): Promise<number> {
         labels,
       );
     } else {
-      if (!values.model || !values.data) throw new LensError('bad-dataset', `usage: ${evalUsage}`);
+      if (!values.model || !values.data)
+        throw new LensError('bad-dataset', t('cli.usage', { usage: evalUsage }));
       if (!isPresetId(values.preset))
-        throw new LensError('bad-dataset', `Unknown preset "${values.preset}".`);
+        throw new LensError('bad-dataset', t('cli.unknownPreset', { preset: values.preset }));
       if (values.exif !== 'apply' && values.exif !== 'ignore')
-        throw new LensError('bad-dataset', `--exif must be apply or ignore, not "${values.exif}".`);
+        throw new LensError('bad-dataset', t('cli.badExif', { value: values.exif }));
       const exif: ExifMode = values.exif;
       const preset = values.preset;
       const batch = parsePositiveInt('--batch', values.batch);
@@ -206,6 +212,10 @@ export async function evalCommand(argv: string[]): Promise<number> {
         exif,
         fast: !values['no-fast'],
       });
+      info.notes.forEach((n, i) => {
+        const m = info.messages.notes[i];
+        if (m) noteMessages.set(n, m);
+      });
       // Ctrl-C: the run stops at the next batch, and what it gathered is written below, marked
       // partial. Held until the output is written, so a Ctrl-C after the last batch cannot kill the
       // process mid-write; a second Ctrl-C kills it at once (`once`), as a user expects.
@@ -217,6 +227,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
         batch,
         ...(workers !== undefined ? { workers } : {}),
       });
+      for (const [n, m] of run.noteMessages) noteMessages.set(n, m);
       result = report(
         {
           model: basename(values.model),
@@ -236,7 +247,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
         labels,
       );
     }
-    return writeReport(result, values);
+    return writeReport(result, values, noteMessages);
   } finally {
     process.off('SIGINT', onInterrupt);
   }
@@ -246,11 +257,15 @@ export async function evalCommand(argv: string[]): Promise<number> {
  * `--out` (written whole or not at all), then the summary. Exit 0, or 130 (128 + SIGINT, the
  * shell's convention) when Ctrl-C cut the run short: the figures are then partial.
  */
-function writeReport(result: EvalReport, values: { out?: string; json?: boolean }): number {
+function writeReport(
+  result: EvalReport,
+  values: { out?: string; json?: boolean },
+  noteMessages: ReadonlyMap<string, Message>,
+): number {
   if (values.out)
     writeAtomically(values.out, new TextEncoder().encode(JSON.stringify(result, null, 2) + '\n'));
   if (values.json) printJson(result);
-  else printSummary(result);
+  else printSummary(result, noteMessages);
   return result.partial ? 130 : 0;
 }
 
@@ -271,13 +286,15 @@ async function evaluate(
   seconds: number;
   partial: boolean;
   notes: string[];
+  noteMessages: Map<string, Message>;
 }> {
   const { batch, preset } = options;
   const pool = new PreprocessPool(options.workers);
-  const bar = progress(samples.length, 'eval');
+  const bar = progress(samples.length, t('cli.phase.eval'));
   const results: SampleResult[] = [];
   const skipped: Skipped[] = [];
   const notes = new Set<string>();
+  const noteMessages = new Map<string, Message>();
   const t0 = performance.now();
   type Outcome = { tensor: Float32Array } | { error: string };
   try {
@@ -310,7 +327,9 @@ async function evaluate(
         const ranked = await engine.classifyTensors({ input, count: group.length, size });
         group.forEach((g, k) => {
           const top = ranked[k]!.top5;
-          if (ranked[k]!.scoreNote) notes.add(ranked[k]!.scoreNote);
+          const { scoreNote, scoreMessage } = ranked[k]!;
+          if (scoreNote) notes.add(scoreNote);
+          if (scoreNote && scoreMessage) noteMessages.set(scoreNote, scoreMessage);
           results.push({
             file: g.sample.file,
             label: g.sample.label,
@@ -333,27 +352,55 @@ async function evaluate(
     // Set only when a Ctrl-C left samples undone (one after the last batch changes nothing).
     partial: results.length + skipped.length < samples.length,
     notes: [...notes],
+    noteMessages,
   };
 }
 
-function printSummary(r: EvalReport): void {
+function printSummary(r: EvalReport, noteMessages: ReadonlyMap<string, Message>): void {
   const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+  const shard = r.shard ? t('cli.eval.shard', { index: r.shard.index, count: r.shard.count }) : '';
   console.log(
-    `${r.model} on ${r.data} (${r.layout}, ${r.preset}${r.shard ? `, shard ${r.shard.index}/${r.shard.count}` : ''})`,
+    t('cli.eval.heading', {
+      model: terminalSafe(r.model),
+      data: terminalSafe(r.data),
+      layout: r.layout,
+      preset: r.preset,
+      shard,
+    }),
   );
   console.log(
-    `images ${r.count}  top-1 ${pct(r.top1)} (${r.correct1})  top-5 ${pct(r.top5)} (${r.correct5})  ${r.imagesPerSecond.toFixed(1)} img/s (${(1000 / r.imagesPerSecond).toFixed(1)} ms per image, decoding included)`,
+    t('cli.eval.figures', {
+      count: r.count,
+      top1: pct(r.top1),
+      correct1: r.correct1,
+      top5: pct(r.top5),
+      correct5: r.correct5,
+      rate: r.imagesPerSecond.toFixed(1),
+      ms: (1000 / r.imagesPerSecond).toFixed(1),
+    }),
   );
-  for (const note of r.notes ?? []) console.log(note);
+  for (const note of r.notes ?? [])
+    console.log(terminalSafe(say(noteMessages.get(note) ?? null, note)));
   if (r.skipped.length > 0) {
-    console.log(`skipped ${r.skipped.length} unreadable file${r.skipped.length > 1 ? 's' : ''}:`);
-    for (const s of r.skipped.slice(0, 10)) console.log(`  ${s.file}: ${s.error}`);
+    console.log(t('cli.eval.skipped', { count: r.skipped.length }));
+    for (const s of r.skipped.slice(0, 10))
+      console.log(
+        t('cli.eval.skippedFile', {
+          file: terminalSafe(s.file),
+          error: terminalSafe(skipReason(s.error)),
+        }),
+      );
   }
   if (r.worstClasses.length > 0) {
-    console.log('worst classes (top-1):');
+    console.log(t('cli.eval.worst'));
     for (const c of r.worstClasses.slice(0, 5))
       console.log(
-        `  ${pct(c.top1).padStart(7)}  ${String(c.index).padStart(4)} ${c.label} (${c.count} images)`,
+        t('cli.eval.worstRow', {
+          top1: pct(c.top1).padStart(7),
+          index: String(c.index).padStart(4),
+          label: terminalSafe(c.label),
+          count: c.count,
+        }),
       );
   }
 }

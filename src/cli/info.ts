@@ -7,11 +7,13 @@ import { countMacs, countParams, detectArch, type KnownArch } from '../core/conv
 import { LensError } from '../core/errors';
 import { inspectModel } from '../core/model/details';
 import { PUBLISHED } from '../core/model/published';
+import { english, t } from './i18n';
 import { printSafeJson, terminalSafe } from './safe-output';
 import {
   architectureRows,
   describeLayout,
   fmtInt,
+  gmacsText,
   inFile,
   printRows,
   readCheckpointShapes,
@@ -102,16 +104,20 @@ function withPublished(base: Omit<InfoReport, 'published' | 'thop'>): InfoReport
   return { ...base, published: { ...p }, thop };
 }
 
-async function checkpointInfo(file: string, bytes: Uint8Array, sha256: string) {
+/** The report (JSON, English) and its `kind` row in the CLI's language. */
+type Described = { report: InfoReport; kind: string };
+
+async function checkpointInfo(file: string, bytes: Uint8Array, sha256: string): Promise<Described> {
   const { checkpoint, weights } = await readCheckpointShapes(bytes);
   const arch = detectArch(weights);
   const macs = countMacs(weights);
-  return withPublished({
+  const kind = t('cli.info.checkpointKind', { layout: describeLayout(checkpoint) });
+  const report = withPublished({
     file,
     kind: 'checkpoint',
     bytes: bytes.length,
     sha256,
-    container: `PyTorch checkpoint, ${describeLayout(checkpoint)}`,
+    container: english('cli.info.checkpointKind', { layout: describeLayout(checkpoint, english) }),
     architecture: arch,
     params: countParams(weights),
     paramsAsTrained: null,
@@ -119,12 +125,19 @@ async function checkpointInfo(file: string, bytes: Uint8Array, sha256: string) {
     gmacs: macs / 1e9,
     inputSize: 224,
   });
+  return { report, kind };
 }
 
-function onnxInfo(file: string, bytes: Uint8Array, sha256: string) {
+function onnxInfo(file: string, bytes: Uint8Array, sha256: string): Described {
   const { details: d } = inspectModel(bytes, sha256);
   const io = (vs: typeof d.inputs) =>
     vs.map((v) => `${v.name} ${v.elemType}[${(v.shape ?? ['?']).join(', ')}]`).join(', ');
+  const container = {
+    opset: String(d.opset ?? '?'),
+    producer: d.producer,
+    inputs: io(d.inputs),
+    outputs: io(d.outputs),
+  };
   const input = d.inputs[0]?.shape;
   const inputSize = typeof input?.[2] === 'number' ? input[2] : 224;
   let architecture: InfoReport['architecture'] = null;
@@ -143,12 +156,12 @@ function onnxInfo(file: string, bytes: Uint8Array, sha256: string) {
     architecture = { ...r, name, mode: d.metadata['mode'] ?? 'fused', channels, description };
     paramsAsTrained = checkpointParams;
   }
-  return withPublished({
+  const report = withPublished({
     file,
     kind: 'onnx',
     bytes: bytes.length,
     sha256,
-    container: `ONNX model, opset ${d.opset ?? '?'}, producer ${d.producer}, inputs ${io(d.inputs)}, outputs ${io(d.outputs)}`,
+    container: english('cli.info.onnxKind', container),
     architecture,
     params: d.params,
     paramsAsTrained,
@@ -156,6 +169,7 @@ function onnxInfo(file: string, bytes: Uint8Array, sha256: string) {
     gmacs: d.gmacs,
     inputSize,
   });
+  return { report, kind: t('cli.info.onnxKind', container) };
 }
 
 /** ONNX starts with field 1 (ir_version, a varint): byte 0x08. Zip and pickle are checkpoints. */
@@ -165,28 +179,28 @@ function looksLikeOnnx(b: Uint8Array): boolean {
 
 const fixed = (x: number, digits: number) => x.toFixed(digits);
 
-function printInfo(r: InfoReport): void {
+function printInfo(r: InfoReport, kind: string): void {
   // The file name, the producer, tensor names and the metadata's description and mode all come
   // from the file: escaped, so a crafted model cannot drive the terminal.
   const rows: [string, string][] = [
-    ['file', `${terminalSafe(r.file)} (${fmtInt(r.bytes)} bytes, sha256 ${r.sha256})`],
-    ['kind', terminalSafe(r.container)],
+    [
+      t('cli.rows.file'),
+      t('cli.info.file', { file: terminalSafe(r.file), bytes: fmtInt(r.bytes), sha256: r.sha256 }),
+    ],
+    [t('cli.rows.kind'), terminalSafe(kind)],
   ];
   const a = r.architecture;
   if (a) rows.push(...architectureRows({ ...a, mode: terminalSafe(a.mode) }));
-  else rows.push(['architecture', 'not a RepOpt-VGG layout (the counts below are the graph’s)']);
+  else rows.push([t('cli.rows.architecture'), t('cli.info.notRepopt')]);
   const p = r.published;
   if (r.kind === 'checkpoint') {
-    rows.push([
-      'params',
-      `${fmtInt(r.params)} (learnable, as trained; BatchNorm running statistics not counted)`,
-    ]);
+    rows.push([t('cli.rows.params'), t('cli.info.paramsCheckpoint', { params: fmtInt(r.params) })]);
   } else {
     rows.push([
-      'params',
-      `${fmtInt(r.params)} in the file (BatchNorm folded into the convolutions)` +
+      t('cli.rows.params'),
+      t('cli.info.paramsOnnx', { params: fmtInt(r.params) }) +
         (r.paramsAsTrained !== null
-          ? `\n${fmtInt(r.paramsAsTrained)} as trained in target mode (one BatchNorm per block)`
+          ? `\n${t('cli.info.paramsTrained', { params: fmtInt(r.paramsAsTrained) })}`
           : ''),
     ]);
   }
@@ -194,33 +208,43 @@ function printInfo(r: InfoReport): void {
     const computed = r.kind === 'checkpoint' ? r.params : r.paramsAsTrained!;
     rows.push([
       '',
-      `published ${fixed(p.params / 1e6, 3)} M (${p.checkpoint}); computed ${fixed(computed / 1e6, 3)} M`,
+      t('cli.info.published', {
+        published: fixed(p.params / 1e6, 3),
+        checkpoint: p.checkpoint,
+        computed: fixed(computed / 1e6, 3),
+      }),
     ]);
   }
   rows.push([
-    'GMACs',
-    r.gmacs === null
-      ? 'unknown (the graph has operators whose shapes could not be followed)'
-      : `${fixed(r.gmacs, 6)} at ${r.inputSize}x${r.inputSize} (conv + linear multiply-accumulates)`,
+    t('cli.rows.gmacs'),
+    r.gmacs === null ? t('cli.info.gmacsUnknown') : gmacsText(fixed(r.gmacs, 6), r.inputSize),
   ]);
-  const t = r.thop;
-  if (p && t && r.macs !== null) {
+  const thop = r.thop;
+  if (p && thop && r.macs !== null) {
     rows.push([
       '',
-      `published ${p.gmacs ?? 'n/a'}: thop's count, which adds 2 ops per BatchNorm output (${fmtInt(t.batchNormOps)}) and 50 per pooled output (${fmtInt(t.poolOps)}): ${fmtInt(t.ops)} = ${fixed(t.ops / 1e9, 3)} G`,
+      t('cli.info.thop', {
+        gmacs: p.gmacs ?? 'n/a',
+        batchNorm: fmtInt(thop.batchNormOps),
+        pool: fmtInt(thop.poolOps),
+        ops: fmtInt(thop.ops),
+        giga: fixed(thop.ops / 1e9, 3),
+      }),
     ]);
     const seed =
-      t.seedTableFigure === null
-        ? `thop's count / 9e8 x 2 = ${fixed(t.seedTableGflops, 4)} (the seed table's "GFLOPs" convention)`
-        : `the seed table's "${t.seedTableFigure} GFLOPs" is thop's count divided by 9e8 and doubled:\n` +
-          `${fmtInt(t.ops)} / 9e8 x 2 = ${fixed(t.seedTableGflops, 4)}, which rounds to ${fixed(t.seedTableGflops, 3)}.\n` +
-          `From the conv + linear MACs alone it does not: ${fmtInt(r.macs)} / 9e8 x 2 = ${fixed(t.seedTableGflopsFromMacs, 4)}.\n` +
-          `Neither is a FLOP count: 2 x MACs is ${fixed((2 * r.macs) / 1e9, 3)} GFLOPs (conv + linear).`;
-    rows.push(['seed table', seed]);
-    rows.push([
-      'top-1',
-      `${p.top1} % on ImageNet-1k val (published, ${p.checkpoint}; target mode)`,
-    ]);
+      thop.seedTableFigure === null
+        ? t('cli.info.seedConvention', { value: fixed(thop.seedTableGflops, 4) })
+        : t('cli.info.seedFigure', {
+            figure: thop.seedTableFigure,
+            ops: fmtInt(thop.ops),
+            value: fixed(thop.seedTableGflops, 4),
+            rounded: fixed(thop.seedTableGflops, 3),
+            macs: fmtInt(r.macs),
+            fromMacs: fixed(thop.seedTableGflopsFromMacs, 4),
+            flops: fixed((2 * r.macs) / 1e9, 3),
+          });
+    rows.push([t('cli.rows.seedTable'), seed]);
+    rows.push([t('cli.rows.top1'), t('cli.info.top1', { top1: p.top1, checkpoint: p.checkpoint })]);
   }
   printRows(rows);
 }
@@ -232,15 +256,16 @@ export async function infoCommand(argv: string[]): Promise<number> {
     options: { json: { type: 'boolean', default: false } },
   });
   const [file, ...extra] = positionals;
-  if (!file || extra.length > 0) throw new LensError('bad-dataset', `usage: ${infoUsage}`);
+  if (!file || extra.length > 0)
+    throw new LensError('bad-dataset', t('cli.usage', { usage: infoUsage }));
   const bytes = readInputFile(file, 'not-a-model');
   const sha256 = sha256Hex(bytes);
-  const report = await inFile(file, () =>
+  const { report, kind } = await inFile(file, () =>
     looksLikeOnnx(bytes)
       ? Promise.resolve(onnxInfo(file, bytes, sha256))
       : checkpointInfo(file, bytes, sha256),
   );
   if (values.json) printSafeJson(report);
-  else printInfo(report);
+  else printInfo(report, kind);
   return 0;
 }

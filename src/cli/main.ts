@@ -6,6 +6,7 @@ import { compareCommand, compareUsage } from './compare';
 import { convertCommand, convertUsage } from './convert';
 import { infoCommand, infoUsage } from './info';
 import { evalCommand, evalUsage } from './eval';
+import { errorDetail, setCliLanguage, t, takeLanguage } from './i18n';
 import { quantizeCommand, quantizeUsage } from './quantize';
 
 const commands: Record<string, { run: (argv: string[]) => Promise<number>; usage: string }> = {
@@ -32,12 +33,23 @@ export function registerCommand(
 }
 
 function help(): string {
-  return `RepOpt Lens command line\n\n${Object.values(commands)
+  return `${t('cli.help.title')}\n\n${Object.values(commands)
     .map((c) => c.usage)
-    .join('\n')}\n`;
+    .join('\n')}\n${t('cli.help.lang')}\n`;
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(
+  args: string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<number> {
+  const { language, argv, rejected } = takeLanguage(args, env);
+  await setCliLanguage(language);
+  if (rejected !== null) {
+    process.stderr.write(
+      `${t('cli.error', { detail: terminalSafe(t('cli.badLang', { value: rejected })) })}\n`,
+    );
+    return 2;
+  }
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(help());
@@ -45,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = commands[name];
   if (!command) {
-    process.stderr.write(`Unknown command "${terminalSafe(name)}".\n\n${help()}`);
+    process.stderr.write(`${t('cli.unknownCommand', { name: terminalSafe(name) })}\n\n${help()}`);
     return 2;
   }
   try {
@@ -54,11 +66,11 @@ export async function main(argv: string[]): Promise<number> {
     // User errors get their message; anything else is a bug and keeps its stack. Messages quote
     // file names and strings from files (labels, pickle globals): escaped.
     if (isLensError(e) || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
-      process.stderr.write(`error: ${terminalSafe((e as Error).message)}\n`);
-    else
-      process.stderr.write(
-        `internal error: ${((e as Error).stack ?? String(e)).split('\n').map(terminalSafe).join('\n')}\n`,
-      );
+      process.stderr.write(`${t('cli.error', { detail: terminalSafe(errorDetail(e)) })}\n`);
+    else {
+      const stack = ((e as Error).stack ?? String(e)).split('\n').map(terminalSafe).join('\n');
+      process.stderr.write(`${t('cli.internalError', { stack })}\n`);
+    }
     return 1;
   }
 }

@@ -6,6 +6,9 @@ import { readCheckpoint, type Checkpoint } from '../core/checkpoint/torch';
 import type { DetectedArch, TensorLike } from '../core/convert';
 import { LensError, isLensError, type LensErrorCode } from '../core/errors';
 import { terminalSafe } from '../core/terminal-safe';
+import { columns, padEndColumns } from './columns';
+import type { TFunction } from 'i18next';
+import { t } from './i18n';
 
 export function readInputFile(path: string, code: LensErrorCode): Uint8Array {
   try {
@@ -45,18 +48,21 @@ export async function readCheckpointShapes(
   return { checkpoint, weights };
 }
 
-/** Where in the file the weights were, for people: "checkpoint['model']", "the whole file", … */
-export function describeLayout(c: Checkpoint): string {
+/**
+ * Where in the file the weights were, for people: "checkpoint['model']", "the whole file", … in
+ * the CLI's language, or through `tr` (`english` for JSON).
+ */
+export function describeLayout(c: Checkpoint, tr: TFunction = t): string {
   const where =
     c.layout === 'pickled_module'
-      ? 'a pickled nn.Module (torch.save(model))'
+      ? tr('cli.layout.pickled')
       : c.key === null
-        ? 'the file itself (a bare state_dict)'
-        : `checkpoint['${c.key}']`;
-  const stripped = c.stripped ? `, '${c.stripped}' prefix removed` : '';
+        ? tr('cli.layout.bare')
+        : tr('cli.layout.key', { key: c.key });
+  const stripped = c.stripped ? tr('cli.layout.stripped', { prefix: c.stripped }) : '';
   const others = Object.keys(c.extras);
-  const ignored = others.length > 0 ? `; ignored: ${others.join(', ')}` : '';
-  return `${c.format} format, weights in ${where}${stripped}${ignored}`;
+  const ignored = others.length > 0 ? tr('cli.layout.ignored', { keys: others.join(', ') }) : '';
+  return tr('cli.layout.line', { format: c.format, where, stripped, ignored });
 }
 
 export const fmtInt = (n: number): string => n.toLocaleString('en-US');
@@ -67,6 +73,10 @@ export function architectureLine(a: DetectedArch): string {
   return `RepOpt-VGG ${a.mode}, blocks ${fmtList(a.blocks)}, widths ${fmtList(a.widths)}${a.se ? ', with SE' : ''}`;
 }
 
+/** The GMACs row's value, shared by `convert` and `info`. */
+export const gmacsText = (gmacs: number | string, size: number): string =>
+  t('cli.arch.gmacs', { gmacs: String(gmacs), size });
+
 /** `name  value` lines for the architecture, shared by `convert` and `info`. */
 export function architectureRows(
   a: Pick<DetectedArch, 'name' | 'blocks' | 'widths' | 'channels' | 'numClasses' | 'se'> & {
@@ -74,26 +84,26 @@ export function architectureRows(
   },
 ): [string, string][] {
   return [
-    ['architecture', a.name ? `RepOpt-VGG-${a.name}` : 'RepOpt-VGG (not one of B1/B2/L1/L2)'],
-    ['mode', a.mode],
-    ['blocks', `${fmtList(a.blocks)} (stage1-4; stage0 is one block)`],
-    ['widths', fmtList(a.widths)],
-    ['channels', fmtList(a.channels)],
-    ['classes', String(a.numClasses)],
-    ['SE', a.se ? 'yes' : 'no'],
+    [t('cli.rows.architecture'), a.name ? `RepOpt-VGG-${a.name}` : t('cli.arch.custom')],
+    [t('cli.rows.mode'), a.mode],
+    [t('cli.rows.blocks'), t('cli.arch.blocks', { blocks: fmtList(a.blocks) })],
+    [t('cli.rows.widths'), fmtList(a.widths)],
+    [t('cli.rows.channels'), fmtList(a.channels)],
+    [t('cli.rows.classes'), String(a.numClasses)],
+    [t('cli.rows.se'), a.se ? t('cli.arch.yes') : t('cli.arch.no')],
   ];
 }
 
 /**
- * `name  value` rows; a value's own newlines continue it on the next lines. Each line is passed
+ * `name  value` rows, names padded by terminal columns (Chinese names line up too); a value's own newlines continue it on the next lines. Each line is passed
  * through terminalSafe as a last guard (callers escape file strings themselves, which also turns
  * their newlines into \n; escaping is idempotent on safe text).
  */
 export function printRows(rows: readonly [string, string][]): void {
-  const width = Math.max(...rows.map(([k]) => k.length)) + 2;
+  const width = Math.max(...rows.map(([k]) => columns(k))) + 2;
   for (const [k, v] of rows) {
     const [first = '', ...rest] = v.split('\n').map(terminalSafe);
-    process.stdout.write(`${k.padEnd(width)}${first}\n`);
+    process.stdout.write(`${padEndColumns(k, width)}${first}\n`);
     for (const line of rest) process.stdout.write(`${' '.repeat(width)}${line}\n`);
   }
 }

@@ -24,14 +24,17 @@ import {
 import type { ExifMode } from '../node/decode-node';
 import { CalibrationSet, nodeQuantRunner } from '../node/quantize-node';
 import { parsePositiveInt } from './args';
-import { cropOf, expandInputs, progress } from './common';
+import { cropOf, expandInputs, progress, skipReason, skippedLine } from './common';
+import { padStartColumns } from './columns';
+import { t } from './i18n';
 import { inFile, readInputFile, sha256Hex, writeAtomically } from './model-files';
 import { printSafeJson, terminalSafe } from './safe-output';
 
 export const quantizeUsage =
   'repopt-lens quantize <model.onnx|checkpoint.pth> --calib <dir> [--method minmax|percentile|kl] [--percentile P] [--limit N] [--keep-float <layer,...>|auto:<k>] [--preset P] -o <out.onnx> [--json]';
 
-const usage = (why: string) => new LensError('bad-dataset', `${why}\nusage: ${quantizeUsage}`);
+const usage = (why: string) =>
+  new LensError('bad-dataset', t('cli.quantize.usage', { why, usage: quantizeUsage }));
 
 /** A float ONNX model from an .onnx file, or from a checkpoint through the converter. */
 async function floatModel(path: string): Promise<{ bytes: Uint8Array; sha256: string }> {
@@ -50,15 +53,14 @@ export function parseKeepFloat(value: string | undefined): KeepFloat | null {
   if (value === undefined) return null;
   const auto = /^auto:(.*)$/.exec(value);
   if (auto) {
-    if (!/^\d+$/.test(auto[1]!))
-      throw usage(`--keep-float auto:<k> needs a whole number k, not "${auto[1]}".`);
+    if (!/^\d+$/.test(auto[1]!)) throw usage(t('cli.quantize.keepFloatAuto', { value: auto[1]! }));
     return { auto: Number(auto[1]) };
   }
   const names = value
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  if (names.length === 0) throw usage('--keep-float needs layer names or auto:<k>.');
+  if (names.length === 0) throw usage(t('cli.quantize.keepFloatNames'));
   return { names };
 }
 
@@ -86,33 +88,36 @@ export async function quantizeCommand(argv: string[]): Promise<number> {
     },
   });
   const [input, ...extra] = positionals;
-  if (!input || extra.length > 0) throw usage('quantize takes one model.');
-  if (!values.out) throw usage('Say where to write the int8 model: -o <out.onnx>.');
-  if (!values.calib || values.calib.length === 0)
-    throw usage('quantize needs calibration images: --calib <folder of images>.');
+  if (!input || extra.length > 0) throw usage(t('cli.quantize.oneModel'));
+  if (!values.out) throw usage(t('cli.quantize.needOut'));
+  if (!values.calib || values.calib.length === 0) throw usage(t('cli.quantize.needCalib'));
   if (!isCalibrationMethod(values.method))
     throw usage(
-      `--method must be one of ${CALIBRATION_METHODS.join(', ')}, not "${values.method}".`,
+      t('cli.quantize.badMethod', {
+        methods: CALIBRATION_METHODS.join(', '),
+        value: values.method,
+      }),
     );
   const method = values.method;
   let percentile = DEFAULT_PERCENTILE;
   if (values.percentile !== undefined) {
     percentile = Number(values.percentile);
     if (!/^\d+(\.\d+)?$/.test(values.percentile.trim()) || !(percentile > 0 && percentile <= 100))
-      throw usage(`--percentile must be a number in (0, 100], not "${values.percentile}".`);
-    if (method !== 'percentile') throw usage('--percentile applies to --method percentile only.');
+      throw usage(t('cli.quantize.badPercentile', { value: values.percentile }));
+    if (method !== 'percentile') throw usage(t('cli.quantize.percentileOnly'));
   }
   if (values.exif !== 'apply' && values.exif !== 'ignore')
-    throw usage(`--exif must be apply or ignore, not "${values.exif}".`);
+    throw usage(t('cli.badExif', { value: values.exif }));
   const exif: ExifMode = values.exif;
   const limit = values.limit === undefined ? null : parsePositiveInt('--limit', values.limit);
   const threads = parsePositiveInt('--threads', values.threads);
   const keepFloat = parseKeepFloat(values['keep-float']);
   for (const c of values.calib)
-    if (!existsSync(c)) throw usage(`--calib ${c}: no such file or folder.`);
+    if (!existsSync(c)) throw usage(t('cli.quantize.noCalib', { path: c }));
 
   const out = resolve(values.out);
-  if (existsSync(out) && statSync(out).isDirectory()) throw usage(`-o ${out} is a folder.`);
+  if (existsSync(out) && statSync(out).isDirectory())
+    throw usage(t('cli.quantize.outIsFolder', { path: out }));
 
   const source = await floatModel(input);
   // Refused (already quantized, nothing to quantize, ...) before any image is read.
@@ -120,25 +125,25 @@ export async function quantizeCommand(argv: string[]): Promise<number> {
   const declared = readOnnxModel(source.bytes).metadata['preset'];
   const presetName =
     values.preset ?? (declared && isPresetId(declared) ? declared : DEFAULT_PRESET);
-  if (!isPresetId(presetName)) throw usage(`Unknown preset "${presetName}".`);
+  if (!isPresetId(presetName)) throw usage(t('cli.unknownPreset', { preset: presetName }));
   const preset: PresetId = presetName;
 
   const listing = expandInputs(values.calib);
-  for (const s of listing.skipped) process.stderr.write(`${terminalSafe(s.file)}: ${s.error}\n`);
+  for (const s of listing.skipped) process.stderr.write(`${skippedLine(s)}\n`);
   const files = spread(listing.files, limit);
   if (files.length === 0)
     throw new LensError(
       'bad-dataset',
-      `No calibration images found in ${values.calib.join(', ')} (looked for .jpg, .png, .webp, .gif, .bmp, .tif, .avif).`,
+      t('cli.quantize.noCalibImages', { where: values.calib.join(', ') }),
     );
 
   const set = new CalibrationSet(files, preset, exif);
   let bar: ReturnType<typeof progress> | null = null;
   let phase: QuantPhase | null = null;
   const labels: Record<QuantPhase, string> = {
-    calibrate: 'calibrate',
-    rank: 'rank layers',
-    measure: 'measure',
+    calibrate: t('cli.phase.calibrate'),
+    rank: t('cli.phase.rank'),
+    measure: t('cli.phase.measure'),
   };
   const t0 = performance.now();
   // Ctrl-C stops at the next image; nothing is written.
@@ -170,7 +175,10 @@ export async function quantizeCommand(argv: string[]): Promise<number> {
     if ((e as LensError).code === 'bad-dataset' && set.skipped.size > 0)
       throw new LensError(
         'bad-dataset',
-        `No calibration image could be decoded (${set.skipped.size} skipped; first: ${[...set.skipped][0]!.join(': ')}).`,
+        t('cli.quantize.noneDecoded', {
+          count: set.skipped.size,
+          first: [...set.skipped][0]!.join(': '),
+        }),
       );
     throw e;
   } finally {
@@ -209,30 +217,52 @@ function printReport(
   },
 ): void {
   const a = r.agreement;
+  const skipped = s.calibration.skipped.length;
   const lines = [
-    `${terminalSafe(s.input)} -> ${terminalSafe(s.output)} (${(s.bytes.float / 1e6).toFixed(1)} MB -> ${(s.bytes.int8 / 1e6).toFixed(1)} MB) in ${s.seconds.toFixed(1)} s`,
-    `method ${r.method}${r.percentile !== null ? ` ${r.percentile}` : ''}, ${r.images} calibration images${s.calibration.skipped.length ? `, ${s.calibration.skipped.length} skipped (unreadable)` : ''}${r.keptFloat.length ? `, kept float: ${r.keptFloat.map(terminalSafe).join(', ')}` : ''}`,
-    `int8 vs float: top-1 agreement ${f2(a.top1Agreement * 100)}%  top-5 overlap ${f2(a.top5Overlap * 100)}%  |dp| max ${a.maxAbsProbabilityDiff.toExponential(3)} mean ${a.meanAbsProbabilityDiff.toExponential(3)}`,
-    `logits SQNR: mean ${f2(a.meanLogitsSqnrDb)} dB, worst image ${f2(a.worstLogitsSqnrDb)} dB`,
-    'layers, most added noise first (SQNR of the output vs float over the calibration set; added = the noise this layer adds):',
+    t('cli.quantize.heading', {
+      input: terminalSafe(s.input),
+      output: terminalSafe(s.output),
+      floatMb: (s.bytes.float / 1e6).toFixed(1),
+      int8Mb: (s.bytes.int8 / 1e6).toFixed(1),
+      seconds: s.seconds.toFixed(1),
+    }),
+    t('cli.quantize.method', {
+      method: `${r.method}${r.percentile !== null ? ` ${r.percentile}` : ''}`,
+      images: r.images,
+      skipped: skipped ? t('cli.quantize.methodSkipped', { count: skipped }) : '',
+      kept: r.keptFloat.length
+        ? t('cli.quantize.methodKept', { layers: r.keptFloat.map(terminalSafe).join(', ') })
+        : '',
+    }),
+    t('cli.quantize.agreement', {
+      top1: f2(a.top1Agreement * 100),
+      top5: f2(a.top5Overlap * 100),
+      max: a.maxAbsProbabilityDiff.toExponential(3),
+      mean: a.meanAbsProbabilityDiff.toExponential(3),
+    }),
+    t('cli.quantize.sqnr', { mean: f2(a.meanLogitsSqnrDb), worst: f2(a.worstLogitsSqnrDb) }),
+    t('cli.quantize.layers'),
   ];
-  for (const s2 of s.calibration.skipped.slice(0, 5))
-    process.stderr.write(`skipped ${terminalSafe(s2.file)}: ${terminalSafe(s2.error)}\n`);
+  for (const s2 of s.calibration.skipped.slice(0, 5)) {
+    const error = terminalSafe(skipReason(s2.error));
+    process.stderr.write(`${t('cli.quantize.skipped', { file: terminalSafe(s2.file), error })}\n`);
+  }
   for (const l of lines) console.log(l);
   const byName = new Map(r.layers.map((l) => [l.name, l]));
+  const c = (key: 'added' | 'out' | 'in' | 'scale' | 'zp', width: number) =>
+    padStartColumns(t(`cli.quantize.columns.${key}`), width);
   console.log(
-    `  ${'added dB'.padStart(9)} ${'out dB'.padStart(8)} ${'in dB'.padStart(8)}  ${'out scale'.padStart(10)} ${'zp'.padStart(3)}  layer`,
+    `  ${c('added', 9)} ${c('out', 8)} ${c('in', 8)}  ${c('scale', 10)} ${c('zp', 3)}  ${t('cli.quantize.columns.layer')}`,
   );
   for (const name of r.worst) {
     const l = byName.get(name)!;
     const o = l.output;
     console.log(
-      `  ${f2(l.addedSqnrDb).padStart(9)} ${f2(l.sqnrDb).padStart(8)} ${f2(l.inputSqnrDb).padStart(8)}  ${(o ? o.scale.toExponential(3) : 'float').padStart(10)} ${(o ? String(o.zeroPoint) : '-').padStart(3)}  ${terminalSafe(l.name)}${l.float ? ' (float)' : ''}`,
+      `  ${f2(l.addedSqnrDb).padStart(9)} ${f2(l.sqnrDb).padStart(8)} ${f2(l.inputSqnrDb).padStart(8)}  ${padStartColumns(o ? o.scale.toExponential(3) : t('cli.quantize.float'), 10)} ${(o ? String(o.zeroPoint) : '-').padStart(3)}  ${terminalSafe(l.name)}${l.float ? t('cli.quantize.floatTag') : ''}`,
     );
   }
-  console.log(
-    `ops: ${Object.entries(r.ops)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ')}`,
-  );
+  const ops = Object.entries(r.ops)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  console.log(t('cli.quantize.ops', { ops }));
 }

@@ -11,23 +11,26 @@ import { decodeGraph, externalDataFiles, isSiblingDataFile } from '../core/onnx/
 import { checkLabelFileSize, parseLabels } from '../core/data/labels';
 import { classifyCrop, classifyImage, labelled, rank, sha256Hex } from '../core/inference/classify';
 import {
-  checkClassCount,
+  classCountNote,
   checkModelIo,
   checkWarmupScores,
   type OutputKind,
 } from '../core/inference/model-io';
-import { PROBABILITIES_NOTE, smoothProbabilities, topK } from '../core/inference/postprocess';
+import { probabilitiesNote, smoothProbabilities, topK } from '../core/inference/postprocess';
 import { inspectModel, type ModelInspection } from '../core/model/details';
 import { denormalizeToRgba, PRESETS, type PresetId } from '../core/preprocess/preprocess';
 import { LensError } from '../core/errors';
 import {
   applyFastPath,
   computePlans,
-  describeFastPath,
   directPath,
+  FAST_REASONS,
+  fastPathNote,
   type FastPathInfo,
 } from '../core/fast';
+import type { Note } from '../core/message';
 import { camsFor, type FeatureCapture } from './cams';
+import { labelWarningNote, orientationNote } from './notes';
 import { quantizeRequest } from './quantize';
 import type {
   CallOptions,
@@ -119,21 +122,19 @@ function inspectOrNull(bytes: Uint8Array): ModelInspection | null {
 type ImageFacts = Omit<PreparedImage, 'crop' | 'resized'>;
 
 function imageFacts(p: PreparedImage): ImageFacts {
-  const { width, height, orientation, orientationNote, decodeNote } = p;
-  return { width, height, orientation, orientationNote, decodeNote };
+  const { width, height, orientation, orientationNote, orientationMessage, decodeNote } = p;
+  return { width, height, orientation, orientationNote, orientationMessage, decodeNote };
 }
 
 function decodedFacts(decoded: DecodedInput): ImageFacts {
   const { image, orientation, rotated } = decoded;
+  const note = orientationNote(orientation, rotated);
   return {
     width: image.width,
     height: image.height,
     orientation,
-    orientationNote: rotated
-      ? `Rotated per EXIF orientation ${orientation}; PyTorch's default loader does not rotate.`
-      : orientation !== null && orientation !== 1
-        ? `EXIF orientation ${orientation} ignored, as PyTorch's default loader does: the pixels as stored.`
-        : null,
+    orientationNote: note?.text ?? null,
+    orientationMessage: note?.message ?? null,
     decodeNote: decoded.note ?? null,
   };
 }
@@ -280,8 +281,15 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
       const classes = logits.length / count;
       return Array.from({ length: count }, (_, k) => {
         const own = logits.slice(k * classes, (k + 1) * classes);
-        const { probabilities, top, note } = rank(own, this.labelsFor(model), 5, model.kind);
-        return { logits: own, probabilities, top5: top, scoreNote: note };
+        const ranked = rank(own, this.labelsFor(model), 5, model.kind);
+        const { probabilities, top, note, noteMessage } = ranked;
+        return {
+          logits: own,
+          probabilities,
+          top5: top,
+          scoreNote: note,
+          scoreMessage: noteMessage,
+        };
       });
     });
   }
@@ -306,10 +314,12 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
         this.labelSource = set.name;
       }
       if (this.active) {
+        const warning = this.labelWarning(this.active.info.numClasses);
         this.active.info = {
           ...this.active.info,
           labelSource: this.labelSource,
-          labelWarning: this.labelWarning(this.active.info.numClasses),
+          labelWarning: warning?.text ?? null,
+          messages: { ...this.active.info.messages, labelWarning: warning?.message ?? null },
         };
       }
       return {
@@ -392,12 +402,9 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
     return model;
   }
 
-  private labelWarning(numClasses: number): string | null {
-    if (numClasses === this.labels.length) return null;
-    const list = this.labelSource.endsWith(BUNDLED_SUFFIX)
-      ? 'the labels list'
-      : `${this.labelSource} lists`;
-    return `The model has ${numClasses} classes but ${list} ${this.labels.length}; labels that do not match the classes would mislead, so every class is shown as "class N".`;
+  private labelWarning(numClasses: number): Note | null {
+    const bundled = this.labelSource.endsWith(BUNDLED_SUFFIX);
+    return labelWarningNote(numClasses, this.labels.length, bundled ? null : this.labelSource);
   }
 
   /** Labels apply only when their count matches the model's classes; otherwise "class N". */
@@ -416,7 +423,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
     request.onProgress?.({ phase: 'session', loaded: 0, total: null });
     const t0 = this.now();
     // The session runs the rewritten graph; inspection and the sha256 stay on the user's file.
-    let fast: FastPathInfo = directPath('the runtime does not rewrite models');
+    let fast: FastPathInfo = directPath(FAST_REASONS.runtime);
     const session = await this.deps.createSession(bytes, {
       backend: request.backend,
       ...(request.threads !== undefined ? { threads: request.threads } : {}),
@@ -448,7 +455,12 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
       // What the declared shape could not promise, the first run shows: a model that cannot
       // rank any image is refused here, before it replaces the working one.
       const numClasses = logits.length;
-      const classNote = checkClassCount(numClasses, io.outputName);
+      const classNote = classCountNote(numClasses, io.outputName);
+      const labelWarning = this.labelWarning(numClasses);
+      const notes = [
+        ...(io.outputKind === 'probabilities' ? [probabilitiesNote] : []),
+        ...(classNote ? [classNote] : []),
+      ];
       if (!logits.every(Number.isFinite)) {
         // A plain grey image can be a legitimate model's blind spot (a norm of zero features):
         // a textured one decides. Refused only when that is non-finite too.
@@ -471,15 +483,16 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
         numClasses,
         untrained: request.untrained === true,
         labelSource: this.labelSource,
-        labelWarning: this.labelWarning(numClasses),
+        labelWarning: labelWarning?.text ?? null,
         bytes: bytes.byteLength,
         loadMs,
         warmupMs,
         details: inspection?.details ?? null,
-        notes: [
-          ...(io.outputKind === 'probabilities' ? [PROBABILITIES_NOTE] : []),
-          ...(classNote ? [classNote] : []),
-        ],
+        notes: notes.map((n) => n.text),
+        messages: {
+          labelWarning: labelWarning?.message ?? null,
+          notes: notes.map((n) => n.message),
+        },
         cam: classifier
           ? {
               available: true,
@@ -604,13 +617,20 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
         ? await this.deps.makeThumbnail(source.decoded.image).catch(() => null)
         : null;
     const cropRgba = denormalizeToRgba(result.tensor, preset.crop, preset.crop);
+    const fastPath = fastPathNote(model.info.fast);
+    const { orientationMessage, ...shown } = facts;
     return {
-      ...facts,
+      ...shown,
       preset: preset.id,
       resized: result.resized,
       top5: result.top,
       logits: result.logits,
       scoreNote: result.note,
+      messages: {
+        orientation: orientationMessage,
+        score: result.noteMessage,
+        fastPath: fastPath.message,
+      },
       cropRgba: cropRgba.buffer,
       cropSize: preset.crop,
       cropSha256: await sha256Hex(result.crop.data),
@@ -621,7 +641,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
         totalMs: this.now() - t0,
       },
       modelName: model.info.name,
-      fastPath: describeFastPath(model.info.fast),
+      fastPath: fastPath.text,
       untrained: model.info.untrained,
       labelSource: model.info.labelSource,
       cams,

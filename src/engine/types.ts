@@ -2,6 +2,7 @@
  * The engine's vocabulary: what it needs from its platform (`EngineDeps`), what it is asked
  * (one request object per method) and what it answers. Shared by the worker, the page and the CLI.
  */
+import type { Message } from '../core/message';
 import type { Backend, BackendChoice, BackendPreference } from '../core/inference/backend';
 import type { FastBackend, FastPathInfo } from '../core/fast';
 import type { Prediction } from '../core/inference/classify';
@@ -179,6 +180,8 @@ export interface PreparedImage {
   resized: { width: number; height: number };
   orientation: number | null;
   orientationNote: string | null;
+  /** `orientationNote` as a catalogue message, for the page's language. */
+  orientationMessage: Message | null;
   decodeNote: string | null;
 }
 
@@ -246,6 +249,8 @@ export interface ModelInfo {
   details: ModelDetails | null;
   /** What a user should know about the model's scores (probabilities as given, fewer than 5 classes). */
   notes: string[];
+  /** `labelWarning` and `notes` as messages, for a page in another language (same order). */
+  messages: { labelWarning: Message | null; notes: Message[] };
   /** Whether class-activation maps can be shown, and why (not). */
   cam: { available: boolean; reason: string };
   /** What the load-time rewrite did: Winograd layers, or direct and why. */
@@ -282,6 +287,8 @@ export interface ClassifyPayload {
   logits: Float32Array;
   /** Set when the output was probabilities, shown as given (or, when not confirmed, why not). */
   scoreNote: string | null;
+  /** `orientationNote`, `scoreNote` and `fastPath` as messages, for a page in another language. */
+  messages: { orientation: Message | null; score: Message | null; fastPath: Message };
   /** The 224x224 network input, de-normalised back to RGBA for display. */
   cropRgba: ArrayBuffer;
   cropSize: number;
@@ -311,6 +318,7 @@ export interface RankedImage {
   top5: Prediction[];
   /** As `ClassifyPayload.scoreNote`. */
   scoreNote: string | null;
+  scoreMessage: Message | null;
 }
 
 /** The engine's public face: the `Engine` class, and the page's worker client, implement it. */

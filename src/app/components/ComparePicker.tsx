@@ -1,5 +1,6 @@
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
+import { errorText } from '../../i18n/message';
 import { loadCompareModel } from '../compare';
 import { useLens } from '../store';
 import { backendText } from './format';
@@ -81,7 +82,7 @@ export function ComparePicker() {
           t('panels.compareReady', {
             backend: backendText(status.info.backend, status.info.threads),
           })}
-        {status.kind === 'error' && <span className="error">{status.error.message}</span>}
+        {status.kind === 'error' && <span className="error">{errorText(t, status.error)}</span>}
       </span>
     </details>
   );

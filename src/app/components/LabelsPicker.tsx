@@ -1,7 +1,9 @@
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
+import { labelWarningMessage } from '../../engine/notes';
+import { useSay } from '../i18n/message';
 import { loadLabels, setLabelLanguage } from '../controller';
-import { isLanguage, LANGUAGE_NAMES, LANGUAGES } from '../i18n/language';
+import { isLanguage, LANGUAGE_NAMES, LANGUAGES } from '../../i18n/language';
 import { useLens } from '../store';
 
 /**
@@ -13,6 +15,8 @@ export function LabelsPicker() {
   const language = useLens((s) => s.labelLanguage);
   const input = useRef<HTMLInputElement>(null);
   const { t } = useTranslation();
+  const say = useSay();
+  const classes = useLens((s) => (s.status.kind === 'ready' ? s.status.info.numClasses : null));
   const name =
     info.kind === 'user'
       ? info.name
@@ -65,7 +69,12 @@ export function LabelsPicker() {
       {info.warning && (
         <em className="warn" data-testid="labels-warning">
           {' '}
-          {info.warning}
+          {say(
+            classes === null
+              ? null
+              : labelWarningMessage(info.warning, classes, info.count, info.name),
+            info.warning,
+          )}
         </em>
       )}
       {info.error && (

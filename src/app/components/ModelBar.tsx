@@ -5,7 +5,7 @@ import { isBackendPreference } from '../../core/inference/backend';
 import { useTranslation } from 'react-i18next';
 import { loadModel, openModelFiles, setLabelLanguage } from '../controller';
 import { setLanguage } from '../i18n';
-import { isLanguage, LANGUAGE_NAMES, LANGUAGES } from '../i18n/language';
+import { isLanguage, LANGUAGE_NAMES, LANGUAGES } from '../../i18n/language';
 import { useLens } from '../store';
 import { ModelStatusBadge } from './ModelStatusBadge';
 

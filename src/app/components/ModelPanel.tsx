@@ -1,5 +1,6 @@
-import { describeFastPath } from '../../core/fast';
+import { describeFastPath, fastPathNote } from '../../core/fast';
 import { useTranslation } from 'react-i18next';
+import { useSay } from '../i18n/message';
 import { useLens } from '../store';
 
 const millions = (n: number) => `${(n / 1e6).toFixed(3)} M`;
@@ -10,6 +11,7 @@ export function ModelPanel() {
   const info = useLens((s) => s.activeInfo);
   const untrained = useLens((s) => s.activeUntrained);
   const { t } = useTranslation();
+  const say = useSay();
   const d = info?.details;
   if (!info) return null;
   if (!d) {
@@ -159,7 +161,7 @@ export function ModelPanel() {
           <tr>
             <th>{t('panels.convolutions')}</th>
             <td data-testid="model-fast-path" data-path={info.fast.path}>
-              {describeFastPath(info.fast)}
+              {say(fastPathNote(info.fast).message, describeFastPath(info.fast))}
               {info.fast.path === 'winograd' &&
                 t('panels.fastDetail', {
                   ms: Math.round(info.fast.rewriteMs),

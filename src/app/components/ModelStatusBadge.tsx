@@ -1,4 +1,6 @@
 import { useTranslation } from 'react-i18next';
+import { errorText } from '../../i18n/message';
+import { useSay } from '../i18n/message';
 import { cancelModelLoad } from '../controller';
 import { useLens, type ModelStatus } from '../store';
 import { backendText, bytesText } from './format';
@@ -8,6 +10,7 @@ export function ModelStatusBadge() {
   const active = useLens((s) => s.activeInfo);
   const preference = useLens((s) => s.backendPreference);
   const { t } = useTranslation();
+  const say = useSay();
   const backend = status.kind === 'ready' ? status.info.backend : active?.backend;
   return (
     <div
@@ -33,18 +36,25 @@ export function ModelStatusBadge() {
               {t('status.webgpuFallback', { reason: status.info.backendReason })}
             </strong>
           )}
-          {status.info.labelWarning && <em className="warn"> {status.info.labelWarning}</em>}
+          {status.info.labelWarning && (
+            <em className="warn" data-testid="model-label-warning">
+              {' '}
+              {say(status.info.messages?.labelWarning, status.info.labelWarning)}
+            </em>
+          )}
           {status.info.notes.length > 0 && (
             <em className="warn" data-testid="model-notes">
               {' '}
-              {status.info.notes.join(' ')}
+              {status.info.notes
+                .map((note, i) => say(status.info.messages?.notes[i], note))
+                .join(' ')}
             </em>
           )}
         </span>
       )}
       {status.kind === 'error' && (
         <span className="error" data-testid="model-error" role="alert">
-          {t('status.error', { name: status.name, message: status.error.message })}
+          {t('status.error', { name: status.name, message: errorText(t, status.error) })}
           {status.stillUsing && t('status.stillUsing', { name: status.stillUsing.name })}
         </span>
       )}

@@ -1,5 +1,7 @@
 import { memo, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { errorText } from '../../i18n/message';
+import { useSay } from '../i18n/message';
 import { heatmapRgba, upsampleBilinear } from '../../core/inference/cam';
 import { PRESETS, type PresetId } from '../../core/preprocess/preprocess';
 import type { ClassifyPayload } from '../../engine/types';
@@ -92,7 +94,14 @@ function PresetComparison({ item }: { item: ResultItem }) {
     <>
       {item.presetsNote && (
         <p className="meta warn" data-testid="presets-note">
-          {item.presetsNote}
+          {t('results.answeredBy', {
+            other: item.presetsNote.other,
+            card: item.presetsNote.card,
+            why: t(`results.answeredWhy.${item.presetsNote.why}`, {
+              card: item.presetsNote.card,
+              error: item.presetsNote.error ? ` (${item.presetsNote.error})` : '',
+            }),
+          })}
         </p>
       )}
       <table className="presets" data-testid="preset-comparison">
@@ -124,7 +133,7 @@ function PresetComparison({ item }: { item: ResultItem }) {
                         .map((p) => `${p.label.split(',')[0]} ${(p.probability * 100).toFixed(1)}%`)
                         .join(' · ')
                     : s?.kind === 'error'
-                      ? s.error.message
+                      ? errorText(t, s.error)
                       : '…'}
                 </td>
                 <td className="muted">{s?.kind === 'done' ? s.payload.modelName : ''}</td>
@@ -142,7 +151,7 @@ function CompareResult({ main, other }: { main: ClassifyPayload; other: ItemStat
   if (other.kind !== 'done')
     return (
       <p className="muted">
-        {other.kind === 'error' ? other.error.message : t('results.compareWaiting')}
+        {other.kind === 'error' ? errorText(t, other.error) : t('results.compareWaiting')}
       </p>
     );
   const b = other.payload;
@@ -183,6 +192,7 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
   const tolerance = useLens((s) => s.tolerance);
   const verdict = verification ? verifyItem(item, verification.entries, tolerance) : null;
   const { t } = useTranslation();
+  const say = useSay();
   return (
     <li
       className={`result ${state.kind}`}
@@ -207,7 +217,7 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
         {state.kind === 'pending' && <p className="muted">{t('results.classifying')}</p>}
         {state.kind === 'error' && (
           <p className="error" role="alert">
-            {state.error.message}
+            {errorText(t, state.error)}
           </p>
         )}
         {payload && (
@@ -247,12 +257,18 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
               {backendText(payload.backend, payload.threads)} · {payload.modelName} ·{' '}
               {payload.width}x{payload.height} → {payload.resized.width}x{payload.resized.height} →{' '}
               {payload.cropSize}² ({payload.preset}) ·{' '}
-              <span data-testid="result-fast-path">{payload.fastPath}</span>
+              <span data-testid="result-fast-path">
+                {say(payload.messages?.fastPath, payload.fastPath)}
+              </span>
             </p>
-            {payload.orientationNote && <p className="meta warn">{payload.orientationNote}</p>}
+            {payload.orientationNote && (
+              <p className="meta warn">
+                {say(payload.messages?.orientation, payload.orientationNote)}
+              </p>
+            )}
             {payload.scoreNote && (
               <p className="meta warn" data-testid="score-note">
-                {payload.scoreNote}
+                {say(payload.messages?.score, payload.scoreNote)}
               </p>
             )}
             {payload.decodeNote && (

@@ -4,6 +4,7 @@
  * only a software adapter exists on the machines it was measured on), and say what happened in a
  * form the model panel and each result can show.
  */
+import { message, type Message, type MessageKey, type Note } from '../message';
 import {
   computeU,
   rewriteWinograd,
@@ -14,6 +15,30 @@ import {
 
 /** The name the transformed weights go by as external data, unless the model already uses it. */
 export const U_FILE = 'lens-winograd-u.bin';
+
+/** Why the path is direct, in English as `FastPathInfo.reason` holds it, by message key. */
+const REASONS = {
+  'fastReason.off': 'fast path off',
+  'fastReason.webgpu': 'not used on WebGPU',
+  'fastReason.unreadable': 'the graph could not be analysed',
+  'fastReason.noEligible': 'no eligible 3x3 convolution',
+  'fastReason.none': 'no 3x3 convolution',
+  'fastReason.runtime': 'the runtime does not rewrite models',
+} as const satisfies Partial<Record<MessageKey, string>>;
+export const FAST_REASONS = {
+  off: REASONS['fastReason.off'],
+  webgpu: REASONS['fastReason.webgpu'],
+  unreadable: REASONS['fastReason.unreadable'],
+  noEligible: REASONS['fastReason.noEligible'],
+  none: REASONS['fastReason.none'],
+  runtime: REASONS['fastReason.runtime'],
+} as const;
+
+/** A known reason as a message; another (the rewrite's own, e.g. an old opset) stays as written. */
+function reasonValue(reason: string): Message | string {
+  const key = (Object.keys(REASONS) as (keyof typeof REASONS)[]).find((k) => REASONS[k] === reason);
+  return key ? message(key) : reason;
+}
 
 export type FastBackend = 'wasm' | 'webgpu' | 'node';
 
@@ -36,12 +61,30 @@ export interface FastPathInfo {
 
 /** One line for a result or the model panel: "Winograd: 23 of 28 3x3 convolutions (F4 20, F2 3)". */
 export function describeFastPath(info: FastPathInfo): string {
-  if (info.path === 'direct') return `direct convolutions (${info.reason ?? 'fast path off'})`;
+  return fastPathNote(info).text;
+}
+
+/** `describeFastPath`'s line with its message, for a page in another language. */
+export function fastPathNote(info: FastPathInfo): Note {
+  if (info.path === 'direct') {
+    const reason = info.reason ?? FAST_REASONS.off;
+    return {
+      text: `direct convolutions (${reason})`,
+      message: message('fastDirect', { reason: reasonValue(reason) }),
+    };
+  }
   const tiles = (['F4', 'F2'] as const)
     .filter((t) => info.tiles[t] > 0)
     .map((t) => `${t} ${info.tiles[t]}`)
     .join(', ');
-  return `Winograd: ${info.rewritten} of ${info.total3x3} 3x3 convolutions (${tiles})`;
+  return {
+    text: `Winograd: ${info.rewritten} of ${info.total3x3} 3x3 convolutions (${tiles})`,
+    message: message('fastWinograd', {
+      rewritten: info.rewritten,
+      total: info.total3x3,
+      tiles,
+    }),
+  };
 }
 
 /** The facts for a model whose convolutions run as they are. */
@@ -83,8 +126,8 @@ export function applyFastPath(
     external: [],
     info: directPath(reason, report, rewriteMs),
   });
-  if (!opts.enabled) return none('fast path off');
-  if (opts.backend === 'webgpu') return none('not used on WebGPU');
+  if (!opts.enabled) return none(FAST_REASONS.off);
+  if (opts.backend === 'webgpu') return none(FAST_REASONS.webgpu);
   const t0 = performance.now();
   const options: WinogradOptions = {};
   if (opts.inputSize !== undefined) options.inputSize = opts.inputSize;
@@ -96,13 +139,13 @@ export function applyFastPath(
     out = rewriteWinograd(bytes, options);
   } catch {
     // Not a graph this code can read: the runtime gets the file as it is and says what is wrong.
-    return none('the graph could not be analysed', undefined, performance.now() - t0);
+    return none(FAST_REASONS.unreadable, undefined, performance.now() - t0);
   }
   const rewriteMs = performance.now() - t0;
   const r = out.report;
   if (r.rewritten === 0)
     return none(
-      r.skipped ?? (r.total3x3 ? 'no eligible 3x3 convolution' : 'no 3x3 convolution'),
+      r.skipped ?? (r.total3x3 ? FAST_REASONS.noEligible : FAST_REASONS.none),
       r,
       rewriteMs,
     );

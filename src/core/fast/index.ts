@@ -17,6 +17,8 @@ export {
   U_FILE,
   type FastPathResult,
   directPath,
+  FAST_REASONS,
+  fastPathNote,
   type FastBackend,
   type FastPathInfo,
 } from './apply';

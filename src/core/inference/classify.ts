@@ -3,6 +3,7 @@
  * The browser worker and Node call this same function; only decoding and the onnxruntime
  * flavour behind `InferenceRunner` differ.
  */
+import type { Message } from '../message';
 import { sha256 } from '../bytes/sha256';
 import { LensError } from '../errors';
 import type { RgbImage } from '../image/rgb-image';
@@ -38,6 +39,8 @@ export interface Classification {
   top: Prediction[];
   /** Set when the output was probabilities, used as they are (or not, and why). */
   note: string | null;
+  /** `note` as a message (src/core/message.ts). */
+  noteMessage: Message | null;
   timings: { preprocessMs: number; inferenceMs: number };
 }
 
@@ -102,7 +105,7 @@ async function classifyPreprocessed(
   const t1 = now();
   const logits = await runner.run(pre.tensor, pre.dims);
   const t2 = now();
-  const { top, note } = rank(logits, labels, k, kind);
+  const { top, note, noteMessage } = rank(logits, labels, k, kind);
   return {
     preset: preset.id,
     resized: pre.resized,
@@ -111,6 +114,7 @@ async function classifyPreprocessed(
     logits,
     top,
     note,
+    noteMessage,
     timings: { preprocessMs: t1 - t0, inferenceMs: t2 - t1 },
   };
 }
@@ -120,7 +124,12 @@ export function rank(
   labels: readonly string[],
   k = 5,
   kind: OutputKind = 'logits',
-): { probabilities: Float64Array; top: Prediction[]; note: string | null } {
+): {
+  probabilities: Float64Array;
+  top: Prediction[];
+  note: string | null;
+  noteMessage: Message | null;
+} {
   if (logits.length === 0)
     throw new LensError('inference-failed', 'The model returned no outputs.');
   for (let i = 0; i < logits.length; i++) {
@@ -131,8 +140,8 @@ export function rank(
       );
     }
   }
-  const { probabilities, note } = toProbabilities(logits, kind);
-  return { probabilities, top: labelled(topK(probabilities, k), labels), note };
+  const { probabilities, note, noteMessage } = toProbabilities(logits, kind);
+  return { probabilities, top: labelled(topK(probabilities, k), labels), note, noteMessage };
 }
 
 /** Top-k entries with their labels ("class N" where the list has none). */

@@ -3,6 +3,7 @@
  * NCHW float32 image, and picks the tensors to use. Pure: it reads the metadata onnxruntime
  * (web or node) reports, so the message a user sees is the same everywhere.
  */
+import { message, type Note } from '../message';
 import { LensError } from '../errors';
 import { describeNonImage } from '../image/format';
 import { decodeGraph, externalDataFiles } from '../onnx/graph';
@@ -175,6 +176,11 @@ export const TOP_K = 5;
  * what a result shows instead of a top 5. Null when there are five or more.
  */
 export function checkClassCount(classes: number, outputName: string): string | null {
+  return classCountNote(classes, outputName)?.text ?? null;
+}
+
+/** `checkClassCount`'s note with its message (src/core/message.ts). */
+export function classCountNote(classes: number, outputName: string): Note | null {
   if (classes < MIN_CLASSES) {
     throw new LensError(
       'model-incompatible',
@@ -184,7 +190,10 @@ export function checkClassCount(classes: number, outputName: string): string | n
     );
   }
   return classes < TOP_K
-    ? `The model has ${classes} classes: every result lists all ${classes} instead of a top ${TOP_K}.`
+    ? {
+        text: `The model has ${classes} classes: every result lists all ${classes} instead of a top ${TOP_K}.`,
+        message: message('fewClasses', { classes, k: TOP_K }),
+      }
     : null;
 }
 

@@ -1,4 +1,5 @@
 /** Softmax and top-k over a model's logits. */
+import { message, type Message, type Note } from '../message';
 import type { OutputKind } from './model-io';
 
 /** Numerically stable softmax, accumulated in float64 (subtracting the max keeps exp() finite). */
@@ -24,6 +25,20 @@ const SUM_TOLERANCE = 1e-3;
 export const PROBABILITIES_NOTE =
   'The model outputs probabilities (its graph ends in Softmax): they are shown as the model gives them, not softmaxed again.';
 
+/** What a result says about its scores, with its message (src/core/message.ts). */
+export const probabilitiesNote: Note = {
+  text: PROBABILITIES_NOTE,
+  message: message('probabilities'),
+};
+
+function notProbabilitiesNote(sum: number, min: number): Note {
+  const params = { sum: sum.toPrecision(4), min: min.toPrecision(4) };
+  return {
+    text: `The model's graph ends in Softmax, but this output is not a probability vector (sum ${params.sum}, smallest value ${params.min}): it was ranked by softmax like logits.`,
+    message: message('notProbabilities', params),
+  };
+}
+
 /**
  * A model output as probabilities: logits are softmaxed; an output the graph computes with Softmax
  * is used as it is when it is one (every value in [0, 1], sum within 1e-3 of 1), and said so. One
@@ -32,8 +47,8 @@ export const PROBABILITIES_NOTE =
 export function toProbabilities(
   output: ArrayLike<number>,
   kind: OutputKind,
-): { probabilities: Float64Array; note: string | null } {
-  if (kind === 'logits') return { probabilities: softmax(output), note: null };
+): { probabilities: Float64Array; note: string | null; noteMessage: Message | null } {
+  if (kind === 'logits') return { probabilities: softmax(output), note: null, noteMessage: null };
   let sum = 0;
   let min = Infinity;
   let max = -Infinity;
@@ -43,11 +58,13 @@ export function toProbabilities(
     max = Math.max(max, output[i]!);
   }
   if (min >= 0 && max <= 1 + SUM_TOLERANCE && Math.abs(sum - 1) <= SUM_TOLERANCE)
-    return { probabilities: Float64Array.from(output), note: PROBABILITIES_NOTE };
-  return {
-    probabilities: softmax(output),
-    note: `The model's graph ends in Softmax, but this output is not a probability vector (sum ${sum.toPrecision(4)}, smallest value ${min.toPrecision(4)}): it was ranked by softmax like logits.`,
-  };
+    return {
+      probabilities: Float64Array.from(output),
+      note: probabilitiesNote.text,
+      noteMessage: probabilitiesNote.message,
+    };
+  const note = notProbabilitiesNote(sum, min);
+  return { probabilities: softmax(output), note: note.text, noteMessage: note.message };
 }
 
 export interface Ranked {

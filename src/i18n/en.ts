@@ -1,8 +1,12 @@
 /**
- * The page's messages in English: the source every other language mirrors (zh-CN.ts is typed
- * against this object, so a missing key does not compile). i18next syntax: {{name}} interpolates,
+ * The messages in English (the page's, the stage view's, LensError headlines and, under `cli`, the
+ * command line's): the source every other language mirrors (zh-CN.ts is typed against this object,
+ * so a missing key does not compile). i18next syntax: {{name}} interpolates,
  * `_one`/`_other` pick the plural form from {{count}}.
  */
+import type { LensErrorCode } from '../core/errors';
+import { cliEn } from './cli.en';
+
 export const en = {
   app: {
     tagline: 'What does the network see? Classify photos in your browser; nothing leaves the page.',
@@ -78,6 +82,12 @@ export const en = {
     presetsOffer: '{{model}} made this card but is not loaded now.',
     loadAndCompare: 'Load {{model}} and compare presets',
     presetsWithActive: 'Compare with {{model}} instead',
+    answeredBy: 'Answered by {{other}}, not {{card}}: {{why}}',
+    answeredWhy: {
+      choseActive: 'you chose the model loaded now over loading {{card}}.',
+      unavailable: '{{card}} is no longer available.',
+      failed: '{{card}} could not be loaded{{error}}.',
+    },
     cam: 'CAM',
     camOff: 'off',
     camUnavailable: 'CAM unavailable',
@@ -238,6 +248,65 @@ export const en = {
     dismiss: 'Dismiss',
     badLang: '?lang={{asked}} is not a language of this page (en, zh-CN); using {{used}}.',
   },
+  /** A user error as the page and the CLI show it: English shows the message as written. */
+  errorDetail: '{{message}}',
+  /** A headline per LensError code, shown before the (English) message in other languages. */
+  errors: {
+    'not-an-image': 'Not an image',
+    'unsupported-image': 'Image format not supported',
+    'corrupt-image': 'The image is damaged',
+    'image-too-large': 'The image is too large',
+    'not-a-model': 'Not a model',
+    'model-load-failed': 'The model could not be loaded',
+    'model-incompatible': 'The model does not fit',
+    'model-fetch-failed': 'The model could not be downloaded',
+    'inference-failed': 'Inference failed',
+    'label-count-mismatch': 'The labels do not match the model',
+    'bad-labels': 'The labels file is not valid',
+    'bad-manifest': 'The model list is not valid',
+    'bad-dataset': 'Invalid input',
+    'bad-reference': 'The reference file is not valid',
+    'no-model': 'No model loaded',
+    'not-a-checkpoint': 'Not a checkpoint',
+    'corrupt-checkpoint': 'The checkpoint is damaged',
+    'unsafe-checkpoint': 'The checkpoint is unsafe',
+    'unsupported-checkpoint': 'Checkpoint not supported',
+    'unknown-architecture': 'Unknown architecture',
+    aborted: 'Cancelled',
+    'worker-crashed': 'The worker stopped',
+    internal: 'Internal error',
+  } satisfies Record<LensErrorCode, string>,
+  /**
+   * What the engine says about a model or a result (src/core/message.ts): rendered in English,
+   * each is the engine's English text exactly (test/engine-messages.test.ts).
+   */
+  engine: {
+    probabilities:
+      'The model outputs probabilities (its graph ends in Softmax): they are shown as the model gives them, not softmaxed again.',
+    notProbabilities:
+      "The model's graph ends in Softmax, but this output is not a probability vector (sum {{sum}}, smallest value {{min}}): it was ranked by softmax like logits.",
+    orientationRotated:
+      "Rotated per EXIF orientation {{orientation}}; PyTorch's default loader does not rotate.",
+    orientationIgnored:
+      "EXIF orientation {{orientation}} ignored, as PyTorch's default loader does: the pixels as stored.",
+    labelCountBundled:
+      'The model has {{classes}} classes but the labels list {{labels}}; labels that do not match the classes would mislead, so every class is shown as "class N".',
+    labelCountFile:
+      'The model has {{classes}} classes but {{source}} lists {{labels}}; labels that do not match the classes would mislead, so every class is shown as "class N".',
+    fewClasses:
+      'The model has {{classes}} classes: every result lists all {{classes}} instead of a top {{k}}.',
+    fastDirect: 'direct convolutions ({{reason}})',
+    fastWinograd: 'Winograd: {{rewritten}} of {{total}} 3x3 convolutions ({{tiles}})',
+    fastReason: {
+      off: 'fast path off',
+      webgpu: 'not used on WebGPU',
+      unreadable: 'the graph could not be analysed',
+      noEligible: 'no eligible 3x3 convolution',
+      none: 'no 3x3 convolution',
+      runtime: 'the runtime does not rewrite models',
+    },
+  },
+  cli: cliEn,
 } as const;
 
 type Widen<T> = { -readonly [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };

@@ -1,4 +1,5 @@
 /** 简体中文: the same keys as en.ts (checked by the compiler). */
+import { cliZhCN } from './cli.zh-CN';
 import type { Messages } from './en';
 
 export const zhCN: Messages = {
@@ -75,6 +76,12 @@ export const zhCN: Messages = {
     presetsOffer: '此结果由 {{model}} 得出，但它现在没有加载。',
     loadAndCompare: '加载 {{model}} 并比较预处理方案',
     presetsWithActive: '改用 {{model}} 比较',
+    answeredBy: '由 {{other}} 而不是 {{card}} 给出结果：{{why}}',
+    answeredWhy: {
+      choseActive: '你选择了当前加载的模型，而没有加载 {{card}}。',
+      unavailable: '{{card}} 已不可用。',
+      failed: '{{card}} 无法加载{{error}}。',
+    },
     cam: 'CAM',
     camOff: '关闭',
     camUnavailable: 'CAM 不可用',
@@ -233,4 +240,55 @@ export const zhCN: Messages = {
     dismiss: '关闭',
     badLang: '?lang={{asked}} 不是本页支持的语言（en、zh-CN）；使用{{used}}。',
   },
+  errorDetail: '{{headline}}：{{message}}',
+  errors: {
+    'not-an-image': '不是图片',
+    'unsupported-image': '不支持的图片格式',
+    'corrupt-image': '图片已损坏',
+    'image-too-large': '图片太大',
+    'not-a-model': '不是模型文件',
+    'model-load-failed': '模型加载失败',
+    'model-incompatible': '模型不兼容',
+    'model-fetch-failed': '模型下载失败',
+    'inference-failed': '推理失败',
+    'label-count-mismatch': '标签与模型不匹配',
+    'bad-labels': '标签文件无效',
+    'bad-manifest': '模型列表无效',
+    'bad-dataset': '输入无效',
+    'bad-reference': '参考文件无效',
+    'no-model': '未加载模型',
+    'not-a-checkpoint': '不是检查点文件',
+    'corrupt-checkpoint': '检查点已损坏',
+    'unsafe-checkpoint': '检查点不安全',
+    'unsupported-checkpoint': '不支持的检查点',
+    'unknown-architecture': '未知架构',
+    aborted: '已取消',
+    'worker-crashed': '后台线程已停止',
+    internal: '内部错误',
+  },
+  engine: {
+    probabilities:
+      '模型输出的是概率（其计算图以 Softmax 结尾）：按模型给出的值显示，不再做 softmax。',
+    notProbabilities:
+      '模型的计算图以 Softmax 结尾，但这个输出不是概率向量（总和 {{sum}}，最小值 {{min}}）：已像 logits 一样经 softmax 排序。',
+    orientationRotated: '已按 EXIF 方向 {{orientation}} 旋转；PyTorch 的默认加载器不会旋转。',
+    orientationIgnored:
+      '已忽略 EXIF 方向 {{orientation}}，与 PyTorch 的默认加载器一致：按存储的像素处理。',
+    labelCountBundled:
+      '模型有 {{classes}} 个类别，但标签列表有 {{labels}} 个；标签与类别不符会误导，所以每个类别显示为“class N”。',
+    labelCountFile:
+      '模型有 {{classes}} 个类别，但 {{source}} 列出了 {{labels}} 个；标签与类别不符会误导，所以每个类别显示为“class N”。',
+    fewClasses: '模型只有 {{classes}} 个类别：每个结果列出全部 {{classes}} 个，而不是前 {{k}} 个。',
+    fastDirect: '直接卷积（{{reason}}）',
+    fastWinograd: 'Winograd：{{total}} 个 3x3 卷积中的 {{rewritten}} 个（{{tiles}}）',
+    fastReason: {
+      off: '快速路径已关闭',
+      webgpu: 'WebGPU 上不使用',
+      unreadable: '无法分析计算图',
+      noEligible: '没有符合条件的 3x3 卷积',
+      none: '没有 3x3 卷积',
+      runtime: '该运行时不改写模型',
+    },
+  },
+  cli: cliZhCN,
 };

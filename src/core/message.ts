@@ -1,0 +1,42 @@
+/**
+ * Messages the engine writes for people, as data: a key into the `engine` part of the catalogues
+ * (src/i18n) and its values, made together with the English text that JSON, the CLI's `--json`
+ * and automation keep. A page in another language renders the message; nothing is parsed back out
+ * of English. test/engine-messages.test.ts renders each one with the English catalogue and checks
+ * it is the English text, character for character.
+ */
+export type MessageKey =
+  | 'probabilities'
+  | 'notProbabilities'
+  | 'orientationRotated'
+  | 'orientationIgnored'
+  | 'labelCountBundled'
+  | 'labelCountFile'
+  | 'fewClasses'
+  | 'fastDirect'
+  | 'fastWinograd'
+  | 'fastReason.off'
+  | 'fastReason.webgpu'
+  | 'fastReason.unreadable'
+  | 'fastReason.noEligible'
+  | 'fastReason.none'
+  | 'fastReason.runtime';
+
+/** A value is a number, a string shown as it is (a name, a file), or a message of its own. */
+export type MessageValue = string | number | Message;
+
+export interface Message {
+  key: MessageKey;
+  params: Readonly<Record<string, MessageValue>>;
+}
+
+/** The English text and the message it is made from. */
+export interface Note {
+  text: string;
+  message: Message;
+}
+
+export const message = (key: MessageKey, params: Message['params'] = {}): Message => ({
+  key,
+  params,
+});

@@ -1,0 +1,50 @@
+/** The engine's own notes for people, as English text with its message (src/core/message.ts). */
+import { message, type Message, type Note } from '../core/message';
+
+/** Null when the orientation is absent or 1 (nothing to say). */
+export function orientationNote(orientation: number | null, rotated: boolean): Note | null {
+  if (rotated)
+    return {
+      text: `Rotated per EXIF orientation ${orientation}; PyTorch's default loader does not rotate.`,
+      message: message('orientationRotated', { orientation: String(orientation) }),
+    };
+  if (orientation === null || orientation === 1) return null;
+  return {
+    text: `EXIF orientation ${orientation} ignored, as PyTorch's default loader does: the pixels as stored.`,
+    message: message('orientationIgnored', { orientation }),
+  };
+}
+
+/**
+ * The message of a label warning the engine sent as text only (`LabelsState.warning`): remade from
+ * the facts it states and kept only when its text is the warning, character for character.
+ */
+export function labelWarningMessage(
+  warning: string,
+  classes: number,
+  labels: number,
+  source: string,
+): Message | null {
+  for (const s of [null, source]) {
+    const note = labelWarningNote(classes, labels, s);
+    if (note?.text === warning) return note.message;
+  }
+  return null;
+}
+
+/** Null when the label set fits the model; `source` null for the bundled list. */
+export function labelWarningNote(
+  classes: number,
+  labels: number,
+  source: string | null,
+): Note | null {
+  if (classes === labels) return null;
+  const list = source === null ? 'the labels list' : `${source} lists`;
+  return {
+    text: `The model has ${classes} classes but ${list} ${labels}; labels that do not match the classes would mislead, so every class is shown as "class N".`,
+    message:
+      source === null
+        ? message('labelCountBundled', { classes, labels })
+        : message('labelCountFile', { classes, labels, source }),
+  };
+}

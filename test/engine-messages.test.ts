@@ -1,0 +1,90 @@
+/**
+ * The engine's notes as messages (src/core/message.ts): rendered with the English catalogue each
+ * is the engine's English text exactly, so nothing is lost; in Chinese, every value still appears.
+ */
+import { describe, expect, it } from 'vitest';
+import { directPath, fastPathNote, FAST_REASONS, type FastPathInfo } from '../src/core/fast';
+import { classCountNote } from '../src/core/inference/model-io';
+import { probabilitiesNote, toProbabilities } from '../src/core/inference/postprocess';
+import type { Note } from '../src/core/message';
+import { labelWarningMessage, labelWarningNote, orientationNote } from '../src/engine/notes';
+import { createI18n } from '../src/i18n/instance';
+import { renderMessage } from '../src/i18n/message';
+
+const en = createI18n('en');
+const zh = createI18n('zh-CN');
+
+const winograd: FastPathInfo = {
+  ...directPath(''),
+  path: 'winograd',
+  reason: null,
+  rewritten: 23,
+  total3x3: 28,
+  tiles: { F4: 20, F2: 3 },
+};
+const softmaxLike = toProbabilities(new Float32Array([0.5, 0.9, 0.1]), 'probabilities');
+
+const notes: [string, Note][] = [
+  ['probabilities', probabilitiesNote],
+  ['not probabilities', { text: softmaxLike.note!, message: softmaxLike.noteMessage! }],
+  ['rotated', orientationNote(6, true)!],
+  ['ignored', orientationNote(8, false)!],
+  ['labels (bundled)', labelWarningNote(10, 1000, null)!],
+  ['labels (file)', labelWarningNote(1000, 3, 'my-labels.txt')!],
+  ['few classes', classCountNote(3, 'logits')!],
+  ['winograd', fastPathNote(winograd)],
+  ...Object.values(FAST_REASONS).map((r): [string, Note] => [
+    `direct: ${r}`,
+    fastPathNote(directPath(r)),
+  ]),
+  ['direct: a reason of the rewrite', fastPathNote(directPath('no graph'))],
+];
+
+describe('engine messages', () => {
+  it.each(notes)('%s: the English rendering is the English text', (_name, note) => {
+    expect(renderMessage(en.t, note.message)).toBe(note.text);
+  });
+
+  it.each(notes)('%s: Chinese, with every value of the English', (_name, note) => {
+    const text = renderMessage(zh.t, note.message);
+    expect(text).toMatch(/[\u4e00-\u9fff]/);
+    expect(text).not.toMatch(/\{\{/);
+    for (const value of Object.values(note.message.params))
+      if (typeof value !== 'object') expect(text).toContain(String(value));
+  });
+
+  it('says nothing when there is nothing to say', () => {
+    expect(orientationNote(null, false)).toBeNull();
+    expect(orientationNote(1, false)).toBeNull();
+    expect(labelWarningNote(1000, 1000, null)).toBeNull();
+    expect(classCountNote(1000, 'logits')).toBeNull();
+    expect(toProbabilities(new Float32Array([1, 2]), 'logits').noteMessage).toBeNull();
+  });
+
+  it('reads well in Chinese', () => {
+    expect(renderMessage(zh.t, fastPathNote(winograd).message)).toBe(
+      'Winograd：28 个 3x3 卷积中的 23 个（F4 20, F2 3）',
+    );
+    expect(renderMessage(zh.t, fastPathNote(directPath(FAST_REASONS.off)).message)).toBe(
+      '直接卷积（快速路径已关闭）',
+    );
+    // A reason the catalogue does not know stays as the engine wrote it.
+    expect(renderMessage(zh.t, fastPathNote(directPath('no graph')).message)).toBe(
+      '直接卷积（no graph）',
+    );
+  });
+
+  it('remakes a label warning sent as text only, and only when the text matches', () => {
+    const bundled = labelWarningNote(10, 1000, null)!;
+    const file = labelWarningNote(1000, 3, 'my-labels.txt')!;
+    expect(labelWarningMessage(bundled.text, 10, 1000, 'ImageNet-1k (bundled)')).toEqual(
+      bundled.message,
+    );
+    expect(labelWarningMessage(file.text, 1000, 3, 'my-labels.txt')).toEqual(file.message);
+    expect(renderMessage(zh.t, file.message)).toBe(
+      '模型有 1000 个类别，但 my-labels.txt 列出了 3 个；标签与类别不符会误导，所以每个类别显示为“class N”。',
+    );
+    // Other facts than the warning states: no message, the page shows the English.
+    expect(labelWarningMessage(file.text, 1000, 4, 'my-labels.txt')).toBeNull();
+  });
+});
