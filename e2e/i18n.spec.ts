@@ -99,8 +99,10 @@ test('?lang=zh-CN: what the engine says comes in Chinese (fast path, label-count
     /^Winograd：6 个 3x3 卷积中的 \d+ 个（F/,
   );
 
-  await lens.open('?lang=zh-CN&fast=0');
+  await lens.open('?lang=zh-CN&fast=0&backend=wasm');
   await lens.waitReady();
+  // The backend's reason in the status line, in Chinese too.
+  await expect(lens.status).toContainText('设置中选择了 WASM');
   await expect(fast).toHaveAttribute('data-path', 'direct');
   await expect(fast).toContainText('直接卷积（快速路径已关闭）');
 

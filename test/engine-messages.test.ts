@@ -4,6 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { directPath, fastPathNote, FAST_REASONS, type FastPathInfo } from '../src/core/fast';
+import {
+  chooseBackend,
+  NODE_CHOICE,
+  webgpuFailed,
+  type BackendChoice,
+  type BackendPreference,
+  type GpuProbe,
+} from '../src/core/inference/backend';
 import { classCountNote } from '../src/core/inference/model-io';
 import { probabilitiesNote, toProbabilities } from '../src/core/inference/postprocess';
 import type { Note } from '../src/core/message';
@@ -38,7 +46,33 @@ const notes: [string, Note][] = [
     fastPathNote(directPath(r)),
   ]),
   ['direct: a reason of the rewrite', fastPathNote(directPath('no graph'))],
+  ...backendChoices().map((c): [string, Note] => [
+    `backend: ${c.reason}`,
+    { text: c.reason, message: c.message },
+  ]),
 ];
+
+/** Every backend choice and its reason: each preference against each kind of probe. */
+function backendChoices(): BackendChoice[] {
+  const adapter = (isFallback: boolean) => ({
+    isFallback,
+    description: 'google swiftshader',
+    shaderF16: false,
+  });
+  const probes: GpuProbe[] = [
+    { api: false, adapter: null },
+    { api: true, adapter: null, error: 'requestAdapter threw' },
+    { api: true, adapter: null },
+    { api: true, adapter: adapter(true) },
+    { api: true, adapter: adapter(false) },
+  ];
+  const prefs: BackendPreference[] = ['auto', 'wasm', 'webgpu'];
+  return [
+    ...prefs.flatMap((p) => probes.map((probe) => chooseBackend(p, probe))),
+    webgpuFailed('device lost'),
+    NODE_CHOICE,
+  ];
+}
 
 describe('engine messages', () => {
   it.each(notes)('%s: the English rendering is the English text', (_name, note) => {

@@ -20,7 +20,17 @@ export type MessageKey =
   | 'fastReason.unreadable'
   | 'fastReason.noEligible'
   | 'fastReason.none'
-  | 'fastReason.runtime';
+  | 'fastReason.runtime'
+  | 'backend.wasmChosen'
+  | 'backend.unsupported'
+  | 'backend.probeError'
+  | 'backend.noAdapter'
+  | 'backend.requested'
+  | 'backend.forced'
+  | 'backend.softwareAdapter'
+  | 'backend.adapter'
+  | 'backend.webgpuFailed'
+  | 'backend.node';
 
 /** A value is a number, a string shown as it is (a name, a file), or a message of its own. */
 export type MessageValue = string | number | Message;

@@ -492,6 +492,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
         messages: {
           labelWarning: labelWarning?.message ?? null,
           notes: notes.map((n) => n.message),
+          backendReason: session.choice.message,
         },
         cam: classifier
           ? {

@@ -249,8 +249,11 @@ export interface ModelInfo {
   details: ModelDetails | null;
   /** What a user should know about the model's scores (probabilities as given, fewer than 5 classes). */
   notes: string[];
-  /** `labelWarning` and `notes` as messages, for a page in another language (same order). */
-  messages: { labelWarning: Message | null; notes: Message[] };
+  /**
+   * `labelWarning`, `notes` (same order) and `backendReason` as messages, for a page in another
+   * language.
+   */
+  messages: { labelWarning: Message | null; notes: Message[]; backendReason: Message };
   /** Whether class-activation maps can be shown, and why (not). */
   cam: { available: boolean; reason: string };
   /** What the load-time rewrite did: Winograd layers, or direct and why. */

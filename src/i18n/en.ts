@@ -305,6 +305,18 @@ export const en = {
       none: 'no 3x3 convolution',
       runtime: 'the runtime does not rewrite models',
     },
+    backend: {
+      wasmChosen: 'WASM chosen in settings',
+      unsupported: 'WebGPU: not supported by this browser',
+      probeError: 'WebGPU: {{error}}',
+      noAdapter: 'WebGPU: no adapter',
+      requested: '{{problem}} (WebGPU was requested)',
+      forced: 'WebGPU forced in settings ({{adapter}})',
+      softwareAdapter: 'WebGPU: only a software fallback adapter ({{adapter}}); WASM is faster',
+      adapter: 'WebGPU: {{adapter}}',
+      webgpuFailed: 'WebGPU failed ({{error}}); fell back to WASM',
+      node: 'onnxruntime-node (native CPU)',
+    },
   },
   cli: cliEn,
 } as const;

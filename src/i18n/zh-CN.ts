@@ -289,6 +289,18 @@ export const zhCN: Messages = {
       none: '没有 3x3 卷积',
       runtime: '该运行时不改写模型',
     },
+    backend: {
+      wasmChosen: '设置中选择了 WASM',
+      unsupported: 'WebGPU：此浏览器不支持',
+      probeError: 'WebGPU 探测失败：{{error}}',
+      noAdapter: 'WebGPU：没有适配器',
+      requested: '{{problem}}（要求使用 WebGPU）',
+      forced: '设置中强制使用 WebGPU（{{adapter}}）',
+      softwareAdapter: 'WebGPU：只有软件回退适配器（{{adapter}}）；WASM 更快',
+      adapter: 'WebGPU 适配器：{{adapter}}',
+      webgpuFailed: 'WebGPU 失败（{{error}}）；已改用 WASM',
+      node: 'onnxruntime-node（本机 CPU）',
+    },
   },
   cli: cliZhCN,
 };

@@ -1,5 +1,6 @@
 /** onnxruntime-node behind the same `LoadedSession` interface as the browser's onnxruntime-web. */
 import * as ort from 'onnxruntime-node';
+import { NODE_CHOICE } from '../core/inference/backend';
 import { modelLoadError } from '../core/inference/model-io';
 import { ioMeta, loadedSession } from '../engine/session';
 import type { EngineDeps, ExternalData, LoadedSession } from '../engine/types';
@@ -28,7 +29,7 @@ export async function createNodeSession(
     throw modelLoadError(bytes, e, 'onnxruntime-node');
   }
   return loadedSession({
-    choice: { backend: 'wasm', reason: 'onnxruntime-node (native CPU)' },
+    choice: NODE_CHOICE,
     threads,
     inputs: session.inputMetadata.map(ioMeta),
     outputs: session.outputMetadata.map(ioMeta),

@@ -5,7 +5,12 @@
 import type * as Ort from 'onnxruntime-web';
 import jsepWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
 import plainWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
-import { chooseBackend, type Backend, type GpuProbe } from '../core/inference/backend';
+import {
+  chooseBackend,
+  webgpuFailed,
+  type Backend,
+  type GpuProbe,
+} from '../core/inference/backend';
 import { LensError } from '../core/errors';
 import { inferenceError, modelLoadError } from '../core/inference/model-io';
 import { ioMeta, loadedSession } from '../engine/session';
@@ -125,10 +130,7 @@ export async function createWebSession(
   } catch (e) {
     if (choice.backend !== 'webgpu') throw loadError(bytes, e);
     // A WebGPU failure (device lost, unsupported op) must not stop the demo: fall back to WASM.
-    choice = {
-      backend: 'wasm',
-      reason: `WebGPU failed (${(e as Error).message}); fell back to WASM`,
-    };
+    choice = webgpuFailed((e as Error).message);
     try {
       ort = await runtime('wasm');
       session = await create(ort, await prepared(bytes, 'wasm', options), 'wasm');

@@ -22,18 +22,20 @@ export function ModelStatusBadge() {
       {status.kind === 'idle' && <span>{t('status.idle')}</span>}
       {status.kind === 'loading' && <LoadingProgress status={status} />}
       {status.kind === 'ready' && (
-        <span title={status.info.backendReason}>
+        <span title={say(status.info.messages.backendReason, status.info.backendReason)}>
           ✔{' '}
           {t('status.ready', {
             name: status.name,
             backend: backendText(status.info.backend, status.info.threads),
-            reason: status.info.backendReason,
+            reason: say(status.info.messages.backendReason, status.info.backendReason),
             ms: Math.round(status.info.loadMs + status.info.warmupMs),
           })}
           {preference === 'webgpu' && status.info.backend !== 'webgpu' && (
             <strong className="warn" data-testid="webgpu-fallback">
               {' '}
-              {t('status.webgpuFallback', { reason: status.info.backendReason })}
+              {t('status.webgpuFallback', {
+                reason: say(status.info.messages.backendReason, status.info.backendReason),
+              })}
             </strong>
           )}
           {status.info.labelWarning && (

@@ -1,4 +1,5 @@
 /** Which onnxruntime-web execution provider to use, and why: decided from a probe, as data. */
+import { message, type Message } from '../message';
 
 export type Backend = 'webgpu' | 'wasm';
 export type BackendPreference = 'auto' | Backend;
@@ -14,38 +15,72 @@ export interface GpuProbe {
 
 export interface BackendChoice {
   backend: Backend;
+  /** Why, in English (the status line, automation). */
   reason: string;
+  /** `reason` as a catalogue message, for a page in another language. */
+  message: Message;
 }
+
+const choice = (backend: Backend, reason: string, why: Message): BackendChoice => ({
+  backend,
+  reason,
+  message: why,
+});
 
 export function isBackendPreference(v: unknown): v is BackendPreference {
   return v === 'auto' || v === 'wasm' || v === 'webgpu';
 }
 
 export function chooseBackend(preference: BackendPreference, probe: GpuProbe): BackendChoice {
-  if (preference === 'wasm') return { backend: 'wasm', reason: 'WASM chosen in settings' };
-  const gpuProblem = !probe.api
-    ? 'WebGPU: not supported by this browser'
+  if (preference === 'wasm')
+    return choice('wasm', 'WASM chosen in settings', message('backend.wasmChosen'));
+  const gpuProblem: [string, Message] | null = !probe.api
+    ? ['WebGPU: not supported by this browser', message('backend.unsupported')]
     : probe.error !== undefined
-      ? `WebGPU: ${probe.error}`
+      ? [`WebGPU: ${probe.error}`, message('backend.probeError', { error: probe.error })]
       : probe.adapter === null
-        ? 'WebGPU: no adapter'
+        ? ['WebGPU: no adapter', message('backend.noAdapter')]
         : null;
   if (gpuProblem !== null) {
-    return {
-      backend: 'wasm',
-      reason: preference === 'webgpu' ? `${gpuProblem} (WebGPU was requested)` : gpuProblem,
-    };
+    const [text, why] = gpuProblem;
+    return preference === 'webgpu'
+      ? choice(
+          'wasm',
+          `${text} (WebGPU was requested)`,
+          message('backend.requested', { problem: why }),
+        )
+      : choice('wasm', text, why);
   }
-  const adapter = probe.adapter!;
-  if (preference === 'webgpu') {
-    return { backend: 'webgpu', reason: `WebGPU forced in settings (${adapter.description})` };
-  }
-  if (adapter.isFallback) {
+  const adapter = probe.adapter!.description;
+  if (preference === 'webgpu')
+    return choice(
+      'webgpu',
+      `WebGPU forced in settings (${adapter})`,
+      message('backend.forced', { adapter }),
+    );
+  if (probe.adapter!.isFallback) {
     // A software rasterizer (SwiftShader) ran a small model ~100x slower than WASM here.
-    return {
-      backend: 'wasm',
-      reason: `WebGPU: only a software fallback adapter (${adapter.description}); WASM is faster`,
-    };
+    return choice(
+      'wasm',
+      `WebGPU: only a software fallback adapter (${adapter}); WASM is faster`,
+      message('backend.softwareAdapter', { adapter }),
+    );
   }
-  return { backend: 'webgpu', reason: `WebGPU: ${adapter.description}` };
+  return choice('webgpu', `WebGPU: ${adapter}`, message('backend.adapter', { adapter }));
 }
+
+/** After a WebGPU session failed to start: WASM, and why. */
+export function webgpuFailed(error: string): BackendChoice {
+  return choice(
+    'wasm',
+    `WebGPU failed (${error}); fell back to WASM`,
+    message('backend.webgpuFailed', { error }),
+  );
+}
+
+/** onnxruntime-node's one choice. */
+export const NODE_CHOICE: BackendChoice = choice(
+  'wasm',
+  'onnxruntime-node (native CPU)',
+  message('backend.node'),
+);
