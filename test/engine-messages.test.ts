@@ -15,7 +15,13 @@ import {
 import { classCountNote } from '../src/core/inference/model-io';
 import { probabilitiesNote, toProbabilities } from '../src/core/inference/postprocess';
 import type { Note } from '../src/core/message';
-import { labelWarningMessage, labelWarningNote, orientationNote } from '../src/engine/notes';
+import {
+  camNote,
+  labelWarningMessage,
+  labelWarningNote,
+  orientationNote,
+} from '../src/engine/notes';
+import { CMYK_BROWSER_NOTE } from '../src/core/image/decode-check';
 import { createI18n } from '../src/i18n/instance';
 import { renderMessage } from '../src/i18n/message';
 
@@ -46,6 +52,9 @@ const notes: [string, Note][] = [
     fastPathNote(directPath(r)),
   ]),
   ['direct: a reason of the rewrite', fastPathNote(directPath('no graph'))],
+  ['cam: exact', camNote(true, 'features')],
+  ['cam: no Linear', camNote(false, 'features')],
+  ['cam: no features', camNote(false, null)],
   ...backendChoices().map((c): [string, Note] => [
     `backend: ${c.reason}`,
     { text: c.reason, message: c.message },
@@ -85,6 +94,11 @@ describe('engine messages', () => {
     expect(text).not.toMatch(/\{\{/);
     for (const value of Object.values(note.message.params))
       if (typeof value !== 'object') expect(text).toContain(String(value));
+  });
+
+  it("the page's CMYK note in English is the decoder's note", () => {
+    expect(en.t('results.cmyk')).toBe(CMYK_BROWSER_NOTE);
+    expect(zh.t('results.cmyk')).toMatch(/CMYK JPEG：/);
   });
 
   it('says nothing when there is nothing to say', () => {

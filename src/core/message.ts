@@ -30,7 +30,10 @@ export type MessageKey =
   | 'backend.softwareAdapter'
   | 'backend.adapter'
   | 'backend.webgpuFailed'
-  | 'backend.node';
+  | 'backend.node'
+  | 'cam.exact'
+  | 'cam.noLinear'
+  | 'cam.noFeatures';
 
 /** A value is a number, a string shown as it is (a name, a file), or a message of its own. */
 export type MessageValue = string | number | Message;

@@ -30,7 +30,7 @@ import {
 } from '../core/fast';
 import type { Note } from '../core/message';
 import { camsFor, type FeatureCapture } from './cams';
-import { labelWarningNote, orientationNote } from './notes';
+import { camNote, labelWarningNote, orientationNote } from './notes';
 import { quantizeRequest } from './quantize';
 import type {
   CallOptions,
@@ -472,6 +472,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
         ]);
         checkWarmupScores(probe, io.outputName);
       }
+      const cam = camNote(classifier !== null, io.featuresName);
       const info: ModelInfo = {
         name,
         backend: session.choice.backend,
@@ -493,18 +494,9 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
           labelWarning: labelWarning?.message ?? null,
           notes: notes.map((n) => n.message),
           backendReason: session.choice.message,
+          cam: cam.message,
         },
-        cam: classifier
-          ? {
-              available: true,
-              reason: `exact CAM from the "${io.featuresName}" output and the final Linear layer`,
-            }
-          : {
-              available: false,
-              reason: io.featuresName
-                ? 'the graph does not end in one Linear layer whose weights can be read'
-                : 'the model has no "features" output (convert with --features to get one)',
-            },
+        cam: { available: cam.available, reason: cam.text },
         fast,
       };
       const model: ActiveModel = { session, info, classifier, kind: io.outputKind };

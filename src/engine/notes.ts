@@ -48,3 +48,27 @@ export function labelWarningNote(
         : message('labelCountFile', { classes, labels, source }),
   };
 }
+
+/** Whether class-activation maps can be shown for a model, and why (not). */
+export function camNote(
+  classifier: boolean,
+  featuresName: string | null,
+): { available: boolean } & Note {
+  if (classifier)
+    return {
+      available: true,
+      text: `exact CAM from the "${featuresName}" output and the final Linear layer`,
+      message: message('cam.exact', { output: featuresName ?? '' }),
+    };
+  return featuresName
+    ? {
+        available: false,
+        text: 'the graph does not end in one Linear layer whose weights can be read',
+        message: message('cam.noLinear'),
+      }
+    : {
+        available: false,
+        text: 'the model has no "features" output (convert with --features to get one)',
+        message: message('cam.noFeatures'),
+      };
+}

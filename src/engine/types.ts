@@ -250,10 +250,16 @@ export interface ModelInfo {
   /** What a user should know about the model's scores (probabilities as given, fewer than 5 classes). */
   notes: string[];
   /**
-   * `labelWarning`, `notes` (same order) and `backendReason` as messages, for a page in another
-   * language.
+   * `labelWarning`, `notes` (same order), `backendReason` and `cam.reason` as messages, for a page
+   * in another language.
    */
-  messages: { labelWarning: Message | null; notes: Message[]; backendReason: Message };
+  messages: {
+    labelWarning: Message | null;
+    notes: Message[];
+    backendReason: Message;
+    /** `cam.reason`. */
+    cam: Message;
+  };
   /** Whether class-activation maps can be shown, and why (not). */
   cam: { available: boolean; reason: string };
   /** What the load-time rewrite did: Winograd layers, or direct and why. */

@@ -83,6 +83,7 @@ export const en = {
     loadAndCompare: 'Load {{model}} and compare presets',
     presetsWithActive: 'Compare with {{model}} instead',
     answeredBy: 'Answered by {{other}}, not {{card}}: {{why}}',
+    cmyk: "CMYK JPEG: the browser converts CMYK to RGB rounding down where Pillow rounds to nearest, so pixels may differ from PyTorch's by 1 level (the CLI matches Pillow exactly).",
     answeredWhy: {
       choseActive: 'you chose the model loaded now over loading {{card}}.',
       unavailable: '{{card}} is no longer available.',
@@ -316,6 +317,11 @@ export const en = {
       adapter: 'WebGPU: {{adapter}}',
       webgpuFailed: 'WebGPU failed ({{error}}); fell back to WASM',
       node: 'onnxruntime-node (native CPU)',
+    },
+    cam: {
+      exact: 'exact CAM from the "{{output}}" output and the final Linear layer',
+      noLinear: 'the graph does not end in one Linear layer whose weights can be read',
+      noFeatures: 'the model has no "features" output (convert with --features to get one)',
     },
   },
   cli: cliEn,

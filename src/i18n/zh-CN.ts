@@ -77,6 +77,7 @@ export const zhCN: Messages = {
     loadAndCompare: '加载 {{model}} 并比较预处理方案',
     presetsWithActive: '改用 {{model}} 比较',
     answeredBy: '由 {{other}} 而不是 {{card}} 给出结果：{{why}}',
+    cmyk: 'CMYK JPEG：浏览器把 CMYK 转为 RGB 时向下取整，而 Pillow 四舍五入，所以像素可能与 PyTorch 的相差 1 级（命令行与 Pillow 完全一致）。',
     answeredWhy: {
       choseActive: '你选择了当前加载的模型，而没有加载 {{card}}。',
       unavailable: '{{card}} 已不可用。',
@@ -300,6 +301,11 @@ export const zhCN: Messages = {
       adapter: 'WebGPU 适配器：{{adapter}}',
       webgpuFailed: 'WebGPU 失败（{{error}}）；已改用 WASM',
       node: 'onnxruntime-node（本机 CPU）',
+    },
+    cam: {
+      exact: '由 "{{output}}" 输出和最后的 Linear 层精确计算 CAM',
+      noLinear: '计算图不是以一个可读取权重的 Linear 层结尾',
+      noFeatures: '模型没有 "features" 输出（用 --features 转换可得到）',
     },
   },
   cli: cliZhCN,

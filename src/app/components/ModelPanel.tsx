@@ -174,9 +174,9 @@ export function ModelPanel() {
             <td data-testid="cam-availability">
               {info.cam.available ? t('panels.camAvailable') : t('panels.camUnavailable')}:{' '}
               {/* The engine's reason names the CLI flag; the page names its own checkbox. */}
-              {!info.cam.available && /no "features" output/.test(info.cam.reason)
+              {info.messages.cam.key === 'cam.noFeatures'
                 ? t('panels.camNoFeatures')
-                : info.cam.reason}
+                : say(info.messages.cam, info.cam.reason)}
             </td>
           </tr>
         </tbody>

@@ -1,5 +1,6 @@
 import { memo, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { CMYK_BROWSER_NOTE } from '../../core/image/decode-check';
 import { errorText } from '../../i18n/message';
 import { useSay } from '../i18n/message';
 import { heatmapRgba, upsampleBilinear } from '../../core/inference/cam';
@@ -273,7 +274,7 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
             )}
             {payload.decodeNote && (
               <p className="meta warn" data-testid="decode-note">
-                {payload.decodeNote}
+                {payload.decodeNote === CMYK_BROWSER_NOTE ? t('results.cmyk') : payload.decodeNote}
               </p>
             )}
             <div className="actions">
