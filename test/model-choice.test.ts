@@ -21,6 +21,7 @@ describe('backend choice', () => {
     expect(chooseBackend('auto', gpu(false))).toEqual({
       backend: 'webgpu',
       reason: 'WebGPU: nvidia ampere',
+      message: { key: 'backend.adapter', params: { adapter: 'nvidia ampere' } },
     });
   });
   it('prefers WASM over a software fallback adapter, unless WebGPU is forced', () => {
@@ -35,6 +36,7 @@ describe('backend choice', () => {
     expect(chooseBackend('auto', { api: true, adapter: null })).toEqual({
       backend: 'wasm',
       reason: 'WebGPU: no adapter',
+      message: { key: 'backend.noAdapter', params: {} },
     });
     expect(chooseBackend('webgpu', { api: true, adapter: null }).reason).toBe(
       'WebGPU: no adapter (WebGPU was requested)',
