@@ -167,6 +167,17 @@ const int8Line = (name: string, m: ModelBench) =>
     ? `- ${name}: ${m.int8.method} on ${m.int8.images} photos, ${(m.int8.bytes / 2 ** 20).toFixed(1)} MiB, made in ${m.int8.quantizeSeconds.toFixed(1)} s. Against float: logits SQNR mean ${m.int8.meanLogitsSqnrDb.toFixed(2)} dB (worst photo ${m.int8.worstLogitsSqnrDb.toFixed(2)} dB), top-1 agreement ${(m.int8.top1Agreement * 100).toFixed(1)} %, top-5 overlap ${(m.int8.top5Overlap * 100).toFixed(1)} %, max |Δp| ${m.int8.maxAbsProbabilityDiff.toExponential(1)}; noisiest layers ${m.int8.worstLayers.join(', ')}.`
     : `- ${name}: int8 not measured.`;
 
+/**
+ * The note on the machine's load. The bench itself keeps up to all cores busy, so only a load
+ * average above the core count says that other jobs shared the machine.
+ */
+export function loadNote(atStart: number, beforeApp: number, cores: number): string {
+  const head = `Load average (1 min) ${atStart.toFixed(1)} at the start, ${beforeApp.toFixed(1)} before the in-app figures, on ${cores} cores`;
+  return Math.max(atStart, beforeApp) > cores
+    ? `${head}: above the core count, other jobs shared the machine and absolute times are inflated; the ratios were measured interleaved.`
+    : `${head}: not above the core count (the bench's own threads count in it), so no other job competed much; the ratios were measured interleaved all the same.`;
+}
+
 export function benchMarkdown(b: BenchReport): string {
   const models = [['tiny', b.tiny] as const, ...(b.b1 ? [['B1', b.b1] as const] : [])];
   return `# Benchmarks

@@ -30,7 +30,7 @@ import {
   type Stats,
 } from './bench-browser';
 import { printJson } from './common';
-import { benchMarkdown, type BenchReport, type ModelBench } from './bench-report';
+import { benchMarkdown, loadNote, type BenchReport, type ModelBench } from './bench-report';
 import { profileWasm } from './bench-profile';
 import { pagePeakMemory, type MemoryRow } from './bench-memory';
 import { t } from './i18n';
@@ -462,9 +462,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
         "Cold: a fresh browser profile downloads the model. Warm: a reload, the model read from the page's Cache Storage after a HEAD check. Local file: the page open with its default model, then the B1 file chosen in the file input. All include the Winograd rewrite, session creation and one warm-up run; the sha256 is computed after the first result. 'page, worker, model read' is what the page measured to ready less the model's own load and warm-up figures.",
       );
 
-      notes.push(
-        `Load average (1 min) ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} before the in-app figures, on ${cpus().length} cores: above the core count, other jobs shared the machine and absolute times are inflated; the ratios were measured interleaved.`,
-      );
+      notes.push(loadNote(loadAtStart, loadavg()[0]!, cpus().length));
       if (!quick) {
         log(t('cli.bench.memory'));
         const rows: MemoryRow[] = [];
