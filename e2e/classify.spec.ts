@@ -99,6 +99,29 @@ test.describe('classify fixture photos with the tiny model (WASM)', () => {
     );
   });
 
+  test('?fastbg=0: the file as it is answers while the fast path is prepared, then Winograd takes over; both as PyTorch', async ({
+    page,
+  }) => {
+    const lens = new Lens(page);
+    await lens.open('?fastbg=0');
+    await lens.waitReady();
+    // Photos picked at once: the first answers before the background work, or during it.
+    await lens.pickImages('coffee.png', 'chelsea.png');
+    await lens.expectMatchesPyTorch('coffee.png');
+    await lens.expectMatchesPyTorch('chelsea.png');
+    const lines = page.getByTestId('result-fast-path');
+    for (const line of await lines.all())
+      await expect(line).toHaveText(
+        /^(direct convolutions \(the fast path is being prepared\)|Winograd: \d+ of 6 3x3 convolutions.*)$/,
+      );
+    const fast = page.getByTestId('model-fast-path');
+    await expect(fast).toHaveAttribute('data-path', 'winograd', { timeout: 60_000 });
+    await expect(fast).not.toHaveAttribute('data-pending', 'true');
+    await lens.pickImages('rocket.jpg');
+    await lens.expectMatchesPyTorch('rocket.jpg');
+    await expect(lines.first()).toHaveText(/^Winograd: \d+ of 6 3x3 convolutions/);
+  });
+
   test('a model with layers at every map size: rewritten in the page, results as the unmodified file in onnxruntime-node', async ({
     page,
   }, testInfo) => {

@@ -1,6 +1,6 @@
 /** The page's URL options: good values used, bad ones named in a notice, unsafe models refused. */
 import { describe, expect, it } from 'vitest';
-import { readPageOptions, resolveModelParam } from '../src/app/options';
+import { readPageOptions, resolveModelParam, sessionOptionsOf } from '../src/app/options';
 import { parseManifest } from '../src/core/model/manifest';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -16,6 +16,7 @@ describe('readPageOptions', () => {
         preset: 'squash-256-224',
         threads: 2,
         fast: false,
+        fastBackgroundMb: 32,
         model: 'x',
         notices: [],
       },
@@ -38,6 +39,21 @@ describe('readPageOptions', () => {
       notices: ['?fast=maybe is not 0 or 1: the fast path stays on.'],
     });
     expect(readPageOptions('?threads=1.5').notices).toHaveLength(1);
+    expect(readPageOptions('?fastbg=lots')).toMatchObject({
+      fastBackgroundMb: 32,
+      notices: [
+        '?fastbg=lots is not a whole number of MB: models from 32 MB get the fast path in the background.',
+      ],
+    });
+  });
+
+  it("turns ?fastbg= into the load request's byte threshold", () => {
+    expect(sessionOptionsOf(readPageOptions('?fastbg=0'))).toEqual({ fastInBackgroundFrom: 0 });
+    expect(sessionOptionsOf(readPageOptions('?fast=0&threads=1'))).toEqual({
+      threads: 1,
+      fast: false,
+      fastInBackgroundFrom: 32 * 2 ** 20,
+    });
   });
 });
 

@@ -1,8 +1,7 @@
 /**
- * The page's URL options (`?model=`, `?backend=`, `?preset=`, `?threads=`, `?fast=`), read once and
- * checked:
- * a bad value is named in a notice with what is used instead, never dropped in silence. Pure, so
- * Node tests cover it.
+ * The page's URL options (`?model=`, `?backend=`, `?preset=`, `?threads=`, `?fast=`, `?fastbg=`),
+ * read once and checked: a bad value is named in a notice with what is used instead, never dropped
+ * in silence. Pure, so Node tests cover it.
  */
 import { isBackendPreference, type BackendPreference } from '../core/inference/backend';
 import type { Manifest, ModelEntry } from '../core/model/manifest';
@@ -14,10 +13,18 @@ export interface PageOptions {
   threads: number | null;
   /** `?fast=0`: the model's convolutions as they are (no Winograd rewrite); null: default (on). */
   fast: boolean | null;
+  /**
+   * `?fastbg=N`: models of at least N MB answer with their convolutions as they are while the
+   * fast path is prepared in the background (default `FAST_BACKGROUND_MB`; 0: every model).
+   */
+  fastBackgroundMb: number;
   model: string | null;
   /** One sentence per bad value. */
   notices: string[];
 }
+
+/** Below this a model's rewrite takes well under a second: the fast path is ready first. */
+export const FAST_BACKGROUND_MB = 32;
 
 export function readPageOptions(search: string, maxThreads = 16): PageOptions {
   const params = new URLSearchParams(search);
@@ -54,14 +61,28 @@ export function readPageOptions(search: string, maxThreads = 16): PageOptions {
     else if (fastText === '1' || fastText === 'true') fast = true;
     else notices.push(`?fast=${fastText} is not 0 or 1: the fast path stays on.`);
   }
-  return { backend, preset, threads, fast, model: params.get('model'), notices };
+  const bgText = params.get('fastbg');
+  let fastBackgroundMb = FAST_BACKGROUND_MB;
+  if (bgText !== null) {
+    if (/^\d+$/.test(bgText)) fastBackgroundMb = Number(bgText);
+    else
+      notices.push(
+        `?fastbg=${bgText} is not a whole number of MB: models from ${FAST_BACKGROUND_MB} MB get the fast path in the background.`,
+      );
+  }
+  return { backend, preset, threads, fast, fastBackgroundMb, model: params.get('model'), notices };
 }
 
-/** What a load request takes from the URL: `?threads=N` and `?fast=0`. */
-export function sessionOptionsOf(options: PageOptions): { threads?: number; fast?: boolean } {
+/** What a load request takes from the URL: `?threads=N`, `?fast=0` and `?fastbg=N`. */
+export function sessionOptionsOf(options: PageOptions): {
+  threads?: number;
+  fast?: boolean;
+  fastInBackgroundFrom: number;
+} {
   return {
     ...(options.threads ? { threads: options.threads } : {}),
     ...(options.fast !== null ? { fast: options.fast } : {}),
+    fastInBackgroundFrom: options.fastBackgroundMb * 2 ** 20,
   };
 }
 

@@ -7,6 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Browser } from '@playwright/test';
 import { chromiumProcesses } from '../node/proc-memory';
+import { fastSettled } from './bench-browser';
 
 export interface MemoryRow {
   model: string;
@@ -56,6 +57,8 @@ export async function pagePeakMemory(
       },
       { data, name: basename(photo) },
     );
+    // A big model's fast path is prepared after its first answer: the peak covers that too.
+    await fastSettled(page);
     const info = await page.evaluate(() => window.__lens!.state().activeInfo!.fast);
     return {
       model: basename(file),

@@ -459,7 +459,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
         breakdown: { cold, warm, localFile },
       };
       notes.push(
-        "Cold: a fresh browser profile downloads the model. Warm: a reload, the model read from the page's Cache Storage after a HEAD check. Local file: the page open with its default model, then the B1 file chosen in the file input. All include the Winograd rewrite, session creation and one warm-up run; the sha256 is computed after the first result. 'page, worker, model read' is what the page measured to ready less the model's own load and warm-up figures.",
+        "Cold: a fresh browser profile downloads the model. Warm: a reload, the model read from the page's Cache Storage after a HEAD check. Local file: the page open with its default model, then the B1 file chosen in the file input. All include session creation and one warm-up run. A model from 32 MB (B1) answers first with its convolutions as they are while the Winograd path is prepared in the background ('after' in the rewrite column, its time in parentheses); the last column is when that path took over, from the start. The sha256 is computed after the first result. 'page, worker, model read' is what the page measured to ready less the model's own load and warm-up figures.",
       );
 
       notes.push(loadNote(loadAtStart, loadavg()[0]!, cpus().length));

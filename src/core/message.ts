@@ -21,6 +21,7 @@ export type MessageKey =
   | 'fastReason.noEligible'
   | 'fastReason.none'
   | 'fastReason.runtime'
+  | 'fastReason.pending'
   | 'backend.wasmChosen'
   | 'backend.unsupported'
   | 'backend.probeError'

@@ -19,13 +19,17 @@ import {
 import { probabilitiesNote, smoothProbabilities, topK } from '../core/inference/postprocess';
 import { inspectModel, type ModelInspection } from '../core/model/details';
 import { denormalizeToRgba, PRESETS, type PresetId } from '../core/preprocess/preprocess';
+import type { BackendPreference } from '../core/inference/backend';
 import { LensError } from '../core/errors';
 import {
   applyFastPath,
   computePlans,
+  computePlansStepwise,
   directPath,
   FAST_REASONS,
   fastPathNote,
+  pendingPath,
+  type FastBackend,
   type FastPathInfo,
 } from '../core/fast';
 import type { Note } from '../core/message';
@@ -67,9 +71,34 @@ interface ActiveModel {
   kind: OutputKind;
   /** Settles when the file's sha256 is in `info.details`. */
   hashed?: Promise<void>;
+  /** The session's input, output and features names (a replacing session is bound the same). */
+  io: { input: string; output: string; features: string | null };
+  /** Starts preparing the fast path in the background, once the model is the active one. */
+  startFastPath?: () => void;
+  /** Settles when the fast path took over, or when it will not. */
+  fastSettled?: Promise<void>;
 }
 
+/**
+ * The background fast path starts once no job was queued for `BACKGROUND_IDLE_MS` (the first
+ * photo, usually on its way as the model answers, goes first), or after `BACKGROUND_WAIT_MS` at
+ * the latest (a camera keeps the queue busy; each step then waits for the frame in the queue).
+ */
+const BACKGROUND_IDLE_MS = 200;
+const BACKGROUND_WAIT_MS = 2000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Thrown between the steps of the background fast path when its model is no longer active. */
+class Stopped extends Error {}
+
 const WARMUP_SIZE = 224;
+
+type OpenRequest = Pick<
+  LoadRequest,
+  'backend' | 'threads' | 'untrained' | 'fast' | 'fastInBackgroundFrom'
+> &
+  CallOptions;
 const BUNDLED_SUFFIX = ' (bundled)';
 
 function aborted(what: string): LensError {
@@ -157,6 +186,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
   }
 
   load(request: LoadRequest & CallOptions): Promise<ModelInfo> {
+    this.startRuntime(request);
     return this.loading(request.signal, async (signal) => {
       const { source } = request;
       const fetched =
@@ -193,6 +223,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
   convert(
     request: ConvertRequest & CallOptions,
   ): Promise<{ info: ModelInfo; converted: ConvertedModel }> {
+    this.startRuntime(request);
     return this.loading(request.signal, async (signal) => {
       const t0 = this.now();
       request.onProgress?.({ phase: 'read', loaded: 0, total: null });
@@ -334,6 +365,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
   async inspect(): Promise<ModelInfo | null> {
     const model = this.active;
     await model?.hashed;
+    await model?.fastSettled;
     return model?.info ?? null;
   }
 
@@ -389,6 +421,13 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
     return this.active;
   }
 
+  private startRuntime(request: { backend: BackendPreference; threads?: number }): void {
+    this.deps.startRuntime?.({
+      backend: request.backend,
+      ...(request.threads !== undefined ? { threads: request.threads } : {}),
+    });
+  }
+
   /** A model becomes the active one only if its load was not cancelled meanwhile. */
   private async activate(model: ActiveModel, signal: AbortSignal): Promise<ActiveModel> {
     if (signal.aborted) {
@@ -399,6 +438,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
     this.active = model;
     this.smoothed = null;
     if (previous) await previous.session.dispose().catch(() => undefined);
+    model.startFastPath?.();
     return model;
   }
 
@@ -415,7 +455,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
   private async open(
     name: string,
     bytes: Uint8Array,
-    request: Pick<LoadRequest, 'backend' | 'threads' | 'untrained' | 'fast'> & CallOptions,
+    request: OpenRequest,
     signal: AbortSignal,
     externalData: readonly ExternalData[] = [],
   ): Promise<ActiveModel> {
@@ -424,11 +464,23 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
     const t0 = this.now();
     // The session runs the rewritten graph; inspection and the sha256 stay on the user's file.
     let fast: FastPathInfo = directPath(FAST_REASONS.runtime);
+    const fastOn = request.fast !== false;
+    const background =
+      fastOn &&
+      request.fastInBackgroundFrom !== undefined &&
+      bytes.byteLength >= request.fastInBackgroundFrom;
+    let later: FastBackend | null = null;
     const session = await this.deps.createSession(bytes, {
       backend: request.backend,
       ...(request.threads !== undefined ? { threads: request.threads } : {}),
       prepare: (original, runtime) => {
-        const out = applyFastPath(original, { enabled: request.fast !== false, backend: runtime });
+        if (background && runtime !== 'webgpu') {
+          // The file as it is answers first; the fast path follows (`prepareFastPath`).
+          later = runtime;
+          fast = pendingPath();
+          return Promise.resolve({ bytes: original, externalData: [] });
+        }
+        const out = applyFastPath(original, { enabled: fastOn, backend: runtime });
         const t = this.now();
         const externalData = computePlans(out.external);
         fast = { ...out.info, rewriteMs: out.info.rewriteMs + (this.now() - t) };
@@ -499,8 +551,23 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
         cam: { available: cam.available, reason: cam.text },
         fast,
       };
-      const model: ActiveModel = { session, info, classifier, kind: io.outputKind };
+      const model: ActiveModel = {
+        session,
+        info,
+        classifier,
+        kind: io.outputKind,
+        io: {
+          input: io.inputName,
+          output: io.outputName,
+          features: classifier ? io.featuresName : null,
+        },
+      };
       if (info.details) this.hashLater(model, bytes);
+      const runtime: FastBackend | null = later;
+      if (runtime !== null)
+        model.startFastPath = () => {
+          model.fastSettled = this.prepareFastPath(model, bytes, runtime, request, externalData);
+        };
       return model;
     } catch (e) {
       await session.dispose();
@@ -540,17 +607,115 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
   }
 
   /**
-   * The file's sha256 for the model panel, computed after the load has answered (it took 2.7 s
-   * for a 207 MB B1 here, more than the session): `inspect()` has it once it is done.
+   * The fast path for a model that already answers with its convolutions as they are (the page's
+   * big models: the first result comes without waiting for the rewrite). The rewrite and U run a
+   * layer at a time between queued jobs; the new session is made, warmed up and swapped in as one
+   * queued job, so no run ever straddles the change. A model no longer active stops it; a failure
+   * keeps the direct session and says why.
+   */
+  private async prepareFastPath(
+    model: ActiveModel,
+    bytes: Uint8Array,
+    runtime: FastBackend,
+    request: OpenRequest,
+    ownData: readonly ExternalData[],
+  ): Promise<void> {
+    const wanted = () => this.active === model;
+    let paused = 0;
+    // Between two steps, the jobs queued meanwhile run first.
+    const pause = async () => {
+      const t = this.now();
+      await this.queue;
+      await sleep(0);
+      paused += this.now() - t;
+      if (!wanted()) throw new Stopped('model no longer active');
+    };
+    try {
+      await this.whenIdle();
+      if (!wanted()) return;
+      const t0 = this.now();
+      const out = applyFastPath(bytes, { enabled: true, backend: runtime });
+      if (out.info.path !== 'winograd') {
+        model.info = { ...model.info, fast: out.info };
+        return;
+      }
+      await pause();
+      const files = await computePlansStepwise(out.external, pause);
+      const fast: FastPathInfo = { ...out.info, rewriteMs: this.now() - t0 - paused };
+      await this.enqueue(async () => {
+        if (!wanted()) return;
+        const session = await this.deps.createSession(bytes, {
+          backend: request.backend,
+          ...(request.threads !== undefined ? { threads: request.threads } : {}),
+          prepare: (original, again) =>
+            Promise.resolve(
+              again === runtime
+                ? { bytes: out.bytes, externalData: files }
+                : { bytes: original, externalData: [] },
+            ),
+          ...(ownData.length > 0 ? { externalData: ownData } : {}),
+        });
+        try {
+          const { input, output, features } = model.io;
+          session.bind(input, output, features);
+          const scores = await session.run(new Float32Array(3 * WARMUP_SIZE * WARMUP_SIZE), [
+            1,
+            3,
+            WARMUP_SIZE,
+            WARMUP_SIZE,
+          ]);
+          if (!wanted() || session.choice.backend !== model.session.choice.backend) {
+            await session.dispose();
+            return;
+          }
+          if (scores.length !== model.info.numClasses)
+            throw new Error(`it answers ${scores.length} scores, not ${model.info.numClasses}`);
+        } catch (e) {
+          await session.dispose().catch(() => undefined);
+          throw e;
+        }
+        const direct = model.session;
+        model.session = session;
+        model.info = { ...model.info, fast };
+        await direct.dispose().catch(() => undefined);
+      });
+    } catch (e) {
+      if (e instanceof Stopped || !wanted()) return;
+      const why = e instanceof Error ? e.message : String(e);
+      model.info = {
+        ...model.info,
+        fast: directPath(`the fast path could not be prepared: ${why}`),
+      };
+    }
+  }
+
+  /**
+   * The file's sha256 for the model panel, computed once the model answers and the queue is idle,
+   * after a background fast path (2.7 s for a 207 MB B1 here, more than the session; beside the
+   * first result it slowed that down): `inspect()` has it once it is done.
    */
   private hashLater(model: ActiveModel, bytes: Uint8Array): void {
-    model.hashed = sha256Hex(bytes).then(
-      (sha256) => {
-        if (model.info.details)
-          model.info = { ...model.info, details: { ...model.info.details, sha256 } };
-      },
-      () => undefined,
-    );
+    model.hashed = (async () => {
+      // Not beside the first result or the background fast path: both want every core.
+      await this.whenIdle();
+      await model.fastSettled;
+      if (this.active !== model) return;
+      const sha256 = await sha256Hex(bytes);
+      if (model.info.details)
+        model.info = { ...model.info, details: { ...model.info.details, sha256 } };
+    })().catch(() => undefined);
+  }
+
+  /** Once no job was queued for `BACKGROUND_IDLE_MS`, or `BACKGROUND_WAIT_MS` at the latest. */
+  private async whenIdle(): Promise<void> {
+    const start = this.now();
+    for (;;) {
+      const tail = this.queue;
+      await tail;
+      await sleep(BACKGROUND_IDLE_MS);
+      if (tail === this.queue || this.now() - start >= BACKGROUND_WAIT_MS) break;
+    }
+    await this.queue;
   }
 
   /**

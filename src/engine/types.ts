@@ -85,6 +85,11 @@ export interface EngineDeps<F extends Frame = Frame> {
   /** Pixels of a camera frame (browser only). */
   decodeFrame?(frame: F): Promise<RgbImage>;
   createSession(bytes: Uint8Array, options: SessionOptions): Promise<LoadedSession>;
+  /**
+   * Starts the runtime for a session to come, without waiting (the page: onnxruntime-web's
+   * .wasm and threads start while the model is read). Optional; failures are the session's.
+   */
+  startRuntime?(options: { backend: BackendPreference; threads?: number }): void;
   fetchModel(
     url: string,
     onProgress: (loaded: number, total: number | null) => void,
@@ -143,6 +148,12 @@ export interface LoadRequest {
   untrained?: boolean;
   /** The Winograd fast path (default on; `?fast=0`, `--no-fast`). */
   fast?: boolean;
+  /**
+   * Models of at least this many bytes answer first with their convolutions as they are while
+   * the fast path is prepared in the background, then it takes over (the page: 32 MiB, `?fastbg=`).
+   * Unset: the fast path is ready before the first answer (the CLI).
+   */
+  fastInBackgroundFrom?: number;
 }
 
 export interface ConvertRequest {
@@ -153,6 +164,7 @@ export interface ConvertRequest {
   backend: BackendPreference;
   threads?: number;
   fast?: boolean;
+  fastInBackgroundFrom?: number;
 }
 
 /** 'apply' rotates per EXIF orientation (browsers, phones); 'ignore' as torchvision's loader. */

@@ -305,6 +305,7 @@ export const en = {
       noEligible: 'no eligible 3x3 convolution',
       none: 'no 3x3 convolution',
       runtime: 'the runtime does not rewrite models',
+      pending: 'the fast path is being prepared',
     },
     backend: {
       wasmChosen: 'WASM chosen in settings',

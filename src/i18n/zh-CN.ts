@@ -289,6 +289,7 @@ export const zhCN: Messages = {
       noEligible: '没有符合条件的 3x3 卷积',
       none: '没有 3x3 卷积',
       runtime: '该运行时不改写模型',
+      pending: '正在准备快速路径',
     },
     backend: {
       wasmChosen: '设置中选择了 WASM',

@@ -13,7 +13,9 @@ import {
 } from '../core/inference/backend';
 import { LensError } from '../core/errors';
 import { inferenceError, modelLoadError } from '../core/inference/model-io';
+import { layoutOnnxModel } from '../core/onnx/writer';
 import { ioMeta, loadedSession } from '../engine/session';
+import type { BackendPreference } from '../core/inference/backend';
 import type { LoadedSession, PreparedModel, SessionOptions } from '../engine/types';
 
 type Runtime = typeof Ort;
@@ -52,6 +54,40 @@ function configureThreads(requested: number | undefined): void {
   runtimeStarted = true;
   if (requested !== undefined && requested >= 1)
     threads = Math.min(Math.floor(requested), maxThreads);
+}
+
+/**
+ * Starts the WASM runtime (fetching and compiling its .wasm, starting its threads) while the model
+ * is still being read: onnxruntime-web does that at its first session, so a one-node session is
+ * made and released here. Concurrent sessions share the runtime's start. Nothing for WebGPU.
+ */
+export function startWebRuntime(options: { backend: BackendPreference; threads?: number }): void {
+  if (runtimeStarted) return;
+  configureThreads(options.threads);
+  void (async () => {
+    if (chooseBackend(options.backend, await probeGpu()).backend !== 'wasm') return;
+    const ort = await runtime('wasm');
+    const session = await ort.InferenceSession.create(identityModel(), {
+      executionProviders: ['wasm'],
+    });
+    await session.release();
+  })().catch(() => undefined); // the model's own session reports any real failure
+}
+
+function identityModel(): Uint8Array {
+  return layoutOnnxModel({
+    irVersion: 7,
+    opsetVersion: 13,
+    producerName: 'repopt-lens',
+    producerVersion: '0',
+    docString: '',
+    graphName: 'start',
+    inputs: [{ name: 'x', elemType: 'float32', shape: [1] }],
+    outputs: [{ name: 'y', elemType: 'float32', shape: [1] }],
+    nodes: [{ opType: 'Identity', name: 'identity', inputs: ['x'], outputs: ['y'] }],
+    initializers: [],
+    metadata: {},
+  }).bytes;
 }
 
 /** The little of WebGPU's API this file touches (the DOM lib in TypeScript 5.9 has none of it). */

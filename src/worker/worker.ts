@@ -6,7 +6,7 @@ import { Engine } from '../engine/engine';
 import { decodeFrame, decodeInWorker } from './decode-browser';
 import { withFaults } from './faults';
 import { fetchModel } from './fetch-model';
-import { createWebSession } from './ort-web';
+import { createWebSession, startWebRuntime } from './ort-web';
 import { createWebQuantRunner } from './quant-web';
 import type { Faults } from './protocol';
 import { serve } from './serve';
@@ -20,6 +20,7 @@ const engine = new Engine<ImageBitmap>({
   decodeFrame,
   makeThumbnail,
   createSession: withFaults(createWebSession, faults),
+  startRuntime: startWebRuntime,
   createQuantRunner: createWebQuantRunner,
   fetchModel,
   labels: { name: 'ImageNet-1k', labels: parseLabels(labelsText).labels },

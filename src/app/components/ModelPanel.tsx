@@ -160,7 +160,11 @@ export function ModelPanel() {
           )}
           <tr>
             <th>{t('panels.convolutions')}</th>
-            <td data-testid="model-fast-path" data-path={info.fast.path}>
+            <td
+              data-testid="model-fast-path"
+              data-path={info.fast.path}
+              data-pending={info.fast.pending ? 'true' : undefined}
+            >
               {say(fastPathNote(info.fast).message, describeFastPath(info.fast))}
               {info.fast.path === 'winograd' &&
                 t('panels.fastDetail', {

@@ -7,6 +7,7 @@
 import { message, type Message, type MessageKey, type Note } from '../message';
 import {
   computeU,
+  computeUStepwise,
   rewriteWinograd,
   type UPlan,
   type WinogradOptions,
@@ -24,6 +25,7 @@ const REASONS = {
   'fastReason.noEligible': 'no eligible 3x3 convolution',
   'fastReason.none': 'no 3x3 convolution',
   'fastReason.runtime': 'the runtime does not rewrite models',
+  'fastReason.pending': 'the fast path is being prepared',
 } as const satisfies Partial<Record<MessageKey, string>>;
 export const FAST_REASONS = {
   off: REASONS['fastReason.off'],
@@ -32,6 +34,7 @@ export const FAST_REASONS = {
   noEligible: REASONS['fastReason.noEligible'],
   none: REASONS['fastReason.none'],
   runtime: REASONS['fastReason.runtime'],
+  pending: REASONS['fastReason.pending'],
 } as const;
 
 /** A known reason as a message; another (the rewrite's own, e.g. an old opset) stays as written. */
@@ -57,6 +60,11 @@ export interface FastPathInfo {
   rewriteMs: number;
   /** Per layer, for the model panel. */
   layers: WinogradReport['layers'];
+  /**
+   * The model answers with its convolutions as they are while the fast path is prepared in the
+   * background (the page, for big models); the engine replaces these facts when it takes over.
+   */
+  pending?: boolean;
 }
 
 /** One line for a result or the model panel: "Winograd: 23 of 28 3x3 convolutions (F4 20, F2 3)". */
@@ -171,4 +179,20 @@ export function applyFastPath(
 /** Computes the files of U the model names (`FastPathResult.external`), for the session. */
 export function computePlans(plans: readonly UPlan[]): { path: string; bytes: ArrayBuffer }[] {
   return plans.map((plan) => ({ path: plan.path, bytes: computeU(plan) }));
+}
+
+/** `computePlans` a layer at a time, awaiting `between()` after each (see `computeUStepwise`). */
+export async function computePlansStepwise(
+  plans: readonly UPlan[],
+  between: () => Promise<void>,
+): Promise<{ path: string; bytes: ArrayBuffer }[]> {
+  const files = [];
+  for (const plan of plans)
+    files.push({ path: plan.path, bytes: await computeUStepwise(plan, between) });
+  return files;
+}
+
+/** The facts while the fast path is prepared in the background: direct for now. */
+export function pendingPath(): FastPathInfo {
+  return { ...directPath(FAST_REASONS.pending), pending: true };
 }

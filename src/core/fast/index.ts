@@ -1,5 +1,6 @@
 export {
   computeU,
+  computeUStepwise,
   rewriteWinograd,
   type UJob,
   type UPlan,
@@ -13,7 +14,9 @@ export { MATRICES, transformWeights, type Tile } from './winograd-math';
 export {
   applyFastPath,
   computePlans,
+  computePlansStepwise,
   describeFastPath,
+  pendingPath,
   U_FILE,
   type FastPathResult,
   directPath,

@@ -101,25 +101,44 @@ export interface WinogradResult {
 /** A file of U, computed: little-endian float32 at each job's offset, as ONNX stores it. */
 export function computeU(plan: UPlan): ArrayBuffer {
   const buffer = new ArrayBuffer(plan.byteLength);
-  let scratch: Float32Array | null = null;
+  const scratch = { f32: null as Float32Array | null };
+  for (const job of plan.jobs) writeU(buffer, job, scratch);
+  return buffer;
+}
+
+/**
+ * `computeU` a layer at a time, awaiting `between()` after each: other work runs meanwhile, and
+ * `between` may throw to stop (the engine prepares the fast path in the background this way).
+ */
+export async function computeUStepwise(
+  plan: UPlan,
+  between: () => Promise<void>,
+): Promise<ArrayBuffer> {
+  const buffer = new ArrayBuffer(plan.byteLength);
+  const scratch = { f32: null as Float32Array | null };
   for (const job of plan.jobs) {
-    const count = job.length / 4;
-    if (LITTLE_ENDIAN) {
-      transformWeights(
-        job.weights,
-        job.k,
-        job.c,
-        job.tile,
-        new Float32Array(buffer, job.offset, count),
-      );
-      continue;
-    }
-    scratch = scratch && scratch.length >= count ? scratch : new Float32Array(count);
-    const f32 = scratch.subarray(0, count);
-    transformWeights(job.weights, job.k, job.c, job.tile, f32);
-    writeElements(new Uint8Array(buffer, job.offset, job.length), 'float32', 0, f32);
+    writeU(buffer, job, scratch);
+    await between();
   }
   return buffer;
+}
+
+function writeU(buffer: ArrayBuffer, job: UJob, scratch: { f32: Float32Array | null }): void {
+  const count = job.length / 4;
+  if (LITTLE_ENDIAN) {
+    transformWeights(
+      job.weights,
+      job.k,
+      job.c,
+      job.tile,
+      new Float32Array(buffer, job.offset, count),
+    );
+    return;
+  }
+  scratch.f32 = scratch.f32 && scratch.f32.length >= count ? scratch.f32 : new Float32Array(count);
+  const f32 = scratch.f32.subarray(0, count);
+  transformWeights(job.weights, job.k, job.c, job.tile, f32);
+  writeElements(new Uint8Array(buffer, job.offset, job.length), 'float32', 0, f32);
 }
 
 /** Offsets of external tensors: page-aligned, as memory-mapping readers require. */
