@@ -609,9 +609,9 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
   /**
    * The fast path for a model that already answers with its convolutions as they are (the page's
    * big models: the first result comes without waiting for the rewrite). The rewrite and U run a
-   * layer at a time between queued jobs; the new session is made, warmed up and swapped in as one
-   * queued job, so no run ever straddles the change. A model no longer active stops it; a failure
-   * keeps the direct session and says why.
+   * layer at a time between queued jobs; then, in one queued job (no run straddles the change),
+   * the direct session is released, the fast one made and warmed up. A model no longer active
+   * stops it; if the fast session fails, the direct one is made again and the facts say why.
    */
   private async prepareFastPath(
     model: ActiveModel,
@@ -644,40 +644,46 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
       const fast: FastPathInfo = { ...out.info, rewriteMs: this.now() - t0 - paused };
       await this.enqueue(async () => {
         if (!wanted()) return;
-        const session = await this.deps.createSession(bytes, {
-          backend: request.backend,
-          ...(request.threads !== undefined ? { threads: request.threads } : {}),
-          prepare: (original, again) =>
-            Promise.resolve(
-              again === runtime
-                ? { bytes: out.bytes, externalData: files }
-                : { bytes: original, externalData: [] },
-            ),
-          ...(ownData.length > 0 ? { externalData: ownData } : {}),
-        });
+        // The queue is held: the direct session goes first, so the two never hold memory at once.
+        const backend = model.session.choice.backend;
+        await model.session.dispose().catch(() => undefined);
+        const make = (fastBytes: boolean) =>
+          this.deps.createSession(bytes, {
+            backend: request.backend,
+            ...(request.threads !== undefined ? { threads: request.threads } : {}),
+            prepare: (original, again) =>
+              Promise.resolve(
+                fastBytes && again === runtime
+                  ? { bytes: out.bytes, externalData: files }
+                  : { bytes: original, externalData: [] },
+              ),
+            ...(ownData.length > 0 ? { externalData: ownData } : {}),
+          });
+        const { input, output, features } = model.io;
+        let session: LoadedSession | null = null;
         try {
-          const { input, output, features } = model.io;
+          session = await make(true);
           session.bind(input, output, features);
+          if (session.choice.backend !== backend)
+            throw new Error(`the runtime chose ${session.choice.backend}, not ${backend}`);
           const scores = await session.run(new Float32Array(3 * WARMUP_SIZE * WARMUP_SIZE), [
             1,
             3,
             WARMUP_SIZE,
             WARMUP_SIZE,
           ]);
-          if (!wanted() || session.choice.backend !== model.session.choice.backend) {
-            await session.dispose();
-            return;
-          }
           if (scores.length !== model.info.numClasses)
-            throw new Error(`it answers ${scores.length} scores, not ${model.info.numClasses}`);
+            throw new Error(`it answered ${scores.length} scores, not ${model.info.numClasses}`);
         } catch (e) {
-          await session.dispose().catch(() => undefined);
+          await session?.dispose().catch(() => undefined);
+          // The model answers as before: the file as it is, made again.
+          const direct = await make(false);
+          direct.bind(input, output, features);
+          model.session = direct;
           throw e;
         }
-        const direct = model.session;
         model.session = session;
         model.info = { ...model.info, fast };
-        await direct.dispose().catch(() => undefined);
       });
     } catch (e) {
       if (e instanceof Stopped || !wanted()) return;
