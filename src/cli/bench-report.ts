@@ -73,7 +73,13 @@ export interface BenchReport {
     coldMs: number;
     warmMs: number;
     /** Where the time went, per way of loading (the warm one: the median of the warm runs). */
-    breakdown: { cold: LoadTiming; warm: LoadTiming; localFile: LoadTiming | null };
+    breakdown: {
+      cold: LoadTiming;
+      warm: LoadTiming;
+      /** Warm, interleaved with `warm`, with the fast path made before the first answer. */
+      warmFastFirst?: LoadTiming;
+      localFile: LoadTiming | null;
+    };
   } | null;
   longTasks: { images: number; count: number; maxMs: number } | null;
   /** Per-operator time in the WASM kernels, direct and fast path (bench-profile.ts). */
@@ -127,7 +133,7 @@ function loadSection(load: NonNullable<BenchReport['load']>): string {
 | --- | --- | --- | --- | --- | --- | --- | --- |
 ${row('cold (download)', load.breakdown.cold)}
 ${row('warm (Cache Storage)', load.breakdown.warm)}
-${row('local file', load.breakdown.localFile)}
+${load.breakdown.warmFastFirst ? `${row('warm, fast path first (`?fastbg=100000`)', load.breakdown.warmFastFirst)}\n` : ''}${row('local file', load.breakdown.localFile)}
 `;
 }
 
