@@ -696,15 +696,15 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
   }
 
   /**
-   * The file's sha256 for the model panel, computed once the model answers and the queue is idle,
-   * after a background fast path (2.7 s for a 207 MB B1 here, more than the session; beside the
-   * first result it slowed that down): `inspect()` has it once it is done.
+   * The file's sha256 for the model panel, computed once the model answers and the queue is idle
+   * (2.7 s for a 207 MB B1 here, more than the session; beside the first result it slowed that
+   * down): `inspect()` has it once it is done.
    */
   private hashLater(model: ActiveModel, bytes: Uint8Array): void {
     model.hashed = (async () => {
-      // Not beside the first result or the background fast path: both want every core.
+      // Not beside the first result, which wants every core. WebCrypto hashes on a thread of
+      // its own, so a background fast path and the hash overlap and the panel's facts come sooner.
       await this.whenIdle();
-      await model.fastSettled;
       if (this.active !== model) return;
       const sha256 = await sha256Hex(bytes);
       if (model.info.details)
