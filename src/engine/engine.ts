@@ -19,7 +19,6 @@ import {
 import { probabilitiesNote, smoothProbabilities, topK } from '../core/inference/postprocess';
 import { inspectModel, type ModelInspection } from '../core/model/details';
 import { denormalizeToRgba, PRESETS, type PresetId } from '../core/preprocess/preprocess';
-import type { BackendPreference } from '../core/inference/backend';
 import { LensError } from '../core/errors';
 import {
   applyFastPath,
@@ -45,6 +44,7 @@ import type {
   DecodedInput,
   EngineDeps,
   ExternalData,
+  SessionOptions,
   FetchedModel,
   Frame,
   FrameRequest,
@@ -93,6 +93,24 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 class Stopped extends Error {}
 
 const WARMUP_SIZE = 224;
+
+/** One run on a grey image: the first inference pays for kernel selection and memory planning. */
+function warmUp(session: LoadedSession): Promise<Float32Array> {
+  const size = WARMUP_SIZE;
+  return session.run(new Float32Array(3 * size * size), [1, 3, size, size]);
+}
+
+/** Backend, threads and the model's own external data, as every session of a model takes them. */
+function sessionOptions(
+  request: OpenRequest,
+  externalData: readonly ExternalData[],
+): Omit<SessionOptions, 'prepare'> {
+  return {
+    backend: request.backend,
+    ...(request.threads !== undefined ? { threads: request.threads } : {}),
+    ...(externalData.length > 0 ? { externalData } : {}),
+  };
+}
 
 type OpenRequest = Pick<
   LoadRequest,
@@ -186,7 +204,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
   }
 
   load(request: LoadRequest & CallOptions): Promise<ModelInfo> {
-    this.startRuntime(request);
+    this.deps.startRuntime?.(request);
     return this.loading(request.signal, async (signal) => {
       const { source } = request;
       const fetched =
@@ -223,7 +241,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
   convert(
     request: ConvertRequest & CallOptions,
   ): Promise<{ info: ModelInfo; converted: ConvertedModel }> {
-    this.startRuntime(request);
+    this.deps.startRuntime?.(request);
     return this.loading(request.signal, async (signal) => {
       const t0 = this.now();
       request.onProgress?.({ phase: 'read', loaded: 0, total: null });
@@ -421,13 +439,6 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
     return this.active;
   }
 
-  private startRuntime(request: { backend: BackendPreference; threads?: number }): void {
-    this.deps.startRuntime?.({
-      backend: request.backend,
-      ...(request.threads !== undefined ? { threads: request.threads } : {}),
-    });
-  }
-
   /** A model becomes the active one only if its load was not cancelled meanwhile. */
   private async activate(model: ActiveModel, signal: AbortSignal): Promise<ActiveModel> {
     if (signal.aborted) {
@@ -471,8 +482,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
       bytes.byteLength >= request.fastInBackgroundFrom;
     let later: FastBackend | null = null;
     const session = await this.deps.createSession(bytes, {
-      backend: request.backend,
-      ...(request.threads !== undefined ? { threads: request.threads } : {}),
+      ...sessionOptions(request, externalData),
       prepare: (original, runtime) => {
         if (background && runtime !== 'webgpu') {
           // The file as it is answers first; the fast path follows (`prepareFastPath`).
@@ -486,7 +496,6 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
         fast = { ...out.info, rewriteMs: out.info.rewriteMs + (this.now() - t) };
         return Promise.resolve({ bytes: out.bytes, externalData });
       },
-      ...(externalData.length > 0 ? { externalData } : {}),
     });
     try {
       checkSignal(signal);
@@ -497,12 +506,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
       const loadMs = this.now() - t0;
       // One warm-up run: the first inference pays for kernel selection and memory planning.
       const t1 = this.now();
-      const logits = await session.run(new Float32Array(3 * WARMUP_SIZE * WARMUP_SIZE), [
-        1,
-        3,
-        WARMUP_SIZE,
-        WARMUP_SIZE,
-      ]);
+      const logits = await warmUp(session);
       const warmupMs = this.now() - t1;
       // What the declared shape could not promise, the first run shows: a model that cannot
       // rank any image is refused here, before it replaces the working one.
@@ -649,15 +653,13 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
         await model.session.dispose().catch(() => undefined);
         const make = (fastBytes: boolean) =>
           this.deps.createSession(bytes, {
-            backend: request.backend,
-            ...(request.threads !== undefined ? { threads: request.threads } : {}),
+            ...sessionOptions(request, ownData),
             prepare: (original, again) =>
               Promise.resolve(
                 fastBytes && again === runtime
                   ? { bytes: out.bytes, externalData: files }
                   : { bytes: original, externalData: [] },
               ),
-            ...(ownData.length > 0 ? { externalData: ownData } : {}),
           });
         const { input, output, features } = model.io;
         let session: LoadedSession | null = null;
@@ -666,12 +668,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
           session.bind(input, output, features);
           if (session.choice.backend !== backend)
             throw new Error(`the runtime chose ${session.choice.backend}, not ${backend}`);
-          const scores = await session.run(new Float32Array(3 * WARMUP_SIZE * WARMUP_SIZE), [
-            1,
-            3,
-            WARMUP_SIZE,
-            WARMUP_SIZE,
-          ]);
+          const scores = await warmUp(session);
           if (scores.length !== model.info.numClasses)
             throw new Error(`it answered ${scores.length} scores, not ${model.info.numClasses}`);
         } catch (e) {

@@ -9,13 +9,13 @@ import {
   chooseBackend,
   webgpuFailed,
   type Backend,
+  type BackendPreference,
   type GpuProbe,
 } from '../core/inference/backend';
 import { LensError } from '../core/errors';
 import { inferenceError, modelLoadError } from '../core/inference/model-io';
 import { layoutOnnxModel } from '../core/onnx/writer';
 import { ioMeta, loadedSession } from '../engine/session';
-import type { BackendPreference } from '../core/inference/backend';
 import type { LoadedSession, PreparedModel, SessionOptions } from '../engine/types';
 
 type Runtime = typeof Ort;
