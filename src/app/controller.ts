@@ -237,6 +237,7 @@ export async function loadLabels(file: File): Promise<void> {
       count: state.count,
       error: null,
       warning: state.warning,
+      warningMessage: state.warningMessage,
       kind: 'user',
     });
   } catch (e) {
@@ -266,6 +267,7 @@ export async function setLabelLanguage(language: Language): Promise<void> {
     count: state.count,
     error: null,
     warning: state.warning,
+    warningMessage: state.warningMessage,
     kind: language === 'zh-CN' ? 'zh' : 'bundled',
   });
 }

@@ -6,6 +6,7 @@ import type { Message } from '../core/message';
 import type { Backend, BackendChoice, BackendPreference } from '../core/inference/backend';
 import type { FastBackend, FastPathInfo } from '../core/fast';
 import type { Prediction } from '../core/inference/classify';
+import type { RunnerInfo, SessionBackend } from './backends';
 import type { IoMeta, OutputKind } from '../core/inference/model-io';
 import type { RgbImage } from '../core/image/rgb-image';
 import type { ModelDetails } from '../core/model/details';
@@ -84,7 +85,10 @@ export interface EngineDeps<F extends Frame = Frame> {
   makeThumbnail?(image: RgbImage): Promise<Blob>;
   /** Pixels of a camera frame (browser only). */
   decodeFrame?(frame: F): Promise<RgbImage>;
+  /** The runtime (onnxruntime, web or node): it takes every graph the `backends` decline. */
   createSession(bytes: Uint8Array, options: SessionOptions): Promise<LoadedSession>;
+  /** Backends asked first, in order; each claims a graph or declines it (src/engine/backends.ts). */
+  backends?: readonly SessionBackend[];
   /**
    * Starts the runtime for a session to come, without waiting (the page: onnxruntime-web's
    * .wasm and threads start while the model is read). Optional; failures are the session's.
@@ -276,6 +280,8 @@ export interface ModelInfo {
   cam: { available: boolean; reason: string };
   /** What the load-time rewrite did: Winograd layers, or direct and why. */
   fast: FastPathInfo;
+  /** Which backend runs the model, and why the ones asked before it declined. */
+  runner: RunnerInfo;
 }
 
 export interface LabelsState {
@@ -283,6 +289,8 @@ export interface LabelsState {
   source: string;
   /** Set when the active model's class count does not match. */
   warning: string | null;
+  /** `warning` as a message, for a page in another language. */
+  warningMessage: Message | null;
 }
 
 export interface ClassifyTimings {
