@@ -244,7 +244,7 @@ function printReport(
     t('cli.quantize.layers'),
   ];
   for (const s2 of s.calibration.skipped.slice(0, 5)) {
-    const error = terminalSafe(skipReason(s2.error));
+    const error = terminalSafe(skipReason(s2));
     process.stderr.write(`${t('cli.quantize.skipped', { file: terminalSafe(s2.file), error })}\n`);
   }
   for (const l of lines) console.log(l);

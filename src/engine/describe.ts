@@ -38,6 +38,7 @@ export function describeModel(f: ModelFacts): ModelInfo {
     name: f.name,
     backend: f.session.choice.backend,
     backendReason: f.session.choice.reason,
+    backendFellBack: f.session.choice.fellBack,
     threads: f.session.threads,
     inputName: f.io.inputName,
     outputName: f.io.outputName,

@@ -245,6 +245,8 @@ export interface ModelInfo {
   backend: Backend;
   /** Why this backend: "WebGPU: no adapter", ... */
   backendReason: string;
+  /** The backend asked for failed to start and WASM answers instead. */
+  backendFellBack: boolean;
   /** WASM threads actually available (1 when the page is not cross-origin isolated). */
   threads: number;
   inputName: string;
