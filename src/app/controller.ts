@@ -117,8 +117,7 @@ export async function loadModel(choice: ModelChoice): Promise<void> {
   );
   if ('info' in outcome) {
     useLens.getState().setActive(outcome.info, outcome.info.untrained, choice);
-    if (outcome.info.backendFellBack)
-      useLens.getState().setNotice(outcome.info.backendReason);
+    if (outcome.info.backendFellBack) useLens.getState().setNotice(outcome.info.backendReason);
     void completeModelFacts(outcome.info);
   } else if (generation === loadGeneration) {
     if (isLensError(outcome.error) && outcome.error.code === 'aborted') restoreActive();

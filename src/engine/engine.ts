@@ -7,9 +7,11 @@
 import { convertedName } from '../core/checkpoint/names';
 import { readCheckpoint } from '../core/checkpoint/torch';
 import { convertStateDict } from '../core/convert';
-import { decodeGraph, externalDataFiles, isSiblingDataFile } from '../core/onnx/graph';
+import { siblingDataFilesOf } from '../core/onnx/graph';
 import { checkLabelFileSize, parseLabels } from '../core/data/labels';
-import { classifyCrop, classifyImage, labelled, rank, sha256Hex } from '../core/inference/classify';
+import { sha256Hex } from '../core/bytes/digest';
+import { ownedBuffer } from '../core/bytes/owned';
+import { classifyCrop, classifyImage, labelled, rank } from '../core/inference/classify';
 import {
   classCountNote,
   checkModelIo,
@@ -133,18 +135,6 @@ function textureImage(size: number): Float32Array {
   return out;
 }
 
-/** A model's .onnx of this size or less is read for external data files it names. */
-const EXTERNAL_DATA_PROBE_BYTES = 16 * 2 ** 20;
-
-/** The external data files the model names (none when it names none or does not parse). */
-function externalDataOf(bytes: Uint8Array): string[] {
-  try {
-    return externalDataFiles(decodeGraph(bytes)).filter(isSiblingDataFile);
-  } catch {
-    return [];
-  }
-}
-
 /** A label file's names; its size is checked before it is read, so a huge file costs nothing. */
 async function readLabelFile(file: Blob): Promise<string[]> {
   checkLabelFileSize(file.size);
@@ -260,14 +250,10 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
       const name = convertedName(request.name, request.fp16);
       const model = await this.open(name, converted.onnx, request, signal);
       const info = (await this.activate(model, signal)).info;
-      const onnx =
-        converted.onnx.buffer.byteLength === converted.onnx.byteLength
-          ? (converted.onnx.buffer as ArrayBuffer)
-          : converted.onnx.slice().buffer;
       return {
         info,
         converted: {
-          onnx,
+          onnx: ownedBuffer(converted.onnx),
           description: converted.arch.description,
           params: converted.params,
           gmacs: converted.gmacs,
@@ -558,8 +544,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
   ): Promise<{ files: readonly ExternalData[]; fetched: FetchedModel[] }> {
     const fetchedAll: FetchedModel[] = [];
     if (source.type === 'bytes') return { files: source.externalData ?? [], fetched: fetchedAll };
-    if (bytes.byteLength > EXTERNAL_DATA_PROBE_BYTES) return { files: [], fetched: fetchedAll };
-    const names = externalDataOf(bytes);
+    const names = siblingDataFilesOf(bytes);
     const files: ExternalData[] = [];
     for (const path of names) {
       const url = new URL(path, source.url).href;
@@ -570,8 +555,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
       );
       if (!(fetched instanceof Uint8Array)) fetchedAll.push(fetched);
       const data = fetched instanceof Uint8Array ? fetched : fetched.bytes;
-      const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
-      files.push({ path, bytes: whole ? (data.buffer as ArrayBuffer) : data.slice().buffer });
+      files.push({ path, bytes: ownedBuffer(data) });
     }
     return { files, fetched: fetchedAll };
   }

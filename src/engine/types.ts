@@ -16,7 +16,7 @@ import type {
   KeepFloat,
   QuantPhase,
   QuantReport,
-  QuantRunnerFactory,
+  CalibrationImage,
 } from '../core/quantize';
 
 export interface DecodedInput {
@@ -61,6 +61,12 @@ export interface LoadedSession {
   outputs: readonly IoMeta[];
   /** Points the runner at the tensors `checkModelIo` picked. */
   bind(inputName: string, outputName: string, featuresName?: string | null): void;
+  /** Runs one NCHW float32 batch and returns the named outputs, in order (calibration). */
+  runOutputs(
+    input: Float32Array,
+    dims: readonly number[],
+    names: readonly string[],
+  ): Promise<{ data: Float32Array; dims: number[] }[]>;
   /** Runs one NCHW float32 batch and returns the bound output (logits), batch-major. */
   run(input: Float32Array, dims: readonly [number, number, number, number]): Promise<Float32Array>;
   /** Logits and the `features` output (the last stage's activations), for CAMs. */
@@ -77,14 +83,14 @@ export interface Frame {
 }
 
 export interface EngineDeps<F extends Frame = Frame> {
-  /** Sessions with named outputs, for int8 calibration; without it `quantize` is refused. */
-  createQuantRunner?: QuantRunnerFactory;
   /** `exif: 'ignore'` keeps the pixels as stored, as torchvision's loader does. */
   decode(file: Blob, options?: { exif?: ExifMode }): Promise<DecodedInput>;
   /** A small display copy of the photo (browser only). */
   makeThumbnail?(image: RgbImage): Promise<Blob>;
   /** Pixels of a camera frame (browser only). */
   decodeFrame?(frame: F): Promise<RgbImage>;
+  /** Calibration images read from paths (Node), preprocessed ahead; the CLI's `quantize`. */
+  calibrationFiles?(paths: readonly string[], preset: PresetId, exif: ExifMode): CalibrationSource;
   /** The runtime (onnxruntime, web or node): it takes every graph the `backends` decline. */
   createSession(bytes: Uint8Array, options: SessionOptions): Promise<LoadedSession>;
   /** Backends asked first, in order; each claims a graph or declines it (src/engine/backends.ts). */
@@ -356,12 +362,27 @@ export interface RankedImage {
 export interface QuantizeRequest {
   /** The float model: as for `load` (a URL is read through the same cache). */
   source: ModelSource;
-  /** The calibration images (files that fail to decode are skipped and listed). */
-  images: readonly { name: string; file: Blob }[];
+  /**
+   * The calibration images (files that fail to decode are skipped and listed): photos, decoded by
+   * the engine, or paths the platform reads itself (`EngineDeps.calibrationFiles`: the CLI).
+   */
+  images: readonly { name: string; file: Blob }[] | { paths: readonly string[]; exif: ExifMode };
+  /** WASM threads of the calibration sessions (the platform's default otherwise). */
+  threads?: number;
+  /** The source file's sha256 for the metadata, when the model was made from it (a checkpoint). */
+  sourceSha256?: string;
   method: CalibrationMethod;
   percentile?: number;
   keepFloat?: KeepFloat | null;
   preset: PresetId;
+}
+
+/** Calibration images one at a time, and those that could not be read (after a pass). */
+export interface CalibrationSource {
+  count: number;
+  images(): AsyncIterable<CalibrationImage>;
+  skipped(): { name: string; error: string }[];
+  close(): Promise<void>;
 }
 
 export interface QuantizedModel {

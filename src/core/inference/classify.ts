@@ -4,7 +4,6 @@
  * flavour behind `InferenceRunner` differ.
  */
 import type { Message } from '../message';
-import { sha256 } from '../bytes/sha256';
 import { LensError } from '../errors';
 import type { RgbImage } from '../image/rgb-image';
 import { labelFor } from '../data/labels';
@@ -151,12 +150,4 @@ export function labelled(
   labels: readonly string[],
 ): Prediction[] {
   return ranked.map((r) => ({ ...r, label: labelFor(labels, r.index) }));
-}
-
-export async function sha256Hex(bytes: Uint8Array | Float32Array): Promise<string> {
-  const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  // Not a secure context (plain http from another machine): no crypto.subtle, hash in JS.
-  const subtle = globalThis.crypto?.subtle as SubtleCrypto | undefined;
-  const digest = subtle ? await subtle.digest('SHA-256', view.slice()) : sha256(view);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
