@@ -148,9 +148,14 @@ describe('LensClient over the real transport', () => {
 describe('withFaults', () => {
   it('makes WebGPU creation fail on request and leaves sessions alone otherwise', async () => {
     const faults: Faults = {};
-    const seen: boolean[] = [];
-    const create = withFaults((bytes, options, failWebGpu) => {
-      seen.push(failWebGpu);
+    const seen: string[] = [];
+    // A runtime that prepares the model for the backend it chose, as onnxruntime-web's adapter does.
+    const create = withFaults(async (bytes, options) => {
+      for (const runtime of ['webgpu', 'wasm'] as const)
+        await options.prepare?.(bytes, runtime).then(
+          () => seen.push(`${runtime} ok`),
+          (e: Error) => seen.push(`${runtime}: ${e.message}`),
+        );
       return nodeSessionFactory(1)(bytes, options);
     }, faults);
     const bytes = new Uint8Array(
@@ -161,7 +166,12 @@ describe('withFaults', () => {
     const a = await create(bytes, { backend: 'wasm' });
     faults.webgpuFailure = true;
     const b = await create(bytes, { backend: 'wasm' });
-    expect(seen).toEqual([false, true]);
+    expect(seen).toEqual([
+      'webgpu ok',
+      'wasm ok',
+      'webgpu: simulated WebGPU failure (test hook)',
+      'wasm ok',
+    ]);
     expect((await a.run(new Float32Array(3 * 224 * 224), [1, 3, 224, 224])).length).toBe(1000);
     await Promise.all([a.dispose(), b.dispose()]);
   });

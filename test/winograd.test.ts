@@ -22,12 +22,8 @@ import {
   rewriteWinograd,
   type WinogradReport,
 } from '../src/core/fast';
-import {
-  MATRICES,
-  transformWeights,
-  transformWeightsDense,
-  type Tile,
-} from '../src/core/fast/winograd-math';
+import { MATRICES, transformWeights, type Tile } from '../src/core/fast/winograd-math';
+import { transformWeightsDense } from './helpers/winograd-dense';
 import { softmax, topK } from '../src/core/inference/postprocess';
 import { attrValue, decodeModel, encodeModel, type EditNode } from '../src/core/onnx/edit';
 import { layoutOnnxModel, writeElements, type NodeSpec } from '../src/core/onnx';
