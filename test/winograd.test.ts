@@ -8,7 +8,8 @@
  * 3.9e-6, F2 2.0e-6 (its one rewritten layer, 32 channels at 14x14; the tiny model's logits are
  * small next to its features, so the relative figure is its worst case); seeded 4-stage model
  * 9e-7 (fp32 and fp16 weights, six layers); the hand-made 15x15 graph 3.2e-6 on a raw conv output.
- * The bound is 2x the largest measured and stays under the issue's 1e-5.
+ * The bound is 2x the largest measured and stays under 1e-5. Probabilities against PyTorch's:
+ * within 1e-5 (measured 3.0e-6, the same as the direct path's).
  */
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
@@ -171,7 +172,7 @@ describe('the tiny model on every fixture photo', () => {
           name,
         ).toEqual(ref.top5.map((t) => t.index));
         top.forEach((t, i) =>
-          expect(Math.abs(t.probability - ref.top5[i]!.probability)).toBeLessThan(1e-4),
+          expect(Math.abs(t.probability - ref.top5[i]!.probability)).toBeLessThan(1e-5),
         );
       }
       expect(worst).toBeLessThan(LOGIT_TOL);
