@@ -182,7 +182,7 @@ test.describe('bad-input matrix: models', () => {
   }
 });
 
-test.describe('models whose scores need care (issue 12 rows 6, 14)', () => {
+test.describe('models whose scores need care (probabilities as output, few classes)', () => {
   /** The model's own output for GOOD, from onnxruntime-node on the Node decoder's crop. */
   async function ownOutput(model: string, name: string): Promise<Float32Array> {
     const ort = await import('onnxruntime-node');

@@ -41,7 +41,7 @@ async function expectPresetsOfA(card: Locator): Promise<void> {
   );
 }
 
-test.describe("compare presets uses the card's model (issue 12 row 8)", () => {
+test.describe("compare presets uses the card's model", () => {
   test.beforeEach(async ({ page }) => {
     const lens = new Lens(page);
     await lens.open('?model=repopt-tiny-seeded');

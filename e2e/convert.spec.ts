@@ -89,7 +89,7 @@ test('after a conversion, one click compares fp32 with fp16; converted models ar
   await expect(options.filter({ hasText: 'training-fp16.onnx (converted)' })).toHaveCount(1);
 });
 
-test('a checkpoint with NaN weights and a negative variance is refused by name, without a CLI flag (issue 12 row 13)', async ({
+test('a checkpoint with NaN weights and a negative variance is refused by name, without a CLI flag', async ({
   page,
 }) => {
   const dir = mkdtempSync(join(tmpdir(), 'lens-nan-e2e-'));

@@ -92,7 +92,7 @@ async function expectSharedCrop(result: Locator): Promise<void> {
   expect(all.slice(0, 5)).toEqual(theirs);
 }
 
-test.describe('image memory (issue 12 row 4)', () => {
+test.describe('image memory: huge photos and two models stay within bounds', () => {
   test.describe.configure({ mode: 'serial' });
   let dir: string;
   let page: Page;
@@ -173,7 +173,7 @@ test.describe('image memory (issue 12 row 4)', () => {
   });
 
   test('a 50-megapixel JPEG with a comparison model is decoded once and stays under 1 GiB', async () => {
-    // Before (issue 12 row 4, each worker decoding through createImageBitmap): +582 MB.
+    // Before the main worker shared its crop (each worker decoding through createImageBitmap): +582 MB.
     const file = join(dir, 'photo-50mp.jpg');
     await makeBigPhoto(file);
     const peak = await peakDuring(async () => {

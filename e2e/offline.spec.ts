@@ -29,9 +29,7 @@ test('after one visit, the app and the model work offline', async ({ page, conte
   await expect(tiny).toHaveAttribute('data-offline', 'no');
 });
 
-test('?model= URLs that are not models never enter the model cache (issue 12 row 17)', async ({
-  page,
-}) => {
+test('?model= URLs that are not models never enter the model cache', async ({ page }) => {
   const lens = new Lens(page);
   const cachedPaths = () =>
     page.evaluate(async () => {

@@ -31,7 +31,7 @@ function dataset(): string {
 
 const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
 
-describe('Ctrl-C in eval (issue 12 row 3)', () => {
+describe('Ctrl-C in eval: a partial result is written, never a torn file', () => {
   const dir = dataset();
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

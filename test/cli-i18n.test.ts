@@ -1,5 +1,5 @@
 /**
- * The CLI in Chinese (issue 11): `--lang zh-CN` or a Chinese POSIX locale translates the
+ * The CLI in Chinese: `--lang zh-CN` or a Chinese POSIX locale translates the
  * human-readable lines; `--json` stays byte-identical and English whatever the language.
  */
 import { spawnSync } from 'node:child_process';

@@ -199,7 +199,7 @@ describe('cli quantize', () => {
       /--percentile applies to --method percentile only/,
     );
     await expect(run('--keep-float', 'nope')).rejects.toThrow(
-      /--keep-float: no layer "nope". The layers are: \/stage0\/conv\/Conv/,
+      /No layer "nope" to keep in float. The layers are: \/stage0\/conv\/Conv/,
     );
     await expect(run('--limit', '0')).rejects.toThrow(
       /--limit must be a whole number of at least 1/,

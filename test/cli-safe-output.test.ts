@@ -1,5 +1,5 @@
 /**
- * Strings from files never reach the terminal raw (issue 12, row 5): a crafted ONNX whose
+ * Strings from files never reach the terminal raw: a crafted ONNX whose
  * producer clears the screen, sets the window title and prints a fake line, with control
  * characters in its tensor names, doc string and metadata, and a file name with an ESC sequence,
  * through `info`, `info --json`, `compare` and an error, as a user runs them.

@@ -11,7 +11,7 @@ import { createController } from '../src/app/create-controller';
 import { LensClient } from '../src/app/lens-client';
 import { readPageOptions, sessionOptionsOf } from '../src/app/options';
 import { useLens } from '../src/app/store';
-import type { Request } from '../src/worker/protocol';
+import type { Request as WorkerRequest } from '../src/worker/protocol';
 import { FakeWorker } from './helpers/fake-worker';
 import { testEngine } from './helpers/engine';
 import { IMAGES, references, ROOT, TINY_MODEL } from './helpers/fixtures';
@@ -21,19 +21,21 @@ const MANIFEST = readFileSync(resolve(ROOT, 'models/models.json'), 'utf8');
 const TINY_NAME = (JSON.parse(MANIFEST) as { models: { name: string }[] }).models[0]!.name;
 const urls = { manifest: `file://${resolve(TINY_MODEL, '../models.json')}`, base: 'file:///' };
 
-/** The manifest from memory; every other URL is a file the engine reads itself. */
-const fakeFetch: typeof fetch = (input) =>
-  Promise.resolve(
-    String(input) === urls.manifest ? new Response(MANIFEST) : new Response('', { status: 404 }),
+/** The manifest from the repository; every model URL is a file the engine reads itself. */
+const fakeFetch: typeof fetch = (input) => {
+  const url = input instanceof Request ? input.url : input instanceof URL ? input.href : input;
+  return Promise.resolve(
+    url === urls.manifest ? new Response(MANIFEST) : new Response('', { status: 404 }),
   );
+};
 
 function setup(search = '') {
-  const posted: Request[] = [];
+  const posted: WorkerRequest[] = [];
   const spawn = () =>
     new LensClient(() => {
       const worker = new FakeWorker(testEngine());
       const post = worker.postMessage.bind(worker);
-      worker.postMessage = (m: Request) => {
+      worker.postMessage = (m: WorkerRequest) => {
         posted.push(m);
         post(m);
       };

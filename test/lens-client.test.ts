@@ -23,7 +23,7 @@ function setup() {
 }
 
 describe('LensClient over the real transport', () => {
-  it('sends a label file to the worker, which reads and parses it (issue 12 row 19)', async () => {
+  it('sends a label file to the worker, which reads and parses it, off the main thread', async () => {
     const { client, workers } = setup();
     await client.load({ source: tinyBytes(), backend: 'wasm' });
     // A blank first line and CRLF must not shift anything: 1000 names, class i is "name i".

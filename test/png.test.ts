@@ -135,7 +135,7 @@ describe('decodePng speed', () => {
   });
 });
 
-describe('decodePng memory (issue 12 row 4)', () => {
+describe('decodePng memory: a big PNG costs its pixels, not several copies', () => {
   it('holds two scanlines, not the inflated image: a 16-bit RGB PNG costs its RGB output', async () => {
     const width = 3000;
     const height = 2000;

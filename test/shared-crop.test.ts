@@ -74,7 +74,7 @@ const essence = (p: ClassifyPayload) => ({
   modelName: p.modelName,
 });
 
-describe('one decode for two models (issue 12 row 4)', () => {
+describe('one decode for two models: the comparison model takes the crop of the main one', () => {
   it("hands the main model's crop to the comparison model: no second decode, the same result", async () => {
     const main = counted();
     const second = counted();

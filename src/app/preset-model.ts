@@ -1,5 +1,5 @@
 /**
- * Which model answers "Compare presets" on a card (issue 12, row 8): the model that made the card,
+ * Which model answers "Compare presets" on a card: the model that made the card,
  * wherever it still is. The page holds two models (the main one and the comparison one); a card's
  * model that is in neither can still be loaded when its choice is kept (a manifest entry, a URL, a
  * converted or opened file still in memory), but only by the user's click: the main model is never

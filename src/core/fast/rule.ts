@@ -27,6 +27,6 @@ const tilesOf = (l: LayerFacts, f: Tile) =>
  * map takes 2x2 F4 tiles (64 outputs for 49). Per-layer runs in WASM (docs/winograd.md) put the
  * break-even near 16 F4 tiles: F4 from 13x13 maps up, F2 below (RepOpt-VGG's 7x7 stage).
  */
-export function chooseTile(layer: LayerFacts): Tile | 'direct' {
+export function chooseTile(layer: LayerFacts): Tile {
   return tilesOf(layer, 'F4') >= 16 ? 'F4' : 'F2';
 }

@@ -81,7 +81,7 @@ export interface ActivationReport {
 export interface LayerReport {
   name: string;
   op: QuantLayer['op'];
-  /** Left in float (--keep-float). */
+  /** Left in float, as asked (layer names, or the k worst). */
   float: boolean;
   /** SQNR of the layer's output in the int8 model against float, over all calibration images. */
   sqnrDb: number;
@@ -92,7 +92,7 @@ export interface LayerReport {
   /**
    * The noise the layer adds itself, as an SQNR: −10·log10(r_out − r_in), r = the median channel's
    * noise/signal power (200 dB when the output is no noisier than the input).
-   * Worst layers first by this; `--keep-float auto:k` keeps the k lowest in float.
+   * Worst layers first by this; `{ auto: k }` keeps the k lowest in float.
    */
   addedSqnrDb: number;
   input: ActivationReport | null;
@@ -207,7 +207,7 @@ function countOps(bytes: Uint8Array): Record<string, number> {
   return ops;
 }
 
-/** Resolves --keep-float names (layer names or their output tensors) to layer names. */
+/** Resolves the names to keep in float (layer names or their output tensors) to layer names. */
 function keptByName(plan: QuantPlan, names: readonly string[]): Set<string> {
   const keep = new Set<string>();
   for (const n of names) {
@@ -215,7 +215,7 @@ function keptByName(plan: QuantPlan, names: readonly string[]): Set<string> {
     if (!layer)
       throw new LensError(
         'bad-dataset',
-        `--keep-float: no layer "${n}". The layers are: ${plan.layers.map((l) => l.name).join(', ')}.`,
+        `No layer "${n}" to keep in float. The layers are: ${plan.layers.map((l) => l.name).join(', ')}.`,
       );
     keep.add(layer.name);
   }
@@ -238,7 +238,7 @@ export async function quantizeModel(
   )
     throw new LensError(
       'bad-dataset',
-      `--keep-float auto:k needs a whole number k, not ${keepFloat.auto}.`,
+      `Keeping the k worst layers in float needs a whole number k, not ${keepFloat.auto}.`,
     );
   let keep =
     keepFloat && 'names' in keepFloat ? keptByName(plan, keepFloat.names) : new Set<string>();
