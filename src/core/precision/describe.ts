@@ -24,6 +24,8 @@ export function describeFinding(f: Finding): string {
     case 'subnormal':
       return `${f.layer}: ${(f.value * 100).toFixed(1)} % of the non-zero activations are fp16 subnormals`;
     case 'layer':
-      return `${f.layer}${ch}: SQNR change ${g(-f.value)} dB`;
+      return f.value >= 0
+        ? `${f.layer}${ch}: the median channel loses ${g(f.value)} dB of SQNR here`
+        : `${f.layer}${ch}: the median channel gains ${g(-f.value)} dB of SQNR here`;
   }
 }
