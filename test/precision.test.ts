@@ -18,6 +18,7 @@ import {
 } from '../src/core/precision';
 import { PRESETS, preprocess } from '../src/core/preprocess/preprocess';
 import type { CalibrationImage } from '../src/core/quantize';
+import { createNodeEngine, modelFile } from '../src/node/engine';
 import { nodeQuantRunner } from '../src/node/quantize-node';
 import * as ort from 'onnxruntime-node';
 import { fixturePixels, ROOT } from './helpers/fixtures';
@@ -170,3 +171,30 @@ describe('the fp16 simulation model', () => {
 function castModel(): Uint8Array {
   return fp16Simulation(readFileSync(resolve(DIR, 'identity.onnx'))).bytes;
 }
+
+describe('Engine.precision (what the page worker runs)', () => {
+  it('decodes the photos, skips the unreadable, and finds the seeded weight', async () => {
+    const engine = createNodeEngine();
+    const phases = new Set<string>();
+    const blob = (name: string) =>
+      new Blob([readFileSync(resolve(ROOT, 'e2e/fixtures/images', name))]);
+    const out = await engine.precision({
+      source: modelFile(resolve(DIR, 'weight-overflow.onnx')),
+      images: [
+        ...['chelsea.png', 'coffee.png'].map((name) => ({ name, file: blob(name) })),
+        { name: 'broken.jpg', file: new Blob(['not a jpeg']) },
+      ],
+      preset: 'torchvision-256-224',
+      onProgress: (p) => phases.add(p.phase),
+    });
+    await engine.dispose();
+    expect(out.skipped.map((s) => s.name)).toEqual(['broken.jpg']);
+    expect([...phases]).toEqual(['calibrate', 'measure']);
+    expect(out.report.images).toBe(2);
+    expect(out.report.fp16.ranking[0]).toMatchObject({
+      layer: out.report.layers[expected.weight.layerIndex]!.name,
+      channel: expected.weight.channel,
+      kind: 'weight-overflow',
+    });
+  }, 60_000);
+});

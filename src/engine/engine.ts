@@ -34,6 +34,7 @@ import {
 import type { Note } from '../core/message';
 import { camsFor, type FeatureCapture } from './cams';
 import { camNote, labelWarningNote, orientationNote } from './notes';
+import { precisionRequest } from './precision';
 import { quantizeRequest } from './quantize';
 import type {
   CallOptions,
@@ -54,6 +55,8 @@ import type {
   LoadedSession,
   LoadRequest,
   ModelInfo,
+  PrecisionRequest,
+  PrecisionResult,
   QuantizedModel,
   QuantizeRequest,
   ModelSource,
@@ -395,6 +398,10 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
   /** int8 quantization of a model (not necessarily the active one); queued like any job. */
   quantize(request: QuantizeRequest & CallOptions): Promise<QuantizedModel> {
     return this.enqueue(() => quantizeRequest(this.deps, request, this.now));
+  }
+
+  precision(request: PrecisionRequest & CallOptions): Promise<PrecisionResult> {
+    return this.enqueue(() => precisionRequest(this.deps, request, this.now));
   }
 
   async dispose(): Promise<void> {

@@ -6,21 +6,26 @@
  */
 import { sha256Hex } from '../core/inference/classify';
 import { LensError } from '../core/errors';
-import { preprocess, PRESETS } from '../core/preprocess/preprocess';
+import { preprocess, PRESETS, type Preset } from '../core/preprocess/preprocess';
 import { quantizeModel, type CalibrationImage } from '../core/quantize';
 import type { CallOptions, EngineDeps, QuantizedModel, QuantizeRequest } from './types';
 
-export async function quantizeRequest(
-  deps: Pick<EngineDeps, 'decode' | 'fetchModel' | 'createQuantRunner'>,
-  request: QuantizeRequest & CallOptions,
-  now: () => number,
-): Promise<QuantizedModel> {
-  const t0 = now();
-  const createRunner = deps.createQuantRunner;
-  if (!createRunner) throw new LensError('internal', 'int8 quantization is not available here.');
+/**
+ * The float model's bytes and the request's images, decoded and preprocessed with its preset (the
+ * precision check takes the same inputs).
+ */
+export async function calibrationInputs(
+  deps: Pick<EngineDeps, 'decode' | 'fetchModel'>,
+  request: Pick<QuantizeRequest, 'source' | 'images' | 'preset'> & CallOptions,
+  signal: AbortSignal,
+): Promise<{
+  bytes: Uint8Array;
+  images: CalibrationImage[];
+  skipped: QuantizedModel['skipped'];
+  preset: Preset;
+}> {
   if (request.images.length === 0)
     throw new LensError('bad-dataset', 'No calibration images: add some photos first.');
-  const signal = request.signal ?? new AbortController().signal;
   const { source } = request;
   // A URL model's caching is decided by its load, not here: the bytes only.
   const fetched =
@@ -36,7 +41,7 @@ export async function quantizeRequest(
   const images: CalibrationImage[] = [];
   const skipped: QuantizedModel['skipped'] = [];
   for (const { name, file } of request.images) {
-    if (signal.aborted) throw new LensError('aborted', 'Quantization cancelled.');
+    if (signal.aborted) throw new LensError('aborted', 'Cancelled.');
     try {
       images.push({ name, tensor: preprocess((await deps.decode(file)).image, preset).tensor });
     } catch (e) {
@@ -48,6 +53,19 @@ export async function quantizeRequest(
       'bad-dataset',
       `No calibration image could be decoded (${skipped.length} skipped; first: ${skipped[0]!.name}: ${skipped[0]!.error}).`,
     );
+  return { bytes, images, skipped, preset };
+}
+
+export async function quantizeRequest(
+  deps: Pick<EngineDeps, 'decode' | 'fetchModel' | 'createQuantRunner'>,
+  request: QuantizeRequest & CallOptions,
+  now: () => number,
+): Promise<QuantizedModel> {
+  const t0 = now();
+  const createRunner = deps.createQuantRunner;
+  if (!createRunner) throw new LensError('internal', 'int8 quantization is not available here.');
+  const signal = request.signal ?? new AbortController().signal;
+  const { bytes, images, skipped, preset } = await calibrationInputs(deps, request, signal);
   const { bytes: onnx, report } = await quantizeModel(bytes, {
     method: request.method,
     ...(request.percentile !== undefined ? { percentile: request.percentile } : {}),
