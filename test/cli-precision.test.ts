@@ -59,6 +59,7 @@ describe('repopt-lens precision', () => {
       [
         'batchNorm',
         'batchNormNote',
+        'breakBelowDb',
         'dropDb',
         'fp16',
         'images',

@@ -17,6 +17,7 @@ export {
   roundFp16,
 } from './fp16';
 export {
+  BREAK_BELOW_DB,
   checkPrecision,
   DROP_DB,
   FP16_LIMITS,
