@@ -3,7 +3,15 @@
  * is the engine's English text exactly, so nothing is lost; in Chinese, every value still appears.
  */
 import { describe, expect, it } from 'vitest';
-import { directPath, fastPathNote, FAST_REASONS, type FastPathInfo } from '../src/core/fast';
+import {
+  directPath,
+  failedReason,
+  FAST_REASON_CODES,
+  fastPathNote,
+  fastReason,
+  rewriteReason,
+  type FastPathInfo,
+} from '../src/core/fast';
 import {
   chooseBackend,
   NODE_CHOICE,
@@ -15,12 +23,7 @@ import {
 import { classCountNote } from '../src/core/inference/model-io';
 import { probabilitiesNote, toProbabilities } from '../src/core/inference/postprocess';
 import type { Note } from '../src/core/message';
-import {
-  camNote,
-  labelWarningMessage,
-  labelWarningNote,
-  orientationNote,
-} from '../src/engine/notes';
+import { camNote, labelWarningNote, orientationNote } from '../src/engine/notes';
 import { CMYK_BROWSER_NOTE } from '../src/core/image/decode-check';
 import { createI18n } from '../src/i18n/instance';
 import { renderMessage } from '../src/i18n/message';
@@ -29,9 +32,10 @@ const en = createI18n('en');
 const zh = createI18n('zh-CN');
 
 const winograd: FastPathInfo = {
-  ...directPath(''),
+  ...directPath(rewriteReason('')),
   path: 'winograd',
   reason: null,
+  reasonMessage: null,
   rewritten: 23,
   total3x3: 28,
   tiles: { F4: 20, F2: 3 },
@@ -47,11 +51,12 @@ const notes: [string, Note][] = [
   ['labels (file)', labelWarningNote(1000, 3, 'my-labels.txt')!],
   ['few classes', classCountNote(3, 'logits')!],
   ['winograd', fastPathNote(winograd)],
-  ...Object.values(FAST_REASONS).map((r): [string, Note] => [
-    `direct: ${r}`,
-    fastPathNote(directPath(r)),
+  ...FAST_REASON_CODES.map((code): [string, Note] => [
+    `direct: ${code}`,
+    fastPathNote(directPath(fastReason(code))),
   ]),
-  ['direct: a reason of the rewrite', fastPathNote(directPath('no graph'))],
+  ['direct: a reason of the rewrite', fastPathNote(directPath(rewriteReason('no graph')))],
+  ['direct: failed', fastPathNote(directPath(failedReason('it answered 3 scores, not 10')))],
   ['cam: exact', camNote(true, 'features')],
   ['cam: no Linear', camNote(false, 'features')],
   ['cam: no features', camNote(false, null)],
@@ -113,26 +118,12 @@ describe('engine messages', () => {
     expect(renderMessage(zh.t, fastPathNote(winograd).message)).toBe(
       'Winograd：28 个 3x3 卷积中的 23 个（F4 20, F2 3）',
     );
-    expect(renderMessage(zh.t, fastPathNote(directPath(FAST_REASONS.off)).message)).toBe(
+    expect(renderMessage(zh.t, fastPathNote(directPath(fastReason('off'))).message)).toBe(
       '直接卷积（快速路径已关闭）',
     );
     // A reason the catalogue does not know stays as the engine wrote it.
-    expect(renderMessage(zh.t, fastPathNote(directPath('no graph')).message)).toBe(
+    expect(renderMessage(zh.t, fastPathNote(directPath(rewriteReason('no graph'))).message)).toBe(
       '直接卷积（no graph）',
     );
-  });
-
-  it('remakes a label warning sent as text only, and only when the text matches', () => {
-    const bundled = labelWarningNote(10, 1000, null)!;
-    const file = labelWarningNote(1000, 3, 'my-labels.txt')!;
-    expect(labelWarningMessage(bundled.text, 10, 1000, 'ImageNet-1k (bundled)')).toEqual(
-      bundled.message,
-    );
-    expect(labelWarningMessage(file.text, 1000, 3, 'my-labels.txt')).toEqual(file.message);
-    expect(renderMessage(zh.t, file.message)).toBe(
-      '模型有 1000 个类别，但 my-labels.txt 列出了 3 个；标签与类别不符会误导，所以每个类别显示为“class N”。',
-    );
-    // Other facts than the warning states: no message, the page shows the English.
-    expect(labelWarningMessage(file.text, 1000, 4, 'my-labels.txt')).toBeNull();
   });
 });

@@ -2,6 +2,7 @@
  * The engine in Node: real decoding, preprocessing and inference (onnxruntime-node, the tiny
  * model), checked against PyTorch's references; and its queue, cancellation, labels and faults.
  */
+import { labelWarningNote } from '../src/engine/notes';
 import { describe, expect, it } from 'vitest';
 import type { LoadedSession } from '../src/engine/types';
 import { nodeSessionFactory } from '../src/node/ort-node';
@@ -217,7 +218,12 @@ describe('Engine (onnxruntime-node)', () => {
     await engine.load({ source: tinyUrl, backend: 'wasm', untrained: true });
     const mine = LABELS.map((_, i) => `thing ${i}`);
     const state = await engine.setLabels({ labels: mine, name: 'mine.txt' });
-    expect(state).toEqual({ count: 1000, source: 'mine.txt', warning: null });
+    expect(state).toEqual({
+      count: 1000,
+      source: 'mine.txt',
+      warning: null,
+      warningMessage: null,
+    });
     const r = await engine.classify({ file: imageBlob('chelsea.png'), preset });
     expect(r.top5.every((p) => p.label === `thing ${p.index}`)).toBe(true);
     expect(r).toMatchObject({ labelSource: 'mine.txt', untrained: true });
@@ -235,6 +241,8 @@ describe('Engine (onnxruntime-node)', () => {
     expect(r.top5.map((p) => p.label)).toEqual(r.top5.map((p) => `class ${p.index}`));
     const state = await engine.setLabels({ labels: ['a', 'b'], name: 'two.txt' });
     expect(state.warning).toMatch(/1000 classes but two.txt lists 2/);
+    // The warning travels with its message: the page renders it, nothing parses the English.
+    expect(state.warningMessage).toEqual(labelWarningNote(1000, 2, 'two.txt')!.message);
   });
 
   it('classifies camera frames with the engine labels, smoothing across frames on request', async () => {

@@ -153,15 +153,18 @@ describe('the CLI catalogue', () => {
     }
   });
 
-  it('translates the English skip reasons JSON carries, and passes other reasons through', async () => {
+  it('translates the skip reasons the CLI states by their code, and passes other reasons through', async () => {
+    const dangling = { error: en.cli.skip.noSuchFile, code: 'noSuchFile' as const };
     try {
       await setCliLanguage('zh-CN');
-      expect(skipReason(en.cli.skip.noSuchFile)).toBe('文件不存在（链接失效？）');
-      expect(skipReason('Not a JPEG.')).toBe('Not a JPEG.');
+      expect(skipReason(dangling)).toBe('文件不存在（链接失效？）');
+      expect(skipReason({ error: 'Not a JPEG.' })).toBe('Not a JPEG.');
+      // The same English words from elsewhere (a decoder, say) are not taken for the CLI's own.
+      expect(skipReason({ error: en.cli.skip.noSuchFile })).toBe(en.cli.skip.noSuchFile);
     } finally {
       await setCliLanguage('en');
     }
-    expect(skipReason(en.cli.skip.noSuchFile)).toBe(en.cli.skip.noSuchFile);
+    expect(skipReason(dangling)).toBe(en.cli.skip.noSuchFile);
   });
 
   it('describes a checkpoint layout in the CLI language, and in English for JSON', async () => {

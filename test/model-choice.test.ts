@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chooseBackend, type GpuProbe } from '../src/core/inference/backend';
+import { chooseBackend, webgpuFailed, type GpuProbe } from '../src/core/inference/backend';
 import { LensError } from '../src/core/errors';
 import { onlyUntrained, parseManifest, resolveModelUrl } from '../src/core/model/manifest';
 import { checkModelIo } from '../src/core/inference/model-io';
@@ -22,6 +22,7 @@ describe('backend choice', () => {
       backend: 'webgpu',
       reason: 'WebGPU: nvidia ampere',
       message: { key: 'backend.adapter', params: { adapter: 'nvidia ampere' } },
+      fellBack: false,
     });
   });
   it('prefers WASM over a software fallback adapter, unless WebGPU is forced', () => {
@@ -37,6 +38,7 @@ describe('backend choice', () => {
       backend: 'wasm',
       reason: 'WebGPU: no adapter',
       message: { key: 'backend.noAdapter', params: {} },
+      fellBack: false,
     });
     expect(chooseBackend('webgpu', { api: true, adapter: null }).reason).toBe(
       'WebGPU: no adapter (WebGPU was requested)',
@@ -115,5 +117,14 @@ describe('model inputs and outputs', () => {
   ])('refuses an incompatible input %#', (inputs, message) => {
     expect(() => checkModelIo(inputs, logits, 224)).toThrow(LensError);
     expect(() => checkModelIo(inputs, logits, 224)).toThrow(message);
+  });
+});
+
+describe('a WebGPU session that failed to start', () => {
+  it('answers with WASM and says it fell back, as a flag the page reads (not the English)', () => {
+    const c = webgpuFailed('device lost');
+    expect(c).toMatchObject({ backend: 'wasm', fellBack: true });
+    expect(c.reason).toBe('WebGPU failed (device lost); fell back to WASM');
+    expect(chooseBackend('wasm', { api: false, adapter: null }).fellBack).toBe(false);
   });
 });

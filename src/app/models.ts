@@ -1,25 +1,13 @@
 /**
- * Worker clients, model choices as the engine sees them, and the one load flow every model slot shares (the main
+ * Model choices as the engine sees them, and the one load flow every model slot shares (the main
  * model, a converted checkpoint, the comparison model): status while loading, with progress and
- * download rate, then ready or an error that keeps the model in use.
+ * download rate, then ready or an error that keeps the model in use. No DOM: the page's URLs come
+ * in as arguments, so the controller built on this runs in Node tests.
  */
 import { isLensError, serializeError } from '../core/errors';
 import { resolveModelUrl } from '../core/model/manifest';
 import type { LoadPhase, ModelInfo, ModelSource, Progress } from '../engine/types';
-import { LensClient } from './lens-client';
 import type { ModelChoice, ModelStatus } from './store';
-
-/** A classifier worker with the page's debug hooks applied (`?simulate=webgpu-failure`). */
-export function spawnClient(name: string): LensClient {
-  const client = new LensClient(
-    () => new Worker(new URL('../worker/worker.ts', import.meta.url), { type: 'module', name }),
-  );
-  if (new URLSearchParams(location.search).get('simulate') === 'webgpu-failure')
-    client.injectFaults({ webgpuFailure: true });
-  return client;
-}
-
-export const MANIFEST_URL = new URL('models/models.json', document.baseURI).href;
 
 export function choiceName(choice: ModelChoice): string {
   switch (choice.type) {
@@ -32,13 +20,19 @@ export function choiceName(choice: ModelChoice): string {
   }
 }
 
-export async function sourceOf(choice: ModelChoice): Promise<ModelSource> {
+/** Where the page's manifest is, and what a relative model URL resolves against. */
+export interface PageUrls {
+  manifest: string;
+  base: string;
+}
+
+export async function sourceOf(choice: ModelChoice, urls: PageUrls): Promise<ModelSource> {
   const name = choiceName(choice);
   switch (choice.type) {
     case 'manifest':
-      return { type: 'url', url: resolveModelUrl(choice.entry, MANIFEST_URL), name };
+      return { type: 'url', url: resolveModelUrl(choice.entry, urls.manifest), name };
     case 'url':
-      return { type: 'url', url: new URL(choice.url, document.baseURI).href, name };
+      return { type: 'url', url: new URL(choice.url, urls.base).href, name };
     case 'file': {
       const data = choice.data ?? [];
       const externalData = await Promise.all(
@@ -56,16 +50,17 @@ export async function sourceOf(choice: ModelChoice): Promise<ModelSource> {
 
 /**
  * Runs a load with its status kept in `setStatus`: loading (with progress) while it runs, then
- * ready, or error with `stillUsing` naming the model that still answers. Resolves to the info,
- * or to null when it failed; cancellation is the caller's (`onAbort`) and shows no error.
+ * ready, or error with `stillUsing` naming the model that still answers. Resolves to what the load
+ * made (its `info`, and a conversion's model too), or to its error; a cancelled load (`aborted`)
+ * shows no error, and the caller restores the status.
  */
-export async function trackLoad(
+export async function trackLoad<T extends { info: ModelInfo }>(
   name: string,
   firstPhase: LoadPhase,
   setStatus: (status: ModelStatus) => void,
   stillUsing: () => ModelInfo | null,
-  run: (onProgress: (p: Progress) => void) => Promise<ModelInfo>,
-): Promise<{ info: ModelInfo } | { error: unknown }> {
+  run: (onProgress: (p: Progress) => void) => Promise<T>,
+): Promise<{ made: T } | { error: unknown }> {
   const startedAt = performance.now();
   const loading = (p: Progress): ModelStatus => ({
     kind: 'loading',
@@ -81,9 +76,9 @@ export async function trackLoad(
   });
   setStatus(loading({ phase: firstPhase, loaded: 0, total: null }));
   try {
-    const info = await run((p) => setStatus(loading(p)));
-    setStatus({ kind: 'ready', name, info });
-    return { info };
+    const made = await run((p) => setStatus(loading(p)));
+    setStatus({ kind: 'ready', name, info: made.info });
+    return { made };
   } catch (error) {
     // A cancelled load is the user's own act (or a newer choice): the caller restores the status.
     if (isLensError(error) && error.code === 'aborted') return { error };

@@ -1,8 +1,7 @@
 /** "Check fp16 and int8" in the page: the current model on the photos in the list, in the main worker. */
 import { LensError } from '../core/errors';
 import type { PrecisionResult, Progress } from '../engine/types';
-import { effectivePreset, engineClient } from './controller';
-import { sourceOf } from './models';
+import { effectivePreset, engineClient, sourceOf } from './controller';
 import { useLens } from './store';
 
 export async function checkCurrentPrecision(

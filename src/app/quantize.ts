@@ -5,9 +5,14 @@
 import { LensError } from '../core/errors';
 import type { CalibrationMethod } from '../core/quantize';
 import type { Progress, QuantizedModel } from '../engine/types';
-import { loadCompareModel } from './compare';
-import { choiceName, classifyFiles, effectivePreset, engineClient } from './controller';
-import { sourceOf } from './models';
+import {
+  choiceName,
+  classifyFiles,
+  effectivePreset,
+  engineClient,
+  loadCompareModel,
+  sourceOf,
+} from './controller';
 import { useLens } from './store';
 
 export interface QuantizeOutcome extends QuantizedModel {

@@ -11,6 +11,7 @@ import type { PresetId } from '../core/preprocess/preprocess';
 import type { ReferenceEntry } from '../core/data/verify';
 import type { ClassifyPayload, LoadPhase, ModelInfo } from '../engine/types';
 import type { Language } from '../i18n/language';
+import type { Message } from '../core/message';
 
 /** Where the current model comes from: a manifest entry, a typed URL, or a local file. */
 export type ModelChoice =
@@ -56,6 +57,8 @@ export interface ModelSlice {
     name: string;
     count: number;
     warning: string | null;
+    /** `warning` as a message, for the page's language. */
+    warningMessage: Message | null;
     error: string | null;
     /** Where the labels come from: the bundled English list, the Chinese one, or the user's file. */
     kind: 'bundled' | 'zh' | 'user';
@@ -270,6 +273,7 @@ const createModelSlice: StateCreator<LensState, [], [], ModelSlice> = (set) => (
     name: 'ImageNet-1k (bundled)',
     count: 1000,
     warning: null,
+    warningMessage: null,
     error: null,
     kind: 'bundled',
   },

@@ -25,25 +25,33 @@ export const IMAGE_EXTENSIONS = new Set([
   '.avif',
 ]);
 
+/** The reasons the CLI itself states for an entry it did not read (keys of `cli.skip`). */
+export type SkipCode = keyof typeof en.cli.skip;
+
 /** An entry that was not read, and why (a dangling link, a FIFO, no permission...), in English. */
 export interface Skipped {
   file: string;
   error: string;
+  /** The reason's catalogue key, when the CLI states it (else `error` is the system's words). */
+  code?: SkipCode;
 }
 
-/** The English reasons (as JSON carries them) are the catalogue's: people read them translated. */
-const SKIP = en.cli.skip;
+/** A reason of the CLI's own: the English (as JSON carries it) and its key, for people. */
+const skip = (code: SkipCode): { error: string; code: SkipCode } => ({
+  error: en.cli.skip[code],
+  code,
+});
 
-export function skipReason(error: string): string {
-  const key = (Object.keys(SKIP) as (keyof typeof SKIP)[]).find((k) => SKIP[k] === error);
-  return key ? t(`cli.skip.${key}`) : error;
+/** A skipped entry's reason in the CLI's language (the system's own words stay as written). */
+export function skipReason(s: { error: string; code?: SkipCode }): string {
+  return s.code ? t(`cli.skip.${s.code}`) : s.error;
 }
 
 /** `file: reason` for a skipped entry, in the CLI's language, escaped for the terminal. */
 export function skippedLine(s: Skipped): string {
   return t('cli.fileError', {
     file: terminalSafe(s.file),
-    detail: terminalSafe(skipReason(s.error)),
+    detail: terminalSafe(skipReason(s)),
   });
 }
 
@@ -56,24 +64,30 @@ export interface Listing {
  * What a path is, following links; null with the reason when it cannot be used. Only regular
  * files and folders are read: a FIFO or a device named `.jpg` would block a read forever.
  */
-function kindOf(path: string): { kind: 'file' } | { kind: 'dir' } | { kind: null; error: string } {
+function kindOf(
+  path: string,
+): { kind: 'file' } | { kind: 'dir' } | { kind: null; error: string; code?: SkipCode } {
   try {
     const stat = statSync(path);
     if (stat.isDirectory()) return { kind: 'dir' };
     if (stat.isFile()) return { kind: 'file' };
-    return { kind: null, error: SKIP.notRegular };
+    return { kind: null, ...skip('notRegular') };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why =
+    const own: SkipCode | null =
       code === 'ENOENT'
-        ? SKIP.noSuchFile
+        ? 'noSuchFile'
         : code === 'ELOOP'
-          ? SKIP.loop
+          ? 'loop'
           : code === 'EACCES'
-            ? SKIP.denied
-            : (e as Error).message;
-    return { kind: null, error: why };
+            ? 'denied'
+            : null;
+    return { kind: null, ...(own ? skip(own) : { error: (e as Error).message }) };
   }
+}
+
+function skippedEntry(file: string, why: { error: string; code?: SkipCode }): Skipped {
+  return { file, error: why.error, ...(why.code ? { code: why.code } : {}) };
 }
 
 /**
@@ -97,7 +111,7 @@ export function scanImages(dir: string): Listing {
       if (what.kind === 'dir') walk(full);
       else if (!isImage) continue;
       else if (what.kind === 'file') files.push(rel);
-      else skipped.push({ file: rel, error: what.error });
+      else skipped.push(skippedEntry(rel, what));
     }
   };
   walk(dir);
@@ -120,7 +134,7 @@ export function expandInputs(inputs: readonly string[]): Listing {
       files.push(...inner.files.map((f) => join(input, f)));
       skipped.push(...inner.skipped.map((s) => ({ ...s, file: join(input, s.file) })));
     } else if (what.kind === 'file') files.push(input);
-    else skipped.push({ file: input, error: what.error });
+    else skipped.push(skippedEntry(input, what));
   }
   return { files, skipped };
 }

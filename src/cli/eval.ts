@@ -387,7 +387,7 @@ function printSummary(r: EvalReport, noteMessages: ReadonlyMap<string, Message>)
       console.log(
         t('cli.eval.skippedFile', {
           file: terminalSafe(s.file),
-          error: terminalSafe(skipReason(s.error)),
+          error: terminalSafe(skipReason(s)),
         }),
       );
   }

@@ -9,22 +9,22 @@ import { parseArgs } from 'node:util';
 import { readCheckpoint, toFloat32 } from '../core/checkpoint/torch';
 import { convertStateDict } from '../core/convert';
 import { LensError } from '../core/errors';
+import { ownedBuffer } from '../core/bytes/owned';
 import { readOnnxModel } from '../core/onnx';
 import {
   batchNormsOfStateDict,
   bnReport,
-  checkPrecision,
   describeFinding,
   type BnReport,
-  type PrecisionPhase,
   type PrecisionReport,
 } from '../core/precision';
 import { DEFAULT_PRESET, isPresetId, type PresetId } from '../core/preprocess/preprocess';
 import { CALIBRATION_METHODS, isCalibrationMethod, planQuantization } from '../core/quantize';
+import type { LoadPhase, ModelSource } from '../engine/types';
 import type { ExifMode } from '../node/decode-node';
-import { CalibrationSet, nodeQuantRunner } from '../node/quantize-node';
+import { createNodeEngine, modelFile } from '../node/engine';
 import { parsePositiveInt } from './args';
-import { cropOf, expandInputs, progress, skippedLine } from './common';
+import { expandInputs, progress, skippedLine } from './common';
 import { t } from './i18n';
 import { inFile, readInputFile, sha256Hex } from './model-files';
 import { spread } from './quantize';
@@ -84,12 +84,14 @@ export async function precisionCommand(argv: string[]): Promise<number> {
 
   const file = readInputFile(input, 'not-a-model');
   let bytes = file;
+  let model: ModelSource = modelFile(input);
   let batchNorm: BnReport | null = null;
   if (isCheckpointFile(input, file)) {
     const checkpoint = await inFile(input, () => readCheckpoint(file));
     const dict = new Map([...checkpoint.stateDict].map(([k, v]) => [k, toFloat32(v)]));
     batchNorm = bnReport('checkpoint', batchNormsOfStateDict(dict));
     bytes = convertStateDict(checkpoint.stateDict, { sourceSha256: sha256Hex(file) }).onnx;
+    model = { type: 'bytes', bytes: ownedBuffer(bytes), name: basename(input) };
   }
   if (values.bn) batchNorm = await checkpointBatchNorms(values.bn);
   await inFile(input, () => Promise.resolve().then(() => planQuantization(bytes)));
@@ -107,28 +109,30 @@ export async function precisionCommand(argv: string[]): Promise<number> {
       'bad-dataset',
       t('cli.quantize.noCalibImages', { where: values.calib.join(', ') }),
     );
-  const set = new CalibrationSet(files, preset, exif);
+  const engine = createNodeEngine({ threads, exif });
   let bar: ReturnType<typeof progress> | null = null;
-  let phase: PrecisionPhase | null = null;
+  let phase: LoadPhase | null = null;
   const stop = new AbortController();
   const onInterrupt = () => stop.abort();
   process.once('SIGINT', onInterrupt);
   const t0 = performance.now();
-  let report: PrecisionReport;
+  let result;
   try {
-    report = await checkPrecision(bytes, {
+    // The page's engine call, with the files read here (decoded ahead in worker threads).
+    result = await engine.precision({
+      source: model,
+      images: { paths: files, exif },
+      preset,
       method,
-      images: () => set.images(),
-      imageCount: files.length,
-      size: cropOf(preset),
-      createRunner: nodeQuantRunner(threads),
+      threads,
       batchNorm,
       signal: stop.signal,
       onProgress: (p) => {
+        if (p.phase !== 'calibrate' && p.phase !== 'measure') return;
         if (p.phase !== phase) {
           bar?.done();
           phase = p.phase;
-          bar = progress(files.length - set.skipped.size, t(`cli.phase.${p.phase}`));
+          bar = progress(p.total ?? files.length, t(`cli.phase.${p.phase}`));
         }
         bar!.tick();
       },
@@ -136,15 +140,16 @@ export async function precisionCommand(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onInterrupt);
     (bar as ReturnType<typeof progress> | null)?.done();
-    await set.close();
+    await engine.dispose();
   }
+  const report = result.report;
   const summary = {
     model: input,
     preset,
     calibration: {
       files: files.length,
       used: report.images,
-      skipped: [...set.skipped].map(([f, error]) => ({ file: f, error })),
+      skipped: result.skipped.map(({ name, error }) => ({ file: name, error })),
     },
     seconds: (performance.now() - t0) / 1000,
     report,

@@ -8,6 +8,7 @@ import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readCheckpoint } from '../core/checkpoint/torch';
 import { convertStateDict } from '../core/convert';
+import { ownedBuffer } from '../core/bytes/owned';
 import { LensError } from '../core/errors';
 import { readOnnxModel } from '../core/onnx';
 import { DEFAULT_PRESET, isPresetId, type PresetId } from '../core/preprocess/preprocess';
@@ -16,15 +17,14 @@ import {
   DEFAULT_PERCENTILE,
   isCalibrationMethod,
   planQuantization,
-  quantizeModel,
   type KeepFloat,
-  type QuantPhase,
   type QuantReport,
 } from '../core/quantize';
 import type { ExifMode } from '../node/decode-node';
-import { CalibrationSet, nodeQuantRunner } from '../node/quantize-node';
+import type { LoadPhase, ModelSource } from '../engine/types';
+import { createNodeEngine, modelFile } from '../node/engine';
 import { parsePositiveInt } from './args';
-import { cropOf, expandInputs, progress, skipReason, skippedLine } from './common';
+import { expandInputs, progress, skipReason, skippedLine } from './common';
 import { padStartColumns } from './columns';
 import { t } from './i18n';
 import { inFile, readInputFile, sha256Hex, writeAtomically } from './model-files';
@@ -36,17 +36,24 @@ export const quantizeUsage =
 const usage = (why: string) =>
   new LensError('bad-dataset', t('cli.quantize.usage', { why, usage: quantizeUsage }));
 
-/** A float ONNX model from an .onnx file, or from a checkpoint through the converter. */
-async function floatModel(path: string): Promise<{ bytes: Uint8Array; sha256: string }> {
+/**
+ * A float ONNX model from an .onnx file (with its external data, found beside it as every command
+ * finds it), or from a checkpoint through the converter.
+ */
+async function floatModel(
+  path: string,
+): Promise<{ model: ModelSource; bytes: Uint8Array; sha256: string }> {
   const file = readInputFile(path, 'not-a-model');
   const sha256 = sha256Hex(file);
   const isZip = file[0] === 0x50 && file[1] === 0x4b;
   const isPickle = file[0] === 0x80;
   if (/\.(pth|pt|bin|ckpt|tar)$/i.test(path) || isZip || isPickle) {
     const checkpoint = await inFile(path, () => readCheckpoint(file));
-    return { bytes: convertStateDict(checkpoint.stateDict, { sourceSha256: sha256 }).onnx, sha256 };
+    const bytes = convertStateDict(checkpoint.stateDict, { sourceSha256: sha256 }).onnx;
+    const model: ModelSource = { type: 'bytes', bytes: ownedBuffer(bytes), name: basename(path) };
+    return { model, bytes, sha256 };
   }
-  return { bytes: file, sha256 };
+  return { model: modelFile(path), bytes: file, sha256 };
 }
 
 export function parseKeepFloat(value: string | undefined): KeepFloat | null {
@@ -137,10 +144,10 @@ export async function quantizeCommand(argv: string[]): Promise<number> {
       t('cli.quantize.noCalibImages', { where: values.calib.join(', ') }),
     );
 
-  const set = new CalibrationSet(files, preset, exif);
+  const engine = createNodeEngine({ threads, exif });
   let bar: ReturnType<typeof progress> | null = null;
-  let phase: QuantPhase | null = null;
-  const labels: Record<QuantPhase, string> = {
+  let phase: LoadPhase | null = null;
+  const labels: Partial<Record<LoadPhase, string>> = {
     calibrate: t('cli.phase.calibrate'),
     rank: t('cli.phase.rank'),
     measure: t('cli.phase.measure'),
@@ -152,48 +159,42 @@ export async function quantizeCommand(argv: string[]): Promise<number> {
   process.once('SIGINT', onInterrupt);
   let result;
   try {
-    result = await quantizeModel(source.bytes, {
+    // The same engine call as the page's, with the files read here (decoded ahead in threads).
+    result = await engine.quantize({
+      source: source.model,
+      images: { paths: files, exif },
       method,
       percentile,
       keepFloat,
-      images: () => set.images(),
-      imageCount: files.length,
-      size: cropOf(preset),
-      createRunner: nodeQuantRunner(threads),
+      preset,
+      threads,
       sourceSha256: source.sha256,
       signal: stop.signal,
       onProgress: (p) => {
+        const label = labels[p.phase];
+        if (label === undefined) return;
         if (p.phase !== phase) {
           bar?.done();
           phase = p.phase;
-          bar = progress(files.length - set.skipped.size, labels[p.phase]);
+          bar = progress(p.total ?? files.length, label);
         }
         bar!.tick();
       },
     });
-  } catch (e) {
-    if ((e as LensError).code === 'bad-dataset' && set.skipped.size > 0)
-      throw new LensError(
-        'bad-dataset',
-        t('cli.quantize.noneDecoded', {
-          count: set.skipped.size,
-          first: [...set.skipped][0]!.join(': '),
-        }),
-      );
-    throw e;
   } finally {
     process.off('SIGINT', onInterrupt);
     (bar as ReturnType<typeof progress> | null)?.done();
-    await set.close();
+    await engine.dispose();
   }
   const seconds = (performance.now() - t0) / 1000;
-  writeAtomically(out, result.bytes);
-  const skipped = [...set.skipped].map(([file, error]) => ({ file, error }));
+  const int8 = new Uint8Array(result.onnx);
+  writeAtomically(out, int8);
+  const skipped = result.skipped.map(({ name, error }) => ({ file: name, error }));
   const summary = {
     model: input,
     output: out,
-    bytes: { float: source.bytes.length, int8: result.bytes.length },
-    sha256: sha256Hex(result.bytes),
+    bytes: { float: source.bytes.length, int8: int8.length },
+    sha256: sha256Hex(int8),
     preset,
     calibration: { files: files.length, used: result.report.images, skipped },
     seconds,
@@ -244,7 +245,7 @@ function printReport(
     t('cli.quantize.layers'),
   ];
   for (const s2 of s.calibration.skipped.slice(0, 5)) {
-    const error = terminalSafe(skipReason(s2.error));
+    const error = terminalSafe(skipReason(s2));
     process.stderr.write(`${t('cli.quantize.skipped', { file: terminalSafe(s2.file), error })}\n`);
   }
   for (const l of lines) console.log(l);

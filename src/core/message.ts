@@ -22,6 +22,7 @@ export type MessageKey =
   | 'fastReason.none'
   | 'fastReason.runtime'
   | 'fastReason.pending'
+  | 'fastReason.failed'
   | 'backend.wasmChosen'
   | 'backend.unsupported'
   | 'backend.probeError'

@@ -7,33 +7,29 @@
 import { convertedName } from '../core/checkpoint/names';
 import { readCheckpoint } from '../core/checkpoint/torch';
 import { convertStateDict } from '../core/convert';
-import { decodeGraph, externalDataFiles, isSiblingDataFile } from '../core/onnx/graph';
+import { siblingDataFilesOf } from '../core/onnx/graph';
 import { checkLabelFileSize, parseLabels } from '../core/data/labels';
-import { classifyCrop, classifyImage, labelled, rank, sha256Hex } from '../core/inference/classify';
+import { sha256Hex } from '../core/bytes/digest';
+import { ownedBuffer } from '../core/bytes/owned';
+import { classifyCrop, classifyImage, labelled, rank } from '../core/inference/classify';
 import {
   classCountNote,
   checkModelIo,
   checkWarmupScores,
   type OutputKind,
 } from '../core/inference/model-io';
-import { probabilitiesNote, smoothProbabilities, topK } from '../core/inference/postprocess';
+import { smoothProbabilities, topK } from '../core/inference/postprocess';
 import { inspectModel, type ModelInspection } from '../core/model/details';
 import { denormalizeToRgba, PRESETS, type PresetId } from '../core/preprocess/preprocess';
 import { LensError } from '../core/errors';
-import {
-  applyFastPath,
-  computePlans,
-  computePlansStepwise,
-  directPath,
-  FAST_REASONS,
-  fastPathNote,
-  pendingPath,
-  type FastBackend,
-  type FastPathInfo,
-} from '../core/fast';
+import { fastPathNote, type FastBackend } from '../core/fast';
 import type { Note } from '../core/message';
+import { openSession } from './backends';
 import { camsFor, type FeatureCapture } from './cams';
-import { camNote, labelWarningNote, orientationNote } from './notes';
+import { describeModel } from './describe';
+import { fastPathAtLoad, prepareInBackground } from './fast-path';
+import { JobQueue } from './job-queue';
+import { labelWarningNote, orientationNote } from './notes';
 import { precisionRequest } from './precision';
 import { quantizeRequest } from './quantize';
 import type {
@@ -76,24 +72,15 @@ interface ActiveModel {
   hashed?: Promise<void>;
   /** The session's input, output and features names (a replacing session is bound the same). */
   io: { input: string; output: string; features: string | null };
-  /** Starts preparing the fast path in the background, once the model is the active one. */
-  startFastPath?: () => void;
+  /** The model's file, the load's options and its external data: what a replacing session takes. */
+  bytes: Uint8Array;
+  request: OpenRequest;
+  externalData: readonly ExternalData[];
+  /** The runtime the fast path is still to be prepared for, in the background (else null). */
+  fastLater: FastBackend | null;
   /** Settles when the fast path took over, or when it will not. */
   fastSettled?: Promise<void>;
 }
-
-/**
- * The background fast path starts once no job was queued for `BACKGROUND_IDLE_MS` (the first
- * photo, usually on its way as the model answers, goes first), or after `BACKGROUND_WAIT_MS` at
- * the latest (a camera keeps the queue busy; each step then waits for the frame in the queue).
- */
-const BACKGROUND_IDLE_MS = 200;
-const BACKGROUND_WAIT_MS = 2000;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Thrown between the steps of the background fast path when its model is no longer active. */
-class Stopped extends Error {}
 
 const WARMUP_SIZE = 224;
 
@@ -122,6 +109,16 @@ type OpenRequest = Pick<
   CallOptions;
 const BUNDLED_SUFFIX = ' (bundled)';
 
+interface RunOptions {
+  preset: PresetId;
+  /** A file to decode, or another engine's crop. */
+  input: (() => Promise<DecodedInput>) | PreparedImage;
+  /** A display copy of the photo (new photos only). */
+  thumbnail?: boolean;
+  /** Also answer this run's crop, for a second model. */
+  share?: boolean;
+}
+
 function aborted(what: string): LensError {
   return new LensError('aborted', `The ${what} was cancelled.`);
 }
@@ -139,18 +136,6 @@ function textureImage(size: number): Float32Array {
     out[i] = (seed / 2 ** 32) * 4 - 2;
   }
   return out;
-}
-
-/** A model's .onnx of this size or less is read for external data files it names. */
-const EXTERNAL_DATA_PROBE_BYTES = 16 * 2 ** 20;
-
-/** The external data files the model names (none when it names none or does not parse). */
-function externalDataOf(bytes: Uint8Array): string[] {
-  try {
-    return externalDataFiles(decodeGraph(bytes)).filter(isSiblingDataFile);
-  } catch {
-    return [];
-  }
 }
 
 /** A label file's names; its size is checked before it is read, so a huge file costs nothing. */
@@ -194,7 +179,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
   private labels: readonly string[];
   private labelSource: string;
   private active: ActiveModel | null = null;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly jobs: JobQueue;
   /** Loads and conversions not finished yet, queued ones included. */
   private readonly loads = new Set<AbortController>();
   /** The camera's smoothed probabilities, across frames. */
@@ -202,6 +187,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
 
   constructor(private readonly deps: EngineDeps<F>) {
     this.now = deps.now ?? (() => performance.now());
+    this.jobs = new JobQueue(this.now);
     this.labels = deps.labels.labels;
     this.labelSource = deps.labels.name + BUNDLED_SUFFIX;
   }
@@ -267,14 +253,10 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
       const name = convertedName(request.name, request.fp16);
       const model = await this.open(name, converted.onnx, request, signal);
       const info = (await this.activate(model, signal)).info;
-      const onnx =
-        converted.onnx.buffer.byteLength === converted.onnx.byteLength
-          ? (converted.onnx.buffer as ArrayBuffer)
-          : converted.onnx.slice().buffer;
       return {
         info,
         converted: {
-          onnx,
+          onnx: ownedBuffer(converted.onnx),
           description: converted.arch.description,
           params: converted.params,
           gmacs: converted.gmacs,
@@ -288,19 +270,20 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
   classify(request: ClassifyRequest & CallOptions): Promise<ClassifyPayload> {
     return this.enqueue(() => {
       checkSignal(request.signal, 'classification');
-      return this.run(
-        request.preset,
-        () => this.deps.decode(request.file, request.exif ? { exif: request.exif } : undefined),
-        true,
-        request.share === true,
-      );
+      return this.run({
+        preset: request.preset,
+        input: () =>
+          this.deps.decode(request.file, request.exif ? { exif: request.exif } : undefined),
+        thumbnail: true,
+        share: request.share === true,
+      });
     });
   }
 
   classifyPrepared(request: PreparedRequest & CallOptions): Promise<ClassifyPayload> {
     return this.enqueue(() => {
       checkSignal(request.signal, 'classification');
-      return this.run(request.preset, request.prepared, false, false);
+      return this.run({ preset: request.preset, input: request.prepared });
     });
   }
 
@@ -311,12 +294,10 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
         if (!this.deps.decodeFrame)
           throw new LensError('internal', 'Camera frames are not supported here.');
         const image = await this.deps.decodeFrame(request.frame);
-        const payload = await this.run(
-          request.preset,
-          () => Promise.resolve({ image, orientation: null, rotated: false }),
-          false,
-          false,
-        );
+        const payload = await this.run({
+          preset: request.preset,
+          input: () => Promise.resolve({ image, orientation: null, rotated: false }),
+        });
         return this.smooth(payload, request);
       } finally {
         request.frame.close();
@@ -377,7 +358,8 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
       return {
         count: this.labels.length,
         source: this.labelSource,
-        warning: this.active ? this.active.info.labelWarning : null,
+        warning: this.active?.info.labelWarning ?? null,
+        warningMessage: this.active?.info.messages.labelWarning ?? null,
       };
     });
   }
@@ -415,11 +397,8 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
 
   // -- internals -------------------------------------------------------------------------
 
-  /** Runs `job` in the queue, in call order; its failure is the caller's, not the queue's. */
   private enqueue<T>(job: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(job);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.jobs.enqueue(job);
   }
 
   /** A load or conversion: cancellable by its caller, by `cancel()` and by a newer load. */
@@ -456,7 +435,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
     this.active = model;
     this.smoothed = null;
     if (previous) await previous.session.dispose().catch(() => undefined);
-    model.startFastPath?.();
+    if (model.fastLater !== null) model.fastSettled = this.fastInBackground(model, model.fastLater);
     return model;
   }
 
@@ -481,29 +460,19 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
     request.onProgress?.({ phase: 'session', loaded: 0, total: null });
     const t0 = this.now();
     // The session runs the rewritten graph; inspection and the sha256 stay on the user's file.
-    let fast: FastPathInfo = directPath(FAST_REASONS.runtime);
-    const fastOn = request.fast !== false;
-    const background =
-      fastOn &&
-      request.fastInBackgroundFrom !== undefined &&
-      bytes.byteLength >= request.fastInBackgroundFrom;
-    let later: FastBackend | null = null;
-    const session = await this.deps.createSession(bytes, {
-      ...sessionOptions(request, externalData),
-      prepare: (original, runtime) => {
-        if (background && runtime !== 'webgpu') {
-          // The file as it is answers first; the fast path follows (`prepareFastPath`).
-          later = runtime;
-          fast = pendingPath();
-          return Promise.resolve({ bytes: original, externalData: [] });
-        }
-        const out = applyFastPath(original, { enabled: fastOn, backend: runtime });
-        const t = this.now();
-        const externalData = computePlans(out.external);
-        fast = { ...out.info, rewriteMs: out.info.rewriteMs + (this.now() - t) };
-        return Promise.resolve({ bytes: out.bytes, externalData });
-      },
+    const fast = fastPathAtLoad(bytes, {
+      enabled: request.fast !== false,
+      ...(request.fastInBackgroundFrom !== undefined
+        ? { inBackgroundFrom: request.fastInBackgroundFrom }
+        : {}),
+      now: this.now,
     });
+    const { session, runner } = await openSession(
+      this.deps.backends ?? [],
+      (b, o) => this.deps.createSession(b, o),
+      bytes,
+      { ...sessionOptions(request, externalData), prepare: fast.prepare },
+    );
     try {
       checkSignal(signal);
       const inspection = inspectOrNull(bytes);
@@ -518,12 +487,6 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
       // What the declared shape could not promise, the first run shows: a model that cannot
       // rank any image is refused here, before it replaces the working one.
       const numClasses = logits.length;
-      const classNote = classCountNote(numClasses, io.outputName);
-      const labelWarning = this.labelWarning(numClasses);
-      const notes = [
-        ...(io.outputKind === 'probabilities' ? [probabilitiesNote] : []),
-        ...(classNote ? [classNote] : []),
-      ];
       if (!logits.every(Number.isFinite)) {
         // A plain grey image can be a legitimate model's blind spot (a norm of zero features):
         // a textured one decides. Refused only when that is non-finite too.
@@ -535,33 +498,23 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
         ]);
         checkWarmupScores(probe, io.outputName);
       }
-      const cam = camNote(classifier !== null, io.featuresName);
-      const info: ModelInfo = {
+      const info = describeModel({
         name,
-        backend: session.choice.backend,
-        backendReason: session.choice.reason,
-        threads: session.threads,
-        inputName: io.inputName,
-        outputName: io.outputName,
-        outputKind: io.outputKind,
+        session,
+        runner,
+        io,
+        inspection,
+        hasClassifier: classifier !== null,
         numClasses,
-        untrained: request.untrained === true,
+        classNote: classCountNote(numClasses, io.outputName),
         labelSource: this.labelSource,
-        labelWarning: labelWarning?.text ?? null,
+        labelWarning: this.labelWarning(numClasses),
+        untrained: request.untrained === true,
         bytes: bytes.byteLength,
         loadMs,
         warmupMs,
-        details: inspection?.details ?? null,
-        notes: notes.map((n) => n.text),
-        messages: {
-          labelWarning: labelWarning?.message ?? null,
-          notes: notes.map((n) => n.message),
-          backendReason: session.choice.message,
-          cam: cam.message,
-        },
-        cam: { available: cam.available, reason: cam.text },
-        fast,
-      };
+        fast: fast.info,
+      });
       const model: ActiveModel = {
         session,
         info,
@@ -572,13 +525,12 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
           output: io.outputName,
           features: classifier ? io.featuresName : null,
         },
+        bytes,
+        request,
+        externalData,
+        fastLater: fast.background,
       };
       if (info.details) this.hashLater(model, bytes);
-      const runtime: FastBackend | null = later;
-      if (runtime !== null)
-        model.startFastPath = () => {
-          model.fastSettled = this.prepareFastPath(model, bytes, runtime, request, externalData);
-        };
       return model;
     } catch (e) {
       await session.dispose();
@@ -599,8 +551,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
   ): Promise<{ files: readonly ExternalData[]; fetched: FetchedModel[] }> {
     const fetchedAll: FetchedModel[] = [];
     if (source.type === 'bytes') return { files: source.externalData ?? [], fetched: fetchedAll };
-    if (bytes.byteLength > EXTERNAL_DATA_PROBE_BYTES) return { files: [], fetched: fetchedAll };
-    const names = externalDataOf(bytes);
+    const names = siblingDataFilesOf(bytes);
     const files: ExternalData[] = [];
     for (const path of names) {
       const url = new URL(path, source.url).href;
@@ -611,92 +562,41 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
       );
       if (!(fetched instanceof Uint8Array)) fetchedAll.push(fetched);
       const data = fetched instanceof Uint8Array ? fetched : fetched.bytes;
-      const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
-      files.push({ path, bytes: whole ? (data.buffer as ArrayBuffer) : data.slice().buffer });
+      files.push({ path, bytes: ownedBuffer(data) });
     }
     return { files, fetched: fetchedAll };
   }
 
-  /**
-   * The fast path for a model that already answers with its convolutions as they are (the page's
-   * big models: the first result comes without waiting for the rewrite). The rewrite and U run a
-   * layer at a time between queued jobs; then, in one queued job (no run straddles the change),
-   * the direct session is released, the fast one made and warmed up. A model no longer active
-   * stops it; if the fast session fails, the direct one is made again and the facts say why.
-   */
-  private async prepareFastPath(
-    model: ActiveModel,
-    bytes: Uint8Array,
-    runtime: FastBackend,
-    request: OpenRequest,
-    ownData: readonly ExternalData[],
-  ): Promise<void> {
-    const wanted = () => this.active === model;
-    let paused = 0;
-    // Between two steps, the jobs queued meanwhile run first.
-    const pause = async () => {
-      const t = this.now();
-      await this.queue;
-      await sleep(0);
-      paused += this.now() - t;
-      if (!wanted()) throw new Stopped('model no longer active');
-    };
-    try {
-      await this.whenIdle();
-      if (!wanted()) return;
-      const t0 = this.now();
-      const out = applyFastPath(bytes, { enabled: true, backend: runtime });
-      if (out.info.path !== 'winograd') {
-        model.info = { ...model.info, fast: out.info };
-        return;
-      }
-      await pause();
-      const files = await computePlansStepwise(out.external, pause);
-      const fast: FastPathInfo = { ...out.info, rewriteMs: this.now() - t0 - paused };
-      await this.enqueue(async () => {
-        if (!wanted()) return;
-        // The queue is held: the direct session goes first, so the two never hold memory at once.
-        const backend = model.session.choice.backend;
-        await model.session.dispose().catch(() => undefined);
-        const make = (fastBytes: boolean) =>
-          this.deps.createSession(bytes, {
-            ...sessionOptions(request, ownData),
-            prepare: (original, again) =>
-              Promise.resolve(
-                fastBytes && again === runtime
-                  ? { bytes: out.bytes, externalData: files }
-                  : { bytes: original, externalData: [] },
-              ),
-          });
-        const { input, output, features } = model.io;
-        let session: LoadedSession | null = null;
-        try {
-          session = await make(true);
-          session.bind(input, output, features);
-          if (session.choice.backend !== backend)
-            throw new Error(`the runtime chose ${session.choice.backend}, not ${backend}`);
-          const scores = await warmUp(session);
-          if (scores.length !== model.info.numClasses)
-            throw new Error(`it answered ${scores.length} scores, not ${model.info.numClasses}`);
-        } catch (e) {
-          await session?.dispose().catch(() => undefined);
-          // The model answers as before: the file as it is, made again.
-          const direct = await make(false);
-          direct.bind(input, output, features);
-          model.session = direct;
-          throw e;
-        }
-        model.session = session;
-        model.info = { ...model.info, fast };
-      });
-    } catch (e) {
-      if (e instanceof Stopped || !wanted()) return;
-      const why = e instanceof Error ? e.message : String(e);
-      model.info = {
-        ...model.info,
-        fast: directPath(`the fast path could not be prepared: ${why}`),
-      };
-    }
+  /** The background fast path of the active model (src/engine/fast-path.ts); its facts when settled. */
+  private async fastInBackground(model: ActiveModel, runtime: FastBackend): Promise<void> {
+    const options = sessionOptions(model.request, model.externalData);
+    const fast = await prepareInBackground({
+      model: {
+        get session() {
+          return model.session;
+        },
+        set session(session) {
+          model.session = session;
+        },
+        numClasses: model.info.numClasses,
+        io: model.io,
+      },
+      bytes: model.bytes,
+      runtime,
+      jobs: this.jobs,
+      now: this.now,
+      wanted: () => this.active === model,
+      warmUp,
+      makeSession: (rewritten) =>
+        this.deps.createSession(model.bytes, {
+          ...options,
+          prepare: (original, again) =>
+            Promise.resolve(
+              rewritten && again === runtime ? rewritten : { bytes: original, externalData: [] },
+            ),
+        }),
+    });
+    if (fast !== null) model.info = { ...model.info, fast };
   }
 
   /**
@@ -708,7 +608,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
     model.hashed = (async () => {
       // Not beside the first result, which wants every core. WebCrypto hashes on a thread of
       // its own, so a background fast path and the hash overlap and the panel's facts come sooner.
-      await this.whenIdle();
+      await this.jobs.whenIdle();
       if (this.active !== model) return;
       const sha256 = await sha256Hex(bytes);
       if (model.info.details)
@@ -716,29 +616,17 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
     })().catch(() => undefined);
   }
 
-  /** Once no job was queued for `BACKGROUND_IDLE_MS`, or `BACKGROUND_WAIT_MS` at the latest. */
-  private async whenIdle(): Promise<void> {
-    const start = this.now();
-    for (;;) {
-      const tail = this.queue;
-      await tail;
-      await sleep(BACKGROUND_IDLE_MS);
-      if (tail === this.queue || this.now() - start >= BACKGROUND_WAIT_MS) break;
-    }
-    await this.queue;
-  }
-
   /**
    * Decode -> preprocess -> session -> softmax/top-5, with the crop and CAMs for display; or, from
    * another engine's crop (`PreparedImage`), session -> softmax/top-5 with no decoding at all.
    * `share`: the payload also carries this run's crop, for a second model.
    */
-  private async run(
-    presetId: PresetId,
-    input: (() => Promise<DecodedInput>) | PreparedImage,
-    thumbnail: boolean,
-    share: boolean,
-  ): Promise<ClassifyPayload> {
+  private async run({
+    preset: presetId,
+    input,
+    thumbnail,
+    share,
+  }: RunOptions): Promise<ClassifyPayload> {
     const model = this.requireModel();
     const t0 = this.now();
     const source = typeof input === 'function' ? { decoded: await input() } : { prepared: input };
@@ -755,33 +643,18 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
         }
       : model.session;
     const labels = this.labelsFor(model);
-    const { kind } = model;
+    const options = { preset, runner, labels, now: this.now, kind: model.kind };
     const [result, facts] =
       'decoded' in source
-        ? [
-            await classifyImage(source.decoded.image, preset, runner, labels, 5, this.now, kind),
-            decodedFacts(source.decoded),
-          ]
-        : [
-            await classifyCrop(
-              source.prepared.crop,
-              source.prepared.resized,
-              preset,
-              runner,
-              labels,
-              5,
-              this.now,
-              kind,
-            ),
-            imageFacts(source.prepared),
-          ];
+        ? [await classifyImage(source.decoded.image, options), decodedFacts(source.decoded)]
+        : [await classifyCrop(source.prepared, options), imageFacts(source.prepared)];
     const cams = camsFor(
       capture.features,
       model.classifier,
       result.top.map((p) => p.index),
     );
     const thumb =
-      this.deps.makeThumbnail && thumbnail && 'decoded' in source
+      this.deps.makeThumbnail && thumbnail === true && 'decoded' in source
         ? await this.deps.makeThumbnail(source.decoded.image).catch(() => null)
         : null;
     const cropRgba = denormalizeToRgba(result.tensor, preset.crop, preset.crop);
@@ -817,7 +690,9 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
       backend: model.info.backend,
       threads: model.info.threads,
       decoded: 'decoded' in source,
-      ...(share ? { prepared: { ...facts, crop: result.crop, resized: result.resized } } : {}),
+      ...(share === true
+        ? { prepared: { ...facts, crop: result.crop, resized: result.resized } }
+        : {}),
     };
   }
 

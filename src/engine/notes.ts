@@ -1,5 +1,5 @@
 /** The engine's own notes for people, as English text with its message (src/core/message.ts). */
-import { message, type Message, type Note } from '../core/message';
+import { message, type Note } from '../core/message';
 
 /** Null when the orientation is absent or 1 (nothing to say). */
 export function orientationNote(orientation: number | null, rotated: boolean): Note | null {
@@ -13,23 +13,6 @@ export function orientationNote(orientation: number | null, rotated: boolean): N
     text: `EXIF orientation ${orientation} ignored, as PyTorch's default loader does: the pixels as stored.`,
     message: message('orientationIgnored', { orientation }),
   };
-}
-
-/**
- * The message of a label warning the engine sent as text only (`LabelsState.warning`): remade from
- * the facts it states and kept only when its text is the warning, character for character.
- */
-export function labelWarningMessage(
-  warning: string,
-  classes: number,
-  labels: number,
-  source: string,
-): Message | null {
-  for (const s of [null, source]) {
-    const note = labelWarningNote(classes, labels, s);
-    if (note?.text === warning) return note.message;
-  }
-  return null;
 }
 
 /** Null when the label set fits the model; `source` null for the bundled list. */

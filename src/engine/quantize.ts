@@ -1,31 +1,77 @@
 /**
  * The engine's `quantize`: the float model's bytes (from the request, or fetched through the same
- * cache as `load`), the calibration images decoded and preprocessed with the request's preset,
- * then core/quantize with the platform's sessions. The images are preprocessed once and held
- * (602 KB each at 224x224): a calibration set from the page is tens of photos, not thousands.
+ * cache as `load`), the calibration images preprocessed with the request's preset, then
+ * core/quantize on the engine's own sessions. The page's photos are decoded here and held (602 KB
+ * each at 224x224: tens of photos, not thousands); the CLI's files stream from the platform's
+ * calibration source (Node: decoded ahead in worker threads), so thousands of images fit.
  */
-import { sha256Hex } from '../core/inference/classify';
+import { sha256Hex } from '../core/bytes/digest';
+import { ownedBuffer } from '../core/bytes/owned';
 import { LensError } from '../core/errors';
-import { preprocess, PRESETS, type Preset } from '../core/preprocess/preprocess';
+import { preprocess, PRESETS } from '../core/preprocess/preprocess';
 import { quantizeModel, type CalibrationImage } from '../core/quantize';
-import type { CallOptions, EngineDeps, QuantizedModel, QuantizeRequest } from './types';
+import type {
+  CalibrationSource,
+  CallOptions,
+  EngineDeps,
+  ExternalData,
+  QuantizedModel,
+  QuantizeRequest,
+} from './types';
 
-/**
- * The float model's bytes and the request's images, decoded and preprocessed with its preset (the
- * precision check takes the same inputs).
- */
-export async function calibrationInputs(
-  deps: Pick<EngineDeps, 'decode' | 'fetchModel'>,
-  request: Pick<QuantizeRequest, 'source' | 'images' | 'preset'> & CallOptions,
+type Deps = Pick<EngineDeps, 'decode' | 'fetchModel' | 'createSession' | 'calibrationFiles'>;
+
+export async function quantizeRequest(
+  deps: Deps,
+  request: QuantizeRequest & CallOptions,
+  now: () => number,
+): Promise<QuantizedModel> {
+  const t0 = now();
+  const signal = request.signal ?? new AbortController().signal;
+  const { bytes, externalData } = await sourceBytes(deps, request, signal);
+  const calibration = await calibrationOf(deps, request, signal);
+  let result: Awaited<ReturnType<typeof quantizeModel>>;
+  try {
+    result = await quantizeModel(bytes, {
+      method: request.method,
+      ...(request.percentile !== undefined ? { percentile: request.percentile } : {}),
+      keepFloat: request.keepFloat ?? null,
+      images: () => calibration.images(),
+      imageCount: calibration.count,
+      size: PRESETS[request.preset].crop,
+      // Calibration runs on the engine's own sessions, on WASM (what int8 runs on), as the file is.
+      createRunner: (model) =>
+        deps.createSession(model, {
+          backend: 'wasm',
+          ...(request.threads !== undefined ? { threads: request.threads } : {}),
+          ...(externalData.length > 0 ? { externalData } : {}),
+        }),
+      sourceSha256: request.sourceSha256 ?? (await sha256Hex(bytes)),
+      signal,
+      onProgress: (p) => request.onProgress?.({ phase: p.phase, loaded: p.done, total: p.total }),
+    });
+  } catch (e) {
+    const skipped = calibration.skipped();
+    if (e instanceof LensError && e.code === 'bad-dataset' && skipped.length > 0)
+      throw noneDecoded(skipped);
+    throw e;
+  } finally {
+    await calibration.close();
+  }
+  return {
+    onnx: ownedBuffer(result.bytes),
+    report: result.report,
+    skipped: calibration.skipped(),
+    ms: now() - t0,
+  };
+}
+
+/** The float model's bytes (a URL read through the same cache as `load`) and its external data. */
+export async function sourceBytes(
+  deps: Pick<EngineDeps, 'fetchModel'>,
+  request: Pick<QuantizeRequest, 'source'> & CallOptions,
   signal: AbortSignal,
-): Promise<{
-  bytes: Uint8Array;
-  images: CalibrationImage[];
-  skipped: QuantizedModel['skipped'];
-  preset: Preset;
-}> {
-  if (request.images.length === 0)
-    throw new LensError('bad-dataset', 'No calibration images: add some photos first.');
+): Promise<{ bytes: Uint8Array; externalData: readonly ExternalData[] }> {
   const { source } = request;
   // A URL model's caching is decided by its load, not here: the bytes only.
   const fetched =
@@ -37,51 +83,52 @@ export async function calibrationInputs(
           signal,
         );
   const bytes = fetched instanceof Uint8Array ? fetched : fetched.bytes;
+  return { bytes, externalData: source.type === 'bytes' ? (source.externalData ?? []) : [] };
+}
+
+export function noneDecoded(skipped: readonly { name: string; error: string }[]): LensError {
+  return new LensError(
+    'bad-dataset',
+    `No calibration image could be decoded (${skipped.length} skipped; first: ${skipped[0]!.name}: ${skipped[0]!.error}).`,
+  );
+}
+
+/** The request's calibration images as one source, whichever form they came in. */
+export async function calibrationOf(
+  deps: Deps,
+  request: Pick<QuantizeRequest, 'images' | 'preset'>,
+  signal: AbortSignal,
+): Promise<CalibrationSource> {
+  const { images } = request;
+  if ('paths' in images) {
+    if (!deps.calibrationFiles)
+      throw new LensError('internal', 'Calibration from files is not available here.');
+    if (images.paths.length === 0) throw noImages();
+    return deps.calibrationFiles(images.paths, request.preset, images.exif);
+  }
+  if (images.length === 0) throw noImages();
   const preset = PRESETS[request.preset];
-  const images: CalibrationImage[] = [];
-  const skipped: QuantizedModel['skipped'] = [];
-  for (const { name, file } of request.images) {
-    if (signal.aborted) throw new LensError('aborted', 'Cancelled.');
+  const held: CalibrationImage[] = [];
+  const skipped: { name: string; error: string }[] = [];
+  for (const { name, file } of images) {
+    if (signal.aborted) throw new LensError('aborted', 'Quantization cancelled.');
     try {
-      images.push({ name, tensor: preprocess((await deps.decode(file)).image, preset).tensor });
+      held.push({ name, tensor: preprocess((await deps.decode(file)).image, preset).tensor });
     } catch (e) {
       skipped.push({ name, error: (e as Error).message });
     }
   }
-  if (images.length === 0)
-    throw new LensError(
-      'bad-dataset',
-      `No calibration image could be decoded (${skipped.length} skipped; first: ${skipped[0]!.name}: ${skipped[0]!.error}).`,
-    );
-  return { bytes, images, skipped, preset };
-}
-
-export async function quantizeRequest(
-  deps: Pick<EngineDeps, 'decode' | 'fetchModel' | 'createQuantRunner'>,
-  request: QuantizeRequest & CallOptions,
-  now: () => number,
-): Promise<QuantizedModel> {
-  const t0 = now();
-  const createRunner = deps.createQuantRunner;
-  if (!createRunner) throw new LensError('internal', 'int8 quantization is not available here.');
-  const signal = request.signal ?? new AbortController().signal;
-  const { bytes, images, skipped, preset } = await calibrationInputs(deps, request, signal);
-  const { bytes: onnx, report } = await quantizeModel(bytes, {
-    method: request.method,
-    ...(request.percentile !== undefined ? { percentile: request.percentile } : {}),
-    keepFloat: request.keepFloat ?? null,
+  if (held.length === 0) throw noneDecoded(skipped);
+  return {
+    count: held.length,
     // eslint-disable-next-line @typescript-eslint/require-await
     images: async function* () {
-      yield* images;
+      yield* held;
     },
-    imageCount: images.length,
-    size: preset.crop,
-    createRunner,
-    sourceSha256: await sha256Hex(bytes),
-    signal,
-    onProgress: (p) => request.onProgress?.({ phase: p.phase, loaded: p.done, total: p.total }),
-  });
-  const out =
-    onnx.byteOffset === 0 && onnx.byteLength === onnx.buffer.byteLength ? onnx : onnx.slice();
-  return { onnx: out.buffer as ArrayBuffer, report, skipped, ms: now() - t0 };
+    skipped: () => skipped,
+    close: () => Promise.resolve(),
+  };
 }
+
+const noImages = () =>
+  new LensError('bad-dataset', 'No calibration images: add some photos first.');

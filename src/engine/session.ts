@@ -48,7 +48,7 @@ export function loadedSession(options: {
     inputName: string,
     input: Float32Array,
     dims: readonly number[],
-    names: string[],
+    names: readonly string[],
   ) => Promise<Output[]>;
   release: () => Promise<void>;
 }): LoadedSession {
@@ -65,6 +65,7 @@ export function loadedSession(options: {
       outputName = output;
       featuresName = features ?? null;
     },
+    runOutputs: (input, dims, names) => options.runOutputs(inputName, input, dims, names),
     async run(input, dims) {
       return scores(
         (await options.runOutputs(inputName, input, dims, [outputName]))[0]!,

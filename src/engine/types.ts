@@ -6,6 +6,7 @@ import type { Message } from '../core/message';
 import type { Backend, BackendChoice, BackendPreference } from '../core/inference/backend';
 import type { FastBackend, FastPathInfo } from '../core/fast';
 import type { Prediction } from '../core/inference/classify';
+import type { RunnerInfo, SessionBackend } from './backends';
 import type { IoMeta, OutputKind } from '../core/inference/model-io';
 import type { RgbImage } from '../core/image/rgb-image';
 import type { ModelDetails } from '../core/model/details';
@@ -15,9 +16,9 @@ import type {
   KeepFloat,
   QuantPhase,
   QuantReport,
-  QuantRunnerFactory,
+  CalibrationImage,
 } from '../core/quantize';
-import type { PrecisionReport } from '../core/precision';
+import type { BnReport, PrecisionReport } from '../core/precision';
 
 export interface DecodedInput {
   image: RgbImage;
@@ -61,6 +62,12 @@ export interface LoadedSession {
   outputs: readonly IoMeta[];
   /** Points the runner at the tensors `checkModelIo` picked. */
   bind(inputName: string, outputName: string, featuresName?: string | null): void;
+  /** Runs one NCHW float32 batch and returns the named outputs, in order (calibration). */
+  runOutputs(
+    input: Float32Array,
+    dims: readonly number[],
+    names: readonly string[],
+  ): Promise<{ data: Float32Array; dims: number[] }[]>;
   /** Runs one NCHW float32 batch and returns the bound output (logits), batch-major. */
   run(input: Float32Array, dims: readonly [number, number, number, number]): Promise<Float32Array>;
   /** Logits and the `features` output (the last stage's activations), for CAMs. */
@@ -77,15 +84,18 @@ export interface Frame {
 }
 
 export interface EngineDeps<F extends Frame = Frame> {
-  /** Sessions with named outputs, for int8 calibration; without it `quantize` is refused. */
-  createQuantRunner?: QuantRunnerFactory;
   /** `exif: 'ignore'` keeps the pixels as stored, as torchvision's loader does. */
   decode(file: Blob, options?: { exif?: ExifMode }): Promise<DecodedInput>;
   /** A small display copy of the photo (browser only). */
   makeThumbnail?(image: RgbImage): Promise<Blob>;
   /** Pixels of a camera frame (browser only). */
   decodeFrame?(frame: F): Promise<RgbImage>;
+  /** Calibration images read from paths (Node), preprocessed ahead; the CLI's `quantize`. */
+  calibrationFiles?(paths: readonly string[], preset: PresetId, exif: ExifMode): CalibrationSource;
+  /** The runtime (onnxruntime, web or node): it takes every graph the `backends` decline. */
   createSession(bytes: Uint8Array, options: SessionOptions): Promise<LoadedSession>;
+  /** Backends asked first, in order; each claims a graph or declines it (src/engine/backends.ts). */
+  backends?: readonly SessionBackend[];
   /**
    * Starts the runtime for a session to come, without waiting (the page: onnxruntime-web's
    * .wasm and threads start while the model is read). Optional; failures are the session's.
@@ -242,6 +252,8 @@ export interface ModelInfo {
   backend: Backend;
   /** Why this backend: "WebGPU: no adapter", ... */
   backendReason: string;
+  /** The backend asked for failed to start and WASM answers instead. */
+  backendFellBack: boolean;
   /** WASM threads actually available (1 when the page is not cross-origin isolated). */
   threads: number;
   inputName: string;
@@ -277,6 +289,8 @@ export interface ModelInfo {
   cam: { available: boolean; reason: string };
   /** What the load-time rewrite did: Winograd layers, or direct and why. */
   fast: FastPathInfo;
+  /** Which backend runs the model, and why the ones asked before it declined. */
+  runner: RunnerInfo;
 }
 
 export interface LabelsState {
@@ -284,6 +298,8 @@ export interface LabelsState {
   source: string;
   /** Set when the active model's class count does not match. */
   warning: string | null;
+  /** `warning` as a message, for a page in another language. */
+  warningMessage: Message | null;
 }
 
 export interface ClassifyTimings {
@@ -347,12 +363,27 @@ export interface RankedImage {
 export interface QuantizeRequest {
   /** The float model: as for `load` (a URL is read through the same cache). */
   source: ModelSource;
-  /** The calibration images (files that fail to decode are skipped and listed). */
-  images: readonly { name: string; file: Blob }[];
+  /**
+   * The calibration images (files that fail to decode are skipped and listed): photos, decoded by
+   * the engine, or paths the platform reads itself (`EngineDeps.calibrationFiles`: the CLI).
+   */
+  images: readonly { name: string; file: Blob }[] | { paths: readonly string[]; exif: ExifMode };
+  /** WASM threads of the calibration sessions (the platform's default otherwise). */
+  threads?: number;
+  /** The source file's sha256 for the metadata, when the model was made from it (a checkpoint). */
+  sourceSha256?: string;
   method: CalibrationMethod;
   percentile?: number;
   keepFloat?: KeepFloat | null;
   preset: PresetId;
+}
+
+/** Calibration images one at a time, and those that could not be read (after a pass). */
+export interface CalibrationSource {
+  count: number;
+  images(): AsyncIterable<CalibrationImage>;
+  skipped(): { name: string; error: string }[];
+  close(): Promise<void>;
 }
 
 export interface QuantizedModel {
@@ -365,10 +396,13 @@ export interface QuantizedModel {
 /** The precision check (core/precision): the same inputs as `quantize`, a report instead of a model. */
 export interface PrecisionRequest {
   source: ModelSource;
-  images: readonly { name: string; file: Blob }[];
+  images: QuantizeRequest['images'];
   preset: PresetId;
+  threads?: number;
   /** The int8 side's calibration (the quantizer's default, percentile 99.99, when left out). */
   method?: CalibrationMethod;
+  /** BatchNorm checks made elsewhere (from a checkpoint); else read from the ONNX when it has them. */
+  batchNorm?: BnReport | null;
 }
 
 export interface PrecisionResult {

@@ -319,6 +319,7 @@ export const en = {
       none: 'no 3x3 convolution',
       runtime: 'the runtime does not rewrite models',
       pending: 'the fast path is being prepared',
+      failed: 'the fast path could not be prepared: {{error}}',
     },
     backend: {
       wasmChosen: 'WASM chosen in settings',

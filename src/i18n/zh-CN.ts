@@ -303,6 +303,7 @@ export const zhCN: Messages = {
       none: '没有 3x3 卷积',
       runtime: '该运行时不改写模型',
       pending: '正在准备快速路径',
+      failed: '无法准备快速路径：{{error}}',
     },
     backend: {
       wasmChosen: '设置中选择了 WASM',

@@ -5,11 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { parseLabels } from '../core/data/labels';
 import { LensError } from '../core/errors';
 import { Engine } from '../engine/engine';
-import { decodeGraph, externalDataFiles, isSiblingDataFile } from '../core/onnx/graph';
+import { ownedBuffer } from '../core/bytes/owned';
+import { siblingDataFilesOf } from '../core/onnx/graph';
 import type { EngineDeps, ExternalData, ModelSource } from '../engine/types';
 import { decodeBytes, type ExifMode } from './decode-node';
 import { nodeSessionFactory } from './ort-node';
-import { nodeQuantRunner } from './quantize-node';
+import { CalibrationSet } from './quantize-node';
 
 const DATA = resolve(import.meta.dirname, '../data');
 
@@ -33,13 +34,8 @@ export function modelFile(path: string, name = path.split(/[\\/]/).pop() ?? path
       { cause: e },
     );
   }
-  // readFileSync may hand out a view of a shared pool (small files): copy unless the view is the
-  // whole buffer. Not Buffer#slice, which is a view of the same pool: a 366-byte model read as
-  // the pool's first bytes.
-  const buffer: ArrayBuffer =
-    bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-      ? (bytes.buffer as ArrayBuffer)
-      : (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  // readFileSync may hand out a view of a shared pool (small files).
+  const buffer = ownedBuffer(bytes);
   const externalData = siblingDataFiles(path, new Uint8Array(buffer));
   return {
     type: 'bytes',
@@ -55,22 +51,12 @@ export function modelFile(path: string, name = path.split(/[\\/]/).pop() ?? path
  * .onnx of a model with external data is small); a missing file is left to the load's message.
  */
 function siblingDataFiles(path: string, bytes: Uint8Array): ExternalData[] {
-  if (bytes.byteLength > 16 * 2 ** 20) return [];
-  let names: string[];
-  try {
-    names = externalDataFiles(decodeGraph(bytes)).filter(isSiblingDataFile);
-  } catch {
-    return [];
-  }
   const out: ExternalData[] = [];
-  for (const file of names) {
+  for (const file of siblingDataFilesOf(bytes)) {
     const full = join(dirname(path), file);
     if (!existsSync(full)) continue;
     const data = readFileSync(full);
-    out.push({
-      path: file,
-      bytes: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength),
-    });
+    out.push({ path: file, bytes: ownedBuffer(data) });
   }
   return out;
 }
@@ -83,7 +69,7 @@ export function createNodeEngine(
     decode: async (blob, request) =>
       decodeBytes(new Uint8Array(await blob.arrayBuffer()), request?.exif ?? exif),
     createSession: nodeSessionFactory(threads),
-    createQuantRunner: nodeQuantRunner(threads),
+    calibrationFiles: (paths, preset, mode) => new CalibrationSet(paths, preset, mode),
     fetchModel: (url, onProgress) => {
       const bytes = new Uint8Array(
         readFileSync(url.startsWith('file:') ? fileURLToPath(url) : url),

@@ -1,38 +1,14 @@
 /** The quantizer's sessions and calibration images in Node: onnxruntime-node and the preprocess pool. */
-import * as ort from 'onnxruntime-node';
-import { LensError } from '../core/errors';
 import type { PresetId } from '../core/preprocess/preprocess';
 import type { CalibrationImage, QuantRunnerFactory } from '../core/quantize';
+import type { CalibrationSource } from '../engine/types';
 import type { ExifMode } from './decode-node';
+import { createNodeSession } from './ort-node';
 import { PreprocessPool } from './preprocess-pool';
 
+/** The quantizer's sessions in Node: the engine's own onnxruntime-node sessions. */
 export function nodeQuantRunner(threads = 2): QuantRunnerFactory {
-  return async (bytes) => {
-    let session: ort.InferenceSession;
-    try {
-      session = await ort.InferenceSession.create(bytes, {
-        executionProviders: ['cpu'],
-        graphOptimizationLevel: 'all',
-        intraOpNumThreads: threads,
-      });
-    } catch (e) {
-      throw new LensError(
-        'not-a-model',
-        `The ONNX model could not be loaded: ${(e as Error).message}`,
-        { cause: e },
-      );
-    }
-    const input = session.inputNames[0]!;
-    return {
-      async run(data, dims, names) {
-        const out = await session.run({ [input]: new ort.Tensor('float32', data, dims) }, [
-          ...names,
-        ]);
-        return names.map((n) => ({ data: out[n]!.data as Float32Array, dims: out[n]!.dims }));
-      },
-      release: () => session.release(),
-    };
-  };
+  return (bytes) => createNodeSession(bytes, threads);
 }
 
 /**
@@ -40,8 +16,9 @@ export function nodeQuantRunner(threads = 2): QuantRunnerFactory {
  * file order. A file that fails is skipped and recorded in `skipped` (once, on the first pass;
  * later passes leave it out).
  */
-export class CalibrationSet {
-  readonly skipped = new Map<string, string>();
+export class CalibrationSet implements CalibrationSource {
+  /** The files that failed, with the reason. */
+  readonly failed = new Map<string, string>();
   constructor(
     readonly files: readonly string[],
     private readonly preset: PresetId,
@@ -49,8 +26,16 @@ export class CalibrationSet {
     private readonly pool: PreprocessPool = new PreprocessPool(),
   ) {}
 
+  get count(): number {
+    return this.files.length;
+  }
+
+  skipped(): { name: string; error: string }[] {
+    return [...this.failed].map(([name, error]) => ({ name, error }));
+  }
+
   async *images(): AsyncGenerator<CalibrationImage> {
-    const files = this.files.filter((f) => !this.skipped.has(f));
+    const files = this.files.filter((f) => !this.failed.has(f));
     type Outcome = { tensor: Float32Array } | { error: string };
     const pending: (Promise<Outcome> | undefined)[] = [];
     const start = (i: number) => {
@@ -67,7 +52,7 @@ export class CalibrationSet {
       pending[i] = undefined;
       start(i + window);
       if ('tensor' in outcome) yield { name: files[i]!, tensor: outcome.tensor };
-      else this.skipped.set(files[i]!, outcome.error);
+      else this.failed.set(files[i]!, outcome.error);
     }
   }
 

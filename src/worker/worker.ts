@@ -7,7 +7,6 @@ import { decodeFrame, decodeInWorker } from './decode-browser';
 import { withFaults } from './faults';
 import { fetchModel } from './fetch-model';
 import { createWebSession, startWebRuntime } from './ort-web';
-import { createWebQuantRunner } from './quant-web';
 import type { Faults } from './protocol';
 import { serve } from './serve';
 import { makeThumbnail } from './thumbnail';
@@ -21,7 +20,6 @@ const engine = new Engine<ImageBitmap>({
   makeThumbnail,
   createSession: withFaults(createWebSession, faults),
   startRuntime: startWebRuntime,
-  createQuantRunner: createWebQuantRunner,
   fetchModel,
   labels: { name: 'ImageNet-1k', labels: parseLabels(labelsText).labels },
 });

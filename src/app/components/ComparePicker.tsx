@@ -1,7 +1,7 @@
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorText } from '../../i18n/message';
-import { loadCompareModel } from '../compare';
+import { loadCompareModel } from '../controller';
 import { useLens } from '../store';
 import { backendText } from './format';
 

@@ -1,5 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import { compareOtherPrecision } from '../compare';
+import { compareOtherPrecision } from '../controller';
 import { useLens } from '../store';
 
 /** Checkpoint conversion: options, and the models converted in this session (downloadable). */

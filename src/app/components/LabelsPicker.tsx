@@ -1,6 +1,5 @@
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
-import { labelWarningMessage } from '../../engine/notes';
 import { useSay } from '../i18n/message';
 import { loadLabels, setLabelLanguage } from '../controller';
 import { isLanguage, LANGUAGE_NAMES, LANGUAGES } from '../../i18n/language';
@@ -16,7 +15,6 @@ export function LabelsPicker() {
   const input = useRef<HTMLInputElement>(null);
   const { t } = useTranslation();
   const say = useSay();
-  const classes = useLens((s) => (s.status.kind === 'ready' ? s.status.info.numClasses : null));
   const name =
     info.kind === 'user'
       ? info.name
@@ -69,12 +67,7 @@ export function LabelsPicker() {
       {info.warning && (
         <em className="warn" data-testid="labels-warning">
           {' '}
-          {say(
-            classes === null
-              ? null
-              : labelWarningMessage(info.warning, classes, info.count, info.name),
-            info.warning,
-          )}
+          {say(info.warningMessage, info.warning)}
         </em>
       )}
       {info.error && (

@@ -4,7 +4,7 @@
  * only a software adapter exists on the machines it was measured on), and say what happened in a
  * form the model panel and each result can show.
  */
-import { message, type Message, type MessageKey, type Note } from '../message';
+import { message, type MessageValue, type Note } from '../message';
 import {
   computeU,
   computeUStepwise,
@@ -17,30 +17,44 @@ import {
 /** The name the transformed weights go by as external data, unless the model already uses it. */
 export const U_FILE = 'lens-winograd-u.bin';
 
-/** Why the path is direct, in English as `FastPathInfo.reason` holds it, by message key. */
-const REASONS = {
-  'fastReason.off': 'fast path off',
-  'fastReason.webgpu': 'not used on WebGPU',
-  'fastReason.unreadable': 'the graph could not be analysed',
-  'fastReason.noEligible': 'no eligible 3x3 convolution',
-  'fastReason.none': 'no 3x3 convolution',
-  'fastReason.runtime': 'the runtime does not rewrite models',
-  'fastReason.pending': 'the fast path is being prepared',
-} as const satisfies Partial<Record<MessageKey, string>>;
-export const FAST_REASONS = {
-  off: REASONS['fastReason.off'],
-  webgpu: REASONS['fastReason.webgpu'],
-  unreadable: REASONS['fastReason.unreadable'],
-  noEligible: REASONS['fastReason.noEligible'],
-  none: REASONS['fastReason.none'],
-  runtime: REASONS['fastReason.runtime'],
-  pending: REASONS['fastReason.pending'],
-} as const;
+/** Why the path is direct, for each reason the project itself states. */
+export type FastReasonCode =
+  'off' | 'webgpu' | 'unreadable' | 'noEligible' | 'none' | 'runtime' | 'pending';
 
-/** A known reason as a message; another (the rewrite's own, e.g. an old opset) stays as written. */
-function reasonValue(reason: string): Message | string {
-  const key = (Object.keys(REASONS) as (keyof typeof REASONS)[]).find((k) => REASONS[k] === reason);
-  return key ? message(key) : reason;
+/** The English of each code, as `FastPathInfo.reason` (JSON, automation) holds it. */
+const REASON_TEXT = {
+  off: 'fast path off',
+  webgpu: 'not used on WebGPU',
+  unreadable: 'the graph could not be analysed',
+  noEligible: 'no eligible 3x3 convolution',
+  none: 'no 3x3 convolution',
+  runtime: 'the runtime does not rewrite models',
+  pending: 'the fast path is being prepared',
+} as const satisfies Record<FastReasonCode, string>;
+
+export const FAST_REASON_CODES = Object.keys(REASON_TEXT) as FastReasonCode[];
+
+/** A reason as both renderings: the English text and what a page in another language shows. */
+export interface FastReason {
+  text: string;
+  message: MessageValue;
+}
+
+export function fastReason(code: FastReasonCode): FastReason {
+  return { text: REASON_TEXT[code], message: message(`fastReason.${code}`) };
+}
+
+/** The rewrite's own words (e.g. an old opset): shown as written, in every language. */
+export function rewriteReason(text: string): FastReason {
+  return { text, message: text };
+}
+
+/** A fast session that could not be made or warmed up; the model answers as it is. */
+export function failedReason(error: string): FastReason {
+  return {
+    text: `the fast path could not be prepared: ${error}`,
+    message: message('fastReason.failed', { error }),
+  };
 }
 
 export type FastBackend = 'wasm' | 'webgpu' | 'node';
@@ -50,6 +64,8 @@ export interface FastPathInfo {
   path: 'winograd' | 'direct';
   /** Why the path is direct ('off', 'WebGPU', 'no eligible convolution', ...); null when winograd. */
   reason: string | null;
+  /** `reason` for a page in another language (a catalogue message, or the rewrite's own words). */
+  reasonMessage: MessageValue | null;
   rewritten: number;
   total3x3: number;
   /** Layers per tile: { F4: 20, F2: 3 }. */
@@ -75,10 +91,11 @@ export function describeFastPath(info: FastPathInfo): string {
 /** `describeFastPath`'s line with its message, for a page in another language. */
 export function fastPathNote(info: FastPathInfo): Note {
   if (info.path === 'direct') {
-    const reason = info.reason ?? FAST_REASONS.off;
+    const reason =
+      info.reason === null ? fastReason('off') : { text: info.reason, message: info.reasonMessage };
     return {
-      text: `direct convolutions (${reason})`,
-      message: message('fastDirect', { reason: reasonValue(reason) }),
+      text: `direct convolutions (${reason.text})`,
+      message: message('fastDirect', { reason: reason.message ?? reason.text }),
     };
   }
   const tiles = (['F4', 'F2'] as const)
@@ -96,10 +113,15 @@ export function fastPathNote(info: FastPathInfo): Note {
 }
 
 /** The facts for a model whose convolutions run as they are. */
-export function directPath(reason: string, report?: WinogradReport, rewriteMs = 0): FastPathInfo {
+export function directPath(
+  reason: FastReason,
+  report?: WinogradReport,
+  rewriteMs = 0,
+): FastPathInfo {
   return {
     path: 'direct',
-    reason,
+    reason: reason.text,
+    reasonMessage: reason.message,
     rewritten: 0,
     total3x3: report?.total3x3 ?? 0,
     tiles: { F4: 0, F2: 0 },
@@ -129,13 +151,13 @@ export function applyFastPath(
     embed?: boolean;
   } & WinogradOptions,
 ): FastPathResult {
-  const none = (reason: string, report?: WinogradReport, rewriteMs = 0): FastPathResult => ({
+  const none = (reason: FastReason, report?: WinogradReport, rewriteMs = 0): FastPathResult => ({
     bytes,
     external: [],
     info: directPath(reason, report, rewriteMs),
   });
-  if (!opts.enabled) return none(FAST_REASONS.off);
-  if (opts.backend === 'webgpu') return none(FAST_REASONS.webgpu);
+  if (!opts.enabled) return none(fastReason('off'));
+  if (opts.backend === 'webgpu') return none(fastReason('webgpu'));
   const t0 = performance.now();
   const options: WinogradOptions = {};
   if (opts.inputSize !== undefined) options.inputSize = opts.inputSize;
@@ -147,13 +169,15 @@ export function applyFastPath(
     out = rewriteWinograd(bytes, options);
   } catch {
     // Not a graph this code can read: the runtime gets the file as it is and says what is wrong.
-    return none(FAST_REASONS.unreadable, undefined, performance.now() - t0);
+    return none(fastReason('unreadable'), undefined, performance.now() - t0);
   }
   const rewriteMs = performance.now() - t0;
   const r = out.report;
   if (r.rewritten === 0)
     return none(
-      r.skipped ?? (r.total3x3 ? FAST_REASONS.noEligible : FAST_REASONS.none),
+      r.skipped !== null
+        ? rewriteReason(r.skipped)
+        : fastReason(r.total3x3 ? 'noEligible' : 'none'),
       r,
       rewriteMs,
     );
@@ -163,6 +187,7 @@ export function applyFastPath(
     info: {
       path: 'winograd',
       reason: null,
+      reasonMessage: null,
       rewritten: r.rewritten,
       total3x3: r.total3x3,
       tiles: {
@@ -194,5 +219,5 @@ export async function computePlansStepwise(
 
 /** The facts while the fast path is prepared in the background: direct for now. */
 export function pendingPath(): FastPathInfo {
-  return { ...directPath(FAST_REASONS.pending), pending: true };
+  return { ...directPath(fastReason('pending')), pending: true };
 }

@@ -19,12 +19,15 @@ export interface BackendChoice {
   reason: string;
   /** `reason` as a catalogue message, for a page in another language. */
   message: Message;
+  /** The backend chosen failed to start and WASM runs instead (the page says so at once). */
+  fellBack: boolean;
 }
 
 const choice = (backend: Backend, reason: string, why: Message): BackendChoice => ({
   backend,
   reason,
   message: why,
+  fellBack: false,
 });
 
 export function isBackendPreference(v: unknown): v is BackendPreference {
@@ -71,11 +74,14 @@ export function chooseBackend(preference: BackendPreference, probe: GpuProbe): B
 
 /** After a WebGPU session failed to start: WASM, and why. */
 export function webgpuFailed(error: string): BackendChoice {
-  return choice(
-    'wasm',
-    `WebGPU failed (${error}); fell back to WASM`,
-    message('backend.webgpuFailed', { error }),
-  );
+  return {
+    ...choice(
+      'wasm',
+      `WebGPU failed (${error}); fell back to WASM`,
+      message('backend.webgpuFailed', { error }),
+    ),
+    fellBack: true,
+  };
 }
 
 /** onnxruntime-node's one choice. */

@@ -4,7 +4,6 @@
  * flavour behind `InferenceRunner` differ.
  */
 import type { Message } from '../message';
-import { sha256 } from '../bytes/sha256';
 import { LensError } from '../errors';
 import type { RgbImage } from '../image/rgb-image';
 import { labelFor } from '../data/labels';
@@ -44,18 +43,26 @@ export interface Classification {
   timings: { preprocessMs: number; inferenceMs: number };
 }
 
+/** What every classification takes besides its pixels. */
+export interface ClassifyOptions {
+  preset: Preset;
+  runner: InferenceRunner;
+  labels: readonly string[];
+  /** How many classes to rank (default 5). */
+  k?: number;
+  now?: () => number;
+  /** Whether the runner answers logits (softmaxed here, the default) or probabilities. */
+  kind?: OutputKind;
+}
+
 export async function classifyImage(
   image: RgbImage,
-  preset: Preset,
-  runner: InferenceRunner,
-  labels: readonly string[],
-  k = 5,
-  now: () => number = () => performance.now(),
-  kind: OutputKind = 'logits',
+  options: ClassifyOptions,
 ): Promise<Classification> {
+  const now = options.now ?? (() => performance.now());
   const t0 = now();
-  const pre = preprocess(image, preset);
-  return classifyPreprocessed(pre, preset, runner, labels, k, now, kind, t0);
+  const pre = preprocess(image, options.preset);
+  return classifyPreprocessed(pre, options, t0);
 }
 
 /**
@@ -64,15 +71,11 @@ export async function classifyImage(
  * the result, is the one `classifyImage` computes from the image. The crop must be the preset's.
  */
 export async function classifyCrop(
-  crop: RgbImage,
-  resized: { width: number; height: number },
-  preset: Preset,
-  runner: InferenceRunner,
-  labels: readonly string[],
-  k = 5,
-  now: () => number = () => performance.now(),
-  kind: OutputKind = 'logits',
+  prepared: { crop: RgbImage; resized: { width: number; height: number } },
+  options: ClassifyOptions,
 ): Promise<Classification> {
+  const { crop, resized } = prepared;
+  const { preset } = options;
   if (
     crop.width !== preset.crop ||
     crop.height !== preset.crop ||
@@ -82,6 +85,7 @@ export async function classifyCrop(
       'internal',
       `A ${crop.width}x${crop.height} crop cannot stand for the ${preset.crop}x${preset.crop} crop of ${preset.id}.`,
     );
+  const now = options.now ?? (() => performance.now());
   const t0 = now();
   const pre: Preprocessed = {
     resized,
@@ -89,25 +93,21 @@ export async function classifyCrop(
     tensor: toNormalizedTensor(crop),
     dims: [1, 3, preset.crop, preset.crop],
   };
-  return classifyPreprocessed(pre, preset, runner, labels, k, now, kind, t0);
+  return classifyPreprocessed(pre, options, t0);
 }
 
 async function classifyPreprocessed(
   pre: Preprocessed,
-  preset: Preset,
-  runner: InferenceRunner,
-  labels: readonly string[],
-  k: number,
-  now: () => number,
-  kind: OutputKind,
+  options: ClassifyOptions,
   t0: number,
 ): Promise<Classification> {
+  const now = options.now ?? (() => performance.now());
   const t1 = now();
-  const logits = await runner.run(pre.tensor, pre.dims);
+  const logits = await options.runner.run(pre.tensor, pre.dims);
   const t2 = now();
-  const { top, note, noteMessage } = rank(logits, labels, k, kind);
+  const { top, note, noteMessage } = rank(logits, options.labels, options.k ?? 5, options.kind);
   return {
-    preset: preset.id,
+    preset: options.preset.id,
     resized: pre.resized,
     crop: pre.crop,
     tensor: pre.tensor,
@@ -150,12 +150,4 @@ export function labelled(
   labels: readonly string[],
 ): Prediction[] {
   return ranked.map((r) => ({ ...r, label: labelFor(labels, r.index) }));
-}
-
-export async function sha256Hex(bytes: Uint8Array | Float32Array): Promise<string> {
-  const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  // Not a secure context (plain http from another machine): no crypto.subtle, hash in JS.
-  const subtle = globalThis.crypto?.subtle as SubtleCrypto | undefined;
-  const digest = subtle ? await subtle.digest('SHA-256', view.slice()) : sha256(view);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }

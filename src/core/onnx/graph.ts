@@ -254,6 +254,25 @@ export function isSiblingDataFile(name: string): boolean {
   );
 }
 
+/**
+ * A model's .onnx of this size or less is read for the external data files it names: a model with
+ * external data keeps its weights outside, so its .onnx is small, and a big one is not parsed twice.
+ */
+export const EXTERNAL_DATA_PROBE_BYTES = 16 * 2 ** 20;
+
+/**
+ * The external data files beside the model that it names (`model.onnx.data`), for a loader to
+ * read or fetch; none when it names none, is too big to be probed, or does not parse.
+ */
+export function siblingDataFilesOf(bytes: Uint8Array): string[] {
+  if (bytes.byteLength > EXTERNAL_DATA_PROBE_BYTES) return [];
+  try {
+    return externalDataFiles(decodeGraph(bytes)).filter(isSiblingDataFile);
+  } catch {
+    return [];
+  }
+}
+
 /** Ops that pass a tensor's values through unchanged (only its shape or storage may change). */
 const PASS_THROUGH = new Set(['Identity', 'Cast', 'Flatten', 'Reshape', 'Squeeze', 'Unsqueeze']);
 

@@ -356,17 +356,17 @@ export async function checkPrecision(
     for await (const img of opts.images()) {
       checkAbort(opts.signal);
       const dims = [1, 3, opts.size, opts.size];
-      const f = await floatRun.run(
+      const f = await floatRun.runOutputs(
         img.tensor,
         dims,
         names.map((t) => t),
       );
-      const h = await halfRun.run(
+      const h = await halfRun.runOutputs(
         img.tensor,
         dims,
         names.map((t) => fp16.rounded.get(t) ?? t),
       );
-      const q = await int8Run.run(
+      const q = await int8Run.runOutputs(
         img.tensor,
         dims,
         names.map((t) => qdq.dequantized.get(t) ?? t),
@@ -383,7 +383,7 @@ export async function checkPrecision(
       opts.onProgress?.({ phase: 'measure', done, total: opts.imageCount });
     }
   } finally {
-    await Promise.all(runners.map((r) => r.release()));
+    await Promise.all(runners.map((r) => r.dispose()));
   }
   if (done === 0) throw new LensError('bad-dataset', 'No image could be used: nothing to measure.');
 

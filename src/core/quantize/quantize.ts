@@ -26,14 +26,18 @@ import { AbsHistogram } from './histogram';
 import { AgreementSum, NoiseSum, sqnrDb, SQNR_CAP_DB, type Agreement } from './measure';
 import { activationParams, type QParams } from './qparams';
 
+/**
+ * What the quantizer needs of a session: named outputs for one input, and its release. The
+ * engine's `LoadedSession` is one (web and node alike), so calibration runs on the same sessions.
+ */
 export interface QuantRunner {
   /** Runs one [1, 3, H, W] image and returns the named outputs, in order. */
-  run(
+  runOutputs(
     input: Float32Array,
     dims: readonly number[],
     names: readonly string[],
   ): Promise<{ data: Float32Array; dims: readonly number[] }[]>;
-  release(): Promise<void>;
+  dispose(): Promise<void>;
 }
 export type QuantRunnerFactory = (bytes: Uint8Array) => Promise<QuantRunner>;
 
@@ -134,13 +138,17 @@ export async function calibrate(
   try {
     for await (const img of opts.images()) {
       checkAbort(opts.signal);
-      const outs = await runner.run(img.tensor, [1, 3, opts.size, opts.size], plan.activations);
+      const outs = await runner.runOutputs(
+        img.tensor,
+        [1, 3, opts.size, opts.size],
+        plan.activations,
+      );
       plan.activations.forEach((t, i) => histograms.get(t)!.add(outs[i]!.data));
       count++;
       opts.onProgress?.({ phase: 'calibrate', done: count, total: opts.imageCount });
     }
   } finally {
-    await runner.release();
+    await runner.dispose();
   }
   if (count === 0)
     throw new LensError('bad-dataset', 'No calibration image could be used: nothing to calibrate.');
@@ -175,15 +183,15 @@ async function measure(
     for await (const img of opts.images()) {
       checkAbort(opts.signal);
       const dims = [1, 3, opts.size, opts.size];
-      const f = await floatProbe.run(img.tensor, dims, floatNames);
-      const q = await int8Probe.run(img.tensor, dims, int8Names);
+      const f = await floatProbe.runOutputs(img.tensor, dims, floatNames);
+      const q = await int8Probe.runOutputs(img.tensor, dims, int8Names);
       floatNames.forEach((t, i) => noise.get(t)!.add(f[i]!.data, q[i]!.data, f[i]!.dims));
-      const [logits] = await int8.run(img.tensor, dims, [plan.outputName]);
+      const [logits] = await int8.runOutputs(img.tensor, dims, [plan.outputName]);
       agreement.add(img.name, f[f.length - 1]!.data, logits!.data);
       opts.onProgress?.({ phase, done: ++done, total: opts.imageCount });
     }
   } finally {
-    await Promise.all(runners.map((r) => r.release()));
+    await Promise.all(runners.map((r) => r.dispose()));
   }
   return { noise, agreement: agreement.result() };
 }

@@ -1,0 +1,165 @@
+/**
+ * The engine's two ways to the Winograd fast path (src/core/fast), kept out of the job queue and
+ * the model lifecycle:
+ * - in the foreground, the session is made from the rewritten model at load;
+ * - in the background (the page's big models), the file as it is answers first, the rewrite and
+ *   its transformed weights are made a layer at a time between queued jobs, then one queued job
+ *   swaps the sessions.
+ */
+import {
+  applyFastPath,
+  computePlans,
+  computePlansStepwise,
+  directPath,
+  failedReason,
+  fastReason,
+  pendingPath,
+  type FastBackend,
+  type FastPathInfo,
+} from '../core/fast';
+import type { JobQueue } from './job-queue';
+import type { LoadedSession, SessionOptions } from './types';
+
+/** What the engine asks of the fast path for one model. */
+export interface FastPathRequest {
+  /** `false` runs the file as it is (`?fast=0`, `--no-fast`). */
+  enabled: boolean;
+  /** Models of at least this many bytes take the background path. */
+  inBackgroundFrom?: number;
+  now: () => number;
+}
+
+/**
+ * The `prepare` hook of a session made at load, and what it decided: the facts of the path, and
+ * the runtime a background path must be prepared for (null when none is).
+ */
+export interface LoadTimeFastPath {
+  prepare: NonNullable<SessionOptions['prepare']>;
+  readonly info: FastPathInfo;
+  readonly background: FastBackend | null;
+}
+
+export function fastPathAtLoad(bytes: Uint8Array, request: FastPathRequest): LoadTimeFastPath {
+  const background =
+    request.enabled &&
+    request.inBackgroundFrom !== undefined &&
+    bytes.byteLength >= request.inBackgroundFrom;
+  const state: { info: FastPathInfo; background: FastBackend | null } = {
+    // A runtime that never calls `prepare` runs the file as it is.
+    info: directPath(fastReason('runtime')),
+    background: null,
+  };
+  return {
+    get info() {
+      return state.info;
+    },
+    get background() {
+      return state.background;
+    },
+    prepare: (original, runtime) => {
+      if (background && runtime !== 'webgpu') {
+        // The file as it is answers first; `prepareInBackground` follows.
+        state.background = runtime;
+        state.info = pendingPath();
+        return Promise.resolve({ bytes: original, externalData: [] });
+      }
+      const out = applyFastPath(original, { enabled: request.enabled, backend: runtime });
+      const t = request.now();
+      const externalData = computePlans(out.external);
+      state.info = { ...out.info, rewriteMs: out.info.rewriteMs + (request.now() - t) };
+      return Promise.resolve({ bytes: out.bytes, externalData });
+    },
+  };
+}
+
+/** The model whose session the background path replaces (the engine's active model). */
+export interface SwappableModel {
+  session: LoadedSession;
+  readonly numClasses: number;
+  readonly io: { input: string; output: string; features: string | null };
+}
+
+export interface BackgroundFastPath {
+  model: SwappableModel;
+  bytes: Uint8Array;
+  runtime: FastBackend;
+  jobs: JobQueue;
+  now: () => number;
+  /** False once the model is no longer the active one: the work stops between two steps. */
+  wanted: () => boolean;
+  /** A session of the model: of the rewritten bytes (`fast`), or of the file as it is (null). */
+  makeSession: (
+    fast: { bytes: Uint8Array; externalData: { path: string; bytes: ArrayBuffer }[] } | null,
+  ) => Promise<LoadedSession>;
+  /** One run that proves a new session answers (the engine's warm-up). */
+  warmUp: (session: LoadedSession) => Promise<Float32Array>;
+}
+
+/** Thrown between two steps when the model is no longer active. */
+class Stopped extends Error {}
+
+/**
+ * Prepares the fast path for a model that already answers with its convolutions as they are.
+ * Settles with the facts that now hold (the fast path, or why the file as it is stays), or null
+ * when the model stopped being active first. If the fast session fails, the direct one is made
+ * again before this settles, so the model always answers.
+ */
+export async function prepareInBackground(job: BackgroundFastPath): Promise<FastPathInfo | null> {
+  const { jobs, wanted } = job;
+  let paused = 0;
+  // Between two steps, the jobs queued meanwhile run first.
+  const pause = async () => {
+    paused += await jobs.yieldTo();
+    if (!wanted()) throw new Stopped('model no longer active');
+  };
+  try {
+    await jobs.whenIdle();
+    if (!wanted()) return null;
+    const t0 = job.now();
+    const out = applyFastPath(job.bytes, { enabled: true, backend: job.runtime });
+    if (out.info.path !== 'winograd') return out.info;
+    await pause();
+    const files = await computePlansStepwise(out.external, pause);
+    const fast: FastPathInfo = { ...out.info, rewriteMs: job.now() - t0 - paused };
+    return await jobs.enqueue(async () => {
+      if (!wanted()) return null;
+      await swapSessions(job, { bytes: out.bytes, externalData: files });
+      return fast;
+    });
+  } catch (e) {
+    if (e instanceof Stopped || !wanted()) return null;
+    return directPath(failedReason(e instanceof Error ? e.message : String(e)));
+  }
+}
+
+/**
+ * Inside one queued job (no run straddles the change): the direct session goes first, so the two
+ * never hold memory at once; then the fast one is made, bound and warmed up.
+ */
+async function swapSessions(
+  job: BackgroundFastPath,
+  fast: { bytes: Uint8Array; externalData: { path: string; bytes: ArrayBuffer }[] },
+): Promise<void> {
+  const { model } = job;
+  const backend = model.session.choice.backend;
+  const { input, output, features } = model.io;
+  await model.session.dispose().catch(() => undefined);
+  let session: LoadedSession | null = null;
+  try {
+    session = await job.makeSession(fast);
+    session.bind(input, output, features);
+    if (session.choice.backend !== backend)
+      throw new Error(`the runtime chose ${session.choice.backend}, not ${backend}`);
+    const scores = await job.warmUp(session);
+    if (scores.length !== model.numClasses)
+      throw new Error(`it answered ${scores.length} scores, not ${model.numClasses}`);
+  } catch (e) {
+    await session?.dispose().catch(() => undefined);
+    // The model answers as before: the file as it is, made again.
+    const direct = await job.makeSession(null);
+    direct.bind(input, output, features);
+    model.session = direct;
+    throw e;
+  }
+  model.session = session;
+}
