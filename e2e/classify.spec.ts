@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { PROB_TOL } from './tolerances';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { convertStateDict } from '../src/core/convert';
@@ -24,7 +25,7 @@ test.describe('classify fixture photos with the tiny model (WASM)', () => {
     await expect(lens.status).toContainText('WebGPU:');
   });
 
-  test('every fixture picked at once: top-5 equals PyTorch within 1e-4, crop bit-identical', async ({
+  test('every fixture picked at once: top-5 equals PyTorch within PROB_TOL, crop bit-identical', async ({
     page,
   }) => {
     const lens = new Lens(page);
@@ -157,7 +158,7 @@ test.describe('classify fixture photos with the tiny model (WASM)', () => {
       ).toEqual(want.map((w) => w.index));
       got.forEach((g, i) =>
         expect(Math.abs(g.probability - want[i]!.probability), `${name} rank ${i}`).toBeLessThan(
-          1e-4,
+          PROB_TOL,
         ),
       );
     }

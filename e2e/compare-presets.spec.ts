@@ -4,6 +4,7 @@
  * references.json), model B a 10-class model (`classes-10.onnx`), so a preset row from the wrong
  * model cannot pass for A's: its indices are 0-9 and its probabilities differ.
  */
+import { PROB_TOL } from './tolerances';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -36,7 +37,7 @@ async function expectPresetsOfA(card: Locator): Promise<void> {
   const ref = references.images[GOOD]!.top5;
   expect(top5.map((p) => p.index)).toEqual(ref.map((p) => p.index));
   top5.forEach((p, i) =>
-    expect(Math.abs(p.probability - ref[i]!.probability), `rank ${i}`).toBeLessThan(1e-4),
+    expect(Math.abs(p.probability - ref[i]!.probability), `rank ${i}`).toBeLessThan(PROB_TOL),
   );
 }
 

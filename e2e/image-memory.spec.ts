@@ -6,6 +6,7 @@
  * sum of the test's chromium processes' RSS from /proc (e2e/proc-memory.ts); the bound is the
  * issue's: no file raises the peak by more than 1 GiB.
  */
+import { PROB_TOL } from './tolerances';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -214,7 +215,7 @@ test.describe('image memory (issue 12 row 4)', () => {
         who,
       ).toEqual(ref.map((p) => p.index));
       rows.forEach((p, i) =>
-        expect(Math.abs(p.probability - ref[i]!.probability), `${who} ${i}`).toBeLessThan(1e-4),
+        expect(Math.abs(p.probability - ref[i]!.probability), `${who} ${i}`).toBeLessThan(PROB_TOL),
       );
     }
   });

@@ -1,4 +1,5 @@
 /** Page object and fixture helpers for the end-to-end tests. */
+import { PROB_TOL } from './tolerances';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect, type Locator, type Page } from '@playwright/test';
@@ -112,7 +113,7 @@ export class Lens {
     await this.page.getByTestId('camera-start').click();
   }
 
-  /** A finished result's top-5 equals a PyTorch reference: same indices, probabilities within 1e-4. */
+  /** A finished result's top-5 equals a PyTorch reference: same indices, probabilities within PROB_TOL. */
   async expectTop5(
     result: Locator,
     ref: { index: number; probability: number }[],
@@ -130,7 +131,9 @@ export class Lens {
       what,
     ).toEqual(ref.map((p) => p.index));
     top5.forEach((p, i) =>
-      expect(Math.abs(p.probability - ref[i]!.probability), `${what} rank ${i}`).toBeLessThan(1e-4),
+      expect(Math.abs(p.probability - ref[i]!.probability), `${what} rank ${i}`).toBeLessThan(
+        PROB_TOL,
+      ),
     );
   }
 
@@ -150,7 +153,7 @@ export class Lens {
     );
   }
 
-  /** Asserts a result equals PyTorch's: same top-5 indices, each probability within 1e-4. */
+  /** Asserts a result equals PyTorch's: same top-5 indices, each probability within PROB_TOL. */
   async expectMatchesPyTorch(name: string, refKey = name): Promise<void> {
     const ref = references.images[refKey];
     if (!ref) throw new Error(`no reference for ${refKey}`);
@@ -161,7 +164,7 @@ export class Lens {
     ).toEqual(ref.top5.map((p) => p.index));
     top5.forEach((p, i) =>
       expect(Math.abs(p.probability - ref.top5[i]!.probability), `${name} rank ${i}`).toBeLessThan(
-        1e-4,
+        PROB_TOL,
       ),
     );
   }

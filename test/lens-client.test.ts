@@ -3,56 +3,14 @@
  * real engine (onnxruntime-node): typed replies, progress, cancellation, faults and crashes.
  */
 import { describe, expect, it } from 'vitest';
-import { LensClient, type WorkerLike } from '../src/app/lens-client';
-import type { Engine } from '../src/engine/engine';
-import type { Faults, Request, Response } from '../src/worker/protocol';
-import { serve, type Port } from '../src/worker/serve';
+import { LensClient } from '../src/app/lens-client';
+import type { Faults } from '../src/worker/protocol';
+import { FakeWorker } from './helpers/fake-worker';
 import { withFaults } from '../src/worker/faults';
 import { nodeSessionFactory } from '../src/node/ort-node';
 import { imageBlob, testEngine, tinyBytes, tinyUrl } from './helpers/engine';
 import { references } from './helpers/fixtures';
 import { lensRejection } from './helpers/errors';
-
-type Listener = (e: { data: unknown }) => void;
-
-/** A Worker whose other side is `serve(engine)` in this process; messages hop a macrotask. */
-class FakeWorker implements WorkerLike {
-  readonly toWorker: Listener[] = [];
-  readonly fromWorker: Listener[] = [];
-  readonly errors: ((e: ErrorEvent) => void)[] = [];
-  readonly posted: Request[] = [];
-  terminated = false;
-  readonly faults: Faults = {};
-
-  constructor(engine: Engine) {
-    const port: Port = {
-      postMessage: (m: Response) =>
-        setTimeout(() => !this.terminated && this.fromWorker.forEach((l) => l({ data: m }))),
-      addEventListener: (_type, listener) => this.toWorker.push(listener as Listener),
-    };
-    serve(engine, port, this.faults);
-  }
-
-  postMessage(message: Request): void {
-    this.posted.push(message);
-    if (message.kind === 'crash') return void setTimeout(() => this.die('requested'));
-    setTimeout(() => !this.terminated && this.toWorker.forEach((l) => l({ data: message })));
-  }
-
-  addEventListener(type: 'message' | 'error', listener: never): void {
-    (type === 'message' ? this.fromWorker : this.errors).push(listener);
-  }
-
-  /** What a crash looks like from the main thread: an error event. */
-  die(message: string): void {
-    const event = { message, preventDefault: () => undefined } as ErrorEvent;
-    this.errors.forEach((l) => l(event));
-  }
-
-  terminate(): void {
-    this.terminated = true;
-  }
-}
 
 function setup() {
   const workers: FakeWorker[] = [];
@@ -72,7 +30,7 @@ describe('LensClient over the real transport', () => {
     const text = '\r\n' + Array.from({ length: 1000 }, (_, i) => `name ${i}`).join('\r\n');
     const file = new Blob([text]);
     const state = await client.setLabels({ file, name: 'mine.txt' });
-    expect(state).toEqual({ count: 1000, source: 'mine.txt', warning: null });
+    expect(state).toEqual({ count: 1000, source: 'mine.txt', warning: null, warningMessage: null });
     // The page sent the file itself, not a parsed list: the parsing happened in the worker.
     const call = workers[0]!.posted.find((m) => m.kind === 'call' && m.method === 'setLabels');
     expect(call && 'args' in call && (call.args as { file?: unknown }).file).toBe(file);
@@ -120,6 +78,10 @@ describe('LensClient over the real transport', () => {
       count: 1,
       source: 'one.txt',
       warning: expect.stringMatching(/1000 classes but one.txt lists 1/) as unknown,
+      warningMessage: {
+        key: 'labelCountFile',
+        params: { classes: 1000, labels: 1, source: 'one.txt' },
+      },
     });
     expect((await client.inspect())?.labelSource).toBe('one.txt');
   });
@@ -186,9 +148,14 @@ describe('LensClient over the real transport', () => {
 describe('withFaults', () => {
   it('makes WebGPU creation fail on request and leaves sessions alone otherwise', async () => {
     const faults: Faults = {};
-    const seen: boolean[] = [];
-    const create = withFaults((bytes, options, failWebGpu) => {
-      seen.push(failWebGpu);
+    const seen: string[] = [];
+    // A runtime that prepares the model for the backend it chose, as onnxruntime-web's adapter does.
+    const create = withFaults(async (bytes, options) => {
+      for (const runtime of ['webgpu', 'wasm'] as const)
+        await options.prepare?.(bytes, runtime).then(
+          () => seen.push(`${runtime} ok`),
+          (e: Error) => seen.push(`${runtime}: ${e.message}`),
+        );
       return nodeSessionFactory(1)(bytes, options);
     }, faults);
     const bytes = new Uint8Array(
@@ -199,7 +166,12 @@ describe('withFaults', () => {
     const a = await create(bytes, { backend: 'wasm' });
     faults.webgpuFailure = true;
     const b = await create(bytes, { backend: 'wasm' });
-    expect(seen).toEqual([false, true]);
+    expect(seen).toEqual([
+      'webgpu ok',
+      'wasm ok',
+      'webgpu: simulated WebGPU failure (test hook)',
+      'wasm ok',
+    ]);
     expect((await a.run(new Float32Array(3 * 224 * 224), [1, 3, 224, 224])).length).toBe(1000);
     await Promise.all([a.dispose(), b.dispose()]);
   });

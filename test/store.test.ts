@@ -35,7 +35,7 @@ describe('store', () => {
   it('keeps results in arrival order and finishes, patches and clears them by id', () => {
     const s = useLens.getState();
     s.addResults([item(1), item(2)]);
-    s.addResult(item(3));
+    s.addResults([item(3)]);
     expect(useLens.getState().results.map((r) => r.id)).toEqual([1, 2, 3]);
     s.finishResult(
       2,

@@ -8,7 +8,8 @@
  * 3.9e-6, F2 2.0e-6 (its one rewritten layer, 32 channels at 14x14; the tiny model's logits are
  * small next to its features, so the relative figure is its worst case); seeded 4-stage model
  * 9e-7 (fp32 and fp16 weights, six layers); the hand-made 15x15 graph 3.2e-6 on a raw conv output.
- * The bound is 2x the largest measured and stays under the issue's 1e-5.
+ * The bound is 2x the largest measured and stays under 1e-5. Probabilities against PyTorch's:
+ * within 1e-5 (measured 3.0e-6, the same as the direct path's).
  */
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
@@ -22,12 +23,8 @@ import {
   rewriteWinograd,
   type WinogradReport,
 } from '../src/core/fast';
-import {
-  MATRICES,
-  transformWeights,
-  transformWeightsDense,
-  type Tile,
-} from '../src/core/fast/winograd-math';
+import { MATRICES, transformWeights, type Tile } from '../src/core/fast/winograd-math';
+import { transformWeightsDense } from './helpers/winograd-dense';
 import { softmax, topK } from '../src/core/inference/postprocess';
 import { attrValue, decodeModel, encodeModel, type EditNode } from '../src/core/onnx/edit';
 import { layoutOnnxModel, writeElements, type NodeSpec } from '../src/core/onnx';
@@ -175,7 +172,7 @@ describe('the tiny model on every fixture photo', () => {
           name,
         ).toEqual(ref.top5.map((t) => t.index));
         top.forEach((t, i) =>
-          expect(Math.abs(t.probability - ref.top5[i]!.probability)).toBeLessThan(1e-4),
+          expect(Math.abs(t.probability - ref.top5[i]!.probability)).toBeLessThan(1e-5),
         );
       }
       expect(worst).toBeLessThan(LOGIT_TOL);

@@ -114,7 +114,6 @@ export type ItemState =
 
 export interface ResultsSlice {
   results: ResultItem[];
-  addResult: (item: ResultItem) => void;
   addResults: (items: ResultItem[]) => void;
   finishResult: (
     id: number,
@@ -293,7 +292,6 @@ const createModelSlice: StateCreator<LensState, [], [], ModelSlice> = (set) => (
 
 const createResultsSlice: StateCreator<LensState, [], [], ResultsSlice> = (set) => ({
   results: [],
-  addResult: (item) => set((s) => ({ results: [...s.results, item] })),
   addResults: (items) => set((s) => ({ results: [...s.results, ...items] })),
   finishResult: (id, state, modelName, untrained) =>
     set((s) => ({

@@ -6,14 +6,21 @@ import type { EngineDeps, LoadedSession } from '../engine/types';
 import type { Faults } from './protocol';
 
 type CreateSession = EngineDeps['createSession'];
-/** The WebGPU adapter's factory: its third argument makes WebGPU session creation fail. */
-type CreateWebSession = (
-  ...args: [...Parameters<CreateSession>, failWebGpu: boolean]
-) => ReturnType<CreateSession>;
 
-export function withFaults(create: CreateWebSession, faults: Faults): CreateSession {
+export function withFaults(create: CreateSession, faults: Faults): CreateSession {
   return async (bytes, options) => {
-    const session = await create(bytes, options, faults.webgpuFailure === true);
+    const session = await create(bytes, {
+      ...options,
+      // The runtime prepares the model for the backend it chose, inside its own fallback: a
+      // WebGPU failure here is met as a real one would be (WASM, and the page says why).
+      prepare: (model, runtime) => {
+        if (faults.webgpuFailure === true && runtime === 'webgpu')
+          return Promise.reject(new Error('simulated WebGPU failure (test hook)'));
+        return options.prepare
+          ? options.prepare(model, runtime)
+          : Promise.resolve({ bytes: model, externalData: [] });
+      },
+    });
     return crashing(session, faults);
   };
 }

@@ -152,15 +152,12 @@ async function prepared(
 export async function createWebSession(
   bytes: Uint8Array,
   options: SessionOptions,
-  failWebGpu = false,
 ): Promise<LoadedSession> {
   configureThreads(options.threads);
   let choice = chooseBackend(options.backend, await probeGpu());
   let session: Ort.InferenceSession;
   let ort: Runtime;
   try {
-    if (failWebGpu && choice.backend === 'webgpu')
-      throw new Error('simulated WebGPU failure (test hook)');
     ort = await runtime(choice.backend);
     session = await create(ort, await prepared(bytes, choice.backend, options), choice.backend);
   } catch (e) {

@@ -89,7 +89,7 @@ export function kron2(a: number[][]): { rows: number; cols: number; data: Float3
  * U = G g Gᵀ is computed with G's structure (its rows come in ± pairs) rather than as two dense
  * products: for F4, 9 operations per column instead of 30. The sums are exact rewrites of G's
  * rows, so U differs from the dense product by float64 rounding only, at most one float32 ulp
- * after the final rounding (tested against `transformWeightsDense`). This is the rewrite's largest
+ * after the final rounding (tested against the dense products in test/helpers/winograd-dense.ts). This is the rewrite's largest
  * cost at load time (B1: about 1.2 s of it before, see docs/winograd.md).
  */
 export function transformWeights(
@@ -183,30 +183,4 @@ function transformF2(weights: Float32Array, k: number, c: number, out: Float32Ar
       }
     }
   }
-}
-
-/**
- * The same U as two dense products with the matrices above (G g, then (G g) Gᵀ), in float64: the
- * definition `transformWeights` is tested against.
- */
-export function transformWeightsDense(
-  weights: Float32Array,
-  k: number,
-  c: number,
-  tile: Tile,
-  out: Float32Array,
-): void {
-  const { alpha, g } = MATRICES[tile];
-  const plane = c * k;
-  for (let ci = 0; ci < c; ci++)
-    for (let ko = 0; ko < k; ko++) {
-      const w = (ko * c + ci) * 9;
-      for (let i = 0; i < alpha; i++)
-        for (let j = 0; j < alpha; j++) {
-          let sum = 0;
-          for (let r = 0; r < 3; r++)
-            for (let s = 0; s < 3; s++) sum += g[i]![r]! * weights[w + r * 3 + s]! * g[j]![s]!;
-          out[(i * alpha + j) * plane + ci * k + ko] = sum;
-        }
-    }
 }
