@@ -196,7 +196,12 @@ test.describe('classify fixture photos with the tiny model (WASM)', () => {
     const lens = new Lens(page);
     await lens.open();
     await lens.waitReady();
-    for (const preset of ['squash-256-224', 'repopt-official-224-224', 'torchvision-256-224']) {
+    for (const preset of [
+      'squash-256-224',
+      'bicubic-256-224',
+      'repopt-official-224-224',
+      'torchvision-256-224',
+    ]) {
       await page.getByTestId('preset-select').selectOption(preset);
       await lens.pickImages('wide-600x100.png');
       const result = lens.newest();

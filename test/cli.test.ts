@@ -104,6 +104,45 @@ describe('repopt-lens classify', () => {
     }
   });
 
+  it('--preset bicubic-256-224 gives PyTorch top-5 with timm/torchvision bicubic', () => {
+    // Made by: tools/pytorch_reference.py --tiny --preset bicubic-256-224 chelsea.png wide-600x100.png tiny-7x5.png
+    const ref = JSON.parse(
+      readFileSync(resolve(ROOT, 'test/data/cli/tiny-bicubic-reference.json'), 'utf8'),
+    ) as {
+      preset: string;
+      images: Record<string, { logits: number[]; top5: { index: number }[] }>;
+    };
+    expect(ref.preset).toBe('bicubic-256-224');
+    const files = Object.keys(ref.images);
+    const r = cli(
+      'classify',
+      '--model',
+      TINY_MODEL,
+      '--json',
+      '--preset',
+      'bicubic-256-224',
+      ...files.map((f) => join(IMAGES, f)),
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as {
+      file: string;
+      top5: { index: number }[];
+      logits: number[];
+    }[];
+    for (const item of out) {
+      const name = item.file.split('/').pop()!;
+      const want = ref.images[name]!;
+      expect(item.top5.map((p) => p.index)).toEqual(want.top5.map((p) => p.index));
+      const worst = Math.max(...item.logits.map((v, i) => Math.abs(v - want.logits[i]!)));
+      expect(worst, name).toBeLessThan(1e-4); // measured 2.3e-5 on logits of order 10
+      // The bilinear logits are further away than that: the preset did change the crop.
+      const bilinear = references.images[name]!.logits;
+      expect(Math.max(...item.logits.map((v, i) => Math.abs(v - bilinear[i]!)))).toBeGreaterThan(
+        1e-3,
+      );
+    }
+  });
+
   it('applies EXIF orientation by default, like the browser', () => {
     const r = cli('classify', '--model', TINY_MODEL, '--json', join(IMAGES, 'exif-rotated.jpg'));
     const [item] = JSON.parse(r.stdout) as { top5: { index: number }[]; orientationNote: string }[];

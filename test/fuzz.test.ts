@@ -31,7 +31,7 @@ import { readOnnxModel } from '../src/core/onnx';
 import { ModelProto } from '../src/core/onnx/proto';
 import { decodePng } from '../src/core/image/png';
 import { centerCrop, resizeAndCenterCrop } from '../src/core/preprocess/preprocess';
-import { resizeBilinear } from '../src/core/preprocess/resize';
+import { resize, resizeBilinear } from '../src/core/preprocess/resize';
 import { findWeights } from '../src/core/checkpoint/layout';
 import { storageLoader } from '../src/core/checkpoint/persistent';
 import { unpickle } from '../src/core/checkpoint/pickle';
@@ -594,6 +594,19 @@ describe('fuzz: resize and center crop', () => {
         expect(Buffer.from(got.data).equals(Buffer.from(want.data))).toBe(true);
       }),
       params(500),
+    );
+  });
+
+  it('bicubic: resizeAndCenterCrop equals centerCrop(resize(...)), values in 0..255', () => {
+    fc.assert(
+      fc.property(resizeCase, fc.integer({ min: 1, max: 48 }), ({ image, width, height }, size) => {
+        const full = resize(image, width, height, 'bicubic');
+        expect(full.data.length).toBe(width * height * 3);
+        const got = resizeAndCenterCrop(image, width, height, size, 'bicubic');
+        const want = centerCrop(full, size);
+        expect(Buffer.from(got.data).equals(Buffer.from(want.data))).toBe(true);
+      }),
+      params(300),
     );
   });
 

@@ -58,6 +58,10 @@ describe('model manifest', () => {
       'http://localhost:4173/models/repopt-tiny.onnx',
     );
   });
+  it('accepts the bicubic preset in a manifest (GhostNets are evaluated with it)', () => {
+    const m = parseManifest('{"models":[{"id":"g","file":"g.onnx","preset":"bicubic-256-224"}]}');
+    expect(m.models[0]!.preset).toBe('bicubic-256-224');
+  });
   it('knows when only seeded models are on offer', () => {
     const m = parseManifest(
       '{"models":[{"id":"a","file":"a.onnx","untrained":true},{"id":"b","file":"b.onnx"}]}',

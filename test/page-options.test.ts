@@ -23,6 +23,13 @@ describe('readPageOptions', () => {
     );
   });
 
+  it('takes ?preset=bicubic-256-224', () => {
+    expect(readPageOptions('?preset=bicubic-256-224')).toMatchObject({
+      preset: 'bicubic-256-224',
+      notices: [],
+    });
+  });
+
   it('names every bad value and what is used instead', () => {
     const o = readPageOptions('?backend=cuda&preset=big&threads=two');
     expect(o).toMatchObject({ backend: null, preset: null, threads: null });

@@ -38,6 +38,7 @@ import torch  # noqa: E402
 
 from repopt_vgg import (KNOWN_ARCHS, STAGE_BASE_CHANNELS, RepOptVGG, count_macs,  # noqa: E402
                         count_params, match_known_arch)
+from preprocess import PRESETS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MANIFEST = ROOT / 'models' / 'models.json'
@@ -349,7 +350,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument('--manifest', type=Path, default=DEFAULT_MANIFEST)
     ap.add_argument('--untrained', action='store_true', help='mark the entry as untrained (seeded test weights)')
     ap.add_argument('--opset', type=int, default=13)
-    ap.add_argument('--preset', default='torchvision-256-224')
+    ap.add_argument('--preset', default='torchvision-256-224', choices=list(PRESETS))
     ap.add_argument('--reference-json', type=Path, help='also write PyTorch logits for a seeded input here')
     ap.add_argument('--reference-seed', type=int, default=0)
     args = ap.parse_args(argv)

@@ -1,7 +1,7 @@
 """Reference preprocessing shared by tools/make_references.py and tools/make_test_model.py.
 
 Exactly torchvision's classification pipeline on a PIL image:
-    T.Resize(resize)  (or T.Resize((resize, resize)) when squash)  -- bilinear, PIL backend
+    T.Resize(resize)  (or T.Resize((resize, resize)) when squash)  -- bilinear or bicubic, PIL backend
     T.CenterCrop(crop)
     T.ToTensor()
     T.Normalize(MEAN, STD)
@@ -26,10 +26,13 @@ MEAN = [0.485, 0.456, 0.406]
 STD = [0.229, 0.224, 0.225]
 DEFAULT_PRESET = 'torchvision-256-224'
 PRESETS: Dict[str, dict] = {
-    'torchvision-256-224': {'resize': 256, 'crop': 224, 'squash': False},
-    'repopt-official-224-224': {'resize': 224, 'crop': 224, 'squash': False},
-    'squash-256-224': {'resize': 256, 'crop': 224, 'squash': True},
+    'torchvision-256-224': {'resize': 256, 'crop': 224, 'squash': False, 'interpolation': 'bilinear'},
+    'repopt-official-224-224': {'resize': 224, 'crop': 224, 'squash': False, 'interpolation': 'bilinear'},
+    'squash-256-224': {'resize': 256, 'crop': 224, 'squash': True, 'interpolation': 'bilinear'},
+    # timm's evaluation transform for GhostNets: Resize(256, bicubic) + CenterCrop(224).
+    'bicubic-256-224': {'resize': 256, 'crop': 224, 'squash': False, 'interpolation': 'bicubic'},
 }
+INTERPOLATION = {'bilinear': T.InterpolationMode.BILINEAR, 'bicubic': T.InterpolationMode.BICUBIC}
 TRANSPOSED_SUFFIX = '#transposed'
 
 
@@ -64,7 +67,7 @@ def pil_sha256(img: Image.Image) -> str:
 def resize_op(preset: str) -> T.Resize:
     p = PRESETS[preset]
     size = (p['resize'], p['resize']) if p['squash'] else p['resize']
-    return T.Resize(size, interpolation=T.InterpolationMode.BILINEAR)
+    return T.Resize(size, interpolation=INTERPOLATION[p['interpolation']])
 
 
 def preprocess(img: Image.Image, preset: str = DEFAULT_PRESET) -> dict:

@@ -18,7 +18,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from export_onnx import build_from_state_dict, extract_state_dict, load_checkpoint  # noqa: E402
-from preprocess import tensor_for  # noqa: E402
+from preprocess import PRESETS, tensor_for  # noqa: E402
 
 
 def main() -> int:
@@ -26,8 +26,9 @@ def main() -> int:
     src = ap.add_mutually_exclusive_group(required=True)
     src.add_argument('--checkpoint', help='a RepOpt-VGG target-mode checkpoint (.pth), loaded with weights_only=True')
     src.add_argument('--tiny', action='store_true', help='the seeded test model of models/repopt-tiny.onnx')
-    ap.add_argument('--preset', default='torchvision-256-224',
-                    choices=['torchvision-256-224', 'repopt-official-224-224', 'squash-256-224'])
+    ap.add_argument('--preset', default='torchvision-256-224', choices=list(PRESETS),
+                    help="bicubic-256-224 is timm's GhostNet evaluation (torchvision's InterpolationMode.BICUBIC, "
+                         "which on a PIL image is Pillow's Image.BICUBIC)")
     ap.add_argument('images', nargs='+')
     args = ap.parse_args()
     if args.tiny:

@@ -21,5 +21,20 @@ class PyTorchReferenceTest(unittest.TestCase):
             self.assertLess(max(abs(a - b) for a, b in zip(got[f.name]['logits'], ref[f.name]['logits'])), 1e-5)
 
 
+    def test_bicubic_preset_is_pillows_bicubic(self):
+        """torchvision's InterpolationMode.BICUBIC on a PIL image is Pillow's own Image.BICUBIC resize."""
+        sys.path.insert(0, str(ROOT / 'tools'))
+        import numpy as np
+        from PIL import Image
+        from preprocess import load_fixture, preprocess
+        for name in ['chelsea.png', 'rocket.jpg', 'wide-600x100.png', 'tiny-7x5.png']:
+            img = load_fixture(name)
+            r = preprocess(img, 'bicubic-256-224')
+            direct = img.resize(r['resized'].size, Image.BICUBIC)
+            self.assertTrue(np.array_equal(np.asarray(r['resized']), np.asarray(direct)), name)
+            bilinear = preprocess(img, 'torchvision-256-224')['resized']
+            self.assertFalse(np.array_equal(np.asarray(r['resized']), np.asarray(bilinear)), name)
+
+
 if __name__ == '__main__':
     unittest.main()

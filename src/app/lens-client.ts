@@ -88,6 +88,10 @@ export class LensClient implements Api {
     return this.send('quantize', request);
   }
 
+  precision(request: Parameters<Api['precision']>[0]) {
+    return this.send('precision', request);
+  }
+
   cancel() {
     return this.send('cancel', {});
   }

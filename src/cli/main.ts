@@ -7,6 +7,7 @@ import { convertCommand, convertUsage } from './convert';
 import { infoCommand, infoUsage } from './info';
 import { evalCommand, evalUsage } from './eval';
 import { errorDetail, setCliLanguage, t, takeLanguage } from './i18n';
+import { precisionCommand, precisionUsage } from './precision';
 import { quantizeCommand, quantizeUsage } from './quantize';
 
 const commands: Record<string, { run: (argv: string[]) => Promise<number>; usage: string }> = {
@@ -16,6 +17,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<number>; usage
   convert: { run: convertCommand, usage: convertUsage },
   info: { run: infoCommand, usage: infoUsage },
   quantize: { run: quantizeCommand, usage: quantizeUsage },
+  precision: { run: precisionCommand, usage: precisionUsage },
   // Loaded on demand: it pulls in Vite and Playwright.
   bench: {
     run: async (argv) => (await import('./bench')).benchCommand(argv),

@@ -30,6 +30,7 @@ import { describeModel } from './describe';
 import { fastPathAtLoad, prepareInBackground } from './fast-path';
 import { JobQueue } from './job-queue';
 import { labelWarningNote, orientationNote } from './notes';
+import { precisionRequest } from './precision';
 import { quantizeRequest } from './quantize';
 import type {
   CallOptions,
@@ -50,6 +51,8 @@ import type {
   LoadedSession,
   LoadRequest,
   ModelInfo,
+  PrecisionRequest,
+  PrecisionResult,
   QuantizedModel,
   QuantizeRequest,
   ModelSource,
@@ -377,6 +380,10 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
   /** int8 quantization of a model (not necessarily the active one); queued like any job. */
   quantize(request: QuantizeRequest & CallOptions): Promise<QuantizedModel> {
     return this.enqueue(() => quantizeRequest(this.deps, request, this.now));
+  }
+
+  precision(request: PrecisionRequest & CallOptions): Promise<PrecisionResult> {
+    return this.enqueue(() => precisionRequest(this.deps, request, this.now));
   }
 
   async dispose(): Promise<void> {

@@ -14,6 +14,7 @@ import type {
   CalibrationSource,
   CallOptions,
   EngineDeps,
+  ExternalData,
   QuantizedModel,
   QuantizeRequest,
 } from './types';
@@ -27,18 +28,7 @@ export async function quantizeRequest(
 ): Promise<QuantizedModel> {
   const t0 = now();
   const signal = request.signal ?? new AbortController().signal;
-  const { source } = request;
-  // A URL model's caching is decided by its load, not here: the bytes only.
-  const fetched =
-    source.type === 'bytes'
-      ? new Uint8Array(source.bytes)
-      : await deps.fetchModel(
-          source.url,
-          (loaded, total) => request.onProgress?.({ phase: 'download', loaded, total }),
-          signal,
-        );
-  const bytes = fetched instanceof Uint8Array ? fetched : fetched.bytes;
-  const externalData = source.type === 'bytes' ? (source.externalData ?? []) : [];
+  const { bytes, externalData } = await sourceBytes(deps, request, signal);
   const calibration = await calibrationOf(deps, request, signal);
   let result: Awaited<ReturnType<typeof quantizeModel>>;
   try {
@@ -76,7 +66,27 @@ export async function quantizeRequest(
   };
 }
 
-function noneDecoded(skipped: readonly { name: string; error: string }[]): LensError {
+/** The float model's bytes (a URL read through the same cache as `load`) and its external data. */
+export async function sourceBytes(
+  deps: Pick<EngineDeps, 'fetchModel'>,
+  request: Pick<QuantizeRequest, 'source'> & CallOptions,
+  signal: AbortSignal,
+): Promise<{ bytes: Uint8Array; externalData: readonly ExternalData[] }> {
+  const { source } = request;
+  // A URL model's caching is decided by its load, not here: the bytes only.
+  const fetched =
+    source.type === 'bytes'
+      ? new Uint8Array(source.bytes)
+      : await deps.fetchModel(
+          source.url,
+          (loaded, total) => request.onProgress?.({ phase: 'download', loaded, total }),
+          signal,
+        );
+  const bytes = fetched instanceof Uint8Array ? fetched : fetched.bytes;
+  return { bytes, externalData: source.type === 'bytes' ? (source.externalData ?? []) : [] };
+}
+
+export function noneDecoded(skipped: readonly { name: string; error: string }[]): LensError {
   return new LensError(
     'bad-dataset',
     `No calibration image could be decoded (${skipped.length} skipped; first: ${skipped[0]!.name}: ${skipped[0]!.error}).`,
@@ -84,9 +94,9 @@ function noneDecoded(skipped: readonly { name: string; error: string }[]): LensE
 }
 
 /** The request's calibration images as one source, whichever form they came in. */
-async function calibrationOf(
+export async function calibrationOf(
   deps: Deps,
-  request: QuantizeRequest,
+  request: Pick<QuantizeRequest, 'images' | 'preset'>,
   signal: AbortSignal,
 ): Promise<CalibrationSource> {
   const { images } = request;

@@ -18,6 +18,7 @@ import type {
   QuantReport,
   CalibrationImage,
 } from '../core/quantize';
+import type { BnReport, PrecisionReport } from '../core/precision';
 
 export interface DecodedInput {
   image: RgbImage;
@@ -392,6 +393,24 @@ export interface QuantizedModel {
   ms: number;
 }
 
+/** The precision check (core/precision): the same inputs as `quantize`, a report instead of a model. */
+export interface PrecisionRequest {
+  source: ModelSource;
+  images: QuantizeRequest['images'];
+  preset: PresetId;
+  threads?: number;
+  /** The int8 side's calibration (the quantizer's default, percentile 99.99, when left out). */
+  method?: CalibrationMethod;
+  /** BatchNorm checks made elsewhere (from a checkpoint); else read from the ONNX when it has them. */
+  batchNorm?: BnReport | null;
+}
+
+export interface PrecisionResult {
+  report: PrecisionReport;
+  skipped: { name: string; error: string }[];
+  ms: number;
+}
+
 export interface LensEngine<F extends Frame = Frame> {
   load(request: LoadRequest & CallOptions): Promise<ModelInfo>;
   convert(
@@ -406,6 +425,8 @@ export interface LensEngine<F extends Frame = Frame> {
   inspect(): Promise<ModelInfo | null>;
   /** int8 post-training quantization of a model, calibrated on images (see core/quantize). */
   quantize(request: QuantizeRequest & CallOptions): Promise<QuantizedModel>;
+  /** What breaks in fp16 and int8, layer by layer, on images (see core/precision). */
+  precision(request: PrecisionRequest & CallOptions): Promise<PrecisionResult>;
   /** Cancels every model load that has not finished (each rejects with an `aborted` error). */
   cancel(): Promise<void>;
   dispose(): Promise<void>;

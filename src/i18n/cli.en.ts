@@ -185,4 +185,15 @@ export const cliEn = {
     floatTag: ' (float)',
     ops: 'ops: {{ops}}',
   },
+  precision: {
+    usage: '{{why}}\nusage: {{usage}}',
+    oneModel: 'precision takes one model.',
+    needCalib: 'precision needs images to run: --calib <folder of images>.',
+    heading: '{{input}}: {{images}} images; int8 as the quantizer makes it ({{method}})',
+    side: '{{name}}: first layer that breaks: {{first}}; top-1 agreement {{top1}}%, logits SQNR {{sqnr}} dB',
+    none: 'none',
+    bn: 'BatchNorms ({{source}}): {{count}} with {{channels}} channels, {{flagged}} flagged (|mean|/std or |gamma|/std >= 100); worst:',
+    noBn: 'BatchNorms: none to check (folded in this ONNX; pass the checkpoint, or --bn <checkpoint.pth>)',
+    layers: 'layers (max |x| in float, median-channel SQNR in fp16 and int8, dB):',
+  },
 } as const;

@@ -177,4 +177,15 @@ export const cliZhCN: Messages['cli'] = {
     floatTag: '（浮点）',
     ops: '算子：{{ops}}',
   },
+  precision: {
+    usage: '{{why}}\n用法：{{usage}}',
+    oneModel: 'precision 只接受一个模型。',
+    needCalib: 'precision 需要图片：--calib <图片文件夹>。',
+    heading: '{{input}}：{{images}} 张图片；int8 按量化器的方式生成（{{method}}）',
+    side: '{{name}}：最先出问题的层：{{first}}；top-1 一致率 {{top1}}%，logits SQNR {{sqnr}} dB',
+    none: '无',
+    bn: 'BatchNorm（{{source}}）：{{count}} 个，共 {{channels}} 个通道，{{flagged}} 个被标出（|mean|/std 或 |gamma|/std >= 100）；最差：',
+    noBn: 'BatchNorm：无可检查（此 ONNX 已折叠；请给出检查点，或 --bn <checkpoint.pth>）',
+    layers: '各层（浮点下的最大 |x|，fp16 与 int8 的中位通道 SQNR，dB）：',
+  },
 };

@@ -245,6 +245,19 @@ export const en = {
     scale: 'output scale / zero point',
     float: 'float',
   },
+  precision: {
+    title: 'Precision check: what breaks in fp16 and int8',
+    intro:
+      'The current model beside its fp16 simulation and its int8 model, on the photos below ({{count}}), layer by layer: ranges against fp16, SQNR per channel, the first layer that breaks.',
+    run: 'Check fp16 and int8',
+    starting: 'starting…',
+    cancel: 'Cancel',
+    side: '{{name}}: first layer that breaks: {{first}}; top-1 agreement with float {{top1}}',
+    none: 'none',
+    bn: 'BatchNorms ({{source}}): {{flagged}} of {{channels}} channels flagged; worst {{bn}}[{{channel}}], |mean|/std {{mean}}, |gamma|/std {{gain}}',
+    noBn: 'BatchNorms: folded in this file, nothing to check (the CLI reads them from the checkpoint).',
+    summary: '{{images}} photos{{skipped}}, {{seconds}} s. Method: docs/precision.md.',
+  },
   notice: {
     dismiss: 'Dismiss',
     badLang: '?lang={{asked}} is not a language of this page (en, zh-CN); using {{used}}.',

@@ -237,6 +237,19 @@ export const zhCN: Messages = {
     scale: '输出 scale / zero point',
     float: '浮点',
   },
+  precision: {
+    title: '精度检查：fp16 与 int8 在哪里出问题',
+    intro:
+      '当前模型与其 fp16 模拟模型、int8 模型并排运行在下面的照片上（{{count}} 张），逐层查看：相对 fp16 的数值范围、逐通道 SQNR、最先出问题的层。',
+    run: '检查 fp16 与 int8',
+    starting: '正在开始…',
+    cancel: '取消',
+    side: '{{name}}：最先出问题的层：{{first}}；与浮点的 top-1 一致率 {{top1}}',
+    none: '无',
+    bn: 'BatchNorm（{{source}}）：{{channels}} 个通道中 {{flagged}} 个被标出；最差 {{bn}}[{{channel}}]，|mean|/std {{mean}}，|gamma|/std {{gain}}',
+    noBn: 'BatchNorm：此文件中已折叠，无可检查（命令行可从检查点读取）。',
+    summary: '{{images}} 张照片{{skipped}}，{{seconds}} 秒。方法见 docs/precision.md。',
+  },
   notice: {
     dismiss: '关闭',
     badLang: '?lang={{asked}} 不是本页支持的语言（en、zh-CN）；使用{{used}}。',

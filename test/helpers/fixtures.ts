@@ -31,6 +31,8 @@ export interface ImageReference {
 
 export interface References {
   model: { file: string; preset: string };
+  /** tools/preprocess.py's PRESETS, as the references were made. */
+  presets: Record<string, { resize: number; crop: number; squash: boolean; interpolation: string }>;
   images: Record<string, ImageReference>;
 }
 

@@ -8,6 +8,7 @@ import { ConvertPanel } from './ConvertPanel';
 import { LabelsPicker } from './LabelsPicker';
 import { ModelPanel } from './ModelPanel';
 import { OfflinePanel } from './OfflinePanel';
+import { PrecisionPanel } from './PrecisionPanel';
 import { QuantizePanel } from './QuantizePanel';
 import { VerifyPanel } from './VerifyPanel';
 
@@ -49,6 +50,7 @@ export function EngineerTools() {
         <ModelPanel />
         <ConvertPanel />
         <QuantizePanel />
+        <PrecisionPanel />
         <ComparePicker />
         <VerifyPanel />
         <OfflinePanel />

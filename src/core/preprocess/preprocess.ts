@@ -1,11 +1,15 @@
 /**
  * The torchvision evaluation transforms, step for step as the Python reference runs them:
- * Resize (Pillow bilinear, 8-bit) -> CenterCrop -> ToTensor (/255) -> Normalize, NCHW float32.
+ * Resize (Pillow bilinear or bicubic, 8-bit) -> CenterCrop -> ToTensor (/255) -> Normalize, NCHW
+ * float32.
  */
 import type { RgbImage } from '../image/rgb-image';
-import { resizeBilinearRegion } from './resize';
+import { resizeRegion, type Interpolation } from './resize';
 
-export type PresetId = 'torchvision-256-224' | 'repopt-official-224-224' | 'squash-256-224';
+export type { Interpolation } from './resize';
+
+export type PresetId =
+  'torchvision-256-224' | 'repopt-official-224-224' | 'squash-256-224' | 'bicubic-256-224';
 
 export interface Preset {
   id: PresetId;
@@ -15,6 +19,8 @@ export interface Preset {
   crop: number;
   /** `Resize((n, n))`: both sides to `resize`, ignoring the aspect ratio. */
   squash: boolean;
+  /** torchvision's `InterpolationMode` of the `Resize`, run by Pillow on a PIL image. */
+  interpolation: Interpolation;
 }
 
 export const PRESETS: Readonly<Record<PresetId, Preset>> = {
@@ -24,6 +30,7 @@ export const PRESETS: Readonly<Record<PresetId, Preset>> = {
     resize: 256,
     crop: 224,
     squash: false,
+    interpolation: 'bilinear',
   },
   'repopt-official-224-224': {
     id: 'repopt-official-224-224',
@@ -31,6 +38,7 @@ export const PRESETS: Readonly<Record<PresetId, Preset>> = {
     resize: 224,
     crop: 224,
     squash: false,
+    interpolation: 'bilinear',
   },
   'squash-256-224': {
     id: 'squash-256-224',
@@ -38,6 +46,15 @@ export const PRESETS: Readonly<Record<PresetId, Preset>> = {
     resize: 256,
     crop: 224,
     squash: true,
+    interpolation: 'bilinear',
+  },
+  'bicubic-256-224': {
+    id: 'bicubic-256-224',
+    title: 'Resize(256, bicubic) + CenterCrop(224) (timm eval, GhostNets)',
+    resize: 256,
+    crop: 224,
+    squash: false,
+    interpolation: 'bicubic',
   },
 };
 
@@ -155,13 +172,13 @@ export interface Preprocessed {
 
 export function preprocess(img: RgbImage, preset: Preset): Preprocessed {
   const size = resizedSize(img.width, img.height, preset);
-  const crop = resizeAndCenterCrop(img, size.width, size.height, preset.crop);
+  const crop = resizeAndCenterCrop(img, size.width, size.height, preset.crop, preset.interpolation);
   const tensor = toNormalizedTensor(crop);
   return { resized: size, crop, tensor, dims: [1, 3, preset.crop, preset.crop] };
 }
 
 /**
- * `centerCrop(resizeBilinear(img, width, height), size)` without making the resized image: only
+ * `centerCrop(resize(img, width, height, interpolation), size)` without making the resized image: only
  * the pixels the crop keeps are computed (the same values: each output pixel of Pillow's
  * separable resize depends on its own coordinates only). Where the crop is larger than the
  * resized image, torchvision pads with zeros; so does this.
@@ -171,15 +188,17 @@ export function resizeAndCenterCrop(
   width: number,
   height: number,
   size: number,
+  interpolation: Interpolation = 'bilinear',
 ): RgbImage {
   const [left, cols] = cropSpan(width, size);
   const [top, rows] = cropSpan(height, size);
-  const part = resizeBilinearRegion(img, width, height, {
-    left: Math.max(left, 0),
-    top: Math.max(top, 0),
-    width: cols,
-    height: rows,
-  });
+  const part = resizeRegion(
+    img,
+    width,
+    height,
+    { left: Math.max(left, 0), top: Math.max(top, 0), width: cols, height: rows },
+    interpolation,
+  );
   if (cols === size && rows === size) return part;
   const out = new Uint8Array(size * size * 3);
   const x0 = Math.max(-left, 0);

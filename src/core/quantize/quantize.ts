@@ -126,7 +126,8 @@ function checkAbort(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new LensError('aborted', 'Quantization cancelled.');
 }
 
-async function calibrate(
+/** Step 1 (also the precision check's int8 simulation): the activations' histograms. */
+export async function calibrate(
   source: Uint8Array,
   plan: QuantPlan,
   opts: QuantizeOptions,
