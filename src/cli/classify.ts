@@ -25,11 +25,11 @@ export async function classifyCommand(argv: string[]): Promise<number> {
     },
   });
   if (!values.model || positionals.length === 0)
-    throw new LensError('bad-dataset', t('cli.usage', { usage: classifyUsage }));
+    throw new LensError('usage', t('cli.usage', { usage: classifyUsage }));
   if (!isPresetId(values.preset))
-    throw new LensError('bad-dataset', t('cli.unknownPreset', { preset: values.preset }));
+    throw new LensError('usage', t('cli.unknownPreset', { preset: values.preset }));
   if (values.exif !== 'apply' && values.exif !== 'ignore')
-    throw new LensError('bad-dataset', t('cli.badExif', { value: values.exif }));
+    throw new LensError('usage', t('cli.badExif', { value: values.exif }));
   const preset: PresetId = values.preset;
   const exif: ExifMode = values.exif;
   const threads = parsePositiveInt('--threads', values.threads);

@@ -121,12 +121,12 @@ export async function convertCommand(argv: string[]): Promise<number> {
   const allowNonFinite = values['allow-non-finite'];
   const [input, ...extra] = positionals;
   if (!input || extra.length > 0)
-    throw new LensError('bad-dataset', t('cli.usage', { usage: convertUsage }));
+    throw new LensError('usage', t('cli.usage', { usage: convertUsage }));
   if (!isPresetId(values.preset)) {
-    throw new LensError('bad-dataset', t('cli.unknownPreset', { preset: values.preset }));
+    throw new LensError('usage', t('cli.unknownPreset', { preset: values.preset }));
   }
   if (values.id !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(values.id)) {
-    throw new LensError('bad-dataset', t('cli.convert.badId', { id: values.id }));
+    throw new LensError('usage', t('cli.convert.badId', { id: values.id }));
   }
   const { fp16, features, untrained, preset } = values;
   const manifest = resolve(values.manifest);

@@ -146,7 +146,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     let result: EvalReport;
     if (values.merge) {
       if (positionals.length === 0)
-        throw new LensError('bad-dataset', t('cli.usage', { usage: evalUsage }));
+        throw new LensError('usage', t('cli.usage', { usage: evalUsage }));
       const parts = positionals.map((f) => {
         let text: string;
         try {
@@ -191,11 +191,11 @@ export async function evalCommand(argv: string[]): Promise<number> {
       );
     } else {
       if (!values.model || !values.data)
-        throw new LensError('bad-dataset', t('cli.usage', { usage: evalUsage }));
+        throw new LensError('usage', t('cli.usage', { usage: evalUsage }));
       if (!isPresetId(values.preset))
-        throw new LensError('bad-dataset', t('cli.unknownPreset', { preset: values.preset }));
+        throw new LensError('usage', t('cli.unknownPreset', { preset: values.preset }));
       if (values.exif !== 'apply' && values.exif !== 'ignore')
-        throw new LensError('bad-dataset', t('cli.badExif', { value: values.exif }));
+        throw new LensError('usage', t('cli.badExif', { value: values.exif }));
       const exif: ExifMode = values.exif;
       const preset = values.preset;
       const batch = parsePositiveInt('--batch', values.batch);

@@ -257,7 +257,7 @@ export async function infoCommand(argv: string[]): Promise<number> {
   });
   const [file, ...extra] = positionals;
   if (!file || extra.length > 0)
-    throw new LensError('bad-dataset', t('cli.usage', { usage: infoUsage }));
+    throw new LensError('usage', t('cli.usage', { usage: infoUsage }));
   const bytes = readInputFile(file, 'not-a-model');
   const sha256 = sha256Hex(bytes);
   const { report, kind } = await inFile(file, () =>

@@ -34,7 +34,7 @@ export const quantizeUsage =
   'repopt-lens quantize <model.onnx|checkpoint.pth> --calib <dir> [--method minmax|percentile|kl] [--percentile P] [--limit N] [--keep-float <layer,...>|auto:<k>] [--preset P] -o <out.onnx> [--json]';
 
 const usage = (why: string) =>
-  new LensError('bad-dataset', t('cli.quantize.usage', { why, usage: quantizeUsage }));
+  new LensError('usage', t('cli.quantize.usage', { why, usage: quantizeUsage }));
 
 /** A float ONNX model from an .onnx file, or from a checkpoint through the converter. */
 async function floatModel(path: string): Promise<{ bytes: Uint8Array; sha256: string }> {

@@ -89,7 +89,7 @@ export function parseShard(spec: string): { index: number; count: number } {
   const count = Number(m?.[2]);
   if (!m || count < 1 || index >= count)
     throw new LensError(
-      'bad-dataset',
+      'usage',
       `--shard takes i/n with 0 <= i < n (e.g. 0/4), got "${spec}".`,
     );
   return { index, count };
