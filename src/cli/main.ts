@@ -17,12 +17,20 @@ interface Command {
 }
 
 const commands: Record<string, Command> = {
-  classify: { run: classifyCommand, usage: classifyUsage, about: () => t('cli.help.about.classify') },
+  classify: {
+    run: classifyCommand,
+    usage: classifyUsage,
+    about: () => t('cli.help.about.classify'),
+  },
   eval: { run: evalCommand, usage: evalUsage, about: () => t('cli.help.about.eval') },
   compare: { run: compareCommand, usage: compareUsage, about: () => t('cli.help.about.compare') },
   convert: { run: convertCommand, usage: convertUsage, about: () => t('cli.help.about.convert') },
   info: { run: infoCommand, usage: infoUsage, about: () => t('cli.help.about.info') },
-  quantize: { run: quantizeCommand, usage: quantizeUsage, about: () => t('cli.help.about.quantize') },
+  quantize: {
+    run: quantizeCommand,
+    usage: quantizeUsage,
+    about: () => t('cli.help.about.quantize'),
+  },
   // Loaded on demand: it pulls in Vite and Playwright.
   bench: {
     run: async (argv) => (await import('./bench')).benchCommand(argv),

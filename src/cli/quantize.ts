@@ -27,7 +27,7 @@ import { parsePositiveInt } from './args';
 import { cropOf, expandInputs, progress, skipReason, skippedLine } from './common';
 import { padStartColumns } from './columns';
 import { t } from './i18n';
-import { inFile, readInputFile, sha256Hex, writeAtomically } from './model-files';
+import { inFile, readInputFile, sha256Hex, withSiblingData, writeAtomically } from './model-files';
 import { printSafeJson, terminalSafe } from './safe-output';
 
 export const quantizeUsage =
@@ -46,7 +46,19 @@ async function floatModel(path: string): Promise<{ bytes: Uint8Array; sha256: st
     const checkpoint = await inFile(path, () => readCheckpoint(file));
     return { bytes: convertStateDict(checkpoint.stateDict, { sourceSha256: sha256 }).onnx, sha256 };
   }
-  return { bytes: file, sha256 };
+  // The sha256 stays the file's own (what `info` and the page show for it).
+  return { bytes: withSiblingData(path, file), sha256 };
+}
+
+/** Whether two paths name one file (after links: same device and inode). */
+function sameFile(a: string, b: string): boolean {
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
 }
 
 export function parseKeepFloat(value: string | undefined): KeepFloat | null {
@@ -118,6 +130,9 @@ export async function quantizeCommand(argv: string[]): Promise<number> {
   const out = resolve(values.out);
   if (existsSync(out) && statSync(out).isDirectory())
     throw usage(t('cli.quantize.outIsFolder', { path: out }));
+
+  // The float model must survive: -o naming it (by another path, a link or a hard link) is refused.
+  if (sameFile(input, out)) throw usage(t('cli.quantize.outIsInput', { path: values.out }));
 
   const source = await floatModel(input);
   // Refused (already quantized, nothing to quantize, ...) before any image is read.

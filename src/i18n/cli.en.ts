@@ -7,13 +7,14 @@ export const cliEn = {
     title: 'RepOpt Lens command line',
     lang: 'every command: --lang en|zh-CN (default: from LC_ALL, LC_MESSAGES or LANG)',
     about: {
-      classify: 'Top-5 classes of images or folders, with the page\'s pipeline.',
+      classify: "Top-5 classes of images or folders, with the page's pipeline.",
       eval: 'Top-1/top-5 accuracy on a labelled image folder (or merge shard results).',
       compare: 'Two models on the same images: how often they agree, how far they differ.',
       convert: 'A RepOpt-VGG checkpoint (.pth) to the ONNX model the page loads.',
       info: 'What a model or checkpoint holds: format, architecture, inputs and outputs.',
       quantize: 'A float model to int8, calibrated on a folder of images, with a per-layer report.',
-      bench: 'Speed of the page, onnxruntime-node and PyTorch on the same model (docs/benchmarks.md).',
+      bench:
+        'Speed of the page, onnxruntime-node and PyTorch on the same model (docs/benchmarks.md).',
     },
   },
   unknownCommand: 'Unknown command "{{name}}".',
@@ -171,6 +172,7 @@ export const cliEn = {
     keepFloatNames: '--keep-float needs layer names or auto:<k>.',
     keepFloatAuto: '--keep-float auto:<k> needs a whole number k, not "{{value}}".',
     noCalib: '--calib {{path}}: no such file or folder.',
+    outIsInput: '-o {{path}} is the model being quantized: write the int8 model to another file.',
     outIsFolder: '-o {{path}} is a folder.',
     noCalibImages:
       'No calibration images found in {{where}} (looked for .jpg, .png, .webp, .gif, .bmp, .tif, .avif).',

@@ -164,6 +164,7 @@ export const cliZhCN: Messages['cli'] = {
     keepFloatNames: '--keep-float 需要层名或 auto:<k>。',
     keepFloatAuto: '--keep-float auto:<k> 需要整数 k，而不是“{{value}}”。',
     noCalib: '--calib {{path}}：文件或文件夹不存在。',
+    outIsInput: '-o {{path}} 就是要量化的模型本身：请把 int8 模型写到另一个文件。',
     outIsFolder: '-o {{path}} 是文件夹。',
     noCalibImages:
       '在 {{where}} 中没有找到校准图片（查找 .jpg、.png、.webp、.gif、.bmp、.tif、.avif）。',

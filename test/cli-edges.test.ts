@@ -1,0 +1,202 @@
+/**
+ * Issue 20, "The CLI and the page": the command line's last sharp edges, run as a user runs them
+ * (a child process): --help everywhere, usage errors with a usage code, quantize refusing to write
+ * over its input and finding external data beside the model.
+ */
+import { spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { IMAGES, ROOT, TINY_MODEL } from './helpers/fixtures';
+
+function cli(args: string[], cwd = ROOT): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(
+    process.execPath,
+    // The installed command (tsx found from its own folder): it runs from any working directory.
+    [resolve(ROOT, 'bin/repopt-lens.mjs'), '--lang', 'en', ...args],
+    { cwd, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } },
+  );
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+const COMMANDS = ['classify', 'eval', 'compare', 'convert', 'info', 'quantize', 'bench'];
+
+describe('--help and usage errors (finding 12)', () => {
+  it('every command answers --help and -h with what it does and its usage, exit 0', () => {
+    for (const name of COMMANDS) {
+      for (const flag of ['--help', '-h']) {
+        const r = cli([name, flag]);
+        expect(r.status, `${name} ${flag}: ${r.stderr}`).toBe(0);
+        const [about, blank, usage] = r.stdout.split('\n');
+        expect(about!.length, name).toBeGreaterThan(20);
+        expect(blank).toBe('');
+        expect(usage).toMatch(new RegExp(`^usage: repopt-lens ${name} `));
+        expect(r.stderr).toBe('');
+      }
+    }
+  });
+
+  it('repopt-lens --help describes each command in one line', () => {
+    const r = cli(['--help']);
+    expect(r.status).toBe(0);
+    for (const name of COMMANDS) {
+      const line = r.stdout.split('\n').find((l) => l.startsWith(`  ${name} `));
+      expect(line, name).toMatch(new RegExp(`^  ${name} +\\S.{20,}$`));
+    }
+  });
+
+  it('eval with no arguments prints its two usage lines as lines, not a literal \\n', () => {
+    const r = cli(['eval']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).not.toContain('\\n');
+    expect(r.stderr).toMatch(
+      /^error: usage: repopt-lens eval --model [^\n]*\nrepopt-lens eval --merge /,
+    );
+  });
+
+  it('bench --runs abc is a usage error like the other counts, not an internal error', () => {
+    const r = cli(['bench', '--runs', 'abc']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('error: --runs must be a whole number of at least 1, not "abc".\n');
+  });
+
+  it('an unknown option names itself and shows the usage (balanced quotes)', () => {
+    const r = cli(['classify', '--bogus']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error: Unknown option --bogus\.\nusage: repopt-lens classify /);
+  });
+
+  it('usage errors carry the usage code: its headline in Chinese, not "invalid input"', () => {
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        resolve(ROOT, 'src/cli/index.ts'),
+        '--lang',
+        'zh-CN',
+        'eval',
+        '--batch',
+        'x',
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    expect(r.stderr).toContain('命令行无效');
+    expect(r.stderr).not.toContain('输入无效');
+  });
+});
+
+const work = mkdtempSync(join(tmpdir(), 'lens-edges-'));
+const calib = join(work, 'calib');
+mkdirSync(calib);
+for (const f of ['chelsea.png', 'rocket.jpg']) copyFileSync(join(IMAGES, f), join(calib, f));
+
+describe('quantize -o and its input (finding 6)', () => {
+  it('refuses -o naming the input, by the same path, another path, a link or a hard link', () => {
+    const model = join(work, 'float.onnx');
+    copyFileSync(TINY_MODEL, model);
+    const before = readFileSync(model);
+    symlinkSync(model, join(work, 'link.onnx'));
+    linkSync(model, join(work, 'hard.onnx'));
+    mkdirSync(join(work, 'sub'));
+    for (const out of [
+      model,
+      join(work, 'sub/../float.onnx'),
+      join(work, 'link.onnx'),
+      join(work, 'hard.onnx'),
+    ]) {
+      const r = cli(['quantize', model, '--calib', calib, '-o', out]);
+      expect(r.status, out).toBe(1);
+      expect(r.stderr, out).toContain(
+        `-o ${out} is the model being quantized: write the int8 model to another file.`,
+      );
+      expect(r.stderr).not.toMatch(/internal error/);
+    }
+    expect(Buffer.compare(readFileSync(model), before)).toBe(0);
+  });
+});
+
+describe('quantize with external data (finding 7)', () => {
+  /** The tiny model saved by onnx with its weights in `ext.onnx.data`, in a folder of its own. */
+  function externalModel(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'lens-edges-ext-'));
+    const made = spawnSync(
+      '/usr/bin/python3',
+      [
+        '-c',
+        `import onnx, sys
+m = onnx.load(sys.argv[1])
+onnx.save_model(m, sys.argv[2] + '/ext.onnx', save_as_external_data=True, all_tensors_to_one_file=True, location='ext.onnx.data', size_threshold=0)`,
+        TINY_MODEL,
+        dir,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(made.status, made.stderr).toBe(0);
+    return dir;
+  }
+
+  interface QuantJson {
+    report: { agreement: unknown; layers: unknown };
+  }
+
+  it('reads the data beside the model (not the working directory), as classify does: the same int8 model as the single file', () => {
+    const dir = externalModel();
+    const elsewhere = mkdtempSync(join(tmpdir(), 'lens-edges-cwd-'));
+    const ext = cli(
+      [
+        'quantize',
+        join(dir, 'ext.onnx'),
+        '--calib',
+        calib,
+        '-o',
+        join(work, 'ext-int8.onnx'),
+        '--json',
+      ],
+      elsewhere,
+    );
+    expect(ext.stderr).not.toMatch(/internal error|onnxruntime/i);
+    expect(ext.status, ext.stderr).toBe(0);
+    const one = cli([
+      'quantize',
+      TINY_MODEL,
+      '--calib',
+      calib,
+      '-o',
+      join(work, 'one-int8.onnx'),
+      '--json',
+    ]);
+    expect(one.status, one.stderr).toBe(0);
+    const a = JSON.parse(ext.stdout) as QuantJson;
+    const b = JSON.parse(one.stdout) as QuantJson;
+    expect(a.report.agreement).toEqual(b.report.agreement);
+    expect(a.report.layers).toEqual(b.report.layers);
+  });
+
+  it('names the data file and where it was looked for when it is missing', () => {
+    const dir = externalModel();
+    rmSync(join(dir, 'ext.onnx.data'));
+    const r = cli([
+      'quantize',
+      join(dir, 'ext.onnx'),
+      '--calib',
+      calib,
+      '-o',
+      join(work, 'x.onnx'),
+    ]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(
+      `(ONNX external data: "ext.onnx.data"), which is not beside it. Put the data file in the model's folder`,
+    );
+    expect(r.stderr).not.toMatch(/internal error|onnxruntime/i);
+  });
+});
