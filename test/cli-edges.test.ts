@@ -12,6 +12,7 @@ import {
   readFileSync,
   rmSync,
   symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -198,5 +199,88 @@ onnx.save_model(m, sys.argv[2] + '/ext.onnx', save_as_external_data=True, all_te
       `(ONNX external data: "ext.onnx.data"), which is not beside it. Put the data file in the model's folder`,
     );
     expect(r.stderr).not.toMatch(/internal error|onnxruntime/i);
+  });
+});
+
+describe('eval --labels with a subset of the listed images (finding 8)', () => {
+  const data = mkdtempSync(join(tmpdir(), 'lens-edges-subset-'));
+  copyFileSync(join(IMAGES, 'chelsea.png'), join(data, 'a.png'));
+  copyFileSync(join(IMAGES, 'rocket.jpg'), join(data, 'b.jpg'));
+  symlinkSync('no-such-target.jpg', join(data, 'dangling.jpg'));
+  const truth = join(work, 'val.txt');
+  // Three of the five listed images are not usable: two absent, one a dangling link.
+  writeFileSync(truth, 'a.png 1\nb.jpg 2\ndangling.jpg 3\ngone-1.jpg 4\ngone-2.jpg 5\n');
+
+  interface Json {
+    count: number;
+    missing: number;
+    skipped: { file: string; error: string }[];
+    results: { file: string }[];
+  }
+
+  it('evaluates the images present and counts the missing ones; the dangling link is skipped with its reason', () => {
+    const args = ['eval', '--model', TINY_MODEL, '--data', data, '--labels', truth];
+    const json = cli([...args, '--json']);
+    expect(json.status, json.stderr).toBe(0);
+    const r = JSON.parse(json.stdout) as Json;
+    expect(r.count).toBe(2);
+    expect(r.results.map((x) => x.file)).toEqual(['a.png', 'b.jpg']);
+    expect(r.missing).toBe(2);
+    expect(r.skipped).toEqual([
+      { file: 'dangling.jpg', error: 'a broken symbolic link (its target does not exist)' },
+    ]);
+    const text = cli(args);
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stdout).toContain(
+      '2 images listed in the ground-truth file are not in the folder: the figures cover the images present (--strict refuses such a run).',
+    );
+    expect(text.stdout).toContain(
+      'dangling.jpg: a broken symbolic link (its target does not exist)',
+    );
+  });
+
+  it('--strict restores the refusal, naming the absent images (not the unreadable one)', () => {
+    const r = cli(['eval', '--model', TINY_MODEL, '--data', data, '--labels', truth, '--strict']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(
+      'error: The ground-truth file names 2 images not in the folder, e.g. gone-1.jpg, gone-2.jpg.\n',
+    );
+  });
+});
+
+describe('file names that are not UTF-8 (finding 9)', () => {
+  const data = mkdtempSync(join(tmpdir(), 'lens-edges-bytes-'));
+  // "café.png" in Latin-1: the byte 0xe9 alone is not UTF-8.
+  const latin1 = Buffer.concat([
+    Buffer.from(`${data}/caf`),
+    Buffer.from([0xe9]),
+    Buffer.from('.png'),
+  ]);
+  writeFileSync(latin1, readFileSync(join(IMAGES, 'chelsea.png')));
+  copyFileSync(join(IMAGES, 'chelsea.png'), join(data, 'plain.png'));
+
+  interface Classified {
+    file: string;
+    top5: { index: number; probability: number }[];
+  }
+
+  it('classify reads them, and prints the name escaped: the same answer as the same image under a UTF-8 name', () => {
+    const r = cli(['classify', '--model', TINY_MODEL, '--json', data]);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as Classified[];
+    expect(out.map((o) => o.file)).toEqual([join(data, 'caf\\xe9.png'), join(data, 'plain.png')]);
+    expect(out[0]!.top5).toEqual(out[1]!.top5);
+    const text = cli(['classify', '--model', TINY_MODEL, data]);
+    expect(text.stdout).toContain(`${join(data, 'caf\\xe9.png')}\n`);
+    expect(text.stderr).not.toMatch(/no such file/);
+  });
+
+  it('eval reads them too (through the preprocessing workers)', () => {
+    const truth = join(work, 'bytes-val.txt');
+    writeFileSync(truth, 'caf\\xe9.png 1\nplain.png 1\n');
+    const r = cli(['eval', '--model', TINY_MODEL, '--data', data, '--labels', truth, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout) as { count: number; skipped: unknown[]; missing: number };
+    expect(json).toMatchObject({ count: 2, skipped: [], missing: 0 });
   });
 });

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { LensError } from '../core/errors';
 import { isPresetId, type PresetId } from '../core/preprocess/preprocess';
+import { fsPath } from '../node/byte-paths';
 import type { ExifMode } from '../node/decode-node';
 import { parsePositiveInt } from './args';
 import { expandInputs, openEngine, printJson, skippedLine, type Skipped } from './common';
@@ -54,7 +55,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
   try {
     for (const file of files) {
       try {
-        const r = await engine.classify({ file: new Blob([readFileSync(file)]), preset });
+        const r = await engine.classify({ file: new Blob([readFileSync(fsPath(file))]), preset });
         out.push({
           file,
           top5: r.top5,

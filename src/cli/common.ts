@@ -1,11 +1,12 @@
 /** What the CLI commands share: files, labels, models, progress and output. */
-import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
 import { PRESETS, type PresetId } from '../core/preprocess/preprocess';
 import { terminalSafe } from '../core/terminal-safe';
 import { en } from '../i18n/en';
 import type { Engine } from '../engine/engine';
 import type { ModelInfo } from '../engine/types';
+import { childPath } from '../node/byte-paths';
 import { createNodeEngine, modelFile } from '../node/engine';
 import type { ExifMode } from '../node/decode-node';
 import { t } from './i18n';
@@ -56,7 +57,9 @@ export interface Listing {
  * What a path is, following links; null with the reason when it cannot be used. Only regular
  * files and folders are read: a FIFO or a device named `.jpg` would block a read forever.
  */
-function kindOf(path: string): { kind: 'file' } | { kind: 'dir' } | { kind: null; error: string } {
+function kindOf(
+  path: string | Buffer,
+): { kind: 'file' } | { kind: 'dir' } | { kind: null; error: string } {
   try {
     const stat = statSync(path);
     if (stat.isDirectory()) return { kind: 'dir' };
@@ -66,7 +69,9 @@ function kindOf(path: string): { kind: 'file' } | { kind: 'dir' } | { kind: null
     const code = (e as NodeJS.ErrnoException).code;
     const why =
       code === 'ENOENT'
-        ? SKIP.noSuchFile
+        ? isLink(path)
+          ? SKIP.brokenLink
+          : SKIP.noSuchFile
         : code === 'ELOOP'
           ? SKIP.loop
           : code === 'EACCES'
@@ -76,31 +81,43 @@ function kindOf(path: string): { kind: 'file' } | { kind: 'dir' } | { kind: null
   }
 }
 
+function isLink(path: string | Buffer): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Image files under `dir` (recursively) as sorted '/'-separated paths relative to it, and the
- * entries that could not be used. Linked folders are followed once (a loop ends there).
+ * entries that could not be used. Linked folders are followed once (a loop ends there). Names
+ * are read as bytes: one that is not UTF-8 is listed escaped and still opens (`fsPath`).
  */
 export function scanImages(dir: string): Listing {
   const files: string[] = [];
   const skipped: Skipped[] = [];
   const seen = new Set<string>();
-  const walk = (d: string) => {
-    const real = realpathSync(d);
+  const walk = (d: { shown: string; bytes: Buffer | null }) => {
+    const real = realpathSync(d.bytes ?? d.shown, 'buffer').toString('latin1');
     if (seen.has(real)) return;
     seen.add(real);
-    for (const entry of readdirSync(d, { withFileTypes: true })) {
-      const full = join(d, entry.name);
-      const rel = relative(dir, full).split(sep).join('/');
-      const isImage = IMAGE_EXTENSIONS.has(extname(entry.name).toLowerCase());
+    for (const entry of readdirSync(d.bytes ?? d.shown, {
+      withFileTypes: true,
+      encoding: 'buffer',
+    })) {
+      const full = childPath(d, entry.name);
+      const rel = relative(dir, full.shown).split(sep).join('/');
+      const isImage = IMAGE_EXTENSIONS.has(extname(full.shown).toLowerCase());
       if (!isImage && !entry.isDirectory() && !entry.isSymbolicLink()) continue;
-      const what = kindOf(full);
+      const what = kindOf(full.bytes ?? full.shown);
       if (what.kind === 'dir') walk(full);
       else if (!isImage) continue;
       else if (what.kind === 'file') files.push(rel);
       else skipped.push({ file: rel, error: what.error });
     }
   };
-  walk(dir);
+  walk({ shown: dir, bytes: null });
   return { files: files.sort(), skipped };
 }
 

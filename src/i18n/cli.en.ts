@@ -33,6 +33,7 @@ export const cliEn = {
   skip: {
     notRegular: 'not a regular file (a FIFO, socket or device); skipped',
     noSuchFile: 'no such file (a broken link?)',
+    brokenLink: 'a broken symbolic link (its target does not exist)',
     loop: 'a symbolic link loop',
     denied: 'permission denied',
   },
@@ -61,6 +62,12 @@ export const cliEn = {
     skippedFile: '  {{file}}: {{error}}',
     worst: 'worst classes (top-1):',
     worstRow: '  {{top1}}  {{index}} {{label}} ({{count}} images)',
+    missing_one:
+      '{{count}} image listed in the ground-truth file is not in the folder: the figures cover the images present (--strict refuses such a run).',
+    missing_other:
+      '{{count}} images listed in the ground-truth file are not in the folder: the figures cover the images present (--strict refuses such a run).',
+    noneListed:
+      'None of the {{count}} images the ground-truth file lists is in the folder (e.g. {{example}}).',
     notAFolder: '--data {{dir}} is not a folder.',
     noClassFolders:
       '{{dir}} has images but no class folders: pass the ground-truth file with --labels (lines "<file name> <class index>").',

@@ -31,6 +31,7 @@ export const cliZhCN: Messages['cli'] = {
   skip: {
     notRegular: '不是普通文件（FIFO、套接字或设备），已跳过',
     noSuchFile: '文件不存在（链接失效？）',
+    brokenLink: '失效的符号链接（目标不存在）',
     loop: '符号链接循环',
     denied: '没有权限',
   },
@@ -59,6 +60,11 @@ export const cliZhCN: Messages['cli'] = {
     skippedFile: '  {{file}}：{{error}}',
     worst: '最差的类别（top-1）：',
     worstRow: '  {{top1}}  {{index}} {{label}}（{{count}} 张）',
+    missing_one:
+      '标注文件列出的 {{count}} 张图片不在文件夹中：结果只统计文件夹中已有的图片（--strict 会拒绝这样的运行）。',
+    missing_other:
+      '标注文件列出的 {{count}} 张图片不在文件夹中：结果只统计文件夹中已有的图片（--strict 会拒绝这样的运行）。',
+    noneListed: '标注文件列出的 {{count}} 张图片都不在文件夹中（例如 {{example}}）。',
     notAFolder: '--data {{dir}} 不是文件夹。',
     noClassFolders:
       '{{dir}} 中有图片但没有类别文件夹：请用 --labels 传入标注文件（每行“<文件名> <类别序号>”）。',
