@@ -284,3 +284,73 @@ describe('file names that are not UTF-8 (finding 9)', () => {
     expect(json).toMatchObject({ count: 2, skipped: [], missing: 0 });
   });
 });
+
+describe('a model with a fixed batch of 2 (finding 10)', () => {
+  it('is refused at load with a plain message, in classify and eval, not an internal error', () => {
+    const model = join(work, 'batch2.onnx');
+    const made = spawnSync(
+      '/usr/bin/python3',
+      [
+        '-c',
+        `import onnx, sys
+m = onnx.load(sys.argv[1])
+for v in list(m.graph.input) + list(m.graph.output):
+    v.type.tensor_type.shape.dim[0].dim_value = 2
+onnx.save(m, sys.argv[2])`,
+        TINY_MODEL,
+        model,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(made.status, made.stderr).toBe(0);
+    const why =
+      'has a fixed batch of 2 ([2, 3, 224, 224]); RepOpt Lens runs one image at a time. Export the model with a batch of 1 or a dynamic batch axis';
+    const c = cli(['classify', '--model', model, join(IMAGES, 'chelsea.png')]);
+    expect(c.status).toBe(1);
+    expect(c.stderr).toContain(why);
+    expect(c.stderr).not.toMatch(/internal error/);
+    const data = mkdtempSync(join(tmpdir(), 'lens-edges-b2-'));
+    copyFileSync(join(IMAGES, 'chelsea.png'), join(data, 'a.png'));
+    const truth = join(data, 'val.txt');
+    writeFileSync(truth, 'a.png 1\n');
+    const e = cli(['eval', '--model', model, '--data', data, '--labels', truth, '--batch', '2']);
+    expect(e.status).toBe(1);
+    expect(e.stderr).toContain(why);
+  });
+});
+
+describe('convert -o outside the manifest folder (finding 11)', () => {
+  it('writes the model but no entry the page cannot load, and says how to register it', () => {
+    const served = mkdtempSync(join(tmpdir(), 'lens-edges-served-'));
+    const manifest = join(served, 'models.json');
+    const elsewhere = mkdtempSync(join(tmpdir(), 'lens-edges-outside-'));
+    const out = join(elsewhere, 'outside.onnx');
+    const checkpoint = resolve(ROOT, 'test/data/checkpoints/deflated.pth');
+    const r = cli(['convert', checkpoint, '-o', out, '--manifest', manifest]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(out).length).toBeGreaterThan(1000);
+    expect(r.stderr).toContain(
+      `note: ${out} is outside ${served}, which is the only folder the app serves models from, so it was not added to the manifest. To use it in the page, move it there and run convert again with -o ${join(served, 'outside.onnx')}.`,
+    );
+    // No manifest written at all (there was none), so nothing names ../.. paths.
+    expect(() => readFileSync(manifest)).toThrow();
+    const json = cli(['convert', checkpoint, '-o', out, '--manifest', manifest, '--json']);
+    expect(json.status, json.stderr).toBe(0);
+    const m = (JSON.parse(json.stdout) as { manifest: { action: string; note?: string } }).manifest;
+    expect(m.action).toBe('not-registered');
+    expect(m.note).toMatch(/was not added to the manifest/);
+    // Inside the folder it is registered as before.
+    const inside = cli([
+      'convert',
+      checkpoint,
+      '-o',
+      join(served, 'in.onnx'),
+      '--manifest',
+      manifest,
+    ]);
+    expect(inside.status, inside.stderr).toBe(0);
+    const entries = (JSON.parse(readFileSync(manifest, 'utf8')) as { models: { file: string }[] })
+      .models;
+    expect(entries.map((e) => e.file)).toEqual(['in.onnx']);
+  });
+});

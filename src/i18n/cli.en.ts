@@ -137,7 +137,7 @@ export const cliEn = {
     nonFiniteWarning:
       'warning: converted with --allow-non-finite; these weights hold NaN, Inf or negative variances: {{values}}',
     outsideManifest:
-      'note: {{file}} is outside {{folder}}; the app serves models from that folder only.',
+      'note: {{file}} is outside {{folder}}, which is the only folder the app serves models from, so it was not added to the manifest. To use it in the page, move it there and run convert again with -o {{inside}}.',
     badId: '--id "{{id}}": use letters, digits, ".", "_" and "-", starting with a letter or digit.',
     checkpoint: '{{file}} ({{bytes}} bytes)\n{{layout}}',
     params: '{{params}} (as trained, before fusion)',
@@ -145,6 +145,7 @@ export const cliEn = {
     manifest: '{{file}}: {{action}} "{{id}}"{{published}}',
     added: 'added',
     replaced: 'replaced',
+    'not-registered': 'not added (the model is outside its folder)',
     withPublished: ' with its published accuracy',
     time: 'read {{read}} s, convert {{convert}} s, total {{total}} s',
   },

@@ -131,7 +131,8 @@ export const cliZhCN: Messages['cli'] = {
     allowNonFinite: '{{message}} 如仍要转换，请加 --allow-non-finite。',
     nonFiniteWarning:
       '警告：已按 --allow-non-finite 转换；以下权重含 NaN、Inf 或负方差：{{values}}',
-    outsideManifest: '注意：{{file}} 不在 {{folder}} 中；应用只从该文件夹提供模型。',
+    outsideManifest:
+      '注意：{{file}} 不在 {{folder}} 中，而应用只从该文件夹提供模型，所以没有把它加入清单。要在网页中使用它，请把它移到该文件夹，并用 -o {{inside}} 重新运行 convert。',
     badId: '--id“{{id}}”：只能用字母、数字、“.”、“_”和“-”，并以字母或数字开头。',
     checkpoint: '{{file}}（{{bytes}} 字节）\n{{layout}}',
     params: '{{params}}（训练时的形式，融合前）',
@@ -139,6 +140,7 @@ export const cliZhCN: Messages['cli'] = {
     manifest: '{{file}}：{{action}}“{{id}}”{{published}}',
     added: '已添加',
     replaced: '已替换',
+    'not-registered': '未添加（模型不在其文件夹中）',
     withPublished: '，附公布的准确率',
     time: '读取 {{read}} 秒，转换 {{convert}} 秒，共 {{total}} 秒',
   },

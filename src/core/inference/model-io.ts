@@ -73,7 +73,7 @@ export function checkModelIo(
         `Input "${input.name}" has shape ${fmt(shape)}; expected an image batch [N, 3, H, W].`,
       );
     }
-    const [, c, h, w] = shape.map(fixed);
+    const [n, c, h, w] = shape.map(fixed);
     if (c !== 3 && fixed(shape[3]) === 3) {
       throw new LensError(
         'model-incompatible',
@@ -84,6 +84,14 @@ export function checkModelIo(
       throw new LensError(
         'model-incompatible',
         `Input "${input.name}" has ${c} channels (${fmt(shape)}); expected 3 (RGB).`,
+      );
+    }
+    // Images are run one at a time (and in eval's batches of any size): a fixed batch of 2 or
+    // more cannot take them, and the run would fail with the runtime's shape error.
+    if (n !== null && n !== 1) {
+      throw new LensError(
+        'model-incompatible',
+        `Input "${input.name}" has a fixed batch of ${n} (${fmt(shape)}); RepOpt Lens runs one image at a time. Export the model with a batch of 1 or a dynamic batch axis (torch.onnx.export(..., dynamic_axes={"${input.name}": {0: "N"}})).`,
       );
     }
     if ((h !== null && h !== cropSize) || (w !== null && w !== cropSize)) {
