@@ -30,6 +30,7 @@ export async function quantizeRequest(
           source.url,
           (loaded, total) => request.onProgress?.({ phase: 'download', loaded, total }),
           signal,
+          { kind: 'model' },
         );
   const bytes = fetched instanceof Uint8Array ? fetched : fetched.bytes;
   const preset = PRESETS[request.preset];
