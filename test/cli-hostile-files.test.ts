@@ -47,7 +47,7 @@ function hostileFolder(good: number): { dir: string; folder: string } {
 
 const REASONS: Record<string, RegExp> = {
   'empty.jpg': /empty file \(0 bytes\)/,
-  'dangling.jpg': /no such file \(a broken link\?\)/,
+  'dangling.jpg': /a broken symbolic link \(its target does not exist\)/,
   'loop-a.jpg': /symbolic link loop/,
   'loop-b.jpg': /symbolic link loop/,
   'pipe.jpg': /not a regular file \(a FIFO, socket or device\)/,

@@ -70,9 +70,9 @@ describe('CLI in 简体中文', () => {
     expect(r.stdout).toContain('astronaut.png');
 
     const usage = cli({}, '--lang', 'zh-CN', 'classify');
-    expect(usage.stderr).toMatch(/^错误：输入无效：用法：repopt-lens classify --model/);
+    expect(usage.stderr).toMatch(/^错误：命令行无效：用法：repopt-lens classify --model/);
     const preset = cli(ZH, 'classify', '--model', TINY_MODEL, '--preset', 'nope', photo);
-    expect(preset.stderr).toBe('错误：输入无效：未知预设“nope”。\n');
+    expect(preset.stderr).toBe('错误：命令行无效：未知预设“nope”。\n');
     const model = cli(ZH, 'info', photo);
     expect(model.stderr).toMatch(/^错误：不是模型文件：|^错误：不是检查点文件：/);
 

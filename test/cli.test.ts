@@ -212,9 +212,10 @@ describe('repopt-lens eval', () => {
 
     const { dir, truth } = makeFlatSet();
     writeFileSync(truth, `${readFileSync(truth, 'utf8')}ILSVRC2012_val_00000001.JPEG 65\n`);
-    expect(cli('eval', '--model', TINY_MODEL, '--data', dir, '--labels', truth).stderr).toMatch(
-      /names 1 image not in the folder, e.g. ILSVRC2012_val_00000001.JPEG/,
-    );
+    // A listed image absent from the folder is counted (issue 20); --strict refuses the run.
+    expect(
+      cli('eval', '--model', TINY_MODEL, '--data', dir, '--labels', truth, '--strict').stderr,
+    ).toMatch(/names 1 image not in the folder, e.g. ILSVRC2012_val_00000001.JPEG/);
 
     expect(cli('eval', '--model', TINY_MODEL, '--data', dir).stderr).toMatch(
       /no class folders: pass the ground-truth file with --labels/,

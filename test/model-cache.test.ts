@@ -54,7 +54,7 @@ afterAll(() => new Promise<void>((ok) => server.close(() => ok())));
 describe('the model cache keeps only models (row 17)', () => {
   it('refused URLs leave no entry; the model that loads is cached', async () => {
     const storage = new MemoryCaches();
-    const engine = testEngine({ fetchModel: (u, p, s) => fetchModel(u, p, s, storage) });
+    const engine = testEngine({ fetchModel: (u, p, s, o) => fetchModel(u, p, s, storage, o) });
     for (const path of ['/sw.js', '/index.html', '/models/missing.onnx']) {
       const e = await lensRejection(
         engine.load({ source: { type: 'url', url: base + path, name: path }, backend: 'wasm' }),
@@ -80,7 +80,7 @@ describe('the model cache keeps only models (row 17)', () => {
       url,
       new Response('<!doctype html>', { headers: { 'X-Lens-Fingerprint': await fingerprintOf() } }),
     );
-    const engine = testEngine({ fetchModel: (u, p, s) => fetchModel(u, p, s, storage) });
+    const engine = testEngine({ fetchModel: (u, p, s, o) => fetchModel(u, p, s, storage, o) });
     const e = await lensRejection(
       engine.load({ source: { type: 'url', url, name: 'tiny' }, backend: 'wasm' }),
     );

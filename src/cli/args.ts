@@ -6,6 +6,6 @@ import { t } from './i18n';
 export function parsePositiveInt(option: string, value: string | undefined): number {
   const n = Number(value);
   if (value === undefined || !/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1)
-    throw new LensError('bad-dataset', t('cli.positiveInt', { option, value: String(value) }));
+    throw new LensError('usage', t('cli.positiveInt', { option, value: String(value) }));
   return n;
 }

@@ -29,6 +29,7 @@ import {
   type LoadTiming,
   type Stats,
 } from './bench-browser';
+import { parsePositiveInt } from './args';
 import { printJson } from './common';
 import { benchMarkdown, loadNote, type BenchReport, type ModelBench } from './bench-report';
 import { profileWasm } from './bench-profile';
@@ -229,7 +230,10 @@ export async function benchCommand(argv: string[]): Promise<number> {
     },
   });
   const quick = values.quick;
-  const runs = Math.max(quick ? 3 : 10, Number(values.runs ?? 0));
+  const runs = Math.max(
+    quick ? 3 : 10,
+    values.runs === undefined ? 0 : parsePositiveInt('--runs', values.runs),
+  );
   const notes: string[] = [];
   const log = (s: string) => console.error(s);
   const loadAtStart = loadavg()[0]!;

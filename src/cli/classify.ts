@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { LensError } from '../core/errors';
 import { isPresetId, type PresetId } from '../core/preprocess/preprocess';
+import { fsPath } from '../node/byte-paths';
 import type { ExifMode } from '../node/decode-node';
 import { parsePositiveInt } from './args';
 import { expandInputs, openEngine, printJson, skippedLine, type Skipped } from './common';
@@ -25,11 +26,11 @@ export async function classifyCommand(argv: string[]): Promise<number> {
     },
   });
   if (!values.model || positionals.length === 0)
-    throw new LensError('bad-dataset', t('cli.usage', { usage: classifyUsage }));
+    throw new LensError('usage', t('cli.usage', { usage: classifyUsage }));
   if (!isPresetId(values.preset))
-    throw new LensError('bad-dataset', t('cli.unknownPreset', { preset: values.preset }));
+    throw new LensError('usage', t('cli.unknownPreset', { preset: values.preset }));
   if (values.exif !== 'apply' && values.exif !== 'ignore')
-    throw new LensError('bad-dataset', t('cli.badExif', { value: values.exif }));
+    throw new LensError('usage', t('cli.badExif', { value: values.exif }));
   const preset: PresetId = values.preset;
   const exif: ExifMode = values.exif;
   const threads = parsePositiveInt('--threads', values.threads);
@@ -54,7 +55,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
   try {
     for (const file of files) {
       try {
-        const r = await engine.classify({ file: new Blob([readFileSync(file)]), preset });
+        const r = await engine.classify({ file: new Blob([readFileSync(fsPath(file))]), preset });
         out.push({
           file,
           top5: r.top5,

@@ -1,11 +1,12 @@
 /** What the CLI commands share: files, labels, models, progress and output. */
-import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
 import { PRESETS, type PresetId } from '../core/preprocess/preprocess';
 import { terminalSafe } from '../core/terminal-safe';
 import { en } from '../i18n/en';
 import type { Engine } from '../engine/engine';
 import type { ModelInfo } from '../engine/types';
+import { childPath } from '../node/byte-paths';
 import { createNodeEngine, modelFile } from '../node/engine';
 import type { ExifMode } from '../node/decode-node';
 import { t } from './i18n';
@@ -65,7 +66,7 @@ export interface Listing {
  * files and folders are read: a FIFO or a device named `.jpg` would block a read forever.
  */
 function kindOf(
-  path: string,
+  path: string | Buffer,
 ): { kind: 'file' } | { kind: 'dir' } | { kind: null; error: string; code?: SkipCode } {
   try {
     const stat = statSync(path);
@@ -76,7 +77,9 @@ function kindOf(
     const code = (e as NodeJS.ErrnoException).code;
     const own: SkipCode | null =
       code === 'ENOENT'
-        ? 'noSuchFile'
+        ? isLink(path)
+          ? 'brokenLink'
+          : 'noSuchFile'
         : code === 'ELOOP'
           ? 'loop'
           : code === 'EACCES'
@@ -90,31 +93,43 @@ function skippedEntry(file: string, why: { error: string; code?: SkipCode }): Sk
   return { file, error: why.error, ...(why.code ? { code: why.code } : {}) };
 }
 
+function isLink(path: string | Buffer): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Image files under `dir` (recursively) as sorted '/'-separated paths relative to it, and the
- * entries that could not be used. Linked folders are followed once (a loop ends there).
+ * entries that could not be used. Linked folders are followed once (a loop ends there). Names
+ * are read as bytes: one that is not UTF-8 is listed escaped and still opens (`fsPath`).
  */
 export function scanImages(dir: string): Listing {
   const files: string[] = [];
   const skipped: Skipped[] = [];
   const seen = new Set<string>();
-  const walk = (d: string) => {
-    const real = realpathSync(d);
+  const walk = (d: { shown: string; bytes: Buffer | null }) => {
+    const real = realpathSync(d.bytes ?? d.shown, 'buffer').toString('latin1');
     if (seen.has(real)) return;
     seen.add(real);
-    for (const entry of readdirSync(d, { withFileTypes: true })) {
-      const full = join(d, entry.name);
-      const rel = relative(dir, full).split(sep).join('/');
-      const isImage = IMAGE_EXTENSIONS.has(extname(entry.name).toLowerCase());
+    for (const entry of readdirSync(d.bytes ?? d.shown, {
+      withFileTypes: true,
+      encoding: 'buffer',
+    })) {
+      const full = childPath(d, entry.name);
+      const rel = relative(dir, full.shown).split(sep).join('/');
+      const isImage = IMAGE_EXTENSIONS.has(extname(full.shown).toLowerCase());
       if (!isImage && !entry.isDirectory() && !entry.isSymbolicLink()) continue;
-      const what = kindOf(full);
+      const what = kindOf(full.bytes ?? full.shown);
       if (what.kind === 'dir') walk(full);
       else if (!isImage) continue;
       else if (what.kind === 'file') files.push(rel);
       else skipped.push(skippedEntry(rel, what));
     }
   };
-  walk(dir);
+  walk({ shown: dir, bytes: null });
   return { files: files.sort(), skipped };
 }
 

@@ -43,9 +43,9 @@ export async function compareCommand(argv: string[]): Promise<number> {
   const models = values.model ?? [];
   const inputs = [...(values.data ?? []), ...positionals];
   if (models.length !== 2 || inputs.length === 0)
-    throw new LensError('bad-dataset', t('cli.usage', { usage: compareUsage }));
+    throw new LensError('usage', t('cli.usage', { usage: compareUsage }));
   if (!isPresetId(values.preset))
-    throw new LensError('bad-dataset', t('cli.unknownPreset', { preset: values.preset }));
+    throw new LensError('usage', t('cli.unknownPreset', { preset: values.preset }));
   const preset = values.preset;
   const { files, skipped } = expandInputs(inputs);
   for (const s of skipped) console.error(skippedLine(s));

@@ -32,7 +32,7 @@ import {
   sha256Hex,
   writeAtomically,
 } from './model-files';
-import { t } from './i18n';
+import { english, t } from './i18n';
 import { printSafeJson, terminalSafe } from './safe-output';
 
 export const convertUsage =
@@ -121,12 +121,12 @@ export async function convertCommand(argv: string[]): Promise<number> {
   const allowNonFinite = values['allow-non-finite'];
   const [input, ...extra] = positionals;
   if (!input || extra.length > 0)
-    throw new LensError('bad-dataset', t('cli.usage', { usage: convertUsage }));
+    throw new LensError('usage', t('cli.usage', { usage: convertUsage }));
   if (!isPresetId(values.preset)) {
-    throw new LensError('bad-dataset', t('cli.unknownPreset', { preset: values.preset }));
+    throw new LensError('usage', t('cli.unknownPreset', { preset: values.preset }));
   }
   if (values.id !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(values.id)) {
-    throw new LensError('bad-dataset', t('cli.convert.badId', { id: values.id }));
+    throw new LensError('usage', t('cli.convert.badId', { id: values.id }));
   }
   const { fp16, features, untrained, preset } = values;
   const manifest = resolve(values.manifest);
@@ -189,13 +189,24 @@ export async function convertCommand(argv: string[]): Promise<number> {
     bytes: result.onnx.length,
     sha256,
   };
-  const action = upsertManifest(manifest, entry);
+  // The page fetches entries relative to the manifest and serves that folder only: an entry
+  // outside it ("../../x.onnx") could never load, so it is not written; the note says how.
+  const outside = file.startsWith('../') || isAbsolute(file);
+  const action = outside ? 'not-registered' : upsertManifest(manifest, entry);
   const t3 = performance.now();
   status.clear();
-  if (file.startsWith('../') && !values.json) {
+  const hint = outside
+    ? english('cli.convert.outsideManifest', {
+        file: out,
+        folder: dirname(manifest),
+        inside: join(dirname(manifest), basename(out)),
+      })
+    : null;
+  if (outside && !values.json) {
     const folder = terminalSafe(dirname(manifest));
+    const inside = terminalSafe(join(dirname(manifest), basename(out)));
     process.stderr.write(
-      `${t('cli.convert.outsideManifest', { file: terminalSafe(out), folder })}\n`,
+      `${t('cli.convert.outsideManifest', { file: terminalSafe(out), folder, inside })}\n`,
     );
   }
 
@@ -225,7 +236,7 @@ export async function convertCommand(argv: string[]): Promise<number> {
         outputs,
       },
       ...(result.badValues.length > 0 ? { badValues: result.badValues } : {}),
-      manifest: { file: manifest, id, action },
+      manifest: { file: manifest, id, action, ...(hint ? { note: hint } : {}) },
       entry,
       seconds: { read: seconds(t0, t1), convert: seconds(t1, t2), total: seconds(t0, t3) },
     });

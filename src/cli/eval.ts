@@ -12,6 +12,7 @@ import {
   parseGroundTruth,
   parseShard,
   parseShardReport,
+  matchGroundTruth,
   samplesFromGroundTruth,
   samplesFromWnidFolders,
   shard,
@@ -41,7 +42,7 @@ import { say, t } from './i18n';
 import { writeAtomically } from './model-files';
 import { terminalSafe } from './safe-output';
 
-export const evalUsage = `repopt-lens eval --model <model.onnx> --data <dir> [--labels <ground-truth.txt>] [--limit N] [--shard i/n] [--batch B] [--preset P] [--exif ignore|apply] [--threads N] [--no-fast] [--json] [--out results.json]
+export const evalUsage = `repopt-lens eval --model <model.onnx> --data <dir> [--labels <ground-truth.txt> [--strict]] [--limit N] [--shard i/n] [--batch B] [--preset P] [--exif ignore|apply] [--threads N] [--no-fast] [--json] [--out results.json]
 repopt-lens eval --merge a.json b.json ... [--json]`;
 
 export interface EvalReport {
@@ -56,6 +57,8 @@ export interface EvalReport {
   partial?: boolean;
   count: number;
   skipped: { file: string; error: string }[];
+  /** With --labels: images the ground-truth file lists that are not in the folder. */
+  missing?: number;
   top1: number;
   top5: number;
   correct1: number;
@@ -70,18 +73,29 @@ export interface EvalReport {
 function findLayout(
   dir: string,
   groundTruthFile: string | undefined,
-): { layout: Layout; samples: Sample[]; skipped: Skipped[] } {
+  strict: boolean,
+): { layout: Layout; samples: Sample[]; skipped: Skipped[]; missing?: number } {
   if (!existsSync(dir) || !statSync(dir).isDirectory())
     throw new LensError('bad-dataset', t('cli.eval.notAFolder', { dir }));
   const { files, skipped } = scanImages(dir);
   if (files.length === 0) throw new LensError('bad-dataset', t('cli.noImages', { where: dir }));
   if (groundTruthFile) {
     const truth = parseGroundTruth(readFileSync(groundTruthFile, 'utf8'));
-    return {
-      layout: 'flat-with-ground-truth',
-      samples: samplesFromGroundTruth(files, truth),
-      skipped,
-    };
+    const unreadable = new Set(skipped.map((s) => s.file));
+    if (strict)
+      return {
+        layout: 'flat-with-ground-truth',
+        samples: samplesFromGroundTruth(files, truth, unreadable),
+        skipped,
+        missing: 0,
+      };
+    const { samples, missing } = matchGroundTruth(files, truth, unreadable);
+    if (samples.length === 0 && skipped.length === 0)
+      throw new LensError(
+        'bad-dataset',
+        t('cli.eval.noneListed', { count: missing.length, example: missing[0] ?? '' }),
+      );
+    return { layout: 'flat-with-ground-truth', samples, skipped, missing: missing.length };
   }
   const subfolders = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory());
   if (subfolders.length === 0) {
@@ -131,6 +145,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       'no-fast': { type: 'boolean', default: false },
       workers: { type: 'string' },
       merge: { type: 'boolean', default: false },
+      strict: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       out: { type: 'string' },
     },
@@ -146,7 +161,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     let result: EvalReport;
     if (values.merge) {
       if (positionals.length === 0)
-        throw new LensError('bad-dataset', t('cli.usage', { usage: evalUsage }));
+        throw new LensError('usage', t('cli.usage', { usage: evalUsage }));
       const parts = positionals.map((f) => {
         let text: string;
         try {
@@ -183,6 +198,10 @@ export async function evalCommand(argv: string[]): Promise<number> {
           preset: firstPreset,
           shard: null,
           skipped: parts.flatMap((p) => p.skipped),
+          // Every shard counts the same list against the same folder.
+          ...(parts.some((p) => p.missing !== undefined)
+            ? { missing: Math.max(...parts.map((p) => p.missing ?? 0)) }
+            : {}),
           seconds,
           imagesPerSecond: seconds > 0 ? results.length / seconds : 0,
           results,
@@ -191,11 +210,11 @@ export async function evalCommand(argv: string[]): Promise<number> {
       );
     } else {
       if (!values.model || !values.data)
-        throw new LensError('bad-dataset', t('cli.usage', { usage: evalUsage }));
+        throw new LensError('usage', t('cli.usage', { usage: evalUsage }));
       if (!isPresetId(values.preset))
-        throw new LensError('bad-dataset', t('cli.unknownPreset', { preset: values.preset }));
+        throw new LensError('usage', t('cli.unknownPreset', { preset: values.preset }));
       if (values.exif !== 'apply' && values.exif !== 'ignore')
-        throw new LensError('bad-dataset', t('cli.badExif', { value: values.exif }));
+        throw new LensError('usage', t('cli.badExif', { value: values.exif }));
       const exif: ExifMode = values.exif;
       const preset = values.preset;
       const batch = parsePositiveInt('--batch', values.batch);
@@ -204,7 +223,12 @@ export async function evalCommand(argv: string[]): Promise<number> {
       const workers =
         values.workers === undefined ? undefined : parsePositiveInt('--workers', values.workers);
       const shardSpec = values.shard ? parseShard(values.shard) : null;
-      const { layout, samples: all, skipped: unreadable } = findLayout(values.data, values.labels);
+      const {
+        layout,
+        samples: all,
+        skipped: unreadable,
+        missing,
+      } = findLayout(values.data, values.labels, values.strict);
       let samples = shard(all, shardSpec);
       if (limit !== null) samples = samples.slice(0, limit);
       const { engine, info } = await openEngine(values.model, {
@@ -240,6 +264,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
             ? { notes: [...new Set([...info.notes, ...run.notes])] }
             : {}),
           skipped: [...unreadable, ...run.skipped],
+          ...(missing !== undefined ? { missing } : {}),
           seconds: run.seconds,
           imagesPerSecond: run.results.length / run.seconds,
           results: run.results.sort((a, b) => (a.file < b.file ? -1 : 1)),
@@ -381,6 +406,7 @@ function printSummary(r: EvalReport, noteMessages: ReadonlyMap<string, Message>)
   );
   for (const note of r.notes ?? [])
     console.log(terminalSafe(say(noteMessages.get(note) ?? null, note)));
+  if (r.missing) console.log(t('cli.eval.missing', { count: r.missing }));
   if (r.skipped.length > 0) {
     console.log(t('cli.eval.skipped', { count: r.skipped.length }));
     for (const s of r.skipped.slice(0, 10))

@@ -256,8 +256,7 @@ export async function infoCommand(argv: string[]): Promise<number> {
     options: { json: { type: 'boolean', default: false } },
   });
   const [file, ...extra] = positionals;
-  if (!file || extra.length > 0)
-    throw new LensError('bad-dataset', t('cli.usage', { usage: infoUsage }));
+  if (!file || extra.length > 0) throw new LensError('usage', t('cli.usage', { usage: infoUsage }));
   const bytes = readInputFile(file, 'not-a-model');
   const sha256 = sha256Hex(bytes);
   const { report, kind } = await inFile(file, () =>

@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { readCheckpoint, type Checkpoint } from '../core/checkpoint/torch';
+import { inlineExternalData } from '../core/onnx/inline';
+import { siblingDataFiles } from '../node/engine';
 import type { DetectedArch, TensorLike } from '../core/convert';
 import { LensError, isLensError, type LensErrorCode } from '../core/errors';
 import { terminalSafe } from '../core/terminal-safe';
@@ -18,6 +20,26 @@ export function readInputFile(path: string, code: LensErrorCode): Uint8Array {
   } catch (e) {
     const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(e);
     throw new LensError(code, `Cannot read ${path}: ${reason}.`);
+  }
+}
+
+/**
+ * An ONNX model file's bytes as one buffer, for the commands that work on its bytes (quantize): the
+ * external data files it names are read from beside it, as `classify` and the page find them
+ * (`modelFile`), and folded in. The working directory is never searched.
+ */
+export function withSiblingData(path: string, bytes: Uint8Array): Uint8Array {
+  // Only small protobuf files are parsed, as the engine does: a model with external data is small.
+  if (bytes.byteLength > 16 * 2 ** 20 || bytes[0] !== 0x08) return bytes;
+  return inFileSync(path, () => inlineExternalData(bytes, siblingDataFiles(path, bytes)));
+}
+
+function inFileSync<T>(path: string, run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    if (isLensError(e)) throw new LensError(e.code, `${path}: ${e.message}`, { cause: e });
+    throw e;
   }
 }
 

@@ -22,19 +22,19 @@ import {
 } from '../core/quantize';
 import type { ExifMode } from '../node/decode-node';
 import type { LoadPhase, ModelSource } from '../engine/types';
-import { createNodeEngine, modelFile } from '../node/engine';
+import { createNodeEngine } from '../node/engine';
 import { parsePositiveInt } from './args';
 import { expandInputs, progress, skipReason, skippedLine } from './common';
 import { padStartColumns } from './columns';
 import { t } from './i18n';
-import { inFile, readInputFile, sha256Hex, writeAtomically } from './model-files';
+import { inFile, readInputFile, sha256Hex, withSiblingData, writeAtomically } from './model-files';
 import { printSafeJson, terminalSafe } from './safe-output';
 
 export const quantizeUsage =
   'repopt-lens quantize <model.onnx|checkpoint.pth> --calib <dir> [--method minmax|percentile|kl] [--percentile P] [--limit N] [--keep-float <layer,...>|auto:<k>] [--preset P] -o <out.onnx> [--json]';
 
 const usage = (why: string) =>
-  new LensError('bad-dataset', t('cli.quantize.usage', { why, usage: quantizeUsage }));
+  new LensError('usage', t('cli.quantize.usage', { why, usage: quantizeUsage }));
 
 /**
  * A float ONNX model from an .onnx file (with its external data, found beside it as every command
@@ -53,7 +53,22 @@ async function floatModel(
     const model: ModelSource = { type: 'bytes', bytes: ownedBuffer(bytes), name: basename(path) };
     return { model, bytes, sha256 };
   }
-  return { model: modelFile(path), bytes: file, sha256 };
+  // The data files beside the model, folded in: the quantizer reads every weight. The sha256 stays
+  // the file's own (what `info` and the page show for it).
+  const bytes = withSiblingData(path, file);
+  const model: ModelSource = { type: 'bytes', bytes: ownedBuffer(bytes), name: basename(path) };
+  return { model, bytes, sha256 };
+}
+
+/** Whether two paths name one file (after links: same device and inode). */
+function sameFile(a: string, b: string): boolean {
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
 }
 
 export function parseKeepFloat(value: string | undefined): KeepFloat | null {
@@ -125,6 +140,9 @@ export async function quantizeCommand(argv: string[]): Promise<number> {
   const out = resolve(values.out);
   if (existsSync(out) && statSync(out).isDirectory())
     throw usage(t('cli.quantize.outIsFolder', { path: out }));
+
+  // The float model must survive: -o naming it (by another path, a link or a hard link) is refused.
+  if (sameFile(input, out)) throw usage(t('cli.quantize.outIsInput', { path: values.out }));
 
   const source = await floatModel(input);
   // Refused (already quantized, nothing to quantize, ...) before any image is read.

@@ -16,6 +16,8 @@ export type LensErrorCode =
   | 'bad-labels'
   | 'bad-manifest'
   | 'bad-dataset'
+  /** A command line that cannot run as typed (a missing or malformed option). */
+  | 'usage'
   | 'bad-reference'
   | 'no-model'
   | 'not-a-checkpoint'

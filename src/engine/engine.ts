@@ -203,6 +203,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
               source.url,
               (loaded, total) => request.onProgress?.({ phase: 'download', loaded, total }),
               signal,
+              { kind: 'model' },
             );
       const bytes = fetched instanceof Uint8Array ? fetched : fetched.bytes;
       const kept = fetched instanceof Uint8Array ? [] : [fetched];
@@ -559,6 +560,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
         url,
         (loaded, total) => request.onProgress?.({ phase: 'download', loaded, total }),
         signal,
+        { kind: 'external-data' },
       );
       if (!(fetched instanceof Uint8Array)) fetchedAll.push(fetched);
       const data = fetched instanceof Uint8Array ? fetched : fetched.bytes;

@@ -81,6 +81,7 @@ export async function sourceBytes(
           source.url,
           (loaded, total) => request.onProgress?.({ phase: 'download', loaded, total }),
           signal,
+          { kind: 'model' },
         );
   const bytes = fetched instanceof Uint8Array ? fetched : fetched.bytes;
   return { bytes, externalData: source.type === 'bytes' ? (source.externalData ?? []) : [] };

@@ -78,6 +78,14 @@ export interface LoadedSession {
   dispose(): Promise<void>;
 }
 
+/**
+ * What a download is: a model file (its first bytes must start an ONNX model, and its size must
+ * fit the browser; both checked before the rest is read) or a model's external data file.
+ */
+export interface FetchOptions {
+  kind: 'model' | 'external-data';
+}
+
 /** A camera frame as the platform holds it (an ImageBitmap in the browser). */
 export interface Frame {
   close(): void;
@@ -105,6 +113,7 @@ export interface EngineDeps<F extends Frame = Frame> {
     url: string,
     onProgress: (loaded: number, total: number | null) => void,
     signal: AbortSignal,
+    options?: FetchOptions,
   ): Promise<Uint8Array | FetchedModel>;
   /** The bundled labels and their name ("ImageNet-1k"). */
   labels: { name: string; labels: readonly string[] };

@@ -6,12 +6,26 @@ export const cliEn = {
   help: {
     title: 'RepOpt Lens command line',
     lang: 'every command: --lang en|zh-CN (default: from LC_ALL, LC_MESSAGES or LANG)',
+    about: {
+      classify: "Top-5 classes of images or folders, with the page's pipeline.",
+      eval: 'Top-1/top-5 accuracy on a labelled image folder (or merge shard results).',
+      compare: 'Two models on the same images: how often they agree, how far they differ.',
+      convert: 'A RepOpt-VGG checkpoint (.pth) to the ONNX model the page loads.',
+      info: 'What a model or checkpoint holds: format, architecture, inputs and outputs.',
+      quantize: 'A float model to int8, calibrated on a folder of images, with a per-layer report.',
+      precision: 'What breaks in fp16 and int8, layer by layer and channel by channel.',
+      bench:
+        'Speed of the page, onnxruntime-node and PyTorch on the same model (docs/benchmarks.md).',
+    },
   },
   unknownCommand: 'Unknown command "{{name}}".',
   error: 'error: {{detail}}',
   internalError: 'internal error: {{stack}}',
   fileError: '{{file}}: {{detail}}',
   usage: 'usage: {{usage}}',
+  unknownOption: 'Unknown option {{option}}.',
+  optionValue: 'Option {{option}} needs a value.',
+  unexpectedArgument: 'Unexpected argument.',
   badLang: '--lang must be en or zh-CN, not "{{value}}".',
   unknownPreset: 'Unknown preset "{{preset}}".',
   badExif: '--exif must be apply or ignore, not "{{value}}".',
@@ -20,6 +34,7 @@ export const cliEn = {
   skip: {
     notRegular: 'not a regular file (a FIFO, socket or device); skipped',
     noSuchFile: 'no such file (a broken link?)',
+    brokenLink: 'a broken symbolic link (its target does not exist)',
     loop: 'a symbolic link loop',
     denied: 'permission denied',
   },
@@ -48,6 +63,12 @@ export const cliEn = {
     skippedFile: '  {{file}}: {{error}}',
     worst: 'worst classes (top-1):',
     worstRow: '  {{top1}}  {{index}} {{label}} ({{count}} images)',
+    missing_one:
+      '{{count}} image listed in the ground-truth file is not in the folder: the figures cover the images present (--strict refuses such a run).',
+    missing_other:
+      '{{count}} images listed in the ground-truth file are not in the folder: the figures cover the images present (--strict refuses such a run).',
+    noneListed:
+      'None of the {{count}} images the ground-truth file lists is in the folder (e.g. {{example}}).',
     notAFolder: '--data {{dir}} is not a folder.',
     noClassFolders:
       '{{dir}} has images but no class folders: pass the ground-truth file with --labels (lines "<file name> <class index>").',
@@ -117,7 +138,7 @@ export const cliEn = {
     nonFiniteWarning:
       'warning: converted with --allow-non-finite; these weights hold NaN, Inf or negative variances: {{values}}',
     outsideManifest:
-      'note: {{file}} is outside {{folder}}; the app serves models from that folder only.',
+      'note: {{file}} is outside {{folder}}, which is the only folder the app serves models from, so it was not added to the manifest. To use it in the page, move it there and run convert again with -o {{inside}}.',
     badId: '--id "{{id}}": use letters, digits, ".", "_" and "-", starting with a letter or digit.',
     checkpoint: '{{file}} ({{bytes}} bytes)\n{{layout}}',
     params: '{{params}} (as trained, before fusion)',
@@ -125,6 +146,7 @@ export const cliEn = {
     manifest: '{{file}}: {{action}} "{{id}}"{{published}}',
     added: 'added',
     replaced: 'replaced',
+    'not-registered': 'not added (the model is outside its folder)',
     withPublished: ' with its published accuracy',
     time: 'read {{read}} s, convert {{convert}} s, total {{total}} s',
   },
@@ -159,6 +181,7 @@ export const cliEn = {
     keepFloatNames: '--keep-float needs layer names or auto:<k>.',
     keepFloatAuto: '--keep-float auto:<k> needs a whole number k, not "{{value}}".',
     noCalib: '--calib {{path}}: no such file or folder.',
+    outIsInput: '-o {{path}} is the model being quantized: write the int8 model to another file.',
     outIsFolder: '-o {{path}} is a folder.',
     noCalibImages:
       'No calibration images found in {{where}} (looked for .jpg, .png, .webp, .gif, .bmp, .tif, .avif).',

@@ -5,12 +5,25 @@ export const cliZhCN: Messages['cli'] = {
   help: {
     title: 'RepOpt Lens 命令行',
     lang: '所有命令：--lang en|zh-CN（默认取自 LC_ALL、LC_MESSAGES 或 LANG）',
+    about: {
+      classify: '用网页同样的流程给图片或文件夹中的图片分类（前 5 类）。',
+      eval: '在带标注的图片文件夹上计算 top-1/top-5 准确率（或合并分片结果）。',
+      compare: '两个模型跑同一批图片：结果一致的比例与概率差异。',
+      convert: '把 RepOpt-VGG 检查点（.pth）转换为网页可加载的 ONNX 模型。',
+      info: '模型或检查点的内容：格式、结构、输入与输出。',
+      quantize: '把浮点模型量化为 int8（用一个图片文件夹校准），并给出逐层报告。',
+      precision: '逐层、逐通道检查 fp16 和 int8 下哪里出问题。',
+      bench: '网页、onnxruntime-node 与 PyTorch 在同一模型上的速度（docs/benchmarks.md）。',
+    },
   },
   unknownCommand: '未知命令“{{name}}”。',
   error: '错误：{{detail}}',
   internalError: '内部错误：{{stack}}',
   fileError: '{{file}}：{{detail}}',
   usage: '用法：{{usage}}',
+  unknownOption: '未知选项 {{option}}。',
+  optionValue: '选项 {{option}} 需要一个值。',
+  unexpectedArgument: '多余的参数。',
   badLang: '--lang 只能是 en 或 zh-CN，而不是“{{value}}”。',
   unknownPreset: '未知预设“{{preset}}”。',
   badExif: '--exif 只能是 apply 或 ignore，而不是“{{value}}”。',
@@ -19,6 +32,7 @@ export const cliZhCN: Messages['cli'] = {
   skip: {
     notRegular: '不是普通文件（FIFO、套接字或设备），已跳过',
     noSuchFile: '文件不存在（链接失效？）',
+    brokenLink: '失效的符号链接（目标不存在）',
     loop: '符号链接循环',
     denied: '没有权限',
   },
@@ -47,6 +61,11 @@ export const cliZhCN: Messages['cli'] = {
     skippedFile: '  {{file}}：{{error}}',
     worst: '最差的类别（top-1）：',
     worstRow: '  {{top1}}  {{index}} {{label}}（{{count}} 张）',
+    missing_one:
+      '标注文件列出的 {{count}} 张图片不在文件夹中：结果只统计文件夹中已有的图片（--strict 会拒绝这样的运行）。',
+    missing_other:
+      '标注文件列出的 {{count}} 张图片不在文件夹中：结果只统计文件夹中已有的图片（--strict 会拒绝这样的运行）。',
+    noneListed: '标注文件列出的 {{count}} 张图片都不在文件夹中（例如 {{example}}）。',
     notAFolder: '--data {{dir}} 不是文件夹。',
     noClassFolders:
       '{{dir}} 中有图片但没有类别文件夹：请用 --labels 传入标注文件（每行“<文件名> <类别序号>”）。',
@@ -113,7 +132,8 @@ export const cliZhCN: Messages['cli'] = {
     allowNonFinite: '{{message}} 如仍要转换，请加 --allow-non-finite。',
     nonFiniteWarning:
       '警告：已按 --allow-non-finite 转换；以下权重含 NaN、Inf 或负方差：{{values}}',
-    outsideManifest: '注意：{{file}} 不在 {{folder}} 中；应用只从该文件夹提供模型。',
+    outsideManifest:
+      '注意：{{file}} 不在 {{folder}} 中，而应用只从该文件夹提供模型，所以没有把它加入清单。要在网页中使用它，请把它移到该文件夹，并用 -o {{inside}} 重新运行 convert。',
     badId: '--id“{{id}}”：只能用字母、数字、“.”、“_”和“-”，并以字母或数字开头。',
     checkpoint: '{{file}}（{{bytes}} 字节）\n{{layout}}',
     params: '{{params}}（训练时的形式，融合前）',
@@ -121,6 +141,7 @@ export const cliZhCN: Messages['cli'] = {
     manifest: '{{file}}：{{action}}“{{id}}”{{published}}',
     added: '已添加',
     replaced: '已替换',
+    'not-registered': '未添加（模型不在其文件夹中）',
     withPublished: '，附公布的准确率',
     time: '读取 {{read}} 秒，转换 {{convert}} 秒，共 {{total}} 秒',
   },
@@ -152,6 +173,7 @@ export const cliZhCN: Messages['cli'] = {
     keepFloatNames: '--keep-float 需要层名或 auto:<k>。',
     keepFloatAuto: '--keep-float auto:<k> 需要整数 k，而不是“{{value}}”。',
     noCalib: '--calib {{path}}：文件或文件夹不存在。',
+    outIsInput: '-o {{path}} 就是要量化的模型本身：请把 int8 模型写到另一个文件。',
     outIsFolder: '-o {{path}} 是文件夹。',
     noCalibImages:
       '在 {{where}} 中没有找到校准图片（查找 .jpg、.png、.webp、.gif、.bmp、.tif、.avif）。',

@@ -279,6 +279,7 @@ export const en = {
     'bad-labels': 'The labels file is not valid',
     'bad-manifest': 'The model list is not valid',
     'bad-dataset': 'Invalid input',
+    usage: 'Invalid command line',
     'bad-reference': 'The reference file is not valid',
     'no-model': 'No model loaded',
     'not-a-checkpoint': 'Not a checkpoint',

@@ -269,6 +269,7 @@ export const zhCN: Messages = {
     'bad-labels': '标签文件无效',
     'bad-manifest': '模型列表无效',
     'bad-dataset': '输入无效',
+    usage: '命令行无效',
     'bad-reference': '参考文件无效',
     'no-model': '未加载模型',
     'not-a-checkpoint': '不是检查点文件',

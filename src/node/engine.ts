@@ -50,7 +50,7 @@ export function modelFile(path: string, name = path.split(/[\\/]/).pop() ?? path
  * the model loads as onnxruntime would load it from its path. Only small models are parsed (the
  * .onnx of a model with external data is small); a missing file is left to the load's message.
  */
-function siblingDataFiles(path: string, bytes: Uint8Array): ExternalData[] {
+export function siblingDataFiles(path: string, bytes: Uint8Array): ExternalData[] {
   const out: ExternalData[] = [];
   for (const file of siblingDataFilesOf(bytes)) {
     const full = join(dirname(path), file);

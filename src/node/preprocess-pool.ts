@@ -6,11 +6,13 @@ import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { deserializeError, type LensError, type SerializedError } from '../core/errors';
 import type { PresetId } from '../core/preprocess/preprocess';
+import { fsPath } from './byte-paths';
 import type { ExifMode } from './decode-node';
 
 export interface PoolRequest {
   id: number;
-  path: string;
+  /** Bytes for a name that is not UTF-8 (`fsPath`). */
+  path: string | Uint8Array;
   preset: PresetId;
   exif: ExifMode;
 }
@@ -56,7 +58,7 @@ export class PreprocessPool {
       this.pending.set(id, { resolve, reject });
       this.workers[id % this.workers.length]!.postMessage({
         id,
-        path,
+        path: fsPath(path),
         preset,
         exif,
       } satisfies PoolRequest);

@@ -12,7 +12,9 @@ port.on('message', (request: PoolRequest) => {
   void (async () => {
     let reply: PoolResponse;
     try {
-      const decoded = await decodeBytes(new Uint8Array(await readFile(request.path)), request.exif);
+      // A path in bytes (a name that is not UTF-8) arrives as a plain Uint8Array.
+      const path = typeof request.path === 'string' ? request.path : Buffer.from(request.path);
+      const decoded = await decodeBytes(new Uint8Array(await readFile(path)), request.exif);
       const pre = preprocess(decoded.image, PRESETS[request.preset]);
       reply = { id: request.id, ok: true, tensor: pre.tensor, rotated: decoded.rotated };
       port.postMessage(reply, [pre.tensor.buffer as ArrayBuffer]);

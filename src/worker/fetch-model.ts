@@ -6,7 +6,8 @@
  * a cached copy that no longer loads is removed (`discard`).
  */
 import { LensError } from '../core/errors';
-import type { FetchedModel } from '../engine/types';
+import { MAX_MODEL_FILE_BYTES, modelTooLarge, notAnOnnxModel } from '../core/inference/model-io';
+import type { FetchedModel, FetchOptions } from '../engine/types';
 
 export const MODEL_CACHE = 'lens-models-v1';
 
@@ -14,6 +15,38 @@ export type Progress = (loaded: number, total: number | null) => void;
 
 function aborted(signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true;
+}
+
+/**
+ * What a download must be, checked before the rest is read: a size limit (from Content-Length,
+ * else as bytes arrive) and a test of the first bytes. A refusal stops the download.
+ */
+export interface DownloadCheck {
+  maxBytes: number;
+  tooLarge: (bytes: number) => LensError;
+  /** The refusal for a file starting with these bytes (at least HEAD_BYTES of them, or all). */
+  head?: (bytes: Uint8Array) => LensError | null;
+}
+
+/** Enough to tell an ONNX model from an HTML page, an image or an archive. */
+const HEAD_BYTES = 64;
+
+/** External data is raw tensor bytes (no header to test); it must still fit 4 GiB. */
+const EXTERNAL_DATA_MAX_BYTES = 4 * 2 ** 30;
+
+export function downloadCheck(options: FetchOptions | undefined): DownloadCheck | null {
+  if (options?.kind === 'model')
+    return { maxBytes: MAX_MODEL_FILE_BYTES, tooLarge: modelTooLarge, head: notAnOnnxModel };
+  if (options?.kind === 'external-data')
+    return {
+      maxBytes: EXTERNAL_DATA_MAX_BYTES,
+      tooLarge: (bytes) =>
+        new LensError(
+          'model-load-failed',
+          `The model's external data file is ${(bytes / 1e9).toFixed(1)} GB, more than the 4 GiB WebAssembly memory holds; it was not downloaded.`,
+        ),
+    };
+  return null;
 }
 
 function cancelled(): LensError {
@@ -24,14 +57,16 @@ export async function fetchWithProgress(
   url: string,
   onProgress: Progress,
   signal?: AbortSignal,
+  options?: FetchOptions,
 ): Promise<Uint8Array> {
-  return (await download(url, onProgress, signal)).bytes;
+  return (await download(url, onProgress, signal, downloadCheck(options))).bytes;
 }
 
 async function download(
   url: string,
   onProgress: Progress,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
+  check: DownloadCheck | null,
 ): Promise<{ bytes: Uint8Array; fingerprint: string }> {
   let response: Response;
   try {
@@ -53,16 +88,45 @@ async function download(
   const length = Number(response.headers.get('Content-Length'));
   const total = Number.isFinite(length) && length > 0 ? length : null;
   const print = fingerprint(response.headers);
-  if (!response.body)
-    return { bytes: new Uint8Array(await response.arrayBuffer()), fingerprint: print };
+  if (check && total !== null && total > check.maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    throw check.tooLarge(total);
+  }
+  if (!response.body) {
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const refused =
+      check &&
+      (bytes.byteLength > check.maxBytes ? check.tooLarge(bytes.byteLength) : check.head?.(bytes));
+    if (refused) throw refused;
+    return { bytes, fingerprint: print };
+  }
   const reader = response.body.getReader();
   let buffer = new Uint8Array(total ?? 1 << 20);
   let loaded = 0;
   let lastReport = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
+  let headChecked = !check?.head;
+  /** A refusal of what arrived so far: the rest is not read. */
+  const refusal = (done: boolean): LensError | null => {
+    if (!check) return null;
+    if (loaded > check.maxBytes) return check.tooLarge(loaded);
+    if (headChecked || (!done && loaded < HEAD_BYTES)) return null;
+    headChecked = true;
+    return check.head?.(buffer.subarray(0, loaded)) ?? null;
+  };
+  for (;;) {
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch (e) {
+      if (aborted(signal)) throw cancelled();
+      throw new LensError(
+        'model-fetch-failed',
+        `The model download from ${url} broke off after ${loaded} bytes: ${(e as Error).message}`,
+        { cause: e },
+      );
+    }
+    const { done, value } = chunk;
+    if (!done) {
       if (loaded + value.byteLength > buffer.byteLength) {
         const grown = new Uint8Array(Math.max(buffer.byteLength * 2, loaded + value.byteLength));
         grown.set(buffer.subarray(0, loaded));
@@ -70,18 +134,17 @@ async function download(
       }
       buffer.set(value, loaded);
       loaded += value.byteLength;
-      if (loaded - lastReport > 1 << 20) {
-        lastReport = loaded;
-        onProgress(loaded, total);
-      }
     }
-  } catch (e) {
-    if (aborted(signal)) throw cancelled();
-    throw new LensError(
-      'model-fetch-failed',
-      `The model download from ${url} broke off after ${loaded} bytes: ${(e as Error).message}`,
-      { cause: e },
-    );
+    const refused = refusal(done);
+    if (refused) {
+      await reader.cancel().catch(() => undefined);
+      throw refused;
+    }
+    if (done) break;
+    if (loaded - lastReport > 1 << 20) {
+      lastReport = loaded;
+      onProgress(loaded, total);
+    }
   }
   onProgress(loaded, total);
   return {
@@ -124,6 +187,7 @@ export async function fetchModel(
   onProgress: Progress,
   signal?: AbortSignal,
   storage: ModelCacheStorage | null = defaultStorage(),
+  options?: FetchOptions,
 ): Promise<FetchedModel> {
   const cache = storage ? await storage.open(MODEL_CACHE).catch(() => null) : null;
   const cached = await cache?.match(url);
@@ -152,7 +216,12 @@ export async function fetchModel(
       };
     }
   }
-  const { bytes, fingerprint: print } = await download(url, onProgress, signal);
+  const { bytes, fingerprint: print } = await download(
+    url,
+    onProgress,
+    signal,
+    downloadCheck(options),
+  );
   return {
     bytes,
     keep: async () => {

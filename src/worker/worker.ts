@@ -20,7 +20,9 @@ const engine = new Engine<ImageBitmap>({
   makeThumbnail,
   createSession: withFaults(createWebSession, faults),
   startRuntime: startWebRuntime,
-  fetchModel,
+  // Cache Storage as the browser has it; what is downloaded (a model, its data) decides the checks.
+  fetchModel: (url, onProgress, signal, options) =>
+    fetchModel(url, onProgress, signal, undefined, options),
   labels: { name: 'ImageNet-1k', labels: parseLabels(labelsText).labels },
 });
 

@@ -1,4 +1,4 @@
-import { memo, useEffect, useRef, useState } from 'react';
+import { Fragment, memo, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { CMYK_BROWSER_NOTE } from '../../core/image/decode-check';
 import { errorText } from '../../i18n/message';
@@ -130,9 +130,13 @@ function PresetComparison({ item }: { item: ResultItem }) {
                 <th>{id}</th>
                 <td>
                   {s?.kind === 'done'
-                    ? s.payload.top5
-                        .map((p) => `${p.label.split(',')[0]} ${(p.probability * 100).toFixed(1)}%`)
-                        .join(' · ')
+                    ? s.payload.top5.map((p, i) => (
+                        // Each label isolated (<bdi>): its bidi controls stay inside it.
+                        <Fragment key={p.index}>
+                          {i > 0 ? ' · ' : ''}
+                          <bdi>{p.label.split(',')[0]}</bdi> {(p.probability * 100).toFixed(1)}%
+                        </Fragment>
+                      ))
                     : s?.kind === 'error'
                       ? errorText(t, s.error)
                       : '…'}

@@ -22,7 +22,8 @@ export function Top5Bars({
           <div className="bar" style={{ width: `${(p.probability * 100).toFixed(2)}%` }} />
           <span className="pct">{(p.probability * 100).toFixed(2)}%</span>
           <span className="label">
-            {p.label} <small>#{p.index}</small>
+            {/* Isolated: a label's bidi controls (U+202E) must not reorder the index beside it. */}
+            <bdi>{p.label}</bdi> <small>#{p.index}</small>
           </span>
         </li>
       ))}

@@ -67,19 +67,41 @@ export function parseGroundTruth(text: string, numClasses = 1000): Map<string, n
   return truth;
 }
 
+/**
+ * The listed images found in the folder, and those listed but absent. A subset of a dataset (the
+ * first thousand ImageNet val images with the full 50,000-line list) is normal use: the absent
+ * ones are counted, not refused. Files in `unreadable` (a dangling link, no permission) are
+ * neither: they are reported as skipped, with their reason.
+ */
+export function matchGroundTruth(
+  files: readonly string[],
+  truth: Map<string, number>,
+  unreadable: ReadonlySet<string> = new Set(),
+): { samples: Sample[]; missing: string[] } {
+  const present = new Set(files);
+  const samples: Sample[] = [];
+  const missing: string[] = [];
+  for (const [file, label] of truth) {
+    if (present.has(file)) samples.push({ file, label });
+    else if (!unreadable.has(file)) missing.push(file);
+  }
+  return { samples, missing };
+}
+
+/** `matchGroundTruth`, refusing a list that names images not in the folder (eval --strict). */
 export function samplesFromGroundTruth(
   files: readonly string[],
   truth: Map<string, number>,
+  unreadable: ReadonlySet<string> = new Set(),
 ): Sample[] {
-  const present = new Set(files);
-  const missing = [...truth.keys()].filter((f) => !present.has(f));
+  const { samples, missing } = matchGroundTruth(files, truth, unreadable);
   if (missing.length > 0) {
     throw new LensError(
       'bad-dataset',
       `The ground-truth file names ${missing.length} image${missing.length > 1 ? 's' : ''} not in the folder, e.g. ${missing.slice(0, 3).join(', ')}.`,
     );
   }
-  return [...truth].map(([file, label]) => ({ file, label }));
+  return samples;
 }
 
 /** `i/n`, 0 <= i < n: every n-th sample starting at i, after sorting by file name. */
@@ -88,10 +110,7 @@ export function parseShard(spec: string): { index: number; count: number } {
   const index = Number(m?.[1]);
   const count = Number(m?.[2]);
   if (!m || count < 1 || index >= count)
-    throw new LensError(
-      'bad-dataset',
-      `--shard takes i/n with 0 <= i < n (e.g. 0/4), got "${spec}".`,
-    );
+    throw new LensError('usage', `--shard takes i/n with 0 <= i < n (e.g. 0/4), got "${spec}".`);
   return { index, count };
 }
 
@@ -192,6 +211,8 @@ export interface ShardReport {
   preset: string;
   seconds: number;
   skipped: { file: string; error: string }[];
+  /** Images the ground-truth file lists that were not in the folder (absent in older files). */
+  missing?: number;
   results: SampleResult[];
 }
 
@@ -246,6 +267,7 @@ export function parseShardReport(text: string, file: string): ShardReport {
   )
     throw notEval('its "skipped" entry is not a list of {file, error}');
   const seconds = json['seconds'];
+  const missing = json['missing'];
   return {
     model: json['model'] as string,
     data: typeof json['data'] === 'string' ? json['data'] : '',
@@ -253,6 +275,9 @@ export function parseShardReport(text: string, file: string): ShardReport {
     preset: json['preset'] as string,
     seconds: typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? seconds : 0,
     skipped: skipped as ShardReport['skipped'],
+    ...(typeof missing === 'number' && Number.isSafeInteger(missing) && missing >= 0
+      ? { missing }
+      : {}),
     results: results as SampleResult[],
   };
 }

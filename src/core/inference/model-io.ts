@@ -73,7 +73,7 @@ export function checkModelIo(
         `Input "${input.name}" has shape ${fmt(shape)}; expected an image batch [N, 3, H, W].`,
       );
     }
-    const [, c, h, w] = shape.map(fixed);
+    const [n, c, h, w] = shape.map(fixed);
     if (c !== 3 && fixed(shape[3]) === 3) {
       throw new LensError(
         'model-incompatible',
@@ -84,6 +84,14 @@ export function checkModelIo(
       throw new LensError(
         'model-incompatible',
         `Input "${input.name}" has ${c} channels (${fmt(shape)}); expected 3 (RGB).`,
+      );
+    }
+    // Images are run one at a time (and in eval's batches of any size): a fixed batch of 2 or
+    // more cannot take them, and the run would fail with the runtime's shape error.
+    if (n !== null && n !== 1) {
+      throw new LensError(
+        'model-incompatible',
+        `Input "${input.name}" has a fixed batch of ${n} (${fmt(shape)}); RepOpt Lens runs one image at a time. Export the model with a batch of 1 or a dynamic batch axis (torch.onnx.export(..., dynamic_axes={"${input.name}": {0: "N"}})).`,
       );
     }
     if ((h !== null && h !== cropSize) || (w !== null && w !== cropSize)) {
@@ -272,19 +280,43 @@ function externalFiles(bytes: Uint8Array): string[] {
   }
 }
 
+/**
+ * The refusal for bytes that cannot start an ONNX model, null for those that can: a ModelProto is
+ * protobuf and starts with field 1 (ir_version, varint), tag byte 0x08. The first bytes of a
+ * download are enough (`bytes` may be only those).
+ */
+export function notAnOnnxModel(bytes: Uint8Array, options?: { cause?: unknown }): LensError | null {
+  if (bytes.byteLength === 0 || bytes[0] === 0x08) return null;
+  return new LensError(
+    'not-a-model',
+    `This file is not an ONNX model (${describeNonImage(bytes)}).`,
+    options,
+  );
+}
+
+/**
+ * The largest single-file model the page downloads: measured here, single files over about
+ * 1.1-1.6 GB do not load in the 4 GiB WebAssembly memory (it holds the weights, the runtime's copy
+ * of them and every tensor); none over 1.6 GB did. Larger ones are refused from their
+ * Content-Length, before a byte is read.
+ */
+export const MAX_MODEL_FILE_BYTES = 1.6e9;
+
+/** A refusal of a model file of `bytes` before it is downloaded (too large for the browser). */
+export function modelTooLarge(bytes: number): LensError {
+  return new LensError(
+    'model-load-failed',
+    `The model file is ${size(bytes)}: more than the browser can load as one file (WebAssembly has 4 GiB at most, shared by the weights, the runtime's copy of them and every tensor; single files over about 1.6 GB do not fit). It was not downloaded. Save the weights as ONNX external data (models up to about 2.5 GB load that way), use an fp16 export (convert --fp16), or run it with the command line (repopt-lens classify).`,
+  );
+}
+
 /** A session could not be created from these bytes; `runtime` names the onnxruntime flavour. */
 export function modelLoadError(bytes: Uint8Array, e: unknown, runtime: string): LensError {
   if (bytes.byteLength === 0)
     return new LensError('not-a-model', 'The model file is empty (0 bytes).');
   const cause = { cause: e };
-  // ONNX is protobuf: a ModelProto starts with field 1 (ir_version, varint), tag byte 0x08.
-  if (bytes[0] !== 0x08) {
-    return new LensError(
-      'not-a-model',
-      `This file is not an ONNX model (${describeNonImage(bytes)}).`,
-      cause,
-    );
-  }
+  const notOnnx = notAnOnnxModel(bytes, cause);
+  if (notOnnx) return notOnnx;
   const external = externalFiles(bytes);
   if (external.length > 0) {
     const names = external.map((f) => `"${f}"`).join(', ');
