@@ -287,9 +287,11 @@ function writeReport(
   values: { out?: string; json?: boolean },
   noteMessages: ReadonlyMap<string, Message>,
 ): number {
+  // JSON keeps each skipped entry as {file, error}; the reason's catalogue code is for people.
+  const json = { ...result, skipped: result.skipped.map(({ file, error }) => ({ file, error })) };
   if (values.out)
-    writeAtomically(values.out, new TextEncoder().encode(JSON.stringify(result, null, 2) + '\n'));
-  if (values.json) printJson(result);
+    writeAtomically(values.out, new TextEncoder().encode(JSON.stringify(json, null, 2) + '\n'));
+  if (values.json) printJson(json);
   else printSummary(result, noteMessages);
   return result.partial ? 130 : 0;
 }
