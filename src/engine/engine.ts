@@ -33,6 +33,14 @@ import {
 } from '../core/fast';
 import type { Note } from '../core/message';
 import { camsFor, type FeatureCapture } from './cams';
+import {
+  backgroundFailure,
+  checkAgainst,
+  probeReference,
+  proveLoaded,
+  refusedByRuntime,
+  type Reference,
+} from './fast-proof';
 import { camNote, labelWarningNote, orientationNote } from './notes';
 import { quantizeRequest } from './quantize';
 import type {
@@ -481,7 +489,8 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
       request.fastInBackgroundFrom !== undefined &&
       bytes.byteLength >= request.fastInBackgroundFrom;
     let later: FastBackend | null = null;
-    const session = await this.deps.createSession(bytes, {
+    const direct = () => this.deps.createSession(bytes, sessionOptions(request, externalData));
+    const created = this.deps.createSession(bytes, {
       ...sessionOptions(request, externalData),
       prepare: (original, runtime) => {
         if (background && runtime !== 'webgpu') {
@@ -497,6 +506,13 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
         return Promise.resolve({ bytes: out.bytes, externalData });
       },
     });
+    // -- fast-path self-check (src/engine/fast-proof.ts): a rewritten model the runtime refuses
+    // gives way to the file as it is.
+    let session = await created.catch((e: unknown) => {
+      if (fast.path !== 'winograd') throw e;
+      fast = refusedByRuntime(fast, e);
+      return direct();
+    });
     try {
       checkSignal(signal);
       const inspection = inspectOrNull(bytes);
@@ -504,6 +520,25 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
       const classifier = io.featuresName && inspection?.classifier ? inspection.classifier : null;
       session.bind(io.inputName, io.outputName, classifier ? io.featuresName : null);
       const loadMs = this.now() - t0;
+      // -- fast-path self-check (src/engine/fast-proof.ts): the file as it is answers the same
+      // probe; on any difference it is kept instead of the rewritten model.
+      if (fast.path === 'winograd') {
+        const features = classifier ? io.featuresName : null;
+        ({ session, fast } = await proveLoaded({
+          fast: session,
+          info: fast,
+          makeDirect: async () => {
+            const made = await direct();
+            made.bind(io.inputName, io.outputName, features);
+            return made;
+          },
+          inputName: io.inputName,
+          size: WARMUP_SIZE,
+          features: features !== null,
+          now: this.now,
+        }));
+      }
+      // -- end of the self-check
       // One warm-up run: the first inference pays for kernel selection and memory planning.
       const t1 = this.now();
       const logits = await warmUp(session);
@@ -574,7 +609,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
         };
       return model;
     } catch (e) {
-      await session.dispose();
+      await session.dispose().catch(() => undefined);
       throw e;
     }
   }
@@ -645,7 +680,18 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
       }
       await pause();
       const files = await computePlansStepwise(out.external, pause);
-      const fast: FastPathInfo = { ...out.info, rewriteMs: this.now() - t0 - paused };
+      let fast: FastPathInfo = { ...out.info, rewriteMs: this.now() - t0 - paused };
+      // -- fast-path self-check (src/engine/fast-proof.ts): the file as it is answers the probe
+      // as one queued job, like a photo.
+      const reference: Reference = await this.enqueue(() => {
+        if (!wanted()) throw new Stopped('model no longer active');
+        return probeReference(model.session, {
+          inputName: model.io.input,
+          size: WARMUP_SIZE,
+          features: model.io.features !== null,
+          now: this.now,
+        });
+      });
       await this.enqueue(async () => {
         if (!wanted()) return;
         // The queue is held: the direct session goes first, so the two never hold memory at once.
@@ -671,6 +717,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
           const scores = await warmUp(session);
           if (scores.length !== model.info.numClasses)
             throw new Error(`it answered ${scores.length} scores, not ${model.info.numClasses}`);
+          fast = { ...fast, check: await checkAgainst(session, reference, this.now) }; // self-check
         } catch (e) {
           await session?.dispose().catch(() => undefined);
           // The model answers as before: the file as it is, made again.
@@ -684,11 +731,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
       });
     } catch (e) {
       if (e instanceof Stopped || !wanted()) return;
-      const why = e instanceof Error ? e.message : String(e);
-      model.info = {
-        ...model.info,
-        fast: directPath(`the fast path could not be prepared: ${why}`),
-      };
+      model.info = { ...model.info, fast: backgroundFailure(directPath(''), e) }; // self-check
     }
   }
 

@@ -306,6 +306,16 @@ export const en = {
       none: 'no 3x3 convolution',
       runtime: 'the runtime does not rewrite models',
       pending: 'the fast path is being prepared',
+      checkLength:
+        'the rewritten model answered {{got}} values on the self-check, the file {{want}}',
+      checkNonFinite:
+        'the rewritten model answered {{got}} where the file answers {{want}} on the self-check (value {{index}})',
+      checkDiffers:
+        'the rewritten model differs from the file on the self-check: |Δ| {{diff}} at value {{index}}, more than {{bound}} of the largest output {{scale}}',
+      checkReference: 'the self-check could not run the file as it is ({{error}})',
+      checkCreate: 'the runtime refused the rewritten model ({{error}})',
+      checkRun: 'the rewritten model failed on the self-check ({{error}})',
+      unprepared: 'the fast path could not be prepared: {{error}}',
     },
     backend: {
       wasmChosen: 'WASM chosen in settings',

@@ -5,6 +5,7 @@
  * form the model panel and each result can show.
  */
 import { message, type Message, type MessageKey, type Note } from '../message';
+import type { FastCheck } from './verify';
 import {
   computeU,
   computeUStepwise,
@@ -65,6 +66,10 @@ export interface FastPathInfo {
    * background (the page, for big models); the engine replaces these facts when it takes over.
    */
   pending?: boolean;
+  /** `reason` as a message, when it carries values (the self-check's findings). */
+  reasonMessage?: Message;
+  /** The self-check of the rewritten model against the file (src/core/fast/verify.ts). */
+  check?: FastCheck;
 }
 
 /** One line for a result or the model panel: "Winograd: 23 of 28 3x3 convolutions (F4 20, F2 3)". */
@@ -78,7 +83,7 @@ export function fastPathNote(info: FastPathInfo): Note {
     const reason = info.reason ?? FAST_REASONS.off;
     return {
       text: `direct convolutions (${reason})`,
-      message: message('fastDirect', { reason: reasonValue(reason) }),
+      message: message('fastDirect', { reason: info.reasonMessage ?? reasonValue(reason) }),
     };
   }
   const tiles = (['F4', 'F2'] as const)
@@ -190,6 +195,20 @@ export async function computePlansStepwise(
   for (const plan of plans)
     files.push({ path: plan.path, bytes: await computeUStepwise(plan, between) });
   return files;
+}
+
+/**
+ * The facts for a model whose rewrite was made but not used: the file answers as it is, and `note`
+ * says why (a failed or failing self-check); the check's figures are kept when there are some.
+ */
+export function refusedPath(rewritten: FastPathInfo, note: Note, check?: FastCheck): FastPathInfo {
+  return {
+    ...directPath(note.text),
+    total3x3: rewritten.total3x3,
+    rewriteMs: rewritten.rewriteMs,
+    reasonMessage: note.message,
+    ...(check ? { check } : {}),
+  };
 }
 
 /** The facts while the fast path is prepared in the background: direct for now. */

@@ -17,6 +17,7 @@ export {
   computePlansStepwise,
   describeFastPath,
   pendingPath,
+  refusedPath,
   U_FILE,
   type FastPathResult,
   directPath,
@@ -25,3 +26,13 @@ export {
   type FastBackend,
   type FastPathInfo,
 } from './apply';
+export {
+  compareOutputs,
+  fastFailureNote,
+  FastProofError,
+  PROOF_BOUND,
+  probeImages,
+  unpreparedNote,
+  type Comparison,
+  type FastCheck,
+} from './verify';
