@@ -3,7 +3,16 @@
  * is the engine's English text exactly, so nothing is lost; in Chinese, every value still appears.
  */
 import { describe, expect, it } from 'vitest';
-import { directPath, fastPathNote, FAST_REASONS, type FastPathInfo } from '../src/core/fast';
+import {
+  compareOutputs,
+  directPath,
+  fastFailureNote,
+  fastPathNote,
+  FAST_REASONS,
+  refusedPath,
+  unpreparedNote,
+  type FastPathInfo,
+} from '../src/core/fast';
 import {
   chooseBackend,
   NODE_CHOICE,
@@ -52,6 +61,10 @@ const notes: [string, Note][] = [
     fastPathNote(directPath(r)),
   ]),
   ['direct: a reason of the rewrite', fastPathNote(directPath('no graph'))],
+  ...selfCheckNotes().map((n, i): [string, Note] => [
+    `self-check ${i}`,
+    fastPathNote(refusedPath(winograd, n)),
+  ]),
   ['cam: exact', camNote(true, 'features')],
   ['cam: no Linear', camNote(false, 'features')],
   ['cam: no features', camNote(false, null)],
@@ -60,6 +73,24 @@ const notes: [string, Note][] = [
     { text: c.reason, message: c.message },
   ]),
 ];
+
+/** Every reason the fast path's self-check gives (src/core/fast/verify.ts). */
+function selfCheckNotes(): Note[] {
+  const ref = new Float32Array([1, 2, 3]);
+  const notes = [
+    compareOutputs(ref, new Float32Array([1, 2])),
+    compareOutputs(ref, new Float32Array([1, NaN, 3])),
+    compareOutputs(ref, new Float32Array([1, 2.5, 3])),
+  ].flatMap((c) => (c.ok ? [] : [c.note]));
+  const error = new Error('Reshape: the input cannot be reshaped');
+  return [
+    ...notes,
+    fastFailureNote('create', error),
+    fastFailureNote('run', error),
+    fastFailureNote('reference', error),
+    unpreparedNote(error),
+  ];
+}
 
 /** Every backend choice and its reason: each preference against each kind of probe. */
 function backendChoices(): BackendChoice[] {
