@@ -128,6 +128,46 @@ describe('the memory rules (finding 4), by the rewrite decision alone', () => {
   });
 });
 
+describe('the rewrite fails loudly on a tensor that is not the shape it was made for', () => {
+  it('a map of another size than assumed is refused by the Reshape, not folded into the batch', async () => {
+    // Symbolic H and W: the rewrite assumes 224 (`inputSize`); fed 112, the old `[rows, -1, C]`
+    // reshape would have put 4 images' worth of rows in the batch axis.
+    const { bytes, slots } = layoutOnnxModel({
+      irVersion: 7,
+      opsetVersion: 13,
+      producerName: 'test',
+      producerVersion: '0',
+      docString: '',
+      graphName: 'free-size',
+      inputs: [{ name: 'input', elemType: 'float32', shape: ['N', 32, 'H', 'W'] }],
+      outputs: [{ name: 'out', elemType: 'float32', shape: ['N', 32, 'H', 'W'] }],
+      nodes: [
+        {
+          opType: 'Conv',
+          name: 'conv',
+          inputs: ['input', 'w'],
+          outputs: ['out'],
+          attributes: { kernel_shape: { ints: [3, 3] }, pads: { ints: [1, 1, 1, 1] } },
+        },
+      ],
+      initializers: [{ name: 'w', elemType: 'float32', dims: [32, 32, 3, 3] }],
+      metadata: {},
+    });
+    for (const slot of slots.values())
+      new Uint8Array(slot.buffer, slot.byteOffset, slot.length).fill(0x3c);
+    const out = rewriteWinograd(bytes, { inputSize: 224 });
+    expect(out.report.rewritten).toBe(1);
+    const session = await ort.InferenceSession.create(out.bytes, { intraOpNumThreads: 1 });
+    const run = (s: number) =>
+      session.run({
+        input: new ort.Tensor('float32', new Float32Array(32 * s * s), [1, 32, s, s]),
+      });
+    await expect(run(224)).resolves.toBeDefined();
+    await expect(run(112)).rejects.toThrow(/Reshape|reshape/);
+    await session.release();
+  });
+});
+
 /** The corpus: each model's expected path, and what its layers' reasons must say. */
 const CORPUS: Record<string, { path: 'winograd' | 'direct'; reasons?: RegExp[] }> = {
   'gap-broadcast': { path: 'winograd', reasons: [/^7x7, 32->32$/] },
