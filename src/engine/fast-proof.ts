@@ -116,9 +116,11 @@ export function backgroundFailure(rewritten: FastPathInfo, error: unknown): Fast
 /**
  * The load path (page foreground, CLI): `fast` is the rewritten model's session, bound. The file
  * as it is is made beside it (`makeDirect`, bound as `fast`), answers the probe, and the two are
- * compared; the session that is not kept is released. Both live at once for the check: for B1 in
- * onnxruntime-node about 0.3 GB more at the peak, for a page model under the background threshold
- * (32 MB) less than that.
+ * compared; the session that is not kept is released. Both live at once for the check, so the peak
+ * grows by the file's session (its weights and one run's activations: for B1 about the 207 MB file
+ * plus its runtime copy; in the page only models under the background threshold, 32 MB, take this
+ * path by default). If the file's session cannot be made beside the rewritten one, the rewritten
+ * one is released and the file is made alone.
  */
 export async function proveLoaded(args: {
   fast: LoadedSession;
