@@ -185,6 +185,8 @@ const CORPUS: Record<string, { path: 'winograd' | 'direct'; reasons?: RegExp[] }
   'fp16-weights': { path: 'winograd', reasons: [/^56x56, 32->32$/, /^56x56/] },
   wide: { path: 'direct', reasons: [/16->1024; fewer than 32 channels/] },
   concat: { path: 'winograd', reasons: [/^56x56/, /^56x56/, /^56x56, 64->32$/] },
+  // rewritten, then refused by the self-check: see the CLI test below
+  cancel: { path: 'direct', reasons: [/^56x56, 32->32$/, /weight is not an initializer/] },
 };
 
 const PYTHON_MISSING = 'skipped: /usr/bin/python3 with onnx (python3-onnx) makes the corpus';
@@ -206,6 +208,29 @@ describe.skipIf(!haveCorpus)('the corpus of unusual models (tools/make_fast_corp
     if (r.status !== 0) throw new Error(`make_fast_corpus.py failed: ${r.stderr}`);
   }, 60_000);
 
+  it('the CLI says why the file runs as it is when the rewrite fails its self-check', () => {
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'src/cli/index.ts'),
+        'classify',
+        '--model',
+        join(dir, 'cancel.onnx'),
+        '--threads',
+        '1',
+        join(ROOT, 'e2e/fixtures/images/chelsea.png'),
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      /^direct convolutions \(the rewritten model differs from the file on the self-check: \|Δ\| .+\)$/m,
+    );
+    expect(r.stdout).toContain('chelsea.png');
+  }, 120_000);
+
   for (const [name, want] of Object.entries(CORPUS))
     it(`${name}: ${want.path}, as onnxruntime-node answers the file`, async () => {
       const bytes = new Uint8Array(readFileSync(join(dir, `${name}.onnx`)));
@@ -217,6 +242,7 @@ describe.skipIf(!haveCorpus)('the corpus of unusual models (tools/make_fast_corp
       const engine = testEngine();
       const info = await engine.load({ source: bytesSource(bytes, name), backend: 'wasm' });
       expect(info.fast.path, describeFastPath(info.fast)).toBe(want.path);
+      if (name === 'cancel') expect(info.fast.reasonMessage?.key).toBe('fastReason.checkDiffers');
       if (info.fast.path === 'winograd') {
         expect(info.fast.check?.images).toBe(2);
         expect(info.fast.check!.maxAbsDiff).toBeLessThanOrEqual(

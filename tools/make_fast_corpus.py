@@ -18,6 +18,11 @@ answers 10 logits [N, 10]; weights are seeded, so the files are the same on ever
                          width rule keeps it direct; test/fast-proof.test.ts checks the issue's
                          16 -> 4096 on 224x224 and 64 -> 4096 by the rewrite's decision alone)
   concat.onnx            Concat of two branches on the channel axis before a 3x3 conv
+  cancel.onnx            the same 3x3 conv twice, once with its weight behind an Add (left direct),
+                         and the logits read their difference: exactly 0 in the file, the rounding
+                         difference of Winograd once rewritten. A legitimate model whose answer
+                         depends on the last bits: the rewrite cannot prove itself on it, so the
+                         self-check must keep the file (and say why)
 
 Usage: /usr/bin/python3 tools/make_fast_corpus.py OUT_DIR
 """
@@ -62,9 +67,9 @@ class Builder:
         return (self.rng.standard_normal((k, c, kh, kw)) * scale).astype(np.float32)
 
     def conv(self, x: str, k: int, c: int, kernel: int = 3, stride: int = 1, pad: int = 1,
-             dtype=np.float32, weight: str | None = None) -> str:
+             dtype=np.float32, weight: str | None = None, bias: str | None = None) -> str:
         w = weight or self.init(self.weight(k, c, kernel, kernel).astype(dtype))
-        b = self.init((self.rng.standard_normal(k) * 0.1).astype(dtype), "b")
+        b = bias or self.init((self.rng.standard_normal(k) * 0.1).astype(dtype), "b")
         return self.node("Conv", [x, w, b], kernel_shape=[kernel, kernel], strides=[stride, stride],
                          pads=[pad] * 4)
 
@@ -190,6 +195,18 @@ def concat(out: str) -> None:
     b.save(out, b.head(y, C))
 
 
+def cancel(out: str) -> None:
+    b = Builder("cancel", 10)
+    x = stem56(b)
+    w = b.init(b.weight(C, C, 3, 3, scale=1.0))
+    zero = b.init(np.zeros((C, C, 3, 3), np.float32), "zero")
+    bias = b.init(np.zeros(C, np.float32), "b")
+    y1 = b.conv(x, C, C, weight=w, bias=bias)  # rewritten
+    y2 = b.conv(x, C, C, weight=b.node("Add", [w, zero]), bias=bias)  # not an initializer: direct
+    d = b.node("Sub", [y1, y2])
+    b.save(out, b.head(b.node("Mul", [d, b.init(np.array(1000.0, np.float32), "gain")]), C))
+
+
 def main() -> None:
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -208,6 +225,7 @@ def main() -> None:
     cast_chain(out, "fp16-weights", None, stored=np.float16)
     wide(out)
     concat(out)
+    cancel(out)
 
 
 if __name__ == "__main__":
