@@ -66,6 +66,8 @@ for (const c of CASES)
     const fast = page.getByTestId('model-fast-path');
     await expect(fast).toHaveAttribute('data-path', c.path);
     await expect(fast).toHaveText(c.text);
+    if (c.path === 'winograd')
+      await expect(fast).toContainText(/checked against the file on 2 probe images: max \|Δ\| /);
     await lens.pickImages('chelsea.png');
     await expectAsFile(lens, file, 'chelsea.png');
   });
@@ -82,6 +84,7 @@ test('gap-broadcast with ?fastbg=0: the background path proves the rewrite, then
   const fast = page.getByTestId('model-fast-path');
   await expect(fast).toHaveAttribute('data-path', 'winograd', { timeout: 60_000 });
   await expect(fast).not.toHaveAttribute('data-pending', 'true');
+  await expect(fast).toContainText('checked against the file on 2 probe images');
   await lens.pickImages('rocket.jpg');
   await expectAsFile(lens, file, 'rocket.jpg');
   await expect(page.getByTestId('result-fast-path').first()).toHaveText(/^Winograd: 2 of 2/);

@@ -178,6 +178,8 @@ export const en = {
     convolutions: 'Convolutions',
     fastDetail:
       '; rewritten at load in {{ms}} ms, {{mib}} MiB of transformed weights (same results within float rounding; ?fast=0 runs the file as it is)',
+    fastChecked:
+      '; checked against the file on {{images}} probe images: max |Δ| {{rel}} of the largest output (bound {{bound}})',
     cam: 'CAM',
     camAvailable: 'available',
     camUnavailable: 'unavailable',

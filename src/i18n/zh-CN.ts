@@ -171,6 +171,8 @@ export const zhCN: Messages = {
     convolutions: '卷积',
     fastDetail:
       '；加载时改写，用时 {{ms}} 毫秒，变换后权重 {{mib}} MiB（结果在浮点舍入范围内相同；?fast=0 按原文件运行）',
+    fastChecked:
+      '；已在 {{images}} 张探测图像上与原文件对照：最大 |Δ| 为最大输出的 {{rel}}（上限 {{bound}}）',
     cam: 'CAM',
     camAvailable: '可用',
     camUnavailable: '不可用',
