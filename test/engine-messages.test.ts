@@ -4,12 +4,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  compareOutputs,
   directPath,
-  failedReason,
+  fastFailureNote,
   FAST_REASON_CODES,
   fastPathNote,
   fastReason,
+  refusedPath,
   rewriteReason,
+  unpreparedNote,
   type FastPathInfo,
 } from '../src/core/fast';
 import {
@@ -56,7 +59,10 @@ const notes: [string, Note][] = [
     fastPathNote(directPath(fastReason(code))),
   ]),
   ['direct: a reason of the rewrite', fastPathNote(directPath(rewriteReason('no graph')))],
-  ['direct: failed', fastPathNote(directPath(failedReason('it answered 3 scores, not 10')))],
+  ...selfCheckNotes().map((n, i): [string, Note] => [
+    `self-check ${i}`,
+    fastPathNote(refusedPath(winograd, n)),
+  ]),
   ['cam: exact', camNote(true, 'features')],
   ['cam: no Linear', camNote(false, 'features')],
   ['cam: no features', camNote(false, null)],
@@ -65,6 +71,24 @@ const notes: [string, Note][] = [
     { text: c.reason, message: c.message },
   ]),
 ];
+
+/** Every reason the fast path's self-check gives (src/core/fast/verify.ts). */
+function selfCheckNotes(): Note[] {
+  const ref = new Float32Array([1, 2, 3]);
+  const notes = [
+    compareOutputs(ref, new Float32Array([1, 2])),
+    compareOutputs(ref, new Float32Array([1, NaN, 3])),
+    compareOutputs(ref, new Float32Array([1, 2.5, 3])),
+  ].flatMap((c) => (c.ok ? [] : [c.note]));
+  const error = new Error('Reshape: the input cannot be reshaped');
+  return [
+    ...notes,
+    fastFailureNote('create', error),
+    fastFailureNote('run', error),
+    fastFailureNote('reference', error),
+    unpreparedNote(error),
+  ];
+}
 
 /** Every backend choice and its reason: each preference against each kind of probe. */
 function backendChoices(): BackendChoice[] {

@@ -134,13 +134,18 @@ export interface LoadTiming {
   sessionMs: number;
   /** The warm-up run (ModelInfo.warmupMs). */
   warmupMs: number;
+  /**
+   * The fast path's self-check before the first result (ModelInfo.fast.check.ms: the file's own
+   * session and the probe through both models); 0 when it ran in the background or not at all.
+   */
+  checkMs?: number;
   /** Ready to the first result: decode, preprocess, inference, rendering. */
   firstResultMs: number;
   /**
    * A big model's fast path, prepared after the first answer: its rewrite and the time from the
    * start until it took over. Null when the fast path ran from the first result.
    */
-  background: { rewriteMs: number; inUseMs: number } | null;
+  background: { rewriteMs: number; inUseMs: number; checkMs?: number } | null;
 }
 
 /**
@@ -164,6 +169,7 @@ async function readyInfo(page: Page, previousLoadMs: number | null): Promise<Mod
       warmupMs: info.warmupMs,
       rewriteMs: info.fast.rewriteMs,
       pending: info.fast.pending === true,
+      checkMs: info.fast.check?.ms ?? 0,
     };
   });
 }
@@ -174,6 +180,8 @@ interface ModelTimes {
   rewriteMs: number;
   /** The fast path was still being prepared when the model answered. */
   pending: boolean;
+  /** Its self-check, when it ran before the model answered. */
+  checkMs: number;
 }
 
 /** After the first result: when a background fast path took over, and its rewrite time. */
@@ -185,8 +193,12 @@ async function backgroundTiming(
   if (!info.pending) return null;
   await fastSettled(page);
   const inUseMs = Date.now() - t0;
-  const rewriteMs = await page.evaluate(() => window.__lens!.state().activeInfo!.fast.rewriteMs);
-  return { rewriteMs: Math.round(rewriteMs), inUseMs: Math.round(inUseMs) };
+  const fast = await page.evaluate(() => window.__lens!.state().activeInfo!.fast);
+  return {
+    rewriteMs: Math.round(fast.rewriteMs),
+    inUseMs: Math.round(inUseMs),
+    checkMs: Math.round(fast.check?.ms ?? 0),
+  };
 }
 
 async function firstResult(page: Page, image: string): Promise<void> {
@@ -210,10 +222,11 @@ function timing(
   const round = (x: number) => Math.round(x);
   return {
     totalMs: round(done - t0),
-    beforeMs: round(ready - t0 - info.loadMs - info.warmupMs),
+    beforeMs: round(ready - t0 - info.loadMs - info.checkMs - info.warmupMs),
     rewriteMs: round(info.rewriteMs),
     sessionMs: round(info.loadMs - info.rewriteMs),
     warmupMs: round(info.warmupMs),
+    checkMs: round(info.checkMs),
     firstResultMs: round(done - ready),
     background,
   };

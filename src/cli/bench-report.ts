@@ -125,12 +125,12 @@ ${rows.map((r) => `| ${r.model} | ${r.fileMb} | ${r.fast ? 'fast path' : '?fast=
 function loadSection(load: NonNullable<BenchReport['load']>): string {
   const row = (label: string, t: LoadTiming | null) =>
     t
-      ? `| ${label} | ${t.totalMs} | ${t.beforeMs} | ${t.background ? `after (${t.background.rewriteMs})` : t.rewriteMs} | ${t.sessionMs} | ${t.warmupMs} | ${t.firstResultMs} | ${t.background ? t.background.inUseMs : 'from the first result'} |`
-      : `| ${label} | n/a | | | | | | |`;
+      ? `| ${label} | ${t.totalMs} | ${t.beforeMs} | ${t.background ? `after (${t.background.rewriteMs})` : t.rewriteMs} | ${t.sessionMs} | ${t.background ? `after (${t.background.checkMs ?? 'n/a'})` : (t.checkMs ?? 'n/a')} | ${t.warmupMs} | ${t.firstResultMs} | ${t.background ? t.background.inUseMs : 'from the first result'} |`
+      : `| ${label} | n/a | | | | | | | |`;
   return `- Time to first result (${load.model}): cold ${load.coldMs} ms, warm ${load.warmMs} ms.
 
-| load | total ms | page, worker, model read | Winograd rewrite | session creation | warm-up run | first result | fast path in use from (ms) |
-| --- | --- | --- | --- | --- | --- | --- | --- |
+| load | total ms | page, worker, model read | Winograd rewrite | session creation | fast path self-check | warm-up run | first result | fast path in use from (ms) |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${row('cold (download)', load.breakdown.cold)}
 ${row('warm (Cache Storage)', load.breakdown.warm)}
 ${load.breakdown.warmFastFirst ? `${row('warm, fast path first (`?fastbg=100000`)', load.breakdown.warmFastFirst)}\n` : ''}${row('local file', load.breakdown.localFile)}

@@ -9,7 +9,8 @@ import type { ModelInfo } from '../engine/types';
 import { childPath } from '../node/byte-paths';
 import { createNodeEngine, modelFile } from '../node/engine';
 import type { ExifMode } from '../node/decode-node';
-import { t } from './i18n';
+import { describeFastPath, fastPathNote } from '../core/fast';
+import { say, t } from './i18n';
 
 export { bundledLabels, bundledWnids } from '../node/engine';
 
@@ -165,6 +166,9 @@ export async function openEngine(
     backend: 'wasm',
     fast: options.fast !== false,
   });
+  // A rewrite that was made but failed its self-check: say why the file runs as it is.
+  if (info.fast.reasonMessage)
+    console.error(terminalSafe(say(fastPathNote(info.fast).message, describeFastPath(info.fast))));
   return { engine, info };
 }
 

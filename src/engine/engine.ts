@@ -22,7 +22,7 @@ import { smoothProbabilities, topK } from '../core/inference/postprocess';
 import { inspectModel, type ModelInspection } from '../core/model/details';
 import { denormalizeToRgba, PRESETS, type PresetId } from '../core/preprocess/preprocess';
 import { LensError } from '../core/errors';
-import { fastPathNote, type FastBackend } from '../core/fast';
+import { fastPathNote, type FastBackend, type FastPathInfo } from '../core/fast';
 import type { Note } from '../core/message';
 import { openSession } from './backends';
 import { camsFor, type FeatureCapture } from './cams';
@@ -31,6 +31,7 @@ import { fastPathAtLoad, prepareInBackground } from './fast-path';
 import { JobQueue } from './job-queue';
 import { labelWarningNote, orientationNote } from './notes';
 import { precisionRequest } from './precision';
+import { proveLoaded, refusedByRuntime } from './fast-proof';
 import { quantizeRequest } from './quantize';
 import type {
   CallOptions,
@@ -461,19 +462,31 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
     request.onProgress?.({ phase: 'session', loaded: 0, total: null });
     const t0 = this.now();
     // The session runs the rewritten graph; inspection and the sha256 stay on the user's file.
-    const fast = fastPathAtLoad(bytes, {
+    const atLoad = fastPathAtLoad(bytes, {
       enabled: request.fast !== false,
       ...(request.fastInBackgroundFrom !== undefined
         ? { inBackgroundFrom: request.fastInBackgroundFrom }
         : {}),
       now: this.now,
     });
-    const { session, runner } = await openSession(
-      this.deps.backends ?? [],
-      (b, o) => this.deps.createSession(b, o),
-      bytes,
-      { ...sessionOptions(request, externalData), prepare: fast.prepare },
-    );
+    const options = sessionOptions(request, externalData);
+    const create = (b: Uint8Array, o: SessionOptions) => this.deps.createSession(b, o);
+    const backends = this.deps.backends ?? [];
+    const direct = async () => (await openSession(backends, create, bytes, options)).session;
+    let fast: FastPathInfo;
+    let opened: Awaited<ReturnType<typeof openSession>>;
+    try {
+      opened = await openSession(backends, create, bytes, { ...options, prepare: atLoad.prepare });
+      fast = atLoad.info;
+    } catch (e) {
+      // -- fast-path self-check (src/engine/fast-proof.ts): a rewritten model the runtime refuses
+      // gives way to the file as it is.
+      if (atLoad.info.path !== 'winograd') throw e;
+      fast = refusedByRuntime(atLoad.info, e);
+      opened = await openSession(backends, create, bytes, options);
+    }
+    let { session } = opened;
+    const { runner } = opened;
     try {
       checkSignal(signal);
       const inspection = inspectOrNull(bytes);
@@ -481,6 +494,25 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
       const classifier = io.featuresName && inspection?.classifier ? inspection.classifier : null;
       session.bind(io.inputName, io.outputName, classifier ? io.featuresName : null);
       const loadMs = this.now() - t0;
+      // -- fast-path self-check (src/engine/fast-proof.ts): the file as it is answers the same
+      // probe; on any difference it is kept instead of the rewritten model.
+      if (fast.path === 'winograd') {
+        const features = classifier ? io.featuresName : null;
+        ({ session, fast } = await proveLoaded({
+          fast: session,
+          info: fast,
+          makeDirect: async () => {
+            const made = await direct();
+            made.bind(io.inputName, io.outputName, features);
+            return made;
+          },
+          inputName: io.inputName,
+          size: WARMUP_SIZE,
+          features: features !== null,
+          now: this.now,
+        }));
+      }
+      // -- end of the self-check
       // One warm-up run: the first inference pays for kernel selection and memory planning.
       const t1 = this.now();
       const logits = await warmUp(session);
@@ -514,7 +546,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
         bytes: bytes.byteLength,
         loadMs,
         warmupMs,
-        fast: fast.info,
+        fast,
       });
       const model: ActiveModel = {
         session,
@@ -529,12 +561,12 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
         bytes,
         request,
         externalData,
-        fastLater: fast.background,
+        fastLater: atLoad.background,
       };
       if (info.details) this.hashLater(model, bytes);
       return model;
     } catch (e) {
-      await session.dispose();
+      await session.dispose().catch(() => undefined);
       throw e;
     }
   }
@@ -589,6 +621,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
       now: this.now,
       wanted: () => this.active === model,
       warmUp,
+      size: WARMUP_SIZE,
       makeSession: (rewritten) =>
         this.deps.createSession(model.bytes, {
           ...options,

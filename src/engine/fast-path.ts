@@ -11,12 +11,13 @@ import {
   computePlans,
   computePlansStepwise,
   directPath,
-  failedReason,
   fastReason,
   pendingPath,
   type FastBackend,
+  type FastCheck,
   type FastPathInfo,
 } from '../core/fast';
+import { backgroundFailure, checkAgainst, probeReference, type Reference } from './fast-proof';
 import type { JobQueue } from './job-queue';
 import type { LoadedSession, SessionOptions } from './types';
 
@@ -93,6 +94,8 @@ export interface BackgroundFastPath {
   ) => Promise<LoadedSession>;
   /** One run that proves a new session answers (the engine's warm-up). */
   warmUp: (session: LoadedSession) => Promise<Float32Array>;
+  /** The probe images' size (the model's input). */
+  size: number;
 }
 
 /** Thrown between two steps when the model is no longer active. */
@@ -107,6 +110,7 @@ class Stopped extends Error {}
 export async function prepareInBackground(job: BackgroundFastPath): Promise<FastPathInfo | null> {
   const { jobs, wanted } = job;
   let paused = 0;
+  let rewritten: FastPathInfo = directPath(fastReason('pending'));
   // Between two steps, the jobs queued meanwhile run first.
   const pause = async () => {
     paused += await jobs.yieldTo();
@@ -120,26 +124,40 @@ export async function prepareInBackground(job: BackgroundFastPath): Promise<Fast
     if (out.info.path !== 'winograd') return out.info;
     await pause();
     const files = await computePlansStepwise(out.external, pause);
-    const fast: FastPathInfo = { ...out.info, rewriteMs: job.now() - t0 - paused };
+    rewritten = { ...out.info, rewriteMs: job.now() - t0 - paused };
+    // The self-check's reference: the file as it is answers the probe, as one queued job (a photo).
+    const reference = await jobs.enqueue(() => {
+      if (!wanted()) throw new Stopped('model no longer active');
+      return probeReference(job.model.session, {
+        inputName: job.model.io.input,
+        size: job.size,
+        features: job.model.io.features !== null,
+        now: job.now,
+      });
+    });
+    const fast = rewritten;
     return await jobs.enqueue(async () => {
       if (!wanted()) return null;
-      await swapSessions(job, { bytes: out.bytes, externalData: files });
-      return fast;
+      const check = await swapSessions(job, { bytes: out.bytes, externalData: files }, reference);
+      return { ...fast, check };
     });
   } catch (e) {
     if (e instanceof Stopped || !wanted()) return null;
-    return directPath(failedReason(e instanceof Error ? e.message : String(e)));
+    // The file answers as it is; a self-check that failed says what it found.
+    return backgroundFailure(rewritten, e);
   }
 }
 
 /**
  * Inside one queued job (no run straddles the change): the direct session goes first, so the two
- * never hold memory at once; then the fast one is made, bound and warmed up.
+ * never hold memory at once; then the fast one is made, bound, warmed up and checked against the
+ * reference the file answered (the self-check); on any failure the file is made again.
  */
 async function swapSessions(
   job: BackgroundFastPath,
   fast: { bytes: Uint8Array; externalData: { path: string; bytes: ArrayBuffer }[] },
-): Promise<void> {
+  reference: Reference,
+): Promise<FastCheck> {
   const { model } = job;
   const backend = model.session.choice.backend;
   const { input, output, features } = model.io;
@@ -153,6 +171,9 @@ async function swapSessions(
     const scores = await job.warmUp(session);
     if (scores.length !== model.numClasses)
       throw new Error(`it answered ${scores.length} scores, not ${model.numClasses}`);
+    const check = await checkAgainst(session, reference, job.now);
+    model.session = session;
+    return check;
   } catch (e) {
     await session?.dispose().catch(() => undefined);
     // The model answers as before: the file as it is, made again.
@@ -161,5 +182,4 @@ async function swapSessions(
     model.session = direct;
     throw e;
   }
-  model.session = session;
 }

@@ -178,6 +178,8 @@ export const en = {
     convolutions: 'Convolutions',
     fastDetail:
       '; rewritten at load in {{ms}} ms, {{mib}} MiB of transformed weights (same results within float rounding; ?fast=0 runs the file as it is)',
+    fastChecked:
+      '; checked against the file on {{images}} probe images: max |Δ| {{rel}} of the largest output (bound {{bound}})',
     cam: 'CAM',
     camAvailable: 'available',
     camUnavailable: 'unavailable',
@@ -320,7 +322,16 @@ export const en = {
       none: 'no 3x3 convolution',
       runtime: 'the runtime does not rewrite models',
       pending: 'the fast path is being prepared',
-      failed: 'the fast path could not be prepared: {{error}}',
+      checkLength:
+        'the rewritten model answered {{got}} values on the self-check, the file {{want}}',
+      checkNonFinite:
+        'the rewritten model answered {{got}} where the file answers {{want}} on the self-check (value {{index}})',
+      checkDiffers:
+        'the rewritten model differs from the file on the self-check: |Δ| {{diff}} at value {{index}}, more than {{bound}} of the largest output {{scale}}',
+      checkReference: 'the self-check could not run the file as it is ({{error}})',
+      checkCreate: 'the runtime refused the rewritten model ({{error}})',
+      checkRun: 'the rewritten model failed on the self-check ({{error}})',
+      unprepared: 'the fast path could not be prepared: {{error}}',
     },
     backend: {
       wasmChosen: 'WASM chosen in settings',

@@ -171,6 +171,8 @@ export const zhCN: Messages = {
     convolutions: '卷积',
     fastDetail:
       '；加载时改写，用时 {{ms}} 毫秒，变换后权重 {{mib}} MiB（结果在浮点舍入范围内相同；?fast=0 按原文件运行）',
+    fastChecked:
+      '；已在 {{images}} 张探测图像上与原文件对照：最大 |Δ| 为最大输出的 {{rel}}（上限 {{bound}}）',
     cam: 'CAM',
     camAvailable: '可用',
     camUnavailable: '不可用',
@@ -304,7 +306,14 @@ export const zhCN: Messages = {
       none: '没有 3x3 卷积',
       runtime: '该运行时不改写模型',
       pending: '正在准备快速路径',
-      failed: '无法准备快速路径：{{error}}',
+      checkLength: '自检时改写后的模型给出 {{got}} 个值，原文件给出 {{want}} 个',
+      checkNonFinite: '自检时改写后的模型在第 {{index}} 个值给出 {{got}}，原文件给出 {{want}}',
+      checkDiffers:
+        '自检发现改写后的模型与原文件不同：第 {{index}} 个值 |Δ| 为 {{diff}}，超过最大输出 {{scale}} 的 {{bound}}',
+      checkReference: '自检无法按原文件运行（{{error}}）',
+      checkCreate: '运行时拒绝了改写后的模型（{{error}}）',
+      checkRun: '改写后的模型在自检中出错（{{error}}）',
+      unprepared: '无法准备快速路径：{{error}}',
     },
     backend: {
       wasmChosen: '设置中选择了 WASM',

@@ -171,6 +171,13 @@ export function ModelPanel() {
                   ms: Math.round(info.fast.rewriteMs),
                   mib: (info.fast.transformedWeightBytes / 2 ** 20).toFixed(0),
                 })}
+              {info.fast.path === 'winograd' &&
+                info.fast.check &&
+                t('panels.fastChecked', {
+                  images: info.fast.check.images,
+                  rel: (info.fast.check.maxAbsDiff / (info.fast.check.scale || 1)).toExponential(1),
+                  bound: info.fast.check.bound.toExponential(1),
+                })}
             </td>
           </tr>
           <tr>

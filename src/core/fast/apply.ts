@@ -5,6 +5,7 @@
  * form the model panel and each result can show.
  */
 import { message, type MessageValue, type Note } from '../message';
+import type { FastCheck } from './verify';
 import {
   computeU,
   computeUStepwise,
@@ -49,14 +50,6 @@ export function rewriteReason(text: string): FastReason {
   return { text, message: text };
 }
 
-/** A fast session that could not be made or warmed up; the model answers as it is. */
-export function failedReason(error: string): FastReason {
-  return {
-    text: `the fast path could not be prepared: ${error}`,
-    message: message('fastReason.failed', { error }),
-  };
-}
-
 export type FastBackend = 'wasm' | 'webgpu' | 'node';
 
 export interface FastPathInfo {
@@ -81,6 +74,8 @@ export interface FastPathInfo {
    * background (the page, for big models); the engine replaces these facts when it takes over.
    */
   pending?: boolean;
+  /** The self-check of the rewritten model against the file (src/core/fast/verify.ts). */
+  check?: FastCheck;
 }
 
 /** One line for a result or the model panel: "Winograd: 23 of 28 3x3 convolutions (F4 20, F2 3)". */
@@ -215,6 +210,19 @@ export async function computePlansStepwise(
   for (const plan of plans)
     files.push({ path: plan.path, bytes: await computeUStepwise(plan, between) });
   return files;
+}
+
+/**
+ * The facts for a model whose rewrite was made but not used: the file answers as it is, and `note`
+ * says why (a failed or failing self-check); the check's figures are kept when there are some.
+ */
+export function refusedPath(rewritten: FastPathInfo, note: Note, check?: FastCheck): FastPathInfo {
+  return {
+    ...directPath(note),
+    total3x3: rewritten.total3x3,
+    rewriteMs: rewritten.rewriteMs,
+    ...(check ? { check } : {}),
+  };
 }
 
 /** The facts while the fast path is prepared in the background: direct for now. */

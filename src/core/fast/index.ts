@@ -17,10 +17,10 @@ export {
   computePlansStepwise,
   describeFastPath,
   pendingPath,
+  refusedPath,
   U_FILE,
   type FastPathResult,
   directPath,
-  failedReason,
   FAST_REASON_CODES,
   fastReason,
   rewriteReason,
@@ -30,3 +30,13 @@ export {
   type FastBackend,
   type FastPathInfo,
 } from './apply';
+export {
+  compareOutputs,
+  fastFailureNote,
+  FastProofError,
+  PROOF_BOUND,
+  probeImages,
+  unpreparedNote,
+  type Comparison,
+  type FastCheck,
+} from './verify';

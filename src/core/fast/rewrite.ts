@@ -31,9 +31,16 @@ import {
 } from '../onnx/edit';
 import { DataType, toNumber } from '../onnx/proto';
 import { writeElements } from '../onnx/raw';
-import { propagateShapes } from './shapes';
+import { propagateShapes, subgraphReads } from './shapes';
 import { kron2, MATRICES, transformWeights, type Tile } from './winograd-math';
-import { chooseTile, DEFAULT_BUDGET_BYTES, type LayerFacts } from './rule';
+import {
+  ACTIVATION_LIMIT_BYTES,
+  chooseTile,
+  DEFAULT_BUDGET_BYTES,
+  MIN_CHANNELS,
+  tileActivationBytes,
+  type LayerFacts,
+} from './rule';
 
 export type LayerPath = Tile | 'direct';
 
@@ -65,6 +72,8 @@ export interface WinogradOptions {
   budgetBytes?: number;
   /** Overrides the per-layer rule (benchmarks: every layer F4, F2 or direct). */
   choose?: (layer: LayerFacts) => LayerPath;
+  /** Tile activations allowed per layer and image (default ACTIVATION_LIMIT_BYTES). */
+  activationLimitBytes?: number;
   /**
    * Keep the transformed weights U out of the model, as ONNX external data in one buffer with this
    * file name (what the engine does at load time: the session gets the small graph and U as a
@@ -141,6 +150,42 @@ function writeU(buffer: ArrayBuffer, job: UJob, scratch: { f32: Float32Array | n
   writeElements(new Uint8Array(buffer, job.offset, job.length), 'float32', 0, f32);
 }
 
+const FLOAT = DataType['FLOAT']!;
+const FLOAT16 = DataType['FLOAT16']!;
+const BFLOAT16 = DataType['BFLOAT16']!;
+const DOUBLE = DataType['DOUBLE']!;
+
+const typeName = (t: number) =>
+  (Object.keys(DataType).find((k) => DataType[k] === t) ?? String(t)).toLowerCase();
+
+/**
+ * Whether every value of `set` (the narrowest float type the values were stored in) survives a
+ * cast to `to` unchanged: float16 and bfloat16 fit in float, all three in double.
+ */
+function holds(to: number, set: number): boolean {
+  if (to === set) return true;
+  if (to === FLOAT) return set === FLOAT16 || set === BFLOAT16;
+  if (to === DOUBLE) return set === FLOAT || set === FLOAT16 || set === BFLOAT16;
+  return false;
+}
+
+/**
+ * The first Cast on the way from an initializer of type `stored` to a Conv (`via` runs from the
+ * Conv back) that rounds or truncates values, as "from -> to"; null when every step is exact.
+ */
+function lossyCast(stored: number, via: readonly EditNode[]): string | null {
+  const set = stored; // the values are exactly representable in this type
+  let now = stored;
+  for (const node of [...via].reverse()) {
+    if (node.opType !== 'Cast') continue;
+    const to = attrValue(node, 'to');
+    if (typeof to !== 'number') return 'a Cast without a type';
+    if (!holds(to, set)) return `${typeName(now)} -> ${typeName(to)}`;
+    now = to;
+  }
+  return now === FLOAT ? null : `ends as ${typeName(now)}`;
+}
+
 /** Offsets of external tensors: page-aligned, as memory-mapping readers require. */
 const EXTERNAL_ALIGN = 4096;
 
@@ -195,18 +240,25 @@ export function rewriteWinograd(
   const names = new Set<string>([...producer.keys(), ...inits.keys()]);
   for (const v of graph.input) names.add(v.name);
 
-  /** An initializer reached through Cast/Identity (fp16 weights), with the nodes on the way. */
-  const weightSource = (name: string): { tensor: EditTensor; via: EditNode[] } | null => {
+  /**
+   * An initializer reached through Cast/Identity (fp16 weights), with the nodes on the way, and
+   * the first Cast that changes values (`lossy`, e.g. "float -> int32"), which the runtime applies
+   * and the transformed weights would not.
+   */
+  const weightSource = (
+    name: string,
+  ): { tensor: EditTensor; via: EditNode[]; lossy: string | null } | null => {
     const via: EditNode[] = [];
     for (let at = name; ;) {
       const t = inits.get(at);
-      if (t && !producer.has(at)) return { tensor: t, via };
+      if (t && !producer.has(at)) return { tensor: t, via, lossy: lossyCast(t.dataType, via) };
       const p = producer.get(at);
       if (!p || (p.opType !== 'Cast' && p.opType !== 'Identity')) return null;
       via.push(p);
       at = p.input[0] ?? '';
     }
   };
+  const readBySubgraph = subgraphReads(graph);
 
   // 1. Which 3x3 convolutions are eligible, and why not.
   const candidates: Candidate[] = [];
@@ -238,8 +290,11 @@ export function rewriteWinograd(
     if ((attrValue(n, 'group') ?? 1) !== 1) return skip('grouped');
     if (!padOk) return skip('padding is not 1');
     if (!w || !dims) return skip('weight is not an initializer');
-    const x = shapes.get(n.input[0] ?? '');
-    if (!x) return skip('input shape unknown');
+    const act = shapes.get(n.input[0] ?? '');
+    if (!act) return skip('input shape unknown');
+    if (act.elemType !== FLOAT) return skip(`activations are ${typeName(act.elemType)}, not float`);
+    const x = act.chw;
+    if (w.lossy) return skip(`weight goes through a Cast that rounds it (${w.lossy})`);
     const weights = tensorFloats(w.tensor);
     if (!weights) return skip('weight is not embedded float32/float16');
     if (dims[1] !== x[0]) return skip('weight and input channels differ');
@@ -247,6 +302,9 @@ export function rewriteWinograd(
     const next = consumers.get(out) ?? [];
     const relu =
       next.length === 1 && next[0]!.opType === 'Relu' && !outputs.has(out) ? next[0]! : null;
+    // A subgraph reads outer values by name: the NCHW tensor must exist as it is.
+    if (readBySubgraph.has(out) || (relu && readBySubgraph.has(relu.output[0] ?? '')))
+      return skip('its output is read inside a subgraph (If, Loop, Scan)');
     candidates.push({
       index,
       node: n,
@@ -268,6 +326,16 @@ export function rewriteWinograd(
   const uBytes = (c: Candidate, f: LayerPath) =>
     f === 'direct' ? 0 : MATRICES[f].alpha ** 2 * c.cin * c.cout * 4;
   for (const c of candidates) c.f = options.choose ? options.choose(c) : chooseTile(c);
+  // Tile activations per layer: F4 steps down to F2 (fewer bytes only on small maps), then direct.
+  const activationLimit = options.activationLimitBytes ?? ACTIVATION_LIMIT_BYTES;
+  const overActivations = new Map<Candidate, number>();
+  for (const c of candidates) {
+    if (c.f === 'direct') continue;
+    const bytes = tileActivationBytes(c, c.f);
+    if (bytes <= activationLimit) continue;
+    overActivations.set(c, bytes);
+    c.f = c.f === 'F4' && tileActivationBytes(c, 'F2') <= activationLimit ? 'F2' : 'direct';
+  }
   const budget = options.budgetBytes ?? DEFAULT_BUDGET_BYTES;
   const byArea = [...candidates].sort((a, b) => a.height * a.width - b.height * b.width);
   const total = () => candidates.reduce((s, c) => s + uBytes(c, c.f), 0);
@@ -283,6 +351,11 @@ export function rewriteWinograd(
   function why(c: Candidate): string {
     const map = `${c.height}x${c.width}, ${c.cin}->${c.cout}`;
     if (overBudget.has(c)) return `${map}; stepped down to stay within the U budget`;
+    const act = overActivations.get(c);
+    if (act !== undefined)
+      return `${map}; tile activations ${(act / 2 ** 20).toFixed(0)} MiB per image, over the ${(activationLimit / 2 ** 20).toFixed(0)} MiB per layer`;
+    if (c.f === 'direct' && !options.choose && Math.min(c.cin, c.cout) < MIN_CHANNELS)
+      return `${map}; fewer than ${MIN_CHANNELS} channels, direct is faster`;
     return c.f === 'direct' ? `${map}; rule keeps direct` : map;
   }
 
@@ -361,6 +434,7 @@ export function rewriteWinograd(
     let rowOf: (y: number, x: number) => number;
     let rows: number;
     if (prev) {
+      // Our own layout, made by the previous layer for this map: [m², T·N, C] -> [rows, N, C].
       rows = prev.m * prev.m * prev.th * prev.tw;
       src = op('Reshape', [prev.name, shapeConst([rows, -1, C])], `${p}src`);
       const pm = prev.m;
@@ -370,8 +444,10 @@ export function rewriteWinograd(
         ((yy % pm) * pm + (xx % pm)) * pT + Math.floor(yy / pm) * ptw + Math.floor(xx / pm);
     } else {
       rows = H * W;
-      const hwnc = op('Transpose', [x], `${p}hwnc`, [attrInts('perm', [2, 3, 0, 1])]);
-      src = op('Reshape', [hwnc, shapeConst([rows, -1, C])], `${p}src`);
+      // [N, C, H·W] with the batch copied (0) and C, H·W explicit: a tensor that is not the
+      // [N, C, H, W] the shapes promised fails here instead of folding pixels into the batch.
+      const nc = op('Reshape', [x, shapeConst([0, C, rows])], `${p}n_c_hw`);
+      src = op('Transpose', [nc], `${p}src`, [attrInts('perm', [2, 0, 1])]);
       rowOf = (yy, xx) => yy * W + xx;
     }
     const padded = op('Pad', [src, padRow()], `${p}padded`);
@@ -435,7 +511,7 @@ export function rewriteWinograd(
       newNodes.push({
         name: `${p}nchw`,
         opType: 'Reshape',
-        input: [nkp, shapeConst([-1, K, H, W])],
+        input: [nkp, shapeConst([0, K, H, W])],
         output: [result],
         attribute: [],
       });
@@ -444,7 +520,7 @@ export function rewriteWinograd(
   }
 
   // 4. Drop the replaced weights (and their Casts) that nothing reads any more.
-  const used = new Set<string>(graph.output.map((o) => o.name));
+  const used = new Set<string>([...graph.output.map((o) => o.name), ...readBySubgraph]);
   for (const nn of newNodes) for (const i of nn.input) used.add(i);
   const keep: EditNode[] = [];
   for (let i = newNodes.length - 1; i >= 0; i--) {
@@ -456,7 +532,7 @@ export function rewriteWinograd(
     keep.push(nn);
   }
   keep.reverse();
-  const usedNow = new Set<string>(graph.output.map((o) => o.name));
+  const usedNow = new Set<string>([...graph.output.map((o) => o.name), ...readBySubgraph]);
   for (const nn of keep) for (const i of nn.input) usedNow.add(i);
   const replaced = new Set([...rewritten.values()].map((c) => c.weightName));
   const dropped = (name: string) => replaced.has(name) && !usedNow.has(name);
