@@ -187,8 +187,3 @@ export function planArch(sd: WeightMap): ArchPlan {
   const found = { mode, blocks: counts, widths, channels, numClasses: linear[0]!, se, name };
   return { arch: { ...found, description: describe(found) }, blocks };
 }
-
-/** What the checkpoint is; throws LensError('unknown-architecture') when it is not RepOpt-VGG. */
-export function detectArch(sd: WeightMap): DetectedArch {
-  return planArch(sd).arch;
-}
