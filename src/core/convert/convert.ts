@@ -25,6 +25,7 @@ function metadata(
   a: DetectedArch,
   opts: ConvertOptions,
   inputSize: number,
+  checkpointParams: number,
 ): Record<string, string> {
   const ghost = a.family === 'ghostnet';
   return {
@@ -41,7 +42,13 @@ function metadata(
     num_classes: String(a.numClasses),
     input_size: String(inputSize),
     preset: opts.preset ?? (ghost ? GHOSTNET_PRESET : DEFAULT_PRESET),
-    ...(a.ghost ? { family: 'ghostnet', ghost: JSON.stringify(a.ghost) } : {}),
+    ...(a.ghost
+      ? {
+          family: 'ghostnet',
+          ghost: JSON.stringify(a.ghost),
+          checkpoint_params: String(checkpointParams),
+        }
+      : {}),
     weights: opts.fp16 ? 'float16' : 'float32',
     ...(opts.sourceSha256 ? { source_sha256: opts.sourceSha256.toLowerCase() } : {}),
     converter: `repopt-lens convert ${CONVERTER_VERSION}`,
@@ -69,7 +76,7 @@ export function convertStateDict(sd: WeightMap, opts: ConvertOptions = {}): Conv
       fp16,
       inputSize,
       producerVersion: CONVERTER_VERSION,
-      metadata: metadata(arch, opts, inputSize),
+      metadata: metadata(arch, opts, inputSize, countParams(sd)),
     });
     const total = model.plan.stages.length + 1;
     opts.onProgress?.({ done: total, total, block: 'classifier' });
@@ -91,7 +98,7 @@ export function convertStateDict(sd: WeightMap, opts: ConvertOptions = {}): Conv
     features,
     inputSize,
     producerVersion: CONVERTER_VERSION,
-    metadata: metadata(plan.arch, opts, inputSize),
+    metadata: metadata(plan.arch, opts, inputSize, 0),
   });
   const { bytes, slots } = layoutOnnxModel(spec);
   const typeOf = new Map(spec.initializers.map((t) => [t.name, t.elemType]));
