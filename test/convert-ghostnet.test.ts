@@ -15,8 +15,10 @@ import {
   countMacs,
   countParams,
   detectArch,
+  seededGhostNet,
   type TensorLike,
 } from '../src/core/convert';
+import { inspectModel } from '../src/core/model/details';
 import { readOnnxModel } from '../src/core/onnx';
 import { loadInputs } from './convert-fixtures';
 import { ROOT } from './helpers/fixtures';
@@ -255,4 +257,59 @@ describe('GhostNet refusals from a state_dict', () => {
 
 afterAll(() => {
   if (measured.length > 0) console.log(`GhostNet vs PyTorch:\n  ${measured.join('\n  ')}`);
+});
+
+describe('seeded GhostNet-0.5x (the bundled demo model)', () => {
+  const sd = seededGhostNet(0.5, 1000, 1);
+
+  it("has exactly the keys and shapes of PyTorch's 0.5x 'rep' state_dict", () => {
+    const index = JSON.parse(readFileSync(resolve(DATA, 'shapes-0.5x-rep.json'), 'utf8')) as Index;
+    expect(Object.fromEntries([...sd].map(([k, t]) => [k, t.shape]))).toEqual(
+      Object.fromEntries(Object.entries(index.tensors).map(([k, e]) => [k, e.shape])),
+    );
+  });
+
+  it('converts; the model panel shows its layout and the published RepGhostNet-0.5x figures', () => {
+    const { onnx, params, gmacs } = convertStateDict(sd);
+    expect(params).toBe(2_313_968);
+    expect(Math.round(gmacs * 1e9)).toBe(43_314_720);
+    const { details, classifier } = inspectModel(onnx);
+    expect(details.repopt).toBeNull();
+    expect(details.gmacs! * 1e9).toBeCloseTo(43_314_720, 0);
+    expect(details.ghostnet).toEqual({
+      architecture: 'RepGhostNet-0.5x',
+      mode: 'rep',
+      width: 0.5,
+      stages: [1, 1, 1, 1, 1, 1, 5, 1, 4],
+      bottlenecks: 16,
+      seBlocks: 7,
+      kernels: [3, 5],
+      head: 1280,
+      numClasses: 1000,
+      checkpointParams: 2_313_968,
+    });
+    expect(details.published).toMatchObject({
+      name: 'RepGhostNet-0.5x (RepOptimizers)',
+      checkpoint: 'RepGhostNet-0.5x-acc66.51.pth',
+      top1: 66.51,
+    });
+    expect(classifier).not.toBeNull();
+  });
+
+  it('a 0.5x in the target form is RepOpt-GhostNet-0.5x, 66.50 %', () => {
+    const target = new Map<string, TensorLike>();
+    for (const [k, t] of sd) {
+      if (/\.fusion_bn\./.test(k)) continue;
+      target.set(k.replace(/\.cheap_operation\.1\./, '.final_bn.'), t);
+    }
+    const { onnx, arch } = convertStateDict(target);
+    expect(arch.description).toBe(
+      "RepOpt-GhostNet-0.5x (RepOpt-GhostNet 'target' form, 1000 classes)",
+    );
+    const { details } = inspectModel(onnx);
+    expect(details.published).toMatchObject({
+      name: 'RepOpt-GhostNet-0.5x (RepOptimizers)',
+      top1: 66.5,
+    });
+  });
 });

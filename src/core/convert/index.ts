@@ -17,3 +17,4 @@ export type {
   TensorLike,
   WeightMap,
 } from './types';
+export { seededGhostNet } from './ghost/seeded';
