@@ -1,5 +1,6 @@
 /**
- * RepOpt-VGG checkpoint (state_dict) -> ONNX, in plain TypeScript: runs in a worker or in Node.
+ * RepOpt-VGG or GhostNet checkpoint (state_dict) -> ONNX, in plain TypeScript: runs in a worker
+ * or in Node (GhostNet: ghost/convert.ts).
  *
  * The output file is laid out first and each block is fused straight into its slots, so besides
  * the caller's checkpoint only the ONNX bytes and one block's kernel row are held.

@@ -1,4 +1,4 @@
-/** Checkpoint -> ONNX conversion for RepOpt-VGG (see convert.ts). */
+/** Checkpoint -> ONNX conversion for RepOpt-VGG and GhostNet (see convert.ts, family.ts). */
 export { convertStateDict, CONVERTER_VERSION, DEFAULT_PRESET, GHOSTNET_PRESET } from './convert';
 export { KNOWN_ARCHS } from './detect';
 export { countMacs, detectArch } from './family';
