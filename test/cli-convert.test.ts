@@ -201,9 +201,10 @@ describe('repopt-lens convert: the manifest entry', () => {
 
     const text = readFileSync(m, 'utf8');
     const parsed = parseManifest(text);
-    expect(parsed.models.map((e) => e.id)).toEqual(['repopt-tiny-seeded', 'repopt-vgg-custom']);
+    const shipped = parseManifest(readFileSync(projectManifest, 'utf8')).models.map((e) => e.id);
+    expect(parsed.models.map((e) => e.id)).toEqual([...shipped, 'repopt-vgg-custom']);
     const onnx = readFileSync(join(dir, 'tiny.onnx'));
-    const entry = (JSON.parse(text) as { models: Record<string, unknown>[] }).models[1]!;
+    const entry = (JSON.parse(text) as { models: Record<string, unknown>[] }).models.at(-1)!;
     const sourceSha = sha256(readFileSync(resolve(ROOT, src)));
     expect(entry).toEqual({
       id: 'repopt-vgg-custom',

@@ -227,6 +227,20 @@ describe('refusals', () => {
     );
   });
 
+  it('accounts for every key: all missing and unused names, grouped, after the first problem', () => {
+    const sd = tiny('repvgg');
+    for (const b of ['stage1.0', 'stage2.1', 'stage3.0']) {
+      for (const f of BN) sd.delete(`${b}.bn_1x1.${f}`);
+    }
+    sd.set('stage4.0.scale_conv.weight', { shape: [64] });
+    const m = refusal(() => detectArch(sd)).message;
+    expect(m).toContain('stage1.0.bn_1x1.weight is missing, expected [16] (repvgg mode)');
+    expect(m).toContain(
+      '; in all, 3 BatchNorms missing: stage1.0.bn_1x1.*, stage2.1.bn_1x1.*, stage3.0.bn_1x1.*',
+    );
+    expect(m).toContain('1 branch scale not used: stage4.0.scale_conv.weight');
+  });
+
   it('an identity branch where the official layout has none, or the reverse', () => {
     const sd = tiny('repvgg');
     for (const f of BN) sd.delete(`stage2.1.bn_identity.${f}`);

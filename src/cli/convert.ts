@@ -12,11 +12,13 @@ import {
   describeBadValues,
   detectArch,
   findBadValues,
+  GHOSTNET_PRESET,
   type ConvertProgress,
   type DetectedArch,
 } from '../core/convert';
 import { LensError } from '../core/errors';
 import { DEFAULT_PRESET, isPresetId } from '../core/preprocess/preprocess';
+import { ghostNetPublished } from '../core/model/ghostnet';
 import { PUBLISHED } from '../core/model/published';
 import { readManifestFile, upsertManifest, type ManifestEntryJson } from './manifest-file';
 import {
@@ -84,21 +86,57 @@ async function readWeights(path: string, status: ReturnType<typeof statusLine>) 
   });
 }
 
+/** "RepGhostNet-0.5x" from "RepGhostNet-0.5x (…form, 1000 classes)". */
+const ghostName = (arch: DetectedArch) =>
+  arch.description.replace(/ \(.*$/, '').replace(/,.*$/, '');
+
 function defaultId(arch: DetectedArch, fp16: boolean, untrained: boolean): string {
-  const base = arch.name ? `repopt-vgg-${arch.name.toLowerCase()}` : 'repopt-vgg-custom';
+  const base =
+    arch.family === 'ghostnet'
+      ? `${ghostName(arch)
+          .toLowerCase()
+          .replace(/[^a-z0-9.]+/g, '-')}-${arch.mode}`
+      : arch.name
+        ? `repopt-vgg-${arch.name.toLowerCase()}`
+        : 'repopt-vgg-custom';
   return `${base}${fp16 ? '-fp16' : ''}${untrained ? '-untrained' : ''}`;
 }
 
 function defaultName(arch: DetectedArch, fp16: boolean, untrained: boolean): string {
   const tags = [fp16 ? 'float16' : null, untrained ? 'untrained' : null].filter(Boolean);
-  const base = arch.name ? `RepOpt-VGG-${arch.name}` : `RepOpt-VGG (custom, ${arch.mode} mode)`;
+  const base =
+    arch.family === 'ghostnet'
+      ? `${ghostName(arch)} (${arch.mode} form)`
+      : arch.name
+        ? `RepOpt-VGG-${arch.name}`
+        : `RepOpt-VGG (custom, ${arch.mode} mode)`;
   return tags.length > 0 ? `${base} (${tags.join(', ')})` : base;
 }
 
 /** The paper's accuracy applies to the released models only: target mode, ImageNet-1k. */
 function publishedFor(arch: DetectedArch, untrained: boolean): ManifestEntryJson['published'] {
+  if (arch.family === 'ghostnet') {
+    const g = untrained
+      ? null
+      : ghostNetPublished({
+          width: arch.ghost?.width ?? null,
+          numClasses: arch.numClasses,
+          mode: arch.mode,
+        });
+    return g ? { top1: g.top1, top5: null, source: `${g.name}, official README` } : null;
+  }
   if (!arch.name || untrained || arch.mode !== 'target' || arch.numClasses !== 1000) return null;
   return { top1: PUBLISHED[arch.name].top1, top5: null, source: PAPER };
+}
+
+/**
+ * GhostNets were evaluated with timm's Resize(256, bicubic) + CenterCrop(224): their preset when
+ * this build has it, the usual default otherwise.
+ */
+function defaultPreset(arch: DetectedArch): string {
+  return arch.family === 'ghostnet' && isPresetId(GHOSTNET_PRESET)
+    ? GHOSTNET_PRESET
+    : DEFAULT_PRESET;
 }
 
 export async function convertCommand(argv: string[]): Promise<number> {
@@ -112,7 +150,7 @@ export async function convertCommand(argv: string[]): Promise<number> {
       id: { type: 'string' },
       name: { type: 'string' },
       untrained: { type: 'boolean', default: false },
-      preset: { type: 'string', default: DEFAULT_PRESET },
+      preset: { type: 'string' },
       manifest: { type: 'string', default: DEFAULT_MANIFEST },
       json: { type: 'boolean', default: false },
       'allow-non-finite': { type: 'boolean', default: false },
@@ -122,19 +160,20 @@ export async function convertCommand(argv: string[]): Promise<number> {
   const [input, ...extra] = positionals;
   if (!input || extra.length > 0)
     throw new LensError('usage', t('cli.usage', { usage: convertUsage }));
-  if (!isPresetId(values.preset)) {
+  if (values.preset !== undefined && !isPresetId(values.preset)) {
     throw new LensError('usage', t('cli.unknownPreset', { preset: values.preset }));
   }
   if (values.id !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(values.id)) {
     throw new LensError('usage', t('cli.convert.badId', { id: values.id }));
   }
-  const { fp16, features, untrained, preset } = values;
+  const { fp16, features, untrained } = values;
   const manifest = resolve(values.manifest);
   readManifestFile(manifest); // a broken manifest fails now, before anything is written
   const status = statusLine();
   const t0 = performance.now();
 
   const { checkpoint, arch, sha256: sourceSha256, size } = await readWeights(input, status);
+  const preset = values.preset ?? defaultPreset(arch);
   const t1 = performance.now();
   let result: ReturnType<typeof convertStateDict>;
   try {
@@ -211,7 +250,7 @@ export async function convertCommand(argv: string[]): Promise<number> {
   }
 
   const seconds = (a: number, b: number) => Math.round(b - a) / 1000;
-  const outputs = features ? ['logits', 'features'] : ['logits'];
+  const outputs = result.outputs;
   if (values.json) {
     printSafeJson({
       checkpoint: {

@@ -3,7 +3,14 @@
  * published figures of the released models. The kind of file is told from its bytes.
  */
 import { parseArgs } from 'node:util';
-import { countMacs, countParams, detectArch, type KnownArch } from '../core/convert';
+import {
+  countMacs,
+  countParams,
+  detectArch,
+  type DetectedArch,
+  type KnownArch,
+} from '../core/convert';
+import { ghostNetPublished } from '../core/model/ghostnet';
 import { LensError } from '../core/errors';
 import { inspectModel } from '../core/model/details';
 import { PUBLISHED } from '../core/model/published';
@@ -28,6 +35,8 @@ const SEED_TABLE_GFLOPS: Partial<Record<KnownArch, number>> = { B1: 26.281 };
 const STAGE_BASE = [64, 128, 256, 512];
 
 interface Layout {
+  family?: DetectedArch['family'];
+  ghost?: DetectedArch['ghost'];
   name: KnownArch | null;
   mode: string;
   blocks: number[];
@@ -98,6 +107,15 @@ function thopCount(l: Layout, macs: number, inputSize: number, name: KnownArch) 
 
 function withPublished(base: Omit<InfoReport, 'published' | 'thop'>): InfoReport {
   const a = base.architecture;
+  if (a?.family === 'ghostnet') {
+    const g = ghostNetPublished(
+      a.ghost ? { width: a.ghost.width, numClasses: a.numClasses, mode: a.mode } : null,
+    );
+    const published = g
+      ? { checkpoint: g.checkpoint, params: g.params, gmacs: g.gmacs, top1: g.top1 }
+      : null;
+    return { ...base, published, thop: null };
+  }
   if (!a?.name || a.se) return { ...base, published: null, thop: null };
   const p = PUBLISHED[a.name];
   const thop = base.macs === null ? null : thopCount(a, base.macs, base.inputSize, a.name);
@@ -142,7 +160,23 @@ function onnxInfo(file: string, bytes: Uint8Array, sha256: string): Described {
   const inputSize = typeof input?.[2] === 'number' ? input[2] : 224;
   let architecture: InfoReport['architecture'] = null;
   let paramsAsTrained: number | null = null;
-  if (d.repopt) {
+  if (d.ghostnet) {
+    const g = d.ghostnet;
+    const details = parseGhost(d.metadata['ghost']);
+    architecture = {
+      family: 'ghostnet',
+      ...(details ? { ghost: details } : {}),
+      name: null,
+      mode: g.mode,
+      blocks: g.stages,
+      widths: g.width === null ? [] : [g.width],
+      channels: details ? [details.stem, ...stageOuts(details), details.last] : [],
+      numClasses: g.numClasses,
+      se: g.seBlocks > 0,
+      description: d.metadata['description'] ?? g.architecture,
+    };
+    paramsAsTrained = g.checkpointParams;
+  } else if (d.repopt) {
     const { checkpointParams, ...r } = d.repopt;
     const channels = [
       Math.min(64, 64 * r.widths[0]!),
@@ -170,6 +204,22 @@ function onnxInfo(file: string, bytes: Uint8Array, sha256: string): Described {
     inputSize,
   });
   return { report, kind: t('cli.info.onnxKind', container) };
+}
+
+/** Output channels of each stage (bottlenecks grouped by their `blocks.S` prefix). */
+function stageOuts(d: NonNullable<DetectedArch['ghost']>): number[] {
+  const last = new Map<string, number>();
+  for (const b of d.bottlenecks) last.set(b.prefix.split('.').slice(0, 2).join('.'), b.outChannels);
+  return [...last.values()];
+}
+
+/** The converter's GhostNet details from the metadata (validated by ghostNetSummary first). */
+function parseGhost(text: string | undefined): DetectedArch['ghost'] | undefined {
+  try {
+    return text ? (JSON.parse(text) as DetectedArch['ghost']) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** ONNX starts with field 1 (ir_version, a varint): byte 0x08. Zip and pickle are checkpoints. */
@@ -200,12 +250,24 @@ function printInfo(r: InfoReport, kind: string): void {
       t('cli.rows.params'),
       t('cli.info.paramsOnnx', { params: fmtInt(r.params) }) +
         (r.paramsAsTrained !== null
-          ? `\n${t('cli.info.paramsTrained', { params: fmtInt(r.paramsAsTrained) })}`
+          ? `\n${t(a?.family === 'ghostnet' ? 'cli.info.paramsGhostTrained' : 'cli.info.paramsTrained', { params: fmtInt(r.paramsAsTrained) })}`
           : ''),
     ]);
   }
+  if (p && a?.family === 'ghostnet') {
+    rows.push([
+      t('cli.rows.top1'),
+      t('cli.info.ghostTop1', { top1: p.top1, checkpoint: p.checkpoint }),
+    ]);
+    if (r.macs !== null) {
+      rows.push([
+        '',
+        t('cli.info.ghostFlops', { macs: fmtInt(r.macs), flops: fixed((2 * r.macs) / 1e9, 4) }),
+      ]);
+    }
+  }
   if (p) {
-    const computed = r.kind === 'checkpoint' ? r.params : r.paramsAsTrained!;
+    const computed = r.kind === 'checkpoint' ? r.params : (r.paramsAsTrained ?? r.params);
     rows.push([
       '',
       t('cli.info.published', {

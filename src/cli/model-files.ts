@@ -92,6 +92,10 @@ const fmtList = (xs: readonly number[]) => `[${xs.map((x) => String(x)).join(', 
 
 /** The same wording as tools/export_onnx.py's manifest entries, plus SE and non-target modes. */
 export function architectureLine(a: DetectedArch): string {
+  if (a.family === 'ghostnet') {
+    const w = a.ghost?.width;
+    return `GhostNet ${a.mode}, stages ${fmtList(a.blocks)}, width ${w == null ? 'custom' : String(w)}${a.se ? ', with SE' : ''}`;
+  }
   return `RepOpt-VGG ${a.mode}, blocks ${fmtList(a.blocks)}, widths ${fmtList(a.widths)}${a.se ? ', with SE' : ''}`;
 }
 
@@ -103,8 +107,38 @@ export const gmacsText = (gmacs: number | string, size: number): string =>
 export function architectureRows(
   a: Pick<DetectedArch, 'name' | 'blocks' | 'widths' | 'channels' | 'numClasses' | 'se'> & {
     mode: string;
+    family?: DetectedArch['family'];
+    ghost?: DetectedArch['ghost'];
+    description?: string;
   },
 ): [string, string][] {
+  const g = a.family === 'ghostnet' ? a.ghost : undefined;
+  if (g) {
+    const kernels = [...new Set(g.bottlenecks.map((b) => b.kernel).filter((k) => k !== null))];
+    const se = g.bottlenecks.filter((b) => b.se !== null).length;
+    return [
+      [t('cli.rows.architecture'), (a.description ?? 'GhostNet').replace(/ \(.*$/, '')],
+      [t('cli.rows.mode'), a.mode],
+      [
+        t('cli.rows.blocks'),
+        t('cli.arch.ghostStages', { blocks: fmtList(a.blocks), n: g.bottlenecks.length }),
+      ],
+      [t('cli.rows.widths'), g.width === null ? t('cli.arch.ghostCustom') : `${g.width}x`],
+      [t('cli.rows.channels'), fmtList(a.channels)],
+      [
+        t('cli.rows.kernels'),
+        t('cli.arch.ghostKernels', {
+          kernels: kernels
+            .sort((x, y) => x - y)
+            .map((k) => `${k}x${k}`)
+            .join(', '),
+          head: g.head,
+        }),
+      ],
+      [t('cli.rows.classes'), String(a.numClasses)],
+      [t('cli.rows.se'), t('cli.arch.ghostSe', { n: se })],
+    ];
+  }
   return [
     [t('cli.rows.architecture'), a.name ? `RepOpt-VGG-${a.name}` : t('cli.arch.custom')],
     [t('cli.rows.mode'), a.mode],

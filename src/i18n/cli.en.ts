@@ -77,6 +77,7 @@ export const cliEn = {
     mergeMixed: 'Cannot merge results of different models or presets ({{model}}, {{preset}}).',
   },
   rows: {
+    kernels: 'kernels',
     file: 'file',
     kind: 'kind',
     architecture: 'architecture',
@@ -97,6 +98,10 @@ export const cliEn = {
     time: 'time',
   },
   arch: {
+    ghostStages: '{{blocks}} ({{n}} bottlenecks; stem before, 1x1 conv and head after)',
+    ghostCustom: 'custom layout (not the published stage table)',
+    ghostKernels: 'depthwise {{kernels}}; cheap operations 3x3; head 1x1 to {{head}}',
+    ghostSe: '{{n}} blocks (hard-sigmoid gate)',
     custom: 'RepOpt-VGG (not one of B1/B2/L1/L2)',
     blocks: '{{blocks}} (stage1-4; stage0 is one block)',
     yes: 'yes',
@@ -112,6 +117,11 @@ export const cliEn = {
     ignored: '; ignored: {{keys}}',
   },
   info: {
+    paramsGhostTrained: '{{params}} as PyTorch counts the checkpoint it was converted from',
+    ghostTop1:
+      '{{top1}} % on ImageNet-1k val (published, {{checkpoint}}; timm evaluation: Resize(256, bicubic) + CenterCrop(224))',
+    ghostFlops:
+      'the zoo\'s "0.109 GFLOPs" for RepGhostNet-0.5x is neither count: {{macs}} MACs = {{flops}} GFLOPs (2 x MACs); the RepGhost README says 43 M',
     checkpointKind: 'PyTorch checkpoint, {{layout}}',
     onnxKind:
       'ONNX model, opset {{opset}}, producer {{producer}}, inputs {{inputs}}, outputs {{outputs}}',

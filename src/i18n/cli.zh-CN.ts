@@ -74,6 +74,7 @@ export const cliZhCN: Messages['cli'] = {
     mergeMixed: '不能合并不同模型或预设的结果（{{model}}，{{preset}}）。',
   },
   rows: {
+    kernels: '卷积核',
     file: '文件',
     kind: '类型',
     architecture: '架构',
@@ -94,6 +95,10 @@ export const cliZhCN: Messages['cli'] = {
     time: '用时',
   },
   arch: {
+    ghostStages: '{{blocks}}（共 {{n}} 个瓶颈块；前有 stem，后有 1x1 卷积和 head）',
+    ghostCustom: '自定义布局（非官方阶段表）',
+    ghostKernels: '深度卷积 {{kernels}}；cheap 操作 3x3；head 1x1 至 {{head}}',
+    ghostSe: '{{n}} 个模块（hard-sigmoid 门控）',
     custom: 'RepOpt-VGG（不属于 B1/B2/L1/L2）',
     blocks: '{{blocks}}（stage1-4；stage0 为一个块）',
     yes: '是',
@@ -109,6 +114,11 @@ export const cliZhCN: Messages['cli'] = {
     ignored: '；已忽略：{{keys}}',
   },
   info: {
+    paramsGhostTrained: '按 PyTorch 统计其来源检查点为 {{params}}',
+    ghostTop1:
+      'ImageNet-1k 验证集 {{top1}} %（已发表，{{checkpoint}}；timm 评估：Resize(256, bicubic) + CenterCrop(224)）',
+    ghostFlops:
+      '模型库给 RepGhostNet-0.5x 的 "0.109 GFLOPs" 两种计数都不是：{{macs}} MACs = {{flops}} GFLOPs（2 x MACs）；RepGhost README 写作 43 M',
     checkpointKind: 'PyTorch 检查点，{{layout}}',
     onnxKind: 'ONNX 模型，opset {{opset}}，生产者 {{producer}}，输入 {{inputs}}，输出 {{outputs}}',
     file: '{{file}}（{{bytes}} 字节，sha256 {{sha256}}）',

@@ -169,6 +169,12 @@ export const en = {
     architecture: 'Architecture',
     archValue: '{{name}}: blocks [{{blocks}}], widths [{{widths}}], {{classes}} classes{{se}}',
     seBlocks: ', SE blocks',
+    paramsGhost: '{{n}} as PyTorch counts the checkpoint ({{mode}} form); ',
+    ghostArchValue:
+      '{{name}}, {{mode}} form: {{bottlenecks}} bottlenecks in stages [{{stages}}], width {{width}}, depthwise kernels {{kernels}}, {{se}} SE blocks (hard-sigmoid gate), head {{head}}, {{classes}} classes; every BatchNorm folded',
+    widthCustom: 'custom',
+    camGhost:
+      'GhostNet pools first, then a 1x1 conv with ReLU (conv_head), then the classifier: a class map from the last feature maps would not be the model’s own, so none is drawn',
     published: 'Published ({{name}})',
     publishedValue: '{{params}} params (this model: {{mine}}); top-1 {{top1}} % ({{checkpoint}})',
     publishedGmacs: '; {{gmacs}} GMACs (this file: {{mine}})',

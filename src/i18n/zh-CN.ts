@@ -162,6 +162,12 @@ export const zhCN: Messages = {
     architecture: '结构',
     archValue: '{{name}}：blocks [{{blocks}}]，widths [{{widths}}]，{{classes}} 类{{se}}',
     seBlocks: '，含 SE 模块',
+    paramsGhost: '按 PyTorch 统计检查点（{{mode}} 形式）为 {{n}}；',
+    ghostArchValue:
+      '{{name}}，{{mode}} 形式：{{bottlenecks}} 个瓶颈块，各阶段 [{{stages}}]，宽度 {{width}}，深度卷积核 {{kernels}}，{{se}} 个 SE 模块（hard-sigmoid 门控），head {{head}}，{{classes}} 类；所有 BatchNorm 均已折叠',
+    widthCustom: '自定义',
+    camGhost:
+      'GhostNet 先池化，再经 1x1 卷积加 ReLU（conv_head），最后才是分类层：由最后特征图画出的类激活图并非模型自身的，因此不绘制',
     published: '论文数据（{{name}}）',
     publishedValue: '{{params}} 参数（本模型：{{mine}}）；top-1 {{top1}} %（{{checkpoint}}）',
     publishedGmacs: '；{{gmacs}} GMACs（本文件：{{mine}}）',

@@ -34,13 +34,18 @@ export function ModelPanel() {
       <summary>
         {t('panels.modelSummary', {
           name: info.name,
-          params: (d.repopt?.checkpointParams ?? d.params).toLocaleString('en-US'),
+          params: (
+            d.repopt?.checkpointParams ??
+            d.ghostnet?.checkpointParams ??
+            d.params
+          ).toLocaleString('en-US'),
         })}
         {d.gmacs !== null && t('panels.gmacsSuffix', { gmacs: d.gmacs.toFixed(3) })}
         {d.repopt &&
           t('panels.layoutSuffix', {
             arch: `RepOpt-VGG${d.repopt.name ? `-${d.repopt.name}` : ''}`,
           })}
+        {d.ghostnet && t('panels.layoutSuffix', { arch: d.ghostnet.architecture })}
       </summary>
       <table className="kv">
         <tbody>
@@ -84,6 +89,11 @@ export function ModelPanel() {
                 t('panels.paramsTorch', {
                   n: d.repopt.checkpointParams.toLocaleString('en-US'),
                 })}
+              {d.ghostnet?.checkpointParams != null &&
+                t('panels.paramsGhost', {
+                  n: d.ghostnet.checkpointParams.toLocaleString('en-US'),
+                  mode: d.ghostnet.mode,
+                })}
               {t('panels.paramsFile', {
                 n: d.params.toLocaleString('en-US'),
                 types: Object.entries(d.paramsByType)
@@ -122,13 +132,34 @@ export function ModelPanel() {
               </td>
             </tr>
           )}
+          {d.ghostnet && (
+            <tr>
+              <th>{t('panels.architecture')}</th>
+              <td data-testid="model-arch" data-family="ghostnet">
+                {t('panels.ghostArchValue', {
+                  name: d.ghostnet.architecture,
+                  mode: d.ghostnet.mode,
+                  bottlenecks: d.ghostnet.bottlenecks,
+                  stages: d.ghostnet.stages.join(', '),
+                  width:
+                    d.ghostnet.width === null ? t('panels.widthCustom') : `${d.ghostnet.width}x`,
+                  kernels: d.ghostnet.kernels.map((k) => `${k}x${k}`).join(', '),
+                  se: d.ghostnet.seBlocks,
+                  head: d.ghostnet.head,
+                  classes: d.ghostnet.numClasses,
+                })}
+              </td>
+            </tr>
+          )}
           {published && (
             <tr>
               <th>{t('panels.published', { name: published.name })}</th>
               <td data-testid="model-published">
                 {t('panels.publishedValue', {
                   params: millions(published.params),
-                  mine: millions(d.repopt?.checkpointParams ?? d.params),
+                  mine: millions(
+                    d.repopt?.checkpointParams ?? d.ghostnet?.checkpointParams ?? d.params,
+                  ),
                   top1: published.top1,
                   checkpoint: published.checkpoint,
                 })}
@@ -185,9 +216,11 @@ export function ModelPanel() {
             <td data-testid="cam-availability">
               {info.cam.available ? t('panels.camAvailable') : t('panels.camUnavailable')}:{' '}
               {/* The engine's reason names the CLI flag; the page names its own checkbox. */}
-              {info.messages.cam.key === 'cam.noFeatures'
-                ? t('panels.camNoFeatures')
-                : say(info.messages.cam, info.cam.reason)}
+              {d.ghostnet
+                ? t('panels.camGhost')
+                : info.messages.cam.key === 'cam.noFeatures'
+                  ? t('panels.camNoFeatures')
+                  : say(info.messages.cam, info.cam.reason)}
             </td>
           </tr>
         </tbody>

@@ -1,6 +1,5 @@
 /** Parameter and multiply-accumulate counts, from shapes only (no weights needed). */
-import { planArch } from './detect';
-import type { ArchPlan, WeightMap } from './types';
+import type { ArchPlan } from './types';
 
 const BN_BUFFERS = /\.(running_mean|running_var|num_batches_tracked)$/;
 
@@ -32,13 +31,4 @@ export function macsOfPlan(plan: ArchPlan, inputSize: number): number {
   }
   const last = plan.blocks[plan.blocks.length - 1]!;
   return macs + last.outChannels * plan.arch.numClasses;
-}
-
-/**
- * Multiply-accumulates for one image of the converted (fused) graph: the 3x3 convolutions, the
- * SE 1x1 convolutions and the classifier; pooling, ReLU and the other element-wise ops are not
- * counted. RepOpt-VGG-B1 at 224x224: 11,815,485,440.
- */
-export function countMacs(sd: WeightMap, inputSize = 224): number {
-  return macsOfPlan(planArch(sd), inputSize);
 }

@@ -3,6 +3,13 @@
  * per stage, widths, classes, SE, and the block mode. Every key must be accounted for, as in
  * PyTorch's load_state_dict(strict=True).
  */
+import {
+  accountKeys,
+  describeReport,
+  emptyExpected,
+  isClean,
+  type ExpectedKeys,
+} from './accounting';
 import { badLayout, notRepOpt, sampleKeys } from './foreign';
 import { blockKeys, identityKey, isIgnoredKey, mainConvKey, modeOf } from './layout';
 import type { ArchPlan, BlockMode, BlockPlan, DetectedArch, KnownArch, WeightMap } from './types';
@@ -89,28 +96,37 @@ function planBlock(
   return plan;
 }
 
-/** Every key of the block present with its shape, and nothing else. */
-function checkBlockKeys(
+/**
+ * Every key of the block present with its shape, and nothing else: the first problem, worded for
+ * the block, or null. The whole file is accounted for afterwards (see planArch).
+ */
+function blockProblem(
   sd: WeightMap,
   mode: BlockMode,
   b: BlockPlan,
   suffixes: ReadonlySet<string>,
-) {
+  expected: ExpectedKeys,
+): string | null {
   const want = blockKeys(mode, b);
+  let problem: string | null = null;
   for (const [suffix, shape] of want) {
-    const got = sd.get(`${b.prefix}.${suffix}`)?.shape;
-    if (!got || !sameShape(got, shape)) {
-      throw badLayout(
-        `${b.prefix}.${suffix} is ${fmtShape(got)}, expected ${fmtShape(shape)} (${mode} mode)`,
+    expected.required.set(`${b.prefix}.${suffix}`, shape);
+    if (suffix.endsWith('.running_mean')) {
+      expected.optional.add(
+        `${b.prefix}.${suffix.replace(/running_mean$/, 'num_batches_tracked')}`,
       );
     }
+    const got = sd.get(`${b.prefix}.${suffix}`)?.shape;
+    if (problem === null && (!got || !sameShape(got, shape))) {
+      problem = `${b.prefix}.${suffix} is ${fmtShape(got)}, expected ${fmtShape(shape)} (${mode} mode)`;
+    }
   }
+  if (problem !== null) return problem;
   const extra = [...suffixes].filter((s) => !want.has(s) && !isIgnoredKey(s));
   if (extra.length > 0) {
-    throw badLayout(
-      `unexpected keys in ${b.prefix} for a ${mode}-mode block: ${sampleKeys(extra.map((s) => `${b.prefix}.${s}`))}`,
-    );
+    return `unexpected keys in ${b.prefix} for a ${mode}-mode block: ${sampleKeys(extra.map((s) => `${b.prefix}.${s}`))}`;
   }
+  return null;
 }
 
 /**
@@ -143,14 +159,16 @@ export function planArch(sd: WeightMap): ArchPlan {
   const keyMode = stage0 ? modeOf(stage0) : null;
   if (!keyMode || !sd.has('linear.weight')) throw notRepOpt([...sd.keys()]);
   const unexpected = other.filter((k) => k !== 'linear.weight' && k !== 'linear.bias');
-  if (unexpected.length > 0) throw badLayout(`unexpected keys ${sampleKeys(unexpected)}`);
+  let first = unexpected.length > 0 ? `unexpected keys ${sampleKeys(unexpected)}` : null;
+  const expected = emptyExpected();
 
   const blocks: BlockPlan[] = [];
   let inChannels = 3;
   for (const stage of blockPrefixes(groups)) {
     stage.forEach((prefix, j) => {
       const b = planBlock(sd, keyMode, prefix, inChannels, j === 0 ? 2 : 1);
-      checkBlockKeys(sd, keyMode, b, groups.get(prefix)!);
+      const problem = blockProblem(sd, keyMode, b, groups.get(prefix)!, expected);
+      first ??= problem;
       if (j > 0 && b.outChannels !== blocks[blocks.length - 1]!.outChannels) {
         throw badLayout(
           `${prefix} has ${b.outChannels} channels, unlike the blocks before it in its stage`,
@@ -166,6 +184,15 @@ export function planArch(sd: WeightMap): ArchPlan {
     throw badLayout(
       `linear.weight is ${fmtShape(linear)} and linear.bias ${fmtShape(bias)}, expected [classes, ${inChannels}] and [classes]`,
     );
+  }
+  expected.required.set('linear.weight', [linear[0]!, inChannels]);
+  expected.required.set('linear.bias', [linear[0]!]);
+  // Every key accounted for: the first problem as before, then all of them, grouped.
+  const report = accountKeys(sd, expected);
+  if (first !== null || !isClean(report)) {
+    const n = report.missing.length + report.unused.length + report.wrongShape.length;
+    const all = describeReport(report);
+    throw badLayout(first === null ? all : n > 1 ? `${first}; in all, ${all}` : first);
   }
   const mode = keyMode === 'hs' && isCsla(sd, blocks) ? 'csla' : keyMode;
 
@@ -186,9 +213,4 @@ export function planArch(sd: WeightMap): ArchPlan {
     }) ?? null;
   const found = { mode, blocks: counts, widths, channels, numClasses: linear[0]!, se, name };
   return { arch: { ...found, description: describe(found) }, blocks };
-}
-
-/** What the checkpoint is; throws LensError('unknown-architecture') when it is not RepOpt-VGG. */
-export function detectArch(sd: WeightMap): DetectedArch {
-  return planArch(sd).arch;
 }

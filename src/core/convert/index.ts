@@ -1,7 +1,8 @@
-/** Checkpoint -> ONNX conversion for RepOpt-VGG (see convert.ts). */
-export { convertStateDict, CONVERTER_VERSION, DEFAULT_PRESET } from './convert';
-export { detectArch, KNOWN_ARCHS } from './detect';
-export { countMacs, countParams } from './count';
+/** Checkpoint -> ONNX conversion for RepOpt-VGG and GhostNet (see convert.ts, family.ts). */
+export { convertStateDict, CONVERTER_VERSION, DEFAULT_PRESET, GHOSTNET_PRESET } from './convert';
+export { KNOWN_ARCHS } from './detect';
+export { countMacs, detectArch } from './family';
+export { countParams } from './count';
 export { badValuesError, describeBadValues, findBadValues } from './values';
 export type {
   BadValues,
@@ -10,7 +11,10 @@ export type {
   ConvertProgress,
   ConvertResult,
   DetectedArch,
+  GhostDetails,
+  GhostMode,
   KnownArch,
   TensorLike,
   WeightMap,
 } from './types';
+export { seededGhostNet } from './ghost/seeded';

@@ -6,6 +6,35 @@ export type BlockMode = 'target' | 'repvgg' | 'hs' | 'csla';
 export type KnownArch = 'B1' | 'B2' | 'L1' | 'L2';
 
 /**
+ * How a GhostNet checkpoint's RepGhost modules are saved (see ghost/layout.ts): RepOpt-GhostNet's
+ * 'target', 'hs' and 'csla'; RepOptimizers' 'rep' (RepGhostNet trained as published, the zoo's
+ * file); RepGhost's own training names ('repghost'); RepGhost after its convert.py ('deploy').
+ */
+export type GhostMode = 'target' | 'rep' | 'repghost' | 'hs' | 'csla' | 'deploy';
+
+export type ArchFamily = 'repopt-vgg' | 'ghostnet';
+
+/** What the model panel and `info` show of a GhostNet. */
+export interface GhostDetails {
+  /** Nominal width multiplier (0.5 for 0.5x) when the layout is the published one, else null. */
+  width: number | null;
+  stem: number;
+  /** Per bottleneck: [in, mid, out, stride, depthwise kernel or null, SE channels or null]. */
+  bottlenecks: {
+    prefix: string;
+    inChannels: number;
+    midChannels: number;
+    outChannels: number;
+    stride: number;
+    kernel: number | null;
+    se: number | null;
+  }[];
+  /** The last 1x1 conv's channels, and the conv_head's. */
+  last: number;
+  head: number;
+}
+
+/**
  * One checkpoint tensor. `shape` alone is enough for detection and counting; `data` (row-major,
  * contiguous) is needed to convert. The checkpoint reader's `Tensor` fits as it is.
  */
@@ -18,12 +47,14 @@ export interface TensorLike {
 export type WeightMap = ReadonlyMap<string, TensorLike>;
 
 export interface DetectedArch {
-  mode: BlockMode;
-  /** Blocks in stage1..stage4 (stage0 is always one block). */
+  /** Absent means RepOpt-VGG (kept optional so saved reports stay valid). */
+  family?: ArchFamily;
+  mode: BlockMode | GhostMode;
+  /** Blocks in stage1..stage4 (stage0 is always one block); GhostNet: bottlenecks per stage. */
   blocks: number[];
-  /** Width multipliers of stage1..stage4 (channels / 64, 128, 256, 512). */
+  /** Width multipliers of stage1..stage4 (channels / 64, 128, 256, 512); GhostNet: [width]. */
   widths: number[];
-  /** Output channels of stage0..stage4. */
+  /** Output channels of stage0..stage4; GhostNet: the stem's, then each stage's. */
   channels: number[];
   numClasses: number;
   /** Squeeze-and-excitation (`post_se`) after the blocks. */
@@ -31,7 +62,12 @@ export interface DetectedArch {
   name: KnownArch | null;
   /** One line for people, e.g. "RepOpt-VGG-B1 (target mode, 1000 classes)". */
   description: string;
+  /** GhostNet only. */
+  ghost?: GhostDetails;
 }
+
+/** A RepOpt-VGG's architecture, whose mode is one of RepOpt-VGG's. */
+export type VggArch = DetectedArch & { mode: BlockMode };
 
 /** One block as the converter builds it. */
 export interface BlockPlan {
@@ -47,7 +83,7 @@ export interface BlockPlan {
 }
 
 export interface ArchPlan {
-  arch: DetectedArch;
+  arch: VggArch;
   blocks: BlockPlan[];
 }
 
@@ -97,4 +133,6 @@ export interface ConvertResult {
   params: number;
   /** Multiply-accumulates per image of the converted graph, in billions. */
   gmacs: number;
+  /** The graph's outputs ('logits', and 'features' when asked for and the head allows CAM). */
+  outputs: string[];
 }

@@ -10,6 +10,7 @@ import {
   type RepOptLayout,
 } from '../onnx/graph';
 import { readOnnxModel, type OnnxValueInfo } from '../onnx/reader';
+import { ghostNetPublished, ghostNetSummary, type GhostNetSummary } from './ghostnet';
 import { PUBLISHED, type PublishedModel } from './published';
 
 export interface ModelDetails {
@@ -28,6 +29,8 @@ export interface ModelDetails {
   gmacs: number | null;
   opCounts: Record<string, number>;
   repopt: RepOptLayout | null;
+  /** The GhostNet layout the converter recorded in the metadata, or null. */
+  ghostnet: GhostNetSummary | null;
   published: (PublishedModel & { name: string }) | null;
 }
 
@@ -43,7 +46,8 @@ export function inspectModel(bytes: Uint8Array, sha256: string | null = null): M
   const info = readOnnxModel(bytes);
   const graph = decodeGraph(bytes);
   const analysis = analyzeGraph(graph);
-  const name = analysis.repopt?.name ?? null;
+  const ghostnet = ghostNetSummary(info.metadata);
+  const name = ghostnet ? null : (analysis.repopt?.name ?? null);
   let classifier: ModelInspection['classifier'] = null;
   if (analysis.classifier) {
     const w = initializerFloats(graph, analysis.classifier.weight);
@@ -73,8 +77,11 @@ export function inspectModel(bytes: Uint8Array, sha256: string | null = null): M
       paramsByType: info.paramsByType,
       gmacs: analysis.macs === null ? null : analysis.macs / 1e9,
       opCounts: info.opCounts,
-      repopt: analysis.repopt,
-      published: name ? { name, ...PUBLISHED[name as keyof typeof PUBLISHED] } : null,
+      repopt: ghostnet ? null : analysis.repopt,
+      ghostnet,
+      published: name
+        ? { name, ...PUBLISHED[name as keyof typeof PUBLISHED] }
+        : ghostNetPublished(ghostnet),
     },
     classifier,
     softmaxOutputs: softmaxOutputs(graph),
