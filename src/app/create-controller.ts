@@ -9,7 +9,7 @@ import { startTransition } from 'react';
 import { isCheckpointName } from '../core/checkpoint/names';
 import { isLensError, LensError, serializeError } from '../core/errors';
 import { parseManifest } from '../core/model/manifest';
-import { DEFAULT_PRESET, PRESETS, type PresetId } from '../core/preprocess/preprocess';
+import { DEFAULT_PRESET, isPresetId, PRESETS, type PresetId } from '../core/preprocess/preprocess';
 import type { ClassifyPayload, ExifMode, LabelsRequest, ModelInfo } from '../engine/types';
 import type { Language } from '../i18n/language';
 import type { CompareSlot } from './create-compare';
@@ -96,9 +96,17 @@ export function createController(deps: ControllerDeps) {
     }
   };
 
+  /**
+   * The preset photos are classified with: the user's choice, else the manifest's, else the one the
+   * model declares in its metadata (a converted GhostNet declares bicubic, as timm evaluates it;
+   * the CLI reads the same key), else torchvision's default.
+   */
   function effectivePreset(): PresetId {
-    const { presetOverride, choice } = store.getState();
-    return presetOverride ?? (choice?.type === 'manifest' ? choice.entry.preset : DEFAULT_PRESET);
+    const { presetOverride, choice, activeInfo } = store.getState();
+    if (presetOverride) return presetOverride;
+    if (choice?.type === 'manifest') return choice.entry.preset;
+    const declared = activeInfo?.details?.metadata['preset'];
+    return declared !== undefined && isPresetId(declared) ? declared : DEFAULT_PRESET;
   }
 
   /** Back to the model that answers, after a cancelled or superseded load. */

@@ -22,7 +22,10 @@ const WIDE = '(min-width: 1100px)';
 export function EngineerTools() {
   const { t } = useTranslation();
   const [open, setOpen] = useState(() => window.matchMedia(WIDE).matches);
+  // The shown preset follows the override, the chosen model and the active model's metadata.
   useLens((s) => s.presetOverride);
+  useLens((s) => s.choice);
+  useLens((s) => s.activeInfo);
   return (
     <aside className="tools-col" data-testid="engineer-tools" aria-label={t('tools.title')}>
       <details open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
