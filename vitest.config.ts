@@ -5,5 +5,9 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     environment: 'node',
     testTimeout: 60_000,
+    // The lens kernels' relaxed-SIMD build needs this flag in Node 20 (both builds are tested).
+    execArgv: ['--experimental-wasm-relaxed-simd'],
+    // Builds the lens kernels (src/kernels) when a source is newer than the .wasm files.
+    globalSetup: ['test/setup/build-kernels.ts'],
   },
 });

@@ -1,0 +1,277 @@
+/**
+ * The lens WebAssembly kernels (src/kernels/*.c) as typed calls: one instance, its memory, and a
+ * bump allocator. Pointers are byte offsets into the instance's memory; float views are rebuilt
+ * after the memory grows (growing detaches the old ArrayBuffer).
+ */
+
+/** Which build runs: relaxed SIMD's fused multiply-add, or plain SIMD128 multiply + add. */
+export type LensIsa = 'relaxed' | 'simd128';
+
+type Ptr = number;
+interface Exports {
+  memory: WebAssembly.Memory;
+  __heap_base: WebAssembly.Global;
+  lens_gemm_f32_4x8(...a: number[]): void;
+  lens_gemm_f32_ref(...a: number[]): void;
+  lens_wino_stride(rows: number, nt: number): number;
+  lens_conv3x3_wino_f43(...a: number[]): void;
+  lens_im2col(...a: number[]): void;
+  lens_conv_ref(...a: number[]): void;
+  lens_depthwise(...a: number[]): void;
+  lens_global_avg_pool(x: Ptr, c: number, hw: number, y: Ptr): void;
+  lens_gemv_f32(m: number, k: number, w: Ptr, x: Ptr, bias: Ptr, y: Ptr): void;
+}
+
+/** Floats every buffer may be read past its end (the GEMM reads whole 8-column panels). */
+const SLACK_FLOATS = 16;
+const PAGE = 65536;
+
+/** Clamp bounds of an activation fused into a store. */
+export interface Clamp {
+  lo: number;
+  hi: number;
+}
+export const NO_CLAMP: Clamp = { lo: -Infinity, hi: Infinity };
+
+export class LensKernels {
+  readonly isa: LensIsa;
+  private readonly e: Exports;
+  private top: number;
+  private view: Float32Array;
+
+  constructor(instance: WebAssembly.Instance, isa: LensIsa) {
+    this.e = instance.exports as unknown as Exports;
+    this.isa = isa;
+    this.top = this.e.__heap_base.value as number;
+    this.view = new Float32Array(this.e.memory.buffer);
+  }
+
+  /** The memory as floats (index = pointer / 4); do not hold it across an `alloc`. */
+  get f32(): Float32Array {
+    if (this.view.buffer !== this.e.memory.buffer)
+      this.view = new Float32Array(this.e.memory.buffer);
+    return this.view;
+  }
+
+  /** Bytes in use (the allocator's top). */
+  get used(): number {
+    return this.top;
+  }
+
+  /**
+   * `floats` zeroed floats, 64-byte aligned, readable SLACK_FLOATS past the end. Offsets are
+   * nudged off 4 KiB multiples so buffers used together do not share cache sets.
+   */
+  alloc(floats: number): Ptr {
+    let p = Math.ceil(this.top / 64) * 64;
+    if (p % 4096 === 0) p += 64 * ((p / 4096) % 32) + 64;
+    const end = p + (floats + SLACK_FLOATS) * 4;
+    const have = this.e.memory.buffer.byteLength;
+    if (end > have) {
+      if (end > 2 ** 32) throw new RangeError(`lens: ${end} bytes exceed WebAssembly's 4 GiB`);
+      this.e.memory.grow(Math.ceil((end - have) / PAGE));
+    }
+    this.top = end;
+    this.f32.fill(0, p / 4, end / 4);
+    return p;
+  }
+
+  /** Copies `data` into a new buffer. */
+  put(data: ArrayLike<number>): Ptr {
+    const p = this.alloc(data.length);
+    this.f32.set(data, p / 4);
+    return p;
+  }
+
+  read(p: Ptr, floats: number): Float32Array {
+    return this.f32.slice(p / 4, p / 4 + floats);
+  }
+
+  /** C[M][N] = clamp(bias + A B); A packed by `packRows4`, B rows `ldb` floats apart. */
+  gemm(
+    m: number,
+    n: number,
+    k: number,
+    a: Ptr,
+    b: Ptr,
+    ldb: number,
+    c: Ptr,
+    ldc: number,
+    bias: Ptr,
+    clamp: Clamp,
+    reference = false,
+  ): void {
+    (reference ? this.e.lens_gemm_f32_ref : this.e.lens_gemm_f32_4x8)(
+      m,
+      n,
+      k,
+      a,
+      b,
+      ldb,
+      c,
+      ldc,
+      bias,
+      clamp.lo,
+      clamp.hi,
+    );
+  }
+
+  /** Floats between the 36 V (rows = cin) or M (rows = padded cout) matrices of a Winograd block. */
+  winoStride(rows: number, nt: number): number {
+    return this.e.lens_wino_stride(rows, nt);
+  }
+
+  conv3x3Winograd(p: {
+    x: Ptr;
+    cin: number;
+    h: number;
+    w: number;
+    padTop: number;
+    padLeft: number;
+    y: Ptr;
+    cout: number;
+    ho: number;
+    wo: number;
+    u: Ptr;
+    bias: Ptr;
+    clamp: Clamp;
+    v: Ptr;
+    m: Ptr;
+    nt: number;
+    tiles: readonly [number, number];
+  }): void {
+    this.e.lens_conv3x3_wino_f43(
+      p.x,
+      p.cin,
+      p.h,
+      p.w,
+      p.padTop,
+      p.padLeft,
+      p.y,
+      p.cout,
+      p.ho,
+      p.wo,
+      p.u,
+      p.bias,
+      p.clamp.lo,
+      p.clamp.hi,
+      p.v,
+      p.m,
+      p.nt,
+      p.tiles[0],
+      p.tiles[1],
+    );
+  }
+
+  im2col(g: ConvGeometry, x: Ptr, col: Ptr, ldc: number): void {
+    this.e.lens_im2col(
+      x,
+      g.cin,
+      g.h,
+      g.w,
+      g.kh,
+      g.kw,
+      g.sh,
+      g.sw,
+      g.padTop,
+      g.padLeft,
+      g.ho,
+      g.wo,
+      col,
+      ldc,
+    );
+  }
+
+  /** Scalar direct convolution, weights as ONNX stores them ([cout][cin][kh][kw]). */
+  convReference(g: ConvGeometry, x: Ptr, w: Ptr, bias: Ptr, y: Ptr, clamp: Clamp): void {
+    this.e.lens_conv_ref(
+      x,
+      g.cin,
+      g.h,
+      g.w,
+      w,
+      bias,
+      g.cout,
+      g.kh,
+      g.kw,
+      g.sh,
+      g.sw,
+      g.padTop,
+      g.padLeft,
+      y,
+      g.ho,
+      g.wo,
+      clamp.lo,
+      clamp.hi,
+    );
+  }
+
+  depthwise(g: ConvGeometry, x: Ptr, w: Ptr, bias: Ptr, y: Ptr, clamp: Clamp): void {
+    this.e.lens_depthwise(
+      x,
+      g.cin,
+      g.h,
+      g.w,
+      w,
+      bias,
+      g.kh,
+      g.kw,
+      g.sh,
+      g.sw,
+      g.padTop,
+      g.padLeft,
+      y,
+      g.ho,
+      g.wo,
+      clamp.lo,
+      clamp.hi,
+    );
+  }
+
+  globalAveragePool(x: Ptr, channels: number, hw: number, y: Ptr): void {
+    this.e.lens_global_avg_pool(x, channels, hw, y);
+  }
+
+  /** y[M] = bias + W x, W row-major [M][K]. */
+  gemv(m: number, k: number, w: Ptr, x: Ptr, bias: Ptr, y: Ptr): void {
+    this.e.lens_gemv_f32(m, k, w, x, bias, y);
+  }
+}
+
+/** One convolution's shape: input CHW, kernel, stride, leading padding, output size. */
+export interface ConvGeometry {
+  cin: number;
+  h: number;
+  w: number;
+  cout: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  padTop: number;
+  padLeft: number;
+  ho: number;
+  wo: number;
+}
+
+/**
+ * Rows of a row-major [rows][k] matrix in the GEMM's A layout: blocks of 4 rows, each k x 4
+ * (row within the block fastest); rows past `rows` are zero.
+ */
+export function packRows4(a: ArrayLike<number>, rows: number, k: number): Float32Array {
+  const padded = Math.ceil(rows / 4) * 4;
+  const out = new Float32Array(padded * k);
+  for (let r = 0; r < rows; r++) {
+    const base = Math.floor(r / 4) * 4 * k + (r % 4);
+    for (let i = 0; i < k; i++) out[base + i * 4] = a[r * k + i]!;
+  }
+  return out;
+}
+
+/** Instantiates a kernels build (no imports: the module owns its memory). */
+export async function instantiateKernels(
+  module: WebAssembly.Module,
+  isa: LensIsa,
+): Promise<LensKernels> {
+  return new LensKernels(await WebAssembly.instantiate(module, {}), isa);
+}
