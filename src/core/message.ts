@@ -32,6 +32,7 @@ export type MessageKey =
   | 'backend.adapter'
   | 'backend.webgpuFailed'
   | 'backend.node'
+  | 'backend.lens'
   | 'cam.exact'
   | 'cam.noLinear'
   | 'cam.noFeatures';

@@ -318,6 +318,7 @@ export const en = {
       adapter: 'WebGPU: {{adapter}}',
       webgpuFailed: 'WebGPU failed ({{error}}); fell back to WASM',
       node: 'onnxruntime-node (native CPU)',
+      lens: 'lens WebAssembly kernels ({{isa}}, {{threads}} thread(s))',
     },
     cam: {
       exact: 'exact CAM from the "{{output}}" output and the final Linear layer',

@@ -7,17 +7,18 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LensError } from '../core/errors';
 import type { LensIsa } from '../core/lens/kernels';
+import { createLensSession, type LensLoad } from '../engine/lens-session';
 
 const BUILD = resolve(import.meta.dirname, '../kernels/build');
 
-export function kernelBytes(isa: LensIsa): Uint8Array {
+export function kernelBytes(isa: LensIsa): Uint8Array<ArrayBuffer> {
   const file = join(BUILD, `lens-${isa}.wasm`);
   if (!existsSync(file))
     throw new LensError(
       'internal',
       `The lens kernels are not built (${file} is missing): run npm run build:kernels.`,
     );
-  return readFileSync(file);
+  return new Uint8Array(readFileSync(file));
 }
 
 /** The build to run: `prefer` if given (refused when this Node cannot run it), else the best. */
@@ -33,4 +34,12 @@ export async function loadKernelModule(
       'This Node does not validate relaxed SIMD: run it with --experimental-wasm-relaxed-simd.',
     );
   return { module: await WebAssembly.compile(kernelBytes('simd128')), isa: 'simd128' };
+}
+
+/** A model on the lens backend in Node, or why it declined. */
+export async function createLensNodeSession(
+  bytes: Uint8Array,
+  options: { isa?: LensIsa } = {},
+): Promise<LensLoad> {
+  return createLensSession(bytes, await loadKernelModule(options.isa));
 }

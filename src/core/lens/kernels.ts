@@ -8,11 +8,12 @@
 export type LensIsa = 'relaxed' | 'simd128';
 
 type Ptr = number;
+type Kernel = (this: void, ...args: number[]) => void;
 interface Exports {
   memory: WebAssembly.Memory;
   __heap_base: WebAssembly.Global;
-  lens_gemm_f32_4x8(...a: number[]): void;
-  lens_gemm_f32_ref(...a: number[]): void;
+  lens_gemm_f32_4x8: Kernel;
+  lens_gemm_f32_ref: Kernel;
   lens_wino_stride(rows: number, nt: number): number;
   lens_conv3x3_wino_f43(...a: number[]): void;
   lens_im2col(...a: number[]): void;
