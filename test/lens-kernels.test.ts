@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PackedConv, type ConvMethod, type ConvSpec } from '../src/core/lens/conv';
 import { instantiateKernels, LensKernels, NO_CLAMP, packRows4 } from '../src/core/lens/kernels';
+import { packWinogradF43 } from '../src/core/lens/pack';
 import { kernelBytes } from '../src/node/lens-node';
 import { convF64, randomArray, relError, type RefConv } from './helpers/lens';
 
@@ -153,7 +154,7 @@ describe.each(ISAS)('%s build', (isa) => {
       const biasp = k.put(bias);
       for (const reference of [false, true]) {
         const cp = k.alloc(m * n);
-        k.gemm(m, n, kk, ap, bp, n, cp, n, biasp, { lo: -0.5, hi: Infinity }, reference);
+        k.gemm(m, n, kk, ap, bp, n, 8, cp, n, biasp, { lo: -0.5, hi: Infinity }, reference);
         expect(relError(k.read(cp, m * n), ref)).toBeLessThanOrEqual(TOLERANCE);
       }
     }
@@ -198,3 +199,20 @@ function conv(
 ): RefConv {
   return { cin, cout, h, w, kh: kernel, kw: kernel, sh: stride, sw: stride, pads, groups: 1 };
 }
+
+describe('the Winograd weight transform', () => {
+  it('packed in WebAssembly (float64) equals the TypeScript float64 reference', async () => {
+    const k = await instantiateKernels(
+      await WebAssembly.compile(kernelBytes('simd128')),
+      'simd128',
+    );
+    const [cout, cin] = [6, 5];
+    const w = randomArray(cout * cin * 9, 21);
+    const u = k.packWinogradF43(w, cout, cin);
+    const got = k.read(u.ptr, u.floats);
+    const want = packWinogradF43(w, cout, cin);
+    expect(got.length).toBe(want.length);
+    // Same float64 arithmetic, same order: equal up to one rounding of the last bit.
+    expect(relError(got, want)).toBeLessThanOrEqual(1e-7);
+  });
+});

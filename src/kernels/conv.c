@@ -5,24 +5,25 @@
  */
 #include "lens.h"
 
-/* col[(ci * kh + ky) * kw + kx][oy * Wo + ox], rows `ldc` floats apart. */
+/*
+ * The GEMM's B of a convolution, panel-packed: row k = (ci * kh + ky) * kw + kx, column
+ * n = oy * Wo + ox, at col[(n / 8) * K * 8 + k * 8 + n % 8] (K = cin kh kw). The last panel's
+ * columns past Ho Wo are left as they are (never stored).
+ */
 void EXPORT(lens_im2col)(const float *x, int cin, int H, int W, int kh, int kw, int sh, int sw,
-                         int pt, int pl, int Ho, int Wo, float *col, int ldc) {
+                         int pt, int pl, int Ho, int Wo, float *col) {
+  const int K = cin * kh * kw;
   for (int ci = 0; ci < cin; ci++)
     for (int ky = 0; ky < kh; ky++)
       for (int kx = 0; kx < kw; kx++) {
-        float *row = col + ((ci * kh + ky) * kw + kx) * ldc;
+        float *row = col + ((ci * kh + ky) * kw + kx) * 8;
         for (int oy = 0; oy < Ho; oy++) {
           const int iy = oy * sh - pt + ky;
-          float *dst = row + oy * Wo;
-          if (iy < 0 || iy >= H) {
-            for (int ox = 0; ox < Wo; ox++) dst[ox] = 0.0f;
-            continue;
-          }
           const float *src = x + (ci * H + iy) * W;
           for (int ox = 0; ox < Wo; ox++) {
-            const int ix = ox * sw - pl + kx;
-            dst[ox] = ix >= 0 && ix < W ? src[ix] : 0.0f;
+            const int n = oy * Wo + ox, ix = ox * sw - pl + kx;
+            row[(n >> 3) * K * 8 + (n & 7)] =
+                iy >= 0 && iy < H && ix >= 0 && ix < W ? src[ix] : 0.0f;
           }
         }
       }

@@ -4,7 +4,10 @@
  * broadcast A value fit; 6x8 spills (measured: 25 vs 11 GMAC/s).
  *
  * A is packed once at load: for each block of 4 rows, K x 4 floats (rows past M are zero).
- * B rows are `ldb` floats apart and readable 8 columns at a time (callers pad).
+ * B is read in panels of 8 columns: element (k, n) is at B[(n / 8) * pstride + k * ldb + n % 8],
+ * so one call takes a row-major B (ldb = row length, pstride = 8) or a panel-packed one (ldb = 8,
+ * pstride = 8 K: each panel is read sequentially, as im2col and the Winograd input transform
+ * write it). Panels are readable in full (callers pad the last one).
  */
 #include "lens.h"
 
@@ -56,16 +59,21 @@ static void tile_4x8(int K, const float *restrict a, const float *restrict b, in
 }
 
 void EXPORT(lens_gemm_f32_4x8)(int M, int N, int K, const float *A, const float *B, int ldb,
-                               float *C, int ldc, const float *bias, float lo, float hi) {
-  /* Column chunks whose B panel (K x nc) stays in L2 while every row block passes over it. */
-  int nc = (256 * 1024 / 4) / (K > 0 ? K : 1);
+                               int pstride, float *C, int ldc, const float *bias, float lo,
+                               float hi) {
+  /*
+   * Column chunks whose B panel (K x nc) stays in L2 (768 KiB of it) while every 4-row block of A
+   * passes over it: A is then read from memory once per chunk. Stage 4 of B1 (K = 4608, N = 49)
+   * is one chunk; with 8-column chunks it streamed its 38 MB of weights 7 times (97 -> ms).
+   */
+  int nc = (768 * 1024 / 4) / (K > 0 ? K : 1);
   nc = nc < 8 ? 8 : nc & ~7;
   for (int n0 = 0; n0 < N; n0 += nc) {
     const int n1 = n0 + nc < N ? n0 + nc : N;
     for (int m = 0; m < M; m += 4) {
       const int rows = M - m < 4 ? M - m : 4;
       for (int n = n0; n < n1; n += 8)
-        tile_4x8(K, A + m * K, B + n, ldb, C + m * ldc + n, ldc, rows, n1 - n < 8 ? n1 - n : 8,
+        tile_4x8(K, A + m * K, B + (n / 8) * pstride, ldb, C + m * ldc + n, ldc, rows, n1 - n < 8 ? n1 - n : 8,
                  bias ? bias + m : 0, lo, hi);
     }
   }
@@ -73,11 +81,12 @@ void EXPORT(lens_gemm_f32_4x8)(int M, int N, int K, const float *A, const float 
 
 /* The scalar reference of the same contract (A packed the same way). */
 void EXPORT(lens_gemm_f32_ref)(int M, int N, int K, const float *A, const float *B, int ldb,
-                               float *C, int ldc, const float *bias, float lo, float hi) {
+                               int pstride, float *C, int ldc, const float *bias, float lo,
+                               float hi) {
   for (int m = 0; m < M; m++)
     for (int n = 0; n < N; n++) {
       float s = bias ? bias[m] : 0.0f;
-      for (int k = 0; k < K; k++) s += A[(m / 4) * 4 * K + k * 4 + m % 4] * B[k * ldb + n];
+      for (int k = 0; k < K; k++) s += A[(m / 4) * 4 * K + k * 4 + m % 4] * B[(n / 8) * pstride + k * ldb + n % 8];
       C[m * ldc + n] = sclamp(s, lo, hi);
     }
 }

@@ -26,6 +26,6 @@ static inline float sclamp(float x, float lo, float hi) {
   return x > hi ? hi : x;
 }
 
-void lens_gemm_f32_4x8(int M, int N, int K, const float *A, const float *B, int ldb, float *C,
-                       int ldc, const float *bias, float lo, float hi);
+void lens_gemm_f32_4x8(int M, int N, int K, const float *A, const float *B, int ldb, int pstride,
+                       float *C, int ldc, const float *bias, float lo, float hi);
 #endif

@@ -2,7 +2,7 @@
  * Winograd F(4x4, 3x3) convolution, stride 1, any padding, with the transforms fused around the
  * multiply: tiles are taken in blocks of NT, and for each block the input transform writes
  * V[36][cin][NT], 36 GEMMs write M[36][coutPad][NT], and the output transform adds the bias,
- * clamps and stores into the CHW output. V and M are one block's size (they stay in cache), so no
+ * clamps and stores into the CHW output. V is panel-packed for the GEMM: V[xi][t / 8][cin][8]. V and M are one block's size (they stay in cache), so no
  * layer-sized intermediate tensor exists.
  *
  * U (the transformed weights, G g G^T for every output/input channel pair) is packed at load in
@@ -126,11 +126,12 @@ void EXPORT(lens_conv3x3_wino_f43)(const float *x, int cin, int H, int W, int pt
         iy[j] = t + j < n ? (tile / tw) * 4 - pt : -2000000; /* past the block: zeros */
         ix[j] = t + j < n ? (tile % tw) * 4 - pl : 0;
       }
-      for (int c = 0; c < cin; c++) input_tiles(x + c * H * W, H, W, iy, ix, V + c * nt + t, vs);
+      float *panel = V + (t / 8) * cin * 8 + t % 8;
+      for (int c = 0; c < cin; c++) input_tiles(x + c * H * W, H, W, iy, ix, panel + c * 8, vs);
     }
     for (int xi = 0; xi < 36; xi++)
-      lens_gemm_f32_4x8(coutPad, nt, cin, U + xi * coutPad * cin, V + xi * vs, nt, M + xi * ms,
-                        nt, 0, -__builtin_inff(), __builtin_inff());
+      lens_gemm_f32_4x8(coutPad, nt, cin, U + xi * coutPad * cin, V + xi * vs, 8, cin * 8,
+                        M + xi * ms, nt, 0, -__builtin_inff(), __builtin_inff());
     for (int t = 0; t < n; t += 4) {
       int oy[4], ox[4];
       for (int j = 0; j < 4; j++) {
@@ -142,4 +143,32 @@ void EXPORT(lens_conv3x3_wino_f43)(const float *x, int cin, int H, int W, int pt
         output_tiles(M + co * nt + t, ms, y + co * Ho * Wo, Ho, Wo, oy, ox, bias[co], lo, hi);
     }
   }
+}
+
+/*
+ * The weight transform, once at load: U = G g G^T for every (co, ci), in double precision and
+ * rounded once, packed as 36 GEMM A matrices [coutPad / 4][cin][4] (rows past cout stay as the
+ * caller zeroed them). w: ONNX's [cout][cin][3][3].
+ */
+void EXPORT(lens_pack_wino_f43)(const float *w, int cout, int cin, float *U) {
+  static const double G[6][3] = {{1.0 / 4, 0, 0},
+                                 {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                 {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                 {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                 {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                 {0, 0, 1}};
+  const int coutPad = (cout + 3) & ~3;
+  const long xs = (long)coutPad * cin;
+  for (int co = 0; co < cout; co++)
+    for (int ci = 0; ci < cin; ci++) {
+      const float *g = w + ((long)co * cin + ci) * 9;
+      double t[6][3];
+      for (int r = 0; r < 6; r++)
+        for (int c = 0; c < 3; c++)
+          t[r][c] = G[r][0] * g[c] + G[r][1] * g[3 + c] + G[r][2] * g[6 + c];
+      float *u = U + (long)(co / 4) * 4 * cin + ci * 4 + co % 4;
+      for (int r = 0; r < 6; r++)
+        for (int c = 0; c < 6; c++)
+          u[(6 * r + c) * xs] = (float)(t[r][0] * G[c][0] + t[r][1] * G[c][1] + t[r][2] * G[c][2]);
+    }
 }

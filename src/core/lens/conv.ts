@@ -3,7 +3,7 @@
  * weights packed once at construction, and its run on CHW buffers with a shared scratch buffer.
  */
 import { type Clamp, type ConvGeometry, type LensKernels, packRows4 } from './kernels';
-import { packWinogradF43, padBias } from './pack';
+import { padBias } from './pack';
 
 export interface ConvSpec {
   cin: number;
@@ -85,14 +85,18 @@ export class PackedConv {
     const { weights, bias, ...rest } = spec;
     this.spec = rest;
     this.method = method;
-    const packed =
-      method === 'winograd-f43'
-        ? packWinogradF43(weights, spec.cout, spec.cin)
-        : method === 'depthwise'
+    if (method === 'winograd-f43') {
+      const u = k.packWinogradF43(weights, spec.cout, spec.cin);
+      this.a = u.ptr;
+      this.packedBytes = u.floats * 4;
+    } else {
+      const packed =
+        method === 'depthwise'
           ? weights
           : packRows4(weights, spec.cout, spec.cin * spec.kh * spec.kw);
-    this.a = k.put(packed);
-    this.packedBytes = packed.length * 4;
+      this.a = k.put(packed);
+      this.packedBytes = packed.length * 4;
+    }
     this.bias = k.put(padBias(bias, spec.cout));
   }
 
@@ -145,13 +149,13 @@ export class PackedConv {
         return;
       }
       case 'gemm-1x1':
-        k.gemm(g.cout, g.ho * g.wo, g.cin, this.a, x, h * w, y, g.ho * g.wo, this.bias, clamp);
+        k.gemm(g.cout, g.ho * g.wo, g.cin, this.a, x, h * w, 8, y, g.ho * g.wo, this.bias, clamp);
         return;
       case 'im2col': {
         const n = g.ho * g.wo;
-        const ldc = Math.ceil(n / 8) * 8;
-        k.im2col(g, x, scratch, ldc);
-        k.gemm(g.cout, n, g.cin * g.kh * g.kw, this.a, scratch, ldc, y, n, this.bias, clamp);
+        const kk = g.cin * g.kh * g.kw;
+        k.im2col(g, x, scratch);
+        k.gemm(g.cout, n, kk, this.a, scratch, 8, kk * 8, y, n, this.bias, clamp);
         return;
       }
       case 'depthwise':

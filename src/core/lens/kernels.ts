@@ -15,6 +15,7 @@ interface Exports {
   lens_gemm_f32_4x8: Kernel;
   lens_gemm_f32_ref: Kernel;
   lens_wino_stride(rows: number, nt: number): number;
+  lens_pack_wino_f43(w: Ptr, cout: number, cin: number, u: Ptr): void;
   lens_conv3x3_wino_f43(...a: number[]): void;
   lens_im2col(...a: number[]): void;
   lens_conv_ref(...a: number[]): void;
@@ -77,6 +78,24 @@ export class LensKernels {
     return p;
   }
 
+  /** Frees everything allocated after `mark` (a value of `used`): temporaries of a load step. */
+  release(mark: number): void {
+    this.top = mark;
+  }
+
+  /**
+   * F(4x4,3x3) weights (ONNX [cout][cin][3][3]) transformed and packed into a new buffer: 36 GEMM
+   * A matrices of [ceil(cout / 4) * 4][cin]. The transform runs in WebAssembly, in float64.
+   */
+  packWinogradF43(w: Float32Array, cout: number, cin: number): { ptr: Ptr; floats: number } {
+    const floats = 36 * Math.ceil(cout / 4) * 4 * cin;
+    const u = this.alloc(floats);
+    const mark = this.top;
+    this.e.lens_pack_wino_f43(this.put(w), cout, cin, u);
+    this.release(mark);
+    return { ptr: u, floats };
+  }
+
   /** Copies `data` into a new buffer. */
   put(data: ArrayLike<number>): Ptr {
     const p = this.alloc(data.length);
@@ -88,7 +107,10 @@ export class LensKernels {
     return this.f32.slice(p / 4, p / 4 + floats);
   }
 
-  /** C[M][N] = clamp(bias + A B); A packed by `packRows4`, B rows `ldb` floats apart. */
+  /**
+   * C[M][N] = clamp(bias + A B); A packed by `packRows4`; B element (k, n) at
+   * b[(n / 8) * pstride + k * ldb + n % 8] (row-major: ldb = N, pstride = 8).
+   */
   gemm(
     m: number,
     n: number,
@@ -96,6 +118,7 @@ export class LensKernels {
     a: Ptr,
     b: Ptr,
     ldb: number,
+    pstride: number,
     c: Ptr,
     ldc: number,
     bias: Ptr,
@@ -109,6 +132,7 @@ export class LensKernels {
       a,
       b,
       ldb,
+      pstride,
       c,
       ldc,
       bias,
@@ -164,7 +188,8 @@ export class LensKernels {
     );
   }
 
-  im2col(g: ConvGeometry, x: Ptr, col: Ptr, ldc: number): void {
+  /** The convolution's GEMM B, panel-packed (see lens_im2col). */
+  im2col(g: ConvGeometry, x: Ptr, col: Ptr): void {
     this.e.lens_im2col(
       x,
       g.cin,
@@ -179,7 +204,6 @@ export class LensKernels {
       g.ho,
       g.wo,
       col,
-      ldc,
     );
   }
 

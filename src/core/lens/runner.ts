@@ -57,6 +57,8 @@ export class LensModel {
     input: Float32Array,
     dims: readonly number[],
     names: readonly string[],
+    /** Called after each op with its time in ms (the bench's per-layer table). */
+    profile?: (op: LensOp, ms: number) => void,
   ): { data: Float32Array; dims: number[] }[] {
     if (dims.length !== 4)
       throw new RangeError(`lens: a 4-D NCHW input expected, got [${dims.join(', ')}]`);
@@ -71,7 +73,11 @@ export class LensModel {
     const per = c * h * w;
     for (let i = 0; i < n; i++) {
       this.kernels.f32.set(input.subarray(i * per, (i + 1) * per), x.ptr / 4);
-      for (const op of this.graph.ops) this.exec(op, plan);
+      for (const op of this.graph.ops) {
+        const t0 = profile ? performance.now() : 0;
+        this.exec(op, plan);
+        profile?.(op, performance.now() - t0);
+      }
       for (const o of outs)
         o.data.set(this.kernels.read(o.v.ptr, size(o.v.dims)), i * size(o.v.dims));
     }
