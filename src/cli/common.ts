@@ -7,6 +7,7 @@ import { en } from '../i18n/en';
 import type { Engine } from '../engine/engine';
 import type { ModelInfo } from '../engine/types';
 import { createNodeEngine, modelFile } from '../node/engine';
+import { lensSessionFactory } from '../node/lens-node';
 import type { ExifMode } from '../node/decode-node';
 import { t } from './i18n';
 
@@ -128,9 +129,12 @@ export function expandInputs(inputs: readonly string[]): Listing {
 /** An engine with the model at `path` loaded: the CLI's one way to open a model. */
 export async function openEngine(
   path: string,
-  options: { threads: number; exif?: ExifMode; fast?: boolean },
+  options: { threads: number; exif?: ExifMode; fast?: boolean; backend?: 'ort' | 'lens' },
 ): Promise<{ engine: Engine; info: ModelInfo }> {
-  const engine = createNodeEngine(options);
+  const { backend, ...rest } = options;
+  const engine = createNodeEngine(
+    backend === 'lens' ? { ...rest, createSession: lensSessionFactory(options.threads) } : rest,
+  );
   const info = await engine.load({
     source: modelFile(path),
     backend: 'wasm',

@@ -33,6 +33,7 @@ export type MessageKey =
   | 'backend.webgpuFailed'
   | 'backend.node'
   | 'backend.lens'
+  | 'backend.lensDeclined'
   | 'cam.exact'
   | 'cam.noLinear'
   | 'cam.noFeatures';

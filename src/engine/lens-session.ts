@@ -25,6 +25,16 @@ export function lensChoice(isa: LensIsa, threads: number): BackendChoice {
   };
 }
 
+/** The runtime that took a declined graph, and why the lens backend did not. */
+export function lensDeclinedChoice(fallback: BackendChoice, reason: DeclineReason): BackendChoice {
+  const why = declineText(reason);
+  return {
+    backend: fallback.backend,
+    reason: `${fallback.reason}; the lens backend declined (${why})`,
+    message: message('backend.lensDeclined', { runtime: fallback.message, reason: why }),
+  };
+}
+
 /** "Conv node /stage0/conv/Conv: groups 2 (1 or depthwise only)": a decline for people. */
 export function declineText(r: DeclineReason): string {
   const what = r.opType ? `${r.opType} node ${r.node}` : r.node;

@@ -1,13 +1,18 @@
 /**
  * The lens kernels in Node: the two builds read from src/kernels/build (made by
- * `npm run build:kernels`), relaxed SIMD where this Node validates it (Node 20 needs
- * `--experimental-wasm-relaxed-simd`), plain SIMD128 otherwise.
+ * `npm run build:kernels`), relaxed SIMD where this Node validates it (Node 20 after
+ * `--experimental-wasm-relaxed-simd`, which is set here when missing), plain SIMD128 otherwise.
+ * `lensSessionFactory` puts the backend behind the engine's `createSession` seam, falling back
+ * to onnxruntime-node for graphs it declines.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { LensError } from '../core/errors';
 import type { LensIsa } from '../core/lens/kernels';
-import { createLensSession, type LensLoad } from '../engine/lens-session';
+import type { EngineDeps } from '../engine/types';
+import { nodeSessionFactory } from './ort-node';
+import { createLensSession, lensDeclinedChoice, type LensLoad } from '../engine/lens-session';
 
 const BUILD = resolve(import.meta.dirname, '../kernels/build');
 
@@ -26,6 +31,9 @@ export async function loadKernelModule(
   prefer?: LensIsa,
 ): Promise<{ module: WebAssembly.Module; isa: LensIsa }> {
   const relaxed = prefer === 'simd128' ? null : kernelBytes('relaxed');
+  // Node 20 has relaxed SIMD behind a V8 flag, which can still be set before the first compile.
+  if (relaxed && !WebAssembly.validate(relaxed))
+    setFlagsFromString('--experimental-wasm-relaxed-simd');
   if (relaxed && WebAssembly.validate(relaxed))
     return { module: await WebAssembly.compile(relaxed), isa: 'relaxed' };
   if (prefer === 'relaxed')
@@ -42,4 +50,27 @@ export async function createLensNodeSession(
   options: { isa?: LensIsa } = {},
 ): Promise<LensLoad> {
   return createLensSession(bytes, await loadKernelModule(options.isa));
+}
+
+/**
+ * The engine's `createSession` on the lens backend; a graph it declines (or one with external
+ * data) runs on onnxruntime-node, whose backend line then says why. The fast path's rewrite
+ * (`prepare`) is onnxruntime's: the lens backend runs the graph as it is.
+ */
+export function lensSessionFactory(
+  threads: number,
+  options: { isa?: LensIsa } = {},
+): EngineDeps['createSession'] {
+  const ort = nodeSessionFactory(threads);
+  return async (bytes, request) => {
+    const load = request.externalData?.length
+      ? ({
+          claimed: false,
+          reason: { node: '(model)', opType: '', detail: 'weights in external data files' },
+        } as const)
+      : await createLensNodeSession(bytes, options);
+    if (load.claimed) return load.session;
+    const session = await ort(bytes, request);
+    return { ...session, choice: lensDeclinedChoice(session.choice, load.reason) };
+  };
 }

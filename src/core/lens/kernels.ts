@@ -39,12 +39,14 @@ export class LensKernels {
   readonly isa: LensIsa;
   private readonly e: Exports;
   private top: number;
+  private highWater: number;
   private view: Float32Array;
 
   constructor(instance: WebAssembly.Instance, isa: LensIsa) {
     this.e = instance.exports as unknown as Exports;
     this.isa = isa;
     this.top = this.e.__heap_base.value as number;
+    this.highWater = this.top;
     this.view = new Float32Array(this.e.memory.buffer);
   }
 
@@ -74,7 +76,9 @@ export class LensKernels {
       this.e.memory.grow(Math.ceil((end - have) / PAGE));
     }
     this.top = end;
-    this.f32.fill(0, p / 4, end / 4);
+    // Memory above the high-water mark is fresh from `grow`, already zero.
+    if (p < this.highWater) this.f32.fill(0, p / 4, Math.min(end, this.highWater) / 4);
+    this.highWater = Math.max(this.highWater, end);
     return p;
   }
 
