@@ -37,6 +37,28 @@ for (const isa of isas) {
   if (!load.claimed) throw new Error(`lens declined: ${JSON.stringify(load.reason)}`);
   lens.push({ isa, load, ms: [] as number[], loadMs: performance.now() - t0 });
 }
+// Exactness on this model: softmax max |dp| and top-5 of each build against onnxruntime-node.
+const softmax = (x: Float32Array) => {
+  const m = Math.max(...x);
+  const e = Array.from(x, (v) => Math.exp(v - m));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / sum);
+};
+const top5 = (p: number[]) =>
+  p
+    .map((v, i) => [v, i] as const)
+    .sort((a, b) => b[0] - a[0])
+    .slice(0, 5)
+    .map((e) => e[1]);
+const want = softmax(await ort.run(input, dims));
+for (const l of lens) {
+  const got = softmax(await l.load.session.run(input, dims));
+  const dp = Math.max(...got.map((v, i) => Math.abs(v - want[i]!)));
+  const same = top5(got).join() === top5(want).join();
+  console.log(
+    `lens ${l.isa} vs onnxruntime-node: max |dp| ${dp.toExponential(2)}, top-5 ${same ? 'identical' : 'DIFFERENT'}`,
+  );
+}
 const ortMs: number[] = [];
 for (let r = 0; r < runs + 1; r++) {
   let t = performance.now();
