@@ -98,3 +98,32 @@ describe.each(ISAS)('%s build', (isa) => {
     });
   });
 });
+
+describe('threads (the -mt builds on shared memory, worker_threads)', () => {
+  it.each(ISAS)(
+    '%s: 2 and 3 threads give the 1-thread answer bit for bit (same arithmetic per tile and row)',
+    async (isa) => {
+      const { sd, expected } = loadFixture('target-se');
+      const { onnx } = convertStateDict(sd, { features: true, inputSize: expected.inputSize });
+      const inputs = loadInputs();
+      const dims = [2, 3, expected.inputSize, expected.inputSize] as const;
+      const one = await lens(onnx, isa);
+      const want = await one.run(inputs, dims);
+      for (const threads of [2, 3]) {
+        const load = await createLensNodeSession(onnx, { isa, threads });
+        if (!load.claimed) throw new Error('declined');
+        expect(load.session.threads).toBe(threads);
+        expect(load.session.choice.reason).toContain(`${threads} thread(s)`);
+        expect(await load.session.run(inputs, dims)).toEqual(want);
+        await load.session.dispose();
+      }
+      const tiny = readFileSync(resolve(ROOT, 'models/repopt-tiny.onnx'));
+      const x = randomArray(3 * 224 * 224, 5, 2);
+      const d = [1, 3, 224, 224] as const;
+      const two = await createLensNodeSession(tiny, { isa, threads: 2 });
+      if (!two.claimed) throw new Error('declined');
+      expect(await two.session.run(x, d)).toEqual(await (await lens(tiny, isa)).run(x, d));
+      await two.session.dispose();
+    },
+  );
+});

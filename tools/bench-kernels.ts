@@ -83,7 +83,9 @@ for (const l of lens)
 const first = lens[0]!.load.model;
 const best = new Map<LensOp, number>();
 for (let r = 0; r < runs; r++)
-  first.run(input, dims, [], (op, ms) => best.set(op, Math.min(best.get(op) ?? Infinity, ms)));
+  await first.run(input, dims, [], (op, ms) =>
+    best.set(op, Math.min(best.get(op) ?? Infinity, ms)),
+  );
 let h = size;
 let w = size;
 let total = 0;

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * Builds src/kernels/*.c into two WebAssembly files in src/kernels/build/ (git-ignored):
- * lens-relaxed.wasm (relaxed SIMD's fused multiply-add) and lens-simd128.wasm (plain SIMD128).
+ * Builds src/kernels/*.c into four WebAssembly files in src/kernels/build/ (git-ignored):
+ * lens-relaxed.wasm (relaxed SIMD's fused multiply-add) and lens-simd128.wasm (plain SIMD128),
+ * and each again as `-mt` (shared memory, for threads).
  * Uses Debian's clang-16 and lld-16 (`apt-get install clang-16 lld-16`); tools/ensure-clang.sh
  * installs them when it can. Skips the build when both files are newer than every source.
  * `--force` rebuilds anyway.
@@ -20,9 +21,21 @@ const clang = join(LLVM, 'clang');
 const sources = readdirSync(src)
   .filter((f) => f.endsWith('.c') || f.endsWith('.h'))
   .map((f) => join(src, f));
+// `-mt`: the same kernels on an imported shared memory, for threads (every worker instantiates
+// the module on one WebAssembly.Memory and sets its own __stack_pointer).
+const THREADS = {
+  cflags: ['-matomics'],
+  ldflags: ['--shared-memory', '--import-memory', '--export=__stack_pointer'],
+};
 const VARIANTS = [
-  { file: 'lens-relaxed.wasm', flags: ['-mrelaxed-simd', '-DLENS_RELAXED'] },
-  { file: 'lens-simd128.wasm', flags: [] },
+  { file: 'lens-relaxed.wasm', flags: ['-mrelaxed-simd', '-DLENS_RELAXED'], ldflags: [] },
+  { file: 'lens-simd128.wasm', flags: [], ldflags: [] },
+  {
+    file: 'lens-relaxed-mt.wasm',
+    flags: ['-mrelaxed-simd', '-DLENS_RELAXED', ...THREADS.cflags],
+    ldflags: THREADS.ldflags,
+  },
+  { file: 'lens-simd128-mt.wasm', flags: THREADS.cflags, ldflags: THREADS.ldflags },
 ];
 const newest = Math.max(
   ...sources.map((f) => statSync(f).mtimeMs),
@@ -58,6 +71,8 @@ for (const v of VARIANTS) {
       execFileSync(clang, [...CFLAGS, ...v.flags, '-c', f, '-o', o], { stdio: 'inherit' });
       return o;
     });
-  execFileSync(join(LLVM, 'wasm-ld'), [...LDFLAGS, ...objects, '-o', target], { stdio: 'inherit' });
+  execFileSync(join(LLVM, 'wasm-ld'), [...LDFLAGS, ...v.ldflags, ...objects, '-o', target], {
+    stdio: 'inherit',
+  });
   console.log(`built ${target.slice(root.length + 1)} (${statSync(target).size} bytes)`);
 }

@@ -8,8 +8,13 @@ import { LensError } from '../core/errors';
 import { message } from '../core/message';
 import type { BackendChoice } from '../core/inference/backend';
 import { claimModel, type DeclineReason, type LensGraph } from '../core/lens/graph';
-import { instantiateKernels, type LensIsa } from '../core/lens/kernels';
-import { LensModel } from '../core/lens/runner';
+import {
+  instantiateKernels,
+  sharedKernelMemory,
+  type LensIsa,
+  type LensKernels,
+} from '../core/lens/kernels';
+import { LensModel, type LensPool } from '../core/lens/runner';
 import { loadedSession } from './session';
 import type { LoadedSession } from './types';
 
@@ -41,14 +46,32 @@ export function declineText(r: DeclineReason): string {
   return r.detail ? `${what}: ${r.detail}` : `${what} is not supported`;
 }
 
+/**
+ * `kernels.threaded`: the module is the threads build (shared memory); with `threads` > 1 and
+ * `startPool`, the session starts its workers once, here.
+ */
 export async function createLensSession(
   bytes: Uint8Array,
-  kernels: { module: WebAssembly.Module; isa: LensIsa },
+  kernels: { module: WebAssembly.Module; isa: LensIsa; threaded?: boolean },
+  options: {
+    threads?: number;
+    startPool?: (k: LensKernels, workers: number) => Promise<LensPool>;
+  } = {},
 ): Promise<LensLoad> {
   const claim = claimModel(bytes);
   if (!claim.claimed) return claim;
-  const model = new LensModel(await instantiateKernels(kernels.module, kernels.isa), claim.graph);
-  const threads = 1;
+  const k = await instantiateKernels(
+    kernels.module,
+    kernels.isa,
+    kernels.threaded ? sharedKernelMemory() : undefined,
+  );
+  const workers = Math.max(0, (options.threads ?? 1) - 1);
+  const pool =
+    workers > 0 && kernels.threaded && options.startPool
+      ? await options.startPool(k, workers)
+      : null;
+  const model = new LensModel(k, claim.graph, pool);
+  const threads = model.threads;
   return {
     claimed: true,
     model,
@@ -60,9 +83,9 @@ export async function createLensSession(
       runOutputs(inputName, input, dims, names) {
         if (inputName !== claim.graph.input.name)
           throw new LensError('internal', `The model's input is "${claim.graph.input.name}".`);
-        return Promise.resolve(model.run(input, dims, names));
+        return model.run(input, dims, names);
       },
-      release: () => Promise.resolve(),
+      release: () => pool?.close() ?? Promise.resolve(),
     }),
   };
 }

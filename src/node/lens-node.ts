@@ -11,13 +11,14 @@ import { setFlagsFromString } from 'node:v8';
 import { LensError } from '../core/errors';
 import type { LensIsa } from '../core/lens/kernels';
 import type { EngineDeps } from '../engine/types';
+import { startNodeLensPool } from './lens-pool';
 import { nodeSessionFactory } from './ort-node';
 import { createLensSession, lensDeclinedChoice, type LensLoad } from '../engine/lens-session';
 
 const BUILD = resolve(import.meta.dirname, '../kernels/build');
 
-export function kernelBytes(isa: LensIsa): Uint8Array<ArrayBuffer> {
-  const file = join(BUILD, `lens-${isa}.wasm`);
+export function kernelBytes(isa: LensIsa, threaded = false): Uint8Array<ArrayBuffer> {
+  const file = join(BUILD, `lens-${isa}${threaded ? '-mt' : ''}.wasm`);
   if (!existsSync(file))
     throw new LensError(
       'internal',
@@ -29,27 +30,34 @@ export function kernelBytes(isa: LensIsa): Uint8Array<ArrayBuffer> {
 /** The build to run: `prefer` if given (refused when this Node cannot run it), else the best. */
 export async function loadKernelModule(
   prefer?: LensIsa,
-): Promise<{ module: WebAssembly.Module; isa: LensIsa }> {
-  const relaxed = prefer === 'simd128' ? null : kernelBytes('relaxed');
+  threaded = false,
+): Promise<{ module: WebAssembly.Module; isa: LensIsa; threaded: boolean }> {
+  const relaxed = prefer === 'simd128' ? null : kernelBytes('relaxed', threaded);
   // Node 20 has relaxed SIMD behind a V8 flag, which can still be set before the first compile.
   if (relaxed && !WebAssembly.validate(relaxed))
     setFlagsFromString('--experimental-wasm-relaxed-simd');
   if (relaxed && WebAssembly.validate(relaxed))
-    return { module: await WebAssembly.compile(relaxed), isa: 'relaxed' };
+    return { module: await WebAssembly.compile(relaxed), isa: 'relaxed', threaded };
   if (prefer === 'relaxed')
     throw new LensError(
       'internal',
       'This Node does not validate relaxed SIMD: run it with --experimental-wasm-relaxed-simd.',
     );
-  return { module: await WebAssembly.compile(kernelBytes('simd128')), isa: 'simd128' };
+  const plain = kernelBytes('simd128', threaded);
+  return { module: await WebAssembly.compile(plain), isa: 'simd128', threaded };
 }
 
 /** A model on the lens backend in Node, or why it declined. */
 export async function createLensNodeSession(
   bytes: Uint8Array,
-  options: { isa?: LensIsa } = {},
+  options: { isa?: LensIsa; threads?: number } = {},
 ): Promise<LensLoad> {
-  return createLensSession(bytes, await loadKernelModule(options.isa));
+  const threads = options.threads ?? 1;
+  const kernels = await loadKernelModule(options.isa, threads > 1);
+  return createLensSession(bytes, kernels, {
+    threads,
+    startPool: (k, workers) => startNodeLensPool(kernels.module, k, workers),
+  });
 }
 
 /**
@@ -58,17 +66,18 @@ export async function createLensNodeSession(
  * (`prepare`) is onnxruntime's: the lens backend runs the graph as it is.
  */
 export function lensSessionFactory(
-  threads: number,
+  defaultThreads: number,
   options: { isa?: LensIsa } = {},
 ): EngineDeps['createSession'] {
-  const ort = nodeSessionFactory(threads);
+  const ort = nodeSessionFactory(defaultThreads);
   return async (bytes, request) => {
+    const threads = request.threads ?? defaultThreads;
     const load = request.externalData?.length
       ? ({
           claimed: false,
           reason: { node: '(model)', opType: '', detail: 'weights in external data files' },
         } as const)
-      : await createLensNodeSession(bytes, options);
+      : await createLensNodeSession(bytes, { ...options, threads });
     if (load.claimed) return load.session;
     const session = await ort(bytes, request);
     return { ...session, choice: lensDeclinedChoice(session.choice, load.reason) };

@@ -2,7 +2,13 @@
  * One convolution layer on the lens kernels: which kernel runs it (a table by shape, below), its
  * weights packed once at construction, and its run on CHW buffers with a shared scratch buffer.
  */
-import { type Clamp, type ConvGeometry, type LensKernels, packRows4 } from './kernels';
+import {
+  type Clamp,
+  type ConvGeometry,
+  type KernelCall,
+  type LensKernels,
+  packRows4,
+} from './kernels';
 import { padBias } from './pack';
 
 export interface ConvSpec {
@@ -117,50 +123,134 @@ export class PackedConv {
     return 0;
   }
 
-  /** y = conv(x), both CHW. */
+  /** y = conv(x), both CHW, on this thread. */
   run(x: number, y: number, h: number, w: number, scratch: number): void {
+    for (const phase of this.work(x, y, h, w, [scratch]))
+      for (const call of phase) this.k.call(call);
+  }
+
+  /**
+   * The layer's work for `scratch.length` threads: phases in order, each a list of calls that run
+   * in parallel (call i on thread i; each thread has its own scratch of `scratchFloats`).
+   * Winograd splits its tiles (in whole blocks), the GEMMs their rows (in blocks of 4: every
+   * thread streams its own share of the weights), depthwise its channels.
+   */
+  work(x: number, y: number, h: number, w: number, scratch: readonly number[]): KernelCall[][] {
     const g = this.geometry(h, w);
-    const k = this.k;
-    const clamp = this.spec.clamp;
+    const { lo, hi } = this.spec.clamp;
+    const threads = scratch.length;
+    const n = g.ho * g.wo;
+    const rows = (parts: number) =>
+      split(Math.ceil(g.cout / 4), parts).map(
+        ([a, b]) => [a * 4, Math.min(b * 4, g.cout)] as const,
+      );
+    const gemm = (b: number, ldb: number, pstride: number, kk: number): KernelCall[] =>
+      rows(threads)
+        .filter(([m0, m1]) => m1 > m0)
+        .map(([m0, m1]) => ({
+          fn: 'lens_gemm_f32_4x8',
+          args: [
+            m1 - m0,
+            n,
+            kk,
+            this.a + m0 * kk * 4,
+            b,
+            ldb,
+            pstride,
+            y + m0 * n * 4,
+            n,
+            this.bias + m0 * 4,
+            lo,
+            hi,
+          ],
+        }));
     switch (this.method) {
       case 'winograd-f43': {
         const nt = winogradBlock(g.cin);
         const tiles = Math.ceil(g.ho / 4) * Math.ceil(g.wo / 4);
-        k.conv3x3Winograd({
-          x,
-          cin: g.cin,
-          h,
-          w,
-          padTop: g.padTop,
-          padLeft: g.padLeft,
-          y,
-          cout: g.cout,
-          ho: g.ho,
-          wo: g.wo,
-          u: this.a,
-          bias: this.bias,
-          clamp,
-          v: scratch,
-          // M after V, 64 bytes further so their first rows do not share a cache set.
-          m: scratch + 36 * k.winoStride(g.cin, nt) * 4 + 64,
-          nt,
-          tiles: [0, tiles],
-        });
-        return;
+        const blocks = split(Math.ceil(tiles / nt), threads);
+        const vs = this.k.winoStride(g.cin, nt);
+        return [
+          blocks
+            .map(([b0, b1], t) => [b0 * nt, Math.min(b1 * nt, tiles), scratch[t]!] as const)
+            .filter(([t0, t1]) => t1 > t0)
+            .map(([t0, t1, s]) => ({
+              fn: 'lens_conv3x3_wino_f43',
+              // M after V, 64 bytes further so their first rows do not share a cache set.
+              args: [
+                x,
+                g.cin,
+                h,
+                w,
+                g.padTop,
+                g.padLeft,
+                y,
+                g.cout,
+                g.ho,
+                g.wo,
+                this.a,
+                this.bias,
+                lo,
+                hi,
+                s,
+                s + 36 * vs * 4 + 64,
+                nt,
+                t0,
+                t1,
+              ],
+            })),
+        ];
       }
       case 'gemm-1x1':
-        k.gemm(g.cout, g.ho * g.wo, g.cin, this.a, x, h * w, 8, y, g.ho * g.wo, this.bias, clamp);
-        return;
+        return [gemm(x, h * w, 8, g.cin)];
       case 'im2col': {
-        const n = g.ho * g.wo;
         const kk = g.cin * g.kh * g.kw;
-        k.im2col(g, x, scratch);
-        k.gemm(g.cout, n, kk, this.a, scratch, 8, kk * 8, y, n, this.bias, clamp);
-        return;
+        const col = scratch[0]!;
+        return [
+          [
+            {
+              fn: 'lens_im2col',
+              args: [x, g.cin, h, w, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft, g.ho, g.wo, col],
+            },
+          ],
+          gemm(col, 8, kk * 8, kk),
+        ];
       }
       case 'depthwise':
-        k.depthwise(g, x, this.a, this.bias, y, clamp);
-        return;
+        return [
+          split(g.cin, threads)
+            .filter(([c0, c1]) => c1 > c0)
+            .map(([c0, c1]) => ({
+              fn: 'lens_depthwise',
+              args: [
+                x + c0 * h * w * 4,
+                c1 - c0,
+                h,
+                w,
+                this.a + c0 * g.kh * g.kw * 4,
+                this.bias + c0 * 4,
+                g.kh,
+                g.kw,
+                g.sh,
+                g.sw,
+                g.padTop,
+                g.padLeft,
+                y + c0 * n * 4,
+                g.ho,
+                g.wo,
+                lo,
+                hi,
+              ],
+            })),
+        ];
     }
   }
+}
+
+/** [0, n) in `parts` contiguous ranges as equal as whole units allow. */
+export function split(n: number, parts: number): [number, number][] {
+  return Array.from({ length: parts }, (_, i) => [
+    Math.floor((n * i) / parts),
+    Math.floor((n * (i + 1)) / parts),
+  ]);
 }

@@ -10,18 +10,27 @@ export type LensIsa = 'relaxed' | 'simd128';
 type Ptr = number;
 type Kernel = (this: void, ...args: number[]) => void;
 interface Exports {
-  memory: WebAssembly.Memory;
+  /** Absent in the threads build, which imports its (shared) memory. */
+  memory?: WebAssembly.Memory;
   __heap_base: WebAssembly.Global;
   lens_gemm_f32_4x8: Kernel;
   lens_gemm_f32_ref: Kernel;
   lens_wino_stride(rows: number, nt: number): number;
   lens_pack_wino_f43(w: Ptr, cout: number, cin: number, u: Ptr): void;
-  lens_conv3x3_wino_f43(...a: number[]): void;
-  lens_im2col(...a: number[]): void;
+  lens_conv3x3_wino_f43: Kernel;
+  lens_im2col: Kernel;
   lens_conv_ref(...a: number[]): void;
-  lens_depthwise(...a: number[]): void;
+  lens_depthwise: Kernel;
   lens_global_avg_pool(x: Ptr, c: number, hw: number, y: Ptr): void;
   lens_gemv_f32(m: number, k: number, w: Ptr, x: Ptr, bias: Ptr, y: Ptr): void;
+}
+
+/** The kernels a layer's work is split into (one call per thread and phase). */
+export type KernelName =
+  'lens_gemm_f32_4x8' | 'lens_conv3x3_wino_f43' | 'lens_im2col' | 'lens_depthwise';
+export interface KernelCall {
+  fn: KernelName;
+  args: number[];
 }
 
 /** Floats every buffer may be read past its end (the GEMM reads whole 8-column panels). */
@@ -42,18 +51,22 @@ export class LensKernels {
   private highWater: number;
   private view: Float32Array;
 
-  constructor(instance: WebAssembly.Instance, isa: LensIsa) {
+  readonly memory: WebAssembly.Memory;
+
+  constructor(instance: WebAssembly.Instance, isa: LensIsa, memory?: WebAssembly.Memory) {
     this.e = instance.exports as unknown as Exports;
     this.isa = isa;
+    const own = memory ?? this.e.memory;
+    if (!own) throw new Error('lens: the kernels module has no memory');
+    this.memory = own;
     this.top = this.e.__heap_base.value as number;
     this.highWater = this.top;
-    this.view = new Float32Array(this.e.memory.buffer);
+    this.view = new Float32Array(this.memory.buffer);
   }
 
   /** The memory as floats (index = pointer / 4); do not hold it across an `alloc`. */
   get f32(): Float32Array {
-    if (this.view.buffer !== this.e.memory.buffer)
-      this.view = new Float32Array(this.e.memory.buffer);
+    if (this.view.buffer !== this.memory.buffer) this.view = new Float32Array(this.memory.buffer);
     return this.view;
   }
 
@@ -70,16 +83,21 @@ export class LensKernels {
     let p = Math.ceil(this.top / 64) * 64;
     if (p % 4096 === 0) p += 64 * ((p / 4096) % 32) + 64;
     const end = p + (floats + SLACK_FLOATS) * 4;
-    const have = this.e.memory.buffer.byteLength;
+    const have = this.memory.buffer.byteLength;
     if (end > have) {
       if (end > 2 ** 32) throw new RangeError(`lens: ${end} bytes exceed WebAssembly's 4 GiB`);
-      this.e.memory.grow(Math.ceil((end - have) / PAGE));
+      this.memory.grow(Math.ceil((end - have) / PAGE));
     }
     this.top = end;
     // Memory above the high-water mark is fresh from `grow`, already zero.
     if (p < this.highWater) this.f32.fill(0, p / 4, Math.min(end, this.highWater) / 4);
     this.highWater = Math.max(this.highWater, end);
     return p;
+  }
+
+  /** Runs one piece of a layer's work (see `PackedConv.work`). */
+  call(c: KernelCall): void {
+    this.e[c.fn](...c.args);
   }
 
   /** Frees everything allocated after `mark` (a value of `used`): temporaries of a load step. */
@@ -297,10 +315,19 @@ export function packRows4(a: ArrayLike<number>, rows: number, k: number): Float3
   return out;
 }
 
-/** Instantiates a kernels build (no imports: the module owns its memory). */
+/**
+ * Instantiates a kernels build: the plain one owns its memory; the threads build (`-mt`) takes a
+ * shared memory, which every worker's instance then shares.
+ */
 export async function instantiateKernels(
   module: WebAssembly.Module,
   isa: LensIsa,
+  shared?: WebAssembly.Memory,
 ): Promise<LensKernels> {
-  return new LensKernels(await WebAssembly.instantiate(module, {}), isa);
+  const imports = shared ? { env: { memory: shared } } : {};
+  return new LensKernels(await WebAssembly.instantiate(module, imports), isa, shared);
 }
+
+/** A shared memory for the threads build (grows up to WebAssembly's 4 GiB). */
+export const sharedKernelMemory = (): WebAssembly.Memory =>
+  new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });

@@ -6,7 +6,7 @@
  */
 import { PackedConv } from './conv';
 import type { LensGraph, LensOp, Operand } from './graph';
-import type { LensKernels } from './kernels';
+import type { KernelCall, LensKernels } from './kernels';
 
 interface Value {
   /** Byte offset in the kernels' memory. */
@@ -16,7 +16,20 @@ interface Value {
 }
 interface Plan {
   values: Map<string, Value>;
-  scratch: number;
+  /** One scratch buffer per thread. */
+  scratch: number[];
+}
+
+/**
+ * Threads beside the caller's, on the kernels' shared memory (threads build). The kernels know
+ * nothing of threads: a layer's work is split into calls (`PackedConv.work`), call i + 1 runs on
+ * worker i while the caller runs call 0.
+ */
+export interface LensPool {
+  readonly workers: number;
+  /** Runs calls[i] on worker i, all at once; resolves when every one is done. */
+  run(calls: readonly KernelCall[]): Promise<void>;
+  close(): Promise<void>;
 }
 interface Dense {
   w: number;
@@ -30,10 +43,14 @@ export class LensModel {
   private readonly dense = new Map<LensOp, Dense>();
   private readonly plans = new Map<string, Plan>();
 
+  readonly threads: number;
+
   constructor(
     readonly kernels: LensKernels,
     readonly graph: LensGraph,
+    private readonly pool: LensPool | null = null,
   ) {
+    this.threads = 1 + (pool?.workers ?? 0);
     for (const op of graph.ops) {
       if (op.op === 'conv') this.convs.set(op, new PackedConv(kernels, op.spec));
       if (op.op === 'dense')
@@ -53,13 +70,13 @@ export class LensModel {
    * Runs a batch (NCHW) and returns the named values, batch-major, with the batch as the first
    * dimension.
    */
-  run(
+  async run(
     input: Float32Array,
     dims: readonly number[],
     names: readonly string[],
     /** Called after each op with its time in ms (the bench's per-layer table). */
     profile?: (op: LensOp, ms: number) => void,
-  ): { data: Float32Array; dims: number[] }[] {
+  ): Promise<{ data: Float32Array; dims: number[] }[]> {
     if (dims.length !== 4)
       throw new RangeError(`lens: a 4-D NCHW input expected, got [${dims.join(', ')}]`);
     const [n, c, h, w] = dims as [number, number, number, number];
@@ -75,7 +92,8 @@ export class LensModel {
       this.kernels.f32.set(input.subarray(i * per, (i + 1) * per), x.ptr / 4);
       for (const op of this.graph.ops) {
         const t0 = profile ? performance.now() : 0;
-        this.exec(op, plan);
+        if (op.op === 'conv') await this.conv(op, plan);
+        else this.exec(op, plan);
         profile?.(op, performance.now() - t0);
       }
       for (const o of outs)
@@ -145,20 +163,32 @@ export class LensModel {
         }
       }
     }
-    const plan = { values, scratch: k.alloc(scratch) };
+    const plan = {
+      values,
+      scratch: Array.from({ length: this.threads }, () => k.alloc(scratch)),
+    };
     this.plans.set(key, plan);
     return plan;
+  }
+
+  private async conv(op: Extract<LensOp, { op: 'conv' }>, plan: Plan): Promise<void> {
+    const x = plan.values.get(op.x)!;
+    const y = plan.values.get(op.y)!;
+    const layer = this.convs.get(op)!;
+    for (const phase of layer.work(x.ptr, y.ptr, x.dims[2]!, x.dims[3]!, plan.scratch)) {
+      const others = this.pool && phase.length > 1 ? this.pool.run(phase.slice(1)) : null;
+      this.kernels.call(phase[0]!);
+      if (others) await others;
+      else for (const call of phase.slice(1)) this.kernels.call(call);
+    }
   }
 
   private exec(op: LensOp, plan: Plan): void {
     const k = this.kernels;
     const v = (name: string) => plan.values.get(name)!;
     switch (op.op) {
-      case 'conv': {
-        const x = v(op.x);
-        this.convs.get(op)!.run(x.ptr, v(op.y).ptr, x.dims[2]!, x.dims[3]!, plan.scratch);
-        return;
-      }
+      case 'conv':
+        throw new Error('lens: convolutions run through conv()');
       case 'gap': {
         const x = v(op.x);
         k.globalAveragePool(x.ptr, x.dims[1]!, size(x.dims.slice(2)), v(op.y).ptr);
