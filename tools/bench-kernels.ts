@@ -2,7 +2,8 @@
  * The lens kernels against onnxruntime-node on one model, one thread each, interleaved in the
  * same process: ms per image (best and median), and a per-layer table of the lens convolutions
  * (ms, GMAC/s). Run with `npm run bench:kernels -- MODEL.onnx [--runs N] [--isa relaxed|simd128]`
- * (the script passes Node 20's --experimental-wasm-relaxed-simd).
+ * (the script passes Node 20's --experimental-wasm-relaxed-simd); `--threads 1,2` adds rows
+ * for each thread count, both backends.
  */
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -15,7 +16,9 @@ import { createNodeSession } from '../src/node/ort-node';
 const args = process.argv.slice(2);
 const file = args.find((a) => !a.startsWith('--') && !/^\d+$/.test(a));
 if (!file) {
-  console.error('usage: npm run bench:kernels -- MODEL.onnx [--runs N] [--isa relaxed|simd128]');
+  console.error(
+    'usage: npm run bench:kernels -- MODEL.onnx [--runs N] [--isa relaxed|simd128] [--threads 1,2]',
+  );
   process.exit(2);
 }
 const opt = (name: string) => {
@@ -29,14 +32,19 @@ const bytes = readFileSync(file);
 const size = 224;
 const dims = [1, 3, size, size] as const;
 const input = Float32Array.from({ length: 3 * size * size }, (_, i) => Math.sin(i * 0.37) * 2);
-const ort = await createNodeSession(bytes, 1);
+const threadCounts = (opt('--threads') ?? '1').split(',').map(Number);
+const orts = [];
+for (const threads of threadCounts)
+  orts.push({ threads, session: await createNodeSession(bytes, threads), ms: [] as number[] });
+const ort = orts[0]!.session;
 const lens = [];
-for (const isa of isas) {
-  const t0 = performance.now();
-  const load = await createLensNodeSession(bytes, { isa });
-  if (!load.claimed) throw new Error(`lens declined: ${JSON.stringify(load.reason)}`);
-  lens.push({ isa, load, ms: [] as number[], loadMs: performance.now() - t0 });
-}
+for (const threads of threadCounts)
+  for (const isa of isas) {
+    const t0 = performance.now();
+    const load = await createLensNodeSession(bytes, { isa, threads });
+    if (!load.claimed) throw new Error(`lens declined: ${JSON.stringify(load.reason)}`);
+    lens.push({ isa, threads, load, ms: [] as number[], loadMs: performance.now() - t0 });
+  }
 // Exactness on this model: softmax max |dp| and top-5 of each build against onnxruntime-node.
 const softmax = (x: Float32Array) => {
   const m = Math.max(...x);
@@ -59,13 +67,14 @@ for (const l of lens) {
     `lens ${l.isa} vs onnxruntime-node: max |dp| ${dp.toExponential(2)}, top-5 ${same ? 'identical' : 'DIFFERENT'}`,
   );
 }
-const ortMs: number[] = [];
 for (let r = 0; r < runs + 1; r++) {
-  let t = performance.now();
-  await ort.run(input, dims);
-  if (r > 0) ortMs.push(performance.now() - t);
+  for (const o of orts) {
+    const t = performance.now();
+    await o.session.run(input, dims);
+    if (r > 0) o.ms.push(performance.now() - t);
+  }
   for (const l of lens) {
-    t = performance.now();
+    const t = performance.now();
     await l.load.session.run(input, dims);
     if (r > 0) l.ms.push(performance.now() - t);
   }
@@ -74,13 +83,15 @@ const stats = (ms: number[]) => {
   const s = [...ms].sort((a, b) => a - b);
   return `best ${s[0]!.toFixed(1)} ms, median ${s[Math.floor(s.length / 2)]!.toFixed(1)} ms`;
 };
-console.log(`${cpus()[0]?.model ?? 'cpu'}; ${file}; 1 thread; ${runs} runs after a warm-up`);
-console.log(`onnxruntime-node 1 thread: ${stats(ortMs)}`);
+console.log(`${cpus()[0]?.model ?? 'cpu'}; ${file}; ${runs} runs after a warm-up, interleaved`);
+for (const o of orts) console.log(`onnxruntime-node ${o.threads} thread(s): ${stats(o.ms)}`);
 for (const l of lens)
-  console.log(`lens ${l.isa} 1 thread: ${stats(l.ms)} (load ${l.loadMs.toFixed(0)} ms)`);
+  console.log(
+    `lens ${l.isa} ${l.threads} thread(s): ${stats(l.ms)} (load ${l.loadMs.toFixed(0)} ms)`,
+  );
 
 // Per-layer table of the first build: each convolution's best time over `runs`.
-const first = lens[0]!.load.model;
+const first = lens[0]!.load.model; // the first isa at the first thread count
 const best = new Map<LensOp, number>();
 for (let r = 0; r < runs; r++)
   await first.run(input, dims, [], (op, ms) =>
@@ -90,7 +101,7 @@ let h = size;
 let w = size;
 let total = 0;
 let macsTotal = 0;
-console.log(`\nper layer (lens ${lens[0]!.isa}, best of ${runs}):`);
+console.log(`\nper layer (lens ${lens[0]!.isa}, ${lens[0]!.threads} thread(s), best of ${runs}):`);
 console.log('| # | conv | out | method | ms | GMAC/s |');
 console.log('| - | - | - | - | - | - |');
 let i = 0;
@@ -108,4 +119,5 @@ for (const op of first.graph.ops) {
   );
 }
 console.log(`all ops ${total.toFixed(1)} ms; ${(macsTotal / 1e9).toFixed(2)} G direct MACs`);
-await ort.dispose();
+for (const o of orts) await o.session.dispose();
+for (const l of lens) await l.load.session.dispose();
