@@ -138,6 +138,8 @@ describe.each(ISAS)('%s build', (isa) => {
       [5, 9, 3],
       [13, 70, 33],
       [64, 17, 300],
+      // B over 32 KiB and A over one 512 KiB row chunk: the im2col loop order, two chunks.
+      [70, 40, 2100],
     ] as const) {
       const a = randomArray(m * kk, 7);
       const bm = randomArray(kk * n, 8);
@@ -155,7 +157,8 @@ describe.each(ISAS)('%s build', (isa) => {
       for (const reference of [false, true]) {
         const cp = k.alloc(m * n);
         k.gemm(m, n, kk, ap, bp, n, 8, cp, n, biasp, { lo: -0.5, hi: Infinity }, reference);
-        expect(relError(k.read(cp, m * n), ref)).toBeLessThanOrEqual(TOLERANCE);
+        // float32 sums of up to 2,100 terms: measured worst 2.2e-6 (K = 2100).
+        expect(relError(k.read(cp, m * n), ref)).toBeLessThanOrEqual(kk > 1000 ? 5e-6 : TOLERANCE);
       }
     }
   });

@@ -62,20 +62,26 @@ void EXPORT(lens_gemm_f32_4x8)(int M, int N, int K, const float *A, const float 
                                int pstride, float *C, int ldc, const float *bias, float lo,
                                float hi) {
   /*
-   * Column chunks whose B panel (K x nc) stays in L2 (768 KiB of it) while every 4-row block of A
-   * passes over it: A is then read from memory once per chunk. Stage 4 of B1 (K = 4608, N = 49)
-   * is one chunk; with 8-column chunks it streamed its 38 MB of weights 7 times (97 -> ms).
+   * Loop order by what fits where. B within 32 KiB (the Winograd GEMMs, whose blocks are sized
+   * for it): row blocks outer, so B stays in L1 and A streams exactly once (it is the big one).
+   * Otherwise (im2col): row chunks of A up to 512 KiB (L2), and within a chunk each 8-column B
+   * panel (one sequential stream) stays in L1 while the chunk's row blocks pass over it. Stage 4
+   * of B1 (M 2048, K 4608, N 49) then reads its 38 MB of weights from memory once.
    */
-  int nc = (768 * 1024 / 4) / (K > 0 ? K : 1);
-  nc = nc < 8 ? 8 : nc & ~7;
-  for (int n0 = 0; n0 < N; n0 += nc) {
-    const int n1 = n0 + nc < N ? n0 + nc : N;
-    for (int m = 0; m < M; m += 4) {
-      const int rows = M - m < 4 ? M - m : 4;
-      for (int n = n0; n < n1; n += 8)
-        tile_4x8(K, A + m * K, B + (n / 8) * pstride, ldb, C + m * ldc + n, ldc, rows, n1 - n < 8 ? n1 - n : 8,
-                 bias ? bias + m : 0, lo, hi);
-    }
+  const int mc = (long)K * N * 4 <= 32 * 1024 ? M : ((512 * 1024 / 4) / (K > 0 ? K : 1)) & ~3;
+  const int step = mc < 4 ? 4 : mc;
+  for (int m0 = 0; m0 < M; m0 += step) {
+    const int m1 = m0 + step < M ? m0 + step : M;
+    if (step == M)
+      for (int m = m0; m < m1; m += 4)
+        for (int n = 0; n < N; n += 8)
+          tile_4x8(K, A + m * K, B + (n / 8) * pstride, ldb, C + m * ldc + n, ldc,
+                   M - m < 4 ? M - m : 4, N - n < 8 ? N - n : 8, bias ? bias + m : 0, lo, hi);
+    else
+      for (int n = 0; n < N; n += 8)
+        for (int m = m0; m < m1; m += 4)
+          tile_4x8(K, A + m * K, B + (n / 8) * pstride, ldb, C + m * ldc + n, ldc,
+                   M - m < 4 ? M - m : 4, N - n < 8 ? N - n : 8, bias ? bias + m : 0, lo, hi);
   }
 }
 
