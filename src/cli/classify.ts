@@ -10,7 +10,7 @@ import { expandInputs, openEngine, printJson, skippedLine, type Skipped } from '
 import { errorDetail, say, t } from './i18n';
 import { terminalSafe } from './safe-output';
 
-export const classifyUsage = `repopt-lens classify --model <model.onnx> [--preset P] [--exif apply|ignore] [--threads N] [--no-fast] [--json] <image|dir>...`;
+export const classifyUsage = `repopt-lens classify --model <model.onnx> [--preset P] [--exif apply|ignore] [--threads N] [--no-fast] [--backend ort|lens] [--json] <image|dir>...`;
 
 export async function classifyCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -22,6 +22,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
       exif: { type: 'string', default: 'apply' },
       threads: { type: 'string', default: '2' },
       'no-fast': { type: 'boolean', default: false },
+      backend: { type: 'string', default: 'ort' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -33,12 +34,15 @@ export async function classifyCommand(argv: string[]): Promise<number> {
     throw new LensError('usage', t('cli.badExif', { value: values.exif }));
   const preset: PresetId = values.preset;
   const exif: ExifMode = values.exif;
+  if (values.backend !== 'ort' && values.backend !== 'lens')
+    throw new LensError('bad-dataset', t('cli.badBackend', { value: values.backend }));
   const threads = parsePositiveInt('--threads', values.threads);
   const { files, skipped } = expandInputs(positionals);
   const { engine, info } = await openEngine(values.model, {
     threads,
     exif,
     fast: !values['no-fast'],
+    backend: values.backend,
   });
   info.notes.forEach((note, i) => console.error(say(info.messages.notes[i] ?? null, note)));
 

@@ -8,6 +8,7 @@ import type { Engine } from '../engine/engine';
 import type { ModelInfo } from '../engine/types';
 import { childPath } from '../node/byte-paths';
 import { createNodeEngine, modelFile } from '../node/engine';
+import { lensBackend } from '../node/lens-node';
 import type { ExifMode } from '../node/decode-node';
 import { describeFastPath, fastPathNote } from '../core/fast';
 import { say, t } from './i18n';
@@ -158,9 +159,12 @@ export function expandInputs(inputs: readonly string[]): Listing {
 /** An engine with the model at `path` loaded: the CLI's one way to open a model. */
 export async function openEngine(
   path: string,
-  options: { threads: number; exif?: ExifMode; fast?: boolean },
+  options: { threads: number; exif?: ExifMode; fast?: boolean; backend?: 'ort' | 'lens' },
 ): Promise<{ engine: Engine; info: ModelInfo }> {
-  const engine = createNodeEngine(options);
+  const { backend, ...rest } = options;
+  const engine = createNodeEngine(
+    backend === 'lens' ? { ...rest, backends: [lensBackend(options.threads)] } : rest,
+  );
   const info = await engine.load({
     source: modelFile(path),
     backend: 'wasm',
@@ -169,6 +173,11 @@ export async function openEngine(
   // A rewrite that was made but failed its self-check: say why the file runs as it is.
   if (info.fast.reasonMessage)
     console.error(terminalSafe(say(fastPathNote(info.fast).message, describeFastPath(info.fast))));
+  // A backend that declined the graph: which, and the first thing it could not take.
+  for (const d of info.runner.declined)
+    console.error(
+      terminalSafe(`${d.backend} backend declined: ${d.reason}; ${info.runner.name} runs it`),
+    );
   return { engine, info };
 }
 

@@ -39,6 +39,8 @@ export type MessageKey =
   | 'backend.adapter'
   | 'backend.webgpuFailed'
   | 'backend.node'
+  | 'backend.lens'
+  | 'backend.lensDeclined'
   | 'cam.exact'
   | 'cam.noLinear'
   | 'cam.noFeatures';

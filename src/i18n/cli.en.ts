@@ -29,6 +29,7 @@ export const cliEn = {
   badLang: '--lang must be en or zh-CN, not "{{value}}".',
   unknownPreset: 'Unknown preset "{{preset}}".',
   badExif: '--exif must be apply or ignore, not "{{value}}".',
+  badBackend: '--backend must be ort or lens, not "{{value}}".',
   positiveInt: '{{option}} must be a whole number of at least 1, not "{{value}}".',
   noImages: 'No images found in {{where}}.',
   skip: {

@@ -27,6 +27,7 @@ export const cliZhCN: Messages['cli'] = {
   badLang: '--lang 只能是 en 或 zh-CN，而不是“{{value}}”。',
   unknownPreset: '未知预设“{{preset}}”。',
   badExif: '--exif 只能是 apply 或 ignore，而不是“{{value}}”。',
+  badBackend: '--backend 只能是 ort 或 lens，而不是“{{value}}”。',
   positiveInt: '{{option}} 必须是不小于 1 的整数，而不是“{{value}}”。',
   noImages: '在 {{where}} 中没有找到图片。',
   skip: {

@@ -350,6 +350,8 @@ export const en = {
       adapter: 'WebGPU: {{adapter}}',
       webgpuFailed: 'WebGPU failed ({{error}}); fell back to WASM',
       node: 'onnxruntime-node (native CPU)',
+      lens: 'lens WebAssembly kernels ({{isa}}, {{threads}} thread(s))',
+      lensDeclined: '{{runtime}}; the lens backend declined ({{reason}})',
     },
     cam: {
       exact: 'exact CAM from the "{{output}}" output and the final Linear layer',

@@ -332,6 +332,8 @@ export const zhCN: Messages = {
       adapter: 'WebGPU 适配器：{{adapter}}',
       webgpuFailed: 'WebGPU 失败（{{error}}）；已改用 WASM',
       node: 'onnxruntime-node（本机 CPU）',
+      lens: 'lens WebAssembly 内核（{{isa}}，{{threads}} 线程）',
+      lensDeclined: '{{runtime}}；lens 后端未接受（{{reason}}）',
     },
     cam: {
       exact: '由 "{{output}}" 输出和最后的 Linear 层精确计算 CAM',

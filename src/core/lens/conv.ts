@@ -1,0 +1,256 @@
+/**
+ * One convolution layer on the lens kernels: which kernel runs it (a table by shape, below), its
+ * weights packed once at construction, and its run on CHW buffers with a shared scratch buffer.
+ */
+import {
+  type Clamp,
+  type ConvGeometry,
+  type KernelCall,
+  type LensKernels,
+  packRows4,
+} from './kernels';
+import { padBias } from './pack';
+
+export interface ConvSpec {
+  cin: number;
+  cout: number;
+  kh: number;
+  kw: number;
+  strides: readonly [number, number];
+  /** ONNX order: top, left, bottom, right. */
+  pads: readonly [number, number, number, number];
+  /** 1, or cin = cout (depthwise, one filter per channel). */
+  groups: number;
+  /** ONNX layout [cout][cin / groups][kh][kw]. */
+  weights: Float32Array;
+  bias: Float32Array | null;
+  clamp: Clamp;
+}
+
+/**
+ * winograd-f43: 3x3 stride 1 (4x fewer multiplies at 4x the weight memory);
+ * gemm-1x1: 1x1 stride 1 unpadded, the input is the GEMM's B as it lies;
+ * im2col: everything else with groups 1; depthwise: groups = channels.
+ */
+export type ConvMethod = 'winograd-f43' | 'gemm-1x1' | 'im2col' | 'depthwise';
+
+export function chooseConvMethod(s: ConvSpec): ConvMethod {
+  if (s.groups !== 1) return 'depthwise';
+  const [sh, sw] = s.strides;
+  if (s.kh === 3 && s.kw === 3 && sh === 1 && sw === 1) return 'winograd-f43';
+  if (s.kh === 1 && s.kw === 1 && sh === 1 && sw === 1 && s.pads.every((p) => p === 0))
+    return 'gemm-1x1';
+  return 'im2col';
+}
+
+/**
+ * Tiles per Winograd block: V (36 x cin x nt floats) near 576 KiB so the block's transforms and
+ * GEMMs stay in L2; a multiple of 8 (the GEMM's column panel).
+ */
+export function winogradBlock(cin: number): number {
+  return Math.min(64, Math.max(8, Math.floor(4096 / cin / 8) * 8));
+}
+
+export function convGeometry(s: ConvSpec, h: number, w: number): ConvGeometry {
+  const [pt, pl, pb, pr] = s.pads;
+  const [sh, sw] = s.strides;
+  const ho = Math.floor((h + pt + pb - s.kh) / sh) + 1;
+  const wo = Math.floor((w + pl + pr - s.kw) / sw) + 1;
+  if (ho < 1 || wo < 1)
+    throw new RangeError(`lens: a ${s.kh}x${s.kw} convolution of a ${h}x${w} map is empty`);
+  return {
+    cin: s.cin,
+    h,
+    w,
+    cout: s.cout,
+    kh: s.kh,
+    kw: s.kw,
+    sh,
+    sw,
+    padTop: pt,
+    padLeft: pl,
+    ho,
+    wo,
+  };
+}
+
+export class PackedConv {
+  readonly method: ConvMethod;
+  readonly spec: Omit<ConvSpec, 'weights' | 'bias'>;
+  /** Packed weights and padded bias, in the kernels' memory. */
+  private readonly a: number;
+  private readonly bias: number;
+  /** Bytes of packed weights. */
+  readonly packedBytes: number;
+
+  constructor(
+    private readonly k: LensKernels,
+    spec: ConvSpec,
+    method: ConvMethod = chooseConvMethod(spec),
+  ) {
+    const { weights, bias, ...rest } = spec;
+    this.spec = rest;
+    this.method = method;
+    if (method === 'winograd-f43') {
+      const u = k.packWinogradF43(weights, spec.cout, spec.cin);
+      this.a = u.ptr;
+      this.packedBytes = u.floats * 4;
+    } else {
+      const packed =
+        method === 'depthwise'
+          ? weights
+          : packRows4(weights, spec.cout, spec.cin * spec.kh * spec.kw);
+      this.a = k.put(packed);
+      this.packedBytes = packed.length * 4;
+    }
+    this.bias = k.put(padBias(bias, spec.cout));
+  }
+
+  geometry(h: number, w: number): ConvGeometry {
+    return convGeometry({ ...this.spec, weights: new Float32Array(0), bias: null }, h, w);
+  }
+
+  /** Floats of scratch this layer needs at an h x w input. */
+  scratchFloats(h: number, w: number): number {
+    const g = this.geometry(h, w);
+    if (this.method === 'winograd-f43') {
+      const nt = winogradBlock(g.cin);
+      const coutPad = Math.ceil(g.cout / 4) * 4;
+      return 36 * (this.k.winoStride(g.cin, nt) + this.k.winoStride(coutPad, nt)) + 64;
+    }
+    if (this.method === 'im2col')
+      return g.cin * g.kh * g.kw * (Math.ceil((g.ho * g.wo) / 8) * 8) + 16;
+    return 0;
+  }
+
+  /** y = conv(x), both CHW, on this thread. */
+  run(x: number, y: number, h: number, w: number, scratch: number): void {
+    for (const phase of this.work(x, y, h, w, [scratch]))
+      for (const call of phase) this.k.call(call);
+  }
+
+  /**
+   * The layer's work for `scratch.length` threads: phases in order, each a list of calls that run
+   * in parallel (call i on thread i; each thread has its own scratch of `scratchFloats`).
+   * Winograd splits its tiles (in whole blocks), the GEMMs their rows (in blocks of 4: every
+   * thread streams its own share of the weights), depthwise its channels.
+   */
+  work(x: number, y: number, h: number, w: number, scratch: readonly number[]): KernelCall[][] {
+    const g = this.geometry(h, w);
+    const { lo, hi } = this.spec.clamp;
+    const threads = scratch.length;
+    const n = g.ho * g.wo;
+    const rows = (parts: number) =>
+      split(Math.ceil(g.cout / 4), parts).map(
+        ([a, b]) => [a * 4, Math.min(b * 4, g.cout)] as const,
+      );
+    const gemm = (b: number, ldb: number, pstride: number, kk: number): KernelCall[] =>
+      rows(threads)
+        .filter(([m0, m1]) => m1 > m0)
+        .map(([m0, m1]) => ({
+          fn: 'lens_gemm_f32_4x8',
+          args: [
+            m1 - m0,
+            n,
+            kk,
+            this.a + m0 * kk * 4,
+            b,
+            ldb,
+            pstride,
+            y + m0 * n * 4,
+            n,
+            this.bias + m0 * 4,
+            lo,
+            hi,
+          ],
+        }));
+    switch (this.method) {
+      case 'winograd-f43': {
+        const nt = winogradBlock(g.cin);
+        const tiles = Math.ceil(g.ho / 4) * Math.ceil(g.wo / 4);
+        const blocks = split(Math.ceil(tiles / nt), threads);
+        const vs = this.k.winoStride(g.cin, nt);
+        return [
+          blocks
+            .map(([b0, b1], t) => [b0 * nt, Math.min(b1 * nt, tiles), scratch[t]!] as const)
+            .filter(([t0, t1]) => t1 > t0)
+            .map(([t0, t1, s]) => ({
+              fn: 'lens_conv3x3_wino_f43',
+              // M after V, 64 bytes further so their first rows do not share a cache set.
+              args: [
+                x,
+                g.cin,
+                h,
+                w,
+                g.padTop,
+                g.padLeft,
+                y,
+                g.cout,
+                g.ho,
+                g.wo,
+                this.a,
+                this.bias,
+                lo,
+                hi,
+                s,
+                s + 36 * vs * 4 + 64,
+                nt,
+                t0,
+                t1,
+              ],
+            })),
+        ];
+      }
+      case 'gemm-1x1':
+        return [gemm(x, h * w, 8, g.cin)];
+      case 'im2col': {
+        const kk = g.cin * g.kh * g.kw;
+        const col = scratch[0]!;
+        return [
+          [
+            {
+              fn: 'lens_im2col',
+              args: [x, g.cin, h, w, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft, g.ho, g.wo, col],
+            },
+          ],
+          gemm(col, 8, kk * 8, kk),
+        ];
+      }
+      case 'depthwise':
+        return [
+          split(g.cin, threads)
+            .filter(([c0, c1]) => c1 > c0)
+            .map(([c0, c1]) => ({
+              fn: 'lens_depthwise',
+              args: [
+                x + c0 * h * w * 4,
+                c1 - c0,
+                h,
+                w,
+                this.a + c0 * g.kh * g.kw * 4,
+                this.bias + c0 * 4,
+                g.kh,
+                g.kw,
+                g.sh,
+                g.sw,
+                g.padTop,
+                g.padLeft,
+                y + c0 * n * 4,
+                g.ho,
+                g.wo,
+                lo,
+                hi,
+              ],
+            })),
+        ];
+    }
+  }
+}
+
+/** [0, n) in `parts` contiguous ranges as equal as whole units allow. */
+export function split(n: number, parts: number): [number, number][] {
+  return Array.from({ length: parts }, (_, i) => [
+    Math.floor((n * i) / parts),
+    Math.floor((n * (i + 1)) / parts),
+  ]);
+}

@@ -1,0 +1,333 @@
+/**
+ * The lens WebAssembly kernels (src/kernels/*.c) as typed calls: one instance, its memory, and a
+ * bump allocator. Pointers are byte offsets into the instance's memory; float views are rebuilt
+ * after the memory grows (growing detaches the old ArrayBuffer).
+ */
+
+/** Which build runs: relaxed SIMD's fused multiply-add, or plain SIMD128 multiply + add. */
+export type LensIsa = 'relaxed' | 'simd128';
+
+type Ptr = number;
+type Kernel = (this: void, ...args: number[]) => void;
+interface Exports {
+  /** Absent in the threads build, which imports its (shared) memory. */
+  memory?: WebAssembly.Memory;
+  __heap_base: WebAssembly.Global;
+  lens_gemm_f32_4x8: Kernel;
+  lens_gemm_f32_ref: Kernel;
+  lens_wino_stride(rows: number, nt: number): number;
+  lens_pack_wino_f43(w: Ptr, cout: number, cin: number, u: Ptr): void;
+  lens_conv3x3_wino_f43: Kernel;
+  lens_im2col: Kernel;
+  lens_conv_ref(...a: number[]): void;
+  lens_depthwise: Kernel;
+  lens_global_avg_pool(x: Ptr, c: number, hw: number, y: Ptr): void;
+  lens_gemv_f32(m: number, k: number, w: Ptr, x: Ptr, bias: Ptr, y: Ptr): void;
+}
+
+/** The kernels a layer's work is split into (one call per thread and phase). */
+export type KernelName =
+  'lens_gemm_f32_4x8' | 'lens_conv3x3_wino_f43' | 'lens_im2col' | 'lens_depthwise';
+export interface KernelCall {
+  fn: KernelName;
+  args: number[];
+}
+
+/** Floats every buffer may be read past its end (the GEMM reads whole 8-column panels). */
+const SLACK_FLOATS = 16;
+const PAGE = 65536;
+
+/** Clamp bounds of an activation fused into a store. */
+export interface Clamp {
+  lo: number;
+  hi: number;
+}
+export const NO_CLAMP: Clamp = { lo: -Infinity, hi: Infinity };
+
+export class LensKernels {
+  readonly isa: LensIsa;
+  private readonly e: Exports;
+  private top: number;
+  private highWater: number;
+  private view: Float32Array;
+
+  readonly memory: WebAssembly.Memory;
+
+  constructor(instance: WebAssembly.Instance, isa: LensIsa, memory?: WebAssembly.Memory) {
+    this.e = instance.exports as unknown as Exports;
+    this.isa = isa;
+    const own = memory ?? this.e.memory;
+    if (!own) throw new Error('lens: the kernels module has no memory');
+    this.memory = own;
+    this.top = this.e.__heap_base.value as number;
+    this.highWater = this.top;
+    this.view = new Float32Array(this.memory.buffer);
+  }
+
+  /** The memory as floats (index = pointer / 4); do not hold it across an `alloc`. */
+  get f32(): Float32Array {
+    if (this.view.buffer !== this.memory.buffer) this.view = new Float32Array(this.memory.buffer);
+    return this.view;
+  }
+
+  /** Bytes in use (the allocator's top). */
+  get used(): number {
+    return this.top;
+  }
+
+  /**
+   * `floats` zeroed floats, 64-byte aligned, readable SLACK_FLOATS past the end. Offsets are
+   * nudged off 4 KiB multiples so buffers used together do not share cache sets.
+   */
+  alloc(floats: number): Ptr {
+    let p = Math.ceil(this.top / 64) * 64;
+    if (p % 4096 === 0) p += 64 * ((p / 4096) % 32) + 64;
+    const end = p + (floats + SLACK_FLOATS) * 4;
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      if (end > 2 ** 32) throw new RangeError(`lens: ${end} bytes exceed WebAssembly's 4 GiB`);
+      this.memory.grow(Math.ceil((end - have) / PAGE));
+    }
+    this.top = end;
+    // Memory above the high-water mark is fresh from `grow`, already zero.
+    if (p < this.highWater) this.f32.fill(0, p / 4, Math.min(end, this.highWater) / 4);
+    this.highWater = Math.max(this.highWater, end);
+    return p;
+  }
+
+  /** Runs one piece of a layer's work (see `PackedConv.work`). */
+  call(c: KernelCall): void {
+    this.e[c.fn](...c.args);
+  }
+
+  /** Frees everything allocated after `mark` (a value of `used`): temporaries of a load step. */
+  release(mark: number): void {
+    this.top = mark;
+  }
+
+  /**
+   * F(4x4,3x3) weights (ONNX [cout][cin][3][3]) transformed and packed into a new buffer: 36 GEMM
+   * A matrices of [ceil(cout / 4) * 4][cin]. The transform runs in WebAssembly, in float64.
+   */
+  packWinogradF43(w: Float32Array, cout: number, cin: number): { ptr: Ptr; floats: number } {
+    const floats = 36 * Math.ceil(cout / 4) * 4 * cin;
+    const u = this.alloc(floats);
+    const mark = this.top;
+    this.e.lens_pack_wino_f43(this.put(w), cout, cin, u);
+    this.release(mark);
+    return { ptr: u, floats };
+  }
+
+  /** Copies `data` into a new buffer. */
+  put(data: ArrayLike<number>): Ptr {
+    const p = this.alloc(data.length);
+    this.f32.set(data, p / 4);
+    return p;
+  }
+
+  read(p: Ptr, floats: number): Float32Array {
+    return this.f32.slice(p / 4, p / 4 + floats);
+  }
+
+  /**
+   * C[M][N] = clamp(bias + A B); A packed by `packRows4`; B element (k, n) at
+   * b[(n / 8) * pstride + k * ldb + n % 8] (row-major: ldb = N, pstride = 8).
+   */
+  gemm(
+    m: number,
+    n: number,
+    k: number,
+    a: Ptr,
+    b: Ptr,
+    ldb: number,
+    pstride: number,
+    c: Ptr,
+    ldc: number,
+    bias: Ptr,
+    clamp: Clamp,
+    reference = false,
+  ): void {
+    (reference ? this.e.lens_gemm_f32_ref : this.e.lens_gemm_f32_4x8)(
+      m,
+      n,
+      k,
+      a,
+      b,
+      ldb,
+      pstride,
+      c,
+      ldc,
+      bias,
+      clamp.lo,
+      clamp.hi,
+    );
+  }
+
+  /** Floats between the 36 V (rows = cin) or M (rows = padded cout) matrices of a Winograd block. */
+  winoStride(rows: number, nt: number): number {
+    return this.e.lens_wino_stride(rows, nt);
+  }
+
+  conv3x3Winograd(p: {
+    x: Ptr;
+    cin: number;
+    h: number;
+    w: number;
+    padTop: number;
+    padLeft: number;
+    y: Ptr;
+    cout: number;
+    ho: number;
+    wo: number;
+    u: Ptr;
+    bias: Ptr;
+    clamp: Clamp;
+    v: Ptr;
+    m: Ptr;
+    nt: number;
+    tiles: readonly [number, number];
+  }): void {
+    this.e.lens_conv3x3_wino_f43(
+      p.x,
+      p.cin,
+      p.h,
+      p.w,
+      p.padTop,
+      p.padLeft,
+      p.y,
+      p.cout,
+      p.ho,
+      p.wo,
+      p.u,
+      p.bias,
+      p.clamp.lo,
+      p.clamp.hi,
+      p.v,
+      p.m,
+      p.nt,
+      p.tiles[0],
+      p.tiles[1],
+    );
+  }
+
+  /** The convolution's GEMM B, panel-packed (see lens_im2col). */
+  im2col(g: ConvGeometry, x: Ptr, col: Ptr): void {
+    this.e.lens_im2col(
+      x,
+      g.cin,
+      g.h,
+      g.w,
+      g.kh,
+      g.kw,
+      g.sh,
+      g.sw,
+      g.padTop,
+      g.padLeft,
+      g.ho,
+      g.wo,
+      col,
+    );
+  }
+
+  /** Scalar direct convolution, weights as ONNX stores them ([cout][cin][kh][kw]). */
+  convReference(g: ConvGeometry, x: Ptr, w: Ptr, bias: Ptr, y: Ptr, clamp: Clamp): void {
+    this.e.lens_conv_ref(
+      x,
+      g.cin,
+      g.h,
+      g.w,
+      w,
+      bias,
+      g.cout,
+      g.kh,
+      g.kw,
+      g.sh,
+      g.sw,
+      g.padTop,
+      g.padLeft,
+      y,
+      g.ho,
+      g.wo,
+      clamp.lo,
+      clamp.hi,
+    );
+  }
+
+  depthwise(g: ConvGeometry, x: Ptr, w: Ptr, bias: Ptr, y: Ptr, clamp: Clamp): void {
+    this.e.lens_depthwise(
+      x,
+      g.cin,
+      g.h,
+      g.w,
+      w,
+      bias,
+      g.kh,
+      g.kw,
+      g.sh,
+      g.sw,
+      g.padTop,
+      g.padLeft,
+      y,
+      g.ho,
+      g.wo,
+      clamp.lo,
+      clamp.hi,
+    );
+  }
+
+  globalAveragePool(x: Ptr, channels: number, hw: number, y: Ptr): void {
+    this.e.lens_global_avg_pool(x, channels, hw, y);
+  }
+
+  /** y[M] = bias + W x, W row-major [M][K]. */
+  gemv(m: number, k: number, w: Ptr, x: Ptr, bias: Ptr, y: Ptr): void {
+    this.e.lens_gemv_f32(m, k, w, x, bias, y);
+  }
+}
+
+/** One convolution's shape: input CHW, kernel, stride, leading padding, output size. */
+export interface ConvGeometry {
+  cin: number;
+  h: number;
+  w: number;
+  cout: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  padTop: number;
+  padLeft: number;
+  ho: number;
+  wo: number;
+}
+
+/**
+ * Rows of a row-major [rows][k] matrix in the GEMM's A layout: blocks of 4 rows, each k x 4
+ * (row within the block fastest); rows past `rows` are zero.
+ */
+export function packRows4(a: ArrayLike<number>, rows: number, k: number): Float32Array {
+  const padded = Math.ceil(rows / 4) * 4;
+  const out = new Float32Array(padded * k);
+  for (let r = 0; r < rows; r++) {
+    const base = Math.floor(r / 4) * 4 * k + (r % 4);
+    for (let i = 0; i < k; i++) out[base + i * 4] = a[r * k + i]!;
+  }
+  return out;
+}
+
+/**
+ * Instantiates a kernels build: the plain one owns its memory; the threads build (`-mt`) takes a
+ * shared memory, which every worker's instance then shares.
+ */
+export async function instantiateKernels(
+  module: WebAssembly.Module,
+  isa: LensIsa,
+  shared?: WebAssembly.Memory,
+): Promise<LensKernels> {
+  const imports = shared ? { env: { memory: shared } } : {};
+  return new LensKernels(await WebAssembly.instantiate(module, imports), isa, shared);
+}
+
+/** A shared memory for the threads build (grows up to WebAssembly's 4 GiB). */
+export const sharedKernelMemory = (): WebAssembly.Memory =>
+  new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });

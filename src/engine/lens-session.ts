@@ -1,0 +1,102 @@
+/**
+ * The lens backend behind the engine's session seam: a claimed graph on the lens WebAssembly
+ * kernels as a `LoadedSession`. The platform (Node, the page's worker) supplies the compiled
+ * kernels module; a graph the backend declines comes back as the reason, for the caller to fall
+ * back to onnxruntime and say why.
+ */
+import { LensError } from '../core/errors';
+import { message } from '../core/message';
+import type { BackendChoice } from '../core/inference/backend';
+import { claimModel, type DeclineReason, type LensGraph } from '../core/lens/graph';
+import {
+  instantiateKernels,
+  sharedKernelMemory,
+  type LensIsa,
+  type LensKernels,
+} from '../core/lens/kernels';
+import { LensModel, type LensPool } from '../core/lens/runner';
+import { loadedSession } from './session';
+import type { LoadedSession } from './types';
+
+export type LensLoad =
+  | { claimed: true; session: LoadedSession; model: LensModel }
+  | { claimed: false; reason: DeclineReason };
+
+export function lensChoice(isa: LensIsa, threads: number): BackendChoice {
+  return {
+    backend: 'wasm',
+    reason: `lens WebAssembly kernels (${isa}, ${threads} thread(s))`,
+    message: message('backend.lens', { isa, threads }),
+    fellBack: false,
+  };
+}
+
+/** The runtime that took a declined graph, and why the lens backend did not. */
+export function lensDeclinedChoice(fallback: BackendChoice, reason: DeclineReason): BackendChoice {
+  const why = declineText(reason);
+  return {
+    backend: fallback.backend,
+    reason: `${fallback.reason}; the lens backend declined (${why})`,
+    message: message('backend.lensDeclined', { runtime: fallback.message, reason: why }),
+    fellBack: false,
+  };
+}
+
+/** "Conv node /stage0/conv/Conv: groups 2 (1 or depthwise only)": a decline for people. */
+export function declineText(r: DeclineReason): string {
+  const what = r.opType ? `${r.opType} node ${r.node}` : r.node;
+  return r.detail ? `${what}: ${r.detail}` : `${what} is not supported`;
+}
+
+/**
+ * `kernels.threaded`: the module is the threads build (shared memory); with `threads` > 1 and
+ * `startPool`, the session starts its workers once, here.
+ */
+export async function createLensSession(
+  bytes: Uint8Array,
+  kernels: { module: WebAssembly.Module; isa: LensIsa; threaded?: boolean },
+  options: {
+    threads?: number;
+    startPool?: (k: LensKernels, workers: number) => Promise<LensPool>;
+  } = {},
+): Promise<LensLoad> {
+  const claim = claimModel(bytes);
+  if (!claim.claimed) return claim;
+  const k = await instantiateKernels(
+    kernels.module,
+    kernels.isa,
+    kernels.threaded ? sharedKernelMemory() : undefined,
+  );
+  const workers = Math.max(0, (options.threads ?? 1) - 1);
+  const pool =
+    workers > 0 && kernels.threaded && options.startPool
+      ? await options.startPool(k, workers)
+      : null;
+  const model = new LensModel(k, claim.graph, pool);
+  const threads = model.threads;
+  return {
+    claimed: true,
+    model,
+    session: loadedSession({
+      choice: lensChoice(kernels.isa, threads),
+      threads,
+      inputs: [ioOf(claim.graph.input.name, claim.graph.input.dims)],
+      outputs: claim.graph.outputs.map((o) => ioOf(o.name, o.dims)),
+      runOutputs(inputName, input, dims, names) {
+        if (inputName !== claim.graph.input.name)
+          throw new LensError('internal', `The model's input is "${claim.graph.input.name}".`);
+        return model.run(input, dims, names);
+      },
+      release: () => pool?.close() ?? Promise.resolve(),
+    }),
+  };
+}
+
+function ioOf(name: string, dims: LensGraph['outputs'][number]['dims'] | (number | null)[]) {
+  return {
+    name,
+    isTensor: true,
+    type: 'float32',
+    shape: dims.map((d) => (d === null ? 'N' : d)),
+  };
+}
