@@ -10,6 +10,7 @@ import type { Prediction } from '../core/inference/classify';
 import type { PresetId } from '../core/preprocess/preprocess';
 import type { ReferenceEntry } from '../core/data/verify';
 import type { ClassifyPayload, LoadPhase, ModelInfo } from '../engine/types';
+import type { CameraProblem } from './camera-problem';
 import type { Language } from '../i18n/language';
 
 /** Where the current model comes from: a manifest entry, a typed URL, or a local file. */
@@ -192,7 +193,11 @@ export interface LiveSlice {
     maxFramesInFlight: number;
     latencyMs: number | null;
     top5: Prediction[];
+    /** The model that answered the frame whose top-5 is shown. */
+    top5Model: string | null;
     error: string | null;
+    /** Why the camera did not start, when it did not (the page says what to do about it). */
+    problem: CameraProblem | null;
   };
   stage: boolean;
   /** Where images come from in the main column: dropped or picked photos, or the camera. */
@@ -247,7 +252,9 @@ const createLiveSlice: StateCreator<LensState, [], [], LiveSlice> = (set) => ({
     maxFramesInFlight: 0,
     latencyMs: null,
     top5: [],
+    top5Model: null,
     error: null,
+    problem: null,
   },
   stage: false,
   source: 'photos',

@@ -52,7 +52,10 @@ export const en = {
     short:
       'This model is untrained (seeded weights): its answers check the pipeline, not your photo.',
     action: 'Open your .pth',
-    how: 'An official RepOpt-VGG checkpoint (B1, B2, L1, L2) is converted here in seconds.',
+    release: 'Trained weights: the official RepOptimizers release',
+    sep: ': ',
+    steps:
+      'Download a .pth from its README (RepOpt-VGG B1, B2, L1 or L2), then open it here or drop it on the page: it is converted to ONNX in this page and used at once.',
     tag: 'untrained: for pipeline checks only',
   },
   source: {
@@ -122,6 +125,25 @@ export const en = {
     insecure:
       'The camera needs a secure page: open it as https:// (npm run start:lan) or on this machine as http://localhost.',
     unavailable: 'Camera unavailable: {{message}}',
+    problem: {
+      denied: 'The camera is blocked for this page.',
+      absent: 'No camera was found.',
+      busy: 'The camera is there but would not start: another program or tab may be using it.',
+    },
+    allow: {
+      chromium:
+        'To allow it: click the camera (or the site settings) icon at the left of the address bar, set Camera to Allow, then press Start camera again.',
+      firefox:
+        'To allow it: click the crossed-out camera icon in the address bar, remove the block, then press Start camera again.',
+      safari:
+        'To allow it: Safari → Settings for This Website… → Camera → Allow (on an iPhone: aA in the address bar → Website Settings → Camera), then press Start camera again.',
+      other:
+        "To allow it: allow the camera in this site's permissions in the browser's settings, then press Start camera again.",
+    },
+    absentHow: 'Connect a camera and press Start camera again, or classify photos.',
+    busyHow: 'Close the program using it and press Start camera again, or classify photos.',
+    usePhotos: 'Use photos instead',
+    staleBars: 'These bars are from {{name}}; the next model is loading.',
   },
   stage: {
     open: 'Stage view (S)',
@@ -130,6 +152,11 @@ export const en = {
     leave: 'Leave stage view (Esc)',
     noModel: 'no model',
     fps: '{{fps}} fps',
+    live: '{{fps}} classified/s · camera {{camera}} fps',
+    latency: ' · latency {{ms}} ms',
+    loading: 'Loading the next model: {{name}}',
+    barsFrom: 'Bars from {{name}}',
+    model: 'Model on stage',
   },
   labels: {
     status: 'Labels: {{name}}, {{count}} classes',

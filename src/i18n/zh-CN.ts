@@ -46,7 +46,10 @@ export const zhCN: Messages = {
   untrained: {
     short: '此模型未经训练（随机种子权重）：它的结果只用于检查流程，不代表照片内容。',
     action: '打开你的 .pth',
-    how: '官方 RepOpt-VGG 检查点（B1、B2、L1、L2）可在本页几秒内完成转换。',
+    release: '训练好的权重：官方 RepOptimizers 发布页',
+    sep: '：',
+    steps:
+      '从其 README 下载一个 .pth（RepOpt-VGG B1、B2、L1 或 L2），然后在这里打开或拖到页面上：它会在本页转换为 ONNX 并立即使用。',
     tag: '未训练：仅用于流程检查',
   },
   source: {
@@ -115,6 +118,23 @@ export const zhCN: Messages = {
     insecure:
       '摄像头需要安全页面：请用 https:// 打开（npm run start:lan），或在本机用 http://localhost 打开。',
     unavailable: '摄像头不可用：{{message}}',
+    problem: {
+      denied: '此页面的摄像头权限被阻止了。',
+      absent: '没有找到摄像头。',
+      busy: '摄像头存在但无法启动：可能有其他程序或标签页正在使用它。',
+    },
+    allow: {
+      chromium:
+        '允许方法：点击地址栏左侧的摄像头（或网站设置）图标，把“摄像头”设为“允许”，然后再次点击“打开摄像头”。',
+      firefox: '允许方法：点击地址栏中被划掉的摄像头图标，取消阻止，然后再次点击“打开摄像头”。',
+      safari:
+        '允许方法：Safari → 此网站的设置… → 摄像头 → 允许（iPhone 上：地址栏中的“大小”→ 网站设置 → 摄像头），然后再次点击“打开摄像头”。',
+      other: '允许方法：在浏览器设置的网站权限中允许摄像头，然后再次点击“打开摄像头”。',
+    },
+    absentHow: '请连接摄像头后再次点击“打开摄像头”，或改用照片分类。',
+    busyHow: '请关闭正在使用它的程序后再次点击“打开摄像头”，或改用照片分类。',
+    usePhotos: '改用照片',
+    staleBars: '这些条形图来自 {{name}}；下一个模型正在加载。',
   },
   stage: {
     open: '舞台视图（S）',
@@ -123,6 +143,11 @@ export const zhCN: Messages = {
     leave: '退出舞台视图（Esc）',
     noModel: '无模型',
     fps: '{{fps}} 帧/秒',
+    live: '已分类 {{fps}} 帧/秒 · 摄像头 {{camera}} 帧/秒',
+    latency: ' · 延迟 {{ms}} 毫秒',
+    loading: '正在加载下一个模型：{{name}}',
+    barsFrom: '条形图来自 {{name}}',
+    model: '舞台上的模型',
   },
   labels: {
     status: '标签：{{name}}，{{count}} 类',
