@@ -54,6 +54,7 @@ test('a slow model: classified rate over its own pace, the camera at its own rat
   const cameraFps = await attr(page, 'camera-fps');
   const latency = await attr(page, 'latency');
   const figures = { classified, presented, fps, cameraFps, latency };
+  console.log(`live figures with the slow model: ${JSON.stringify(figures)}`);
   // The model is slow: fewer than 4 frames a second classified, while the camera gives ~10.
   expect(classified, JSON.stringify(figures)).toBeLessThan(4);
   expect(fps, JSON.stringify(figures)).toBeGreaterThan(classified / 2);
