@@ -237,6 +237,14 @@ export const en = {
       ". {{count}} failing photo(s) were rotated per their EXIF orientation here; torchvision's loader does not rotate, so its reference saw other pixels (compare with the CLI's --exif ignore, or make the reference from an upright copy)",
     ignoreExif: "Ignore EXIF orientation (as torchvision's loader), for photos added from now on",
     verifyMissing: '. Not in the reference (not counted): {{files}}',
+    verifyShape: {
+      top: 'This file does not hold a reference: found {{found}}; expected a list of results, or one under {{missing}}.',
+      entry: 'Reference entry {{at}}: found {{found}}; missing {{missing}}.',
+      top5: 'Reference for {{at}}: a top-5 item has {{found}}; missing {{missing}}.',
+      noKeys: 'no keys',
+      accepted:
+        'Accepted: a list, or one under "images" or "results"; each entry with image|file|path|name and logits|scores or top5 of {index, probability|prob|p}.',
+    },
     verifyAmbiguous: '. Several references share the name, so these were not checked: {{files}}',
     offlineSummary_one: 'Offline & storage: {{count}} model available offline',
     offlineSummary_other: 'Offline & storage: {{count}} models available offline',

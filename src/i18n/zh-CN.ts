@@ -227,6 +227,14 @@ export const zhCN: Messages = {
       '。其中 {{count}} 张不一致的照片在此按 EXIF 方向旋转过；torchvision 的加载器不旋转，参考结果看到的是另一组像素（可用 CLI 的 --exif ignore 比较，或用摆正后的副本生成参考）',
     ignoreExif: '忽略 EXIF 方向（与 torchvision 的加载器一致），对之后添加的照片生效',
     verifyMissing: '。参考文件中没有（不计入）：{{files}}',
+    verifyShape: {
+      top: '此文件不是参考结果：找到的键为 {{found}}；应为结果列表，或放在 {{missing}} 之下。',
+      entry: '参考条目 {{at}}：找到的键为 {{found}}；缺少 {{missing}}。',
+      top5: '{{at}} 的参考：前 5 名中的一项包含 {{found}}；缺少 {{missing}}。',
+      noKeys: '无键',
+      accepted:
+        '可接受：一个列表，或放在 "images" 或 "results" 之下；每个条目包含 image|file|path|name，以及 logits|scores 或 top5（{index, probability|prob|p}）。',
+    },
     verifyAmbiguous: '。参考文件中有多个同名条目，以下未检查：{{files}}',
     offlineSummary_one: '离线与存储：{{count}} 个模型可离线使用',
     offlineSummary_other: '离线与存储：{{count}} 个模型可离线使用',
