@@ -9,6 +9,8 @@ import { cliEn } from './cli.en';
 
 export const en = {
   app: {
+    /** Between a heading and its value (full-width in Chinese). */
+    colon: ': ',
     tagline: 'What does the network see? Classify photos in your browser; nothing leaves the page.',
     footer:
       "Preprocessing is torchvision's, bit for bit (Pillow bilinear resize, center crop, normalise). Nothing leaves this page. Press S for the stage view.",

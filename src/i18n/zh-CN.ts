@@ -4,6 +4,8 @@ import type { Messages } from './en';
 
 export const zhCN: Messages = {
   app: {
+    /** Between a heading and its value (full-width in Chinese). */
+    colon: '：',
     tagline: '网络看到了什么？在浏览器里给照片分类，数据不会离开本页。',
     footer:
       '预处理与 torchvision 逐位一致（Pillow 双线性缩放、中心裁剪、归一化）。数据不会离开本页。按 S 键进入舞台视图。',

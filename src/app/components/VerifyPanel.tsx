@@ -28,7 +28,7 @@ export function VerifyPanel() {
     <details className="panel" open={verification !== null}>
       <summary>
         {t('panels.verifySummary')}
-        {verification ? `: ${verification.name}` : ''}
+        {verification ? `${t('app.colon')}${verification.name}` : ''}
       </summary>
       <p className="muted">
         {t('panels.verifyHow')}{' '}
