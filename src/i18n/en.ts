@@ -69,6 +69,7 @@ export const en = {
     title: 'Drop photos here',
     choose: 'Choose photos…',
     or: 'or paste (Ctrl+V); a .pth checkpoint is converted',
+    orTouch: 'a .pth checkpoint is converted',
     examples: 'Try an example:',
     more: 'Add photos: drop, paste or choose…',
     overlay: 'Drop images to classify',
@@ -149,6 +150,7 @@ export const en = {
   },
   stage: {
     open: 'Stage view (S)',
+    openTouch: 'Stage view',
     title: 'Stage view',
     empty: 'Drop a photo or start the camera.',
     leave: 'Leave stage view (Esc)',

@@ -63,6 +63,7 @@ export const zhCN: Messages = {
     title: '把照片拖到这里',
     choose: '选择照片…',
     or: '或粘贴（Ctrl+V）；.pth 检查点会被转换',
+    orTouch: '.pth 检查点会被转换',
     examples: '试试示例：',
     more: '添加照片：拖放、粘贴或选择…',
     overlay: '松开即可分类',
@@ -140,6 +141,7 @@ export const zhCN: Messages = {
   },
   stage: {
     open: '舞台视图（S）',
+    openTouch: '舞台视图',
     title: '舞台视图',
     empty: '拖入一张照片，或打开摄像头。',
     leave: '退出舞台视图（Esc）',

@@ -211,7 +211,7 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
         ) : (
           <div className="photo-placeholder" />
         )}
-        <figcaption>{item.fileName}</figcaption>
+        <figcaption title={item.fileName}>{item.fileName}</figcaption>
       </figure>
       {payload && <CropCanvas payload={payload} cam={cam} />}
       <div className="details">
