@@ -17,8 +17,9 @@ test('a slow model: classified rate over its own pace, the camera at its own rat
   page,
 }) => {
   test.setTimeout(240_000);
-  // 5x5 convolutions, 32 channels at 224x224: about 2.6 G multiply-adds, roughly a second a frame.
-  const slow = writeGeneratedModel({ name: 'e2e-slow', channels: 32, layers: 2 });
+  // 5x5 convolutions, 48 channels at 224x224: about 5.8 G multiply-adds, 0.7 s a frame on an idle
+  // 2-core machine (32 channels ran 3.2 frames/s there: too close to the camera's 10).
+  const slow = writeGeneratedModel({ name: 'e2e-slow', channels: 48, layers: 2 });
   const lens = new Lens(page);
   await lens.open('?lang=en');
   await lens.waitReady();
@@ -55,7 +56,7 @@ test('a slow model: classified rate over its own pace, the camera at its own rat
   const latency = await attr(page, 'latency');
   const figures = { classified, presented, fps, cameraFps, latency };
   console.log(`live figures with the slow model: ${JSON.stringify(figures)}`);
-  // The model is slow: fewer than 4 frames a second classified, while the camera gives ~10.
+  // The model is slow: a few frames a second classified at most, while the camera gives ~10.
   expect(classified, JSON.stringify(figures)).toBeLessThan(4);
   expect(fps, JSON.stringify(figures)).toBeGreaterThan(classified / 2);
   expect(fps, JSON.stringify(figures)).toBeLessThan(classified * 2);
