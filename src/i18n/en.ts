@@ -81,6 +81,8 @@ export const en = {
     clear: 'Clear',
     empty: 'Results appear here, newest first: the top-5, the crop the network saw, and timings.',
     classifying: 'Classifying…',
+    cropCaption: 'What the network saw: the {{size}}x{{size}} crop',
+    details: 'Details',
     timings:
       'decode {{decode}} ms · preprocess {{preprocess}} ms · inference {{inference}} ms · total {{total}} ms',
     comparePresets: 'Compare presets',

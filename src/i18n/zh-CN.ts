@@ -75,6 +75,8 @@ export const zhCN: Messages = {
     clear: '清空',
     empty: '结果显示在这里，最新的在前：前 5 名、网络看到的裁剪区域和耗时。',
     classifying: '正在分类…',
+    cropCaption: '网络看到的内容：{{size}}x{{size}} 裁剪',
+    details: '详情',
     timings:
       '解码 {{decode}} 毫秒 · 预处理 {{preprocess}} 毫秒 · 推理 {{inference}} 毫秒 · 合计 {{total}} 毫秒',
     comparePresets: '比较预处理方案',
