@@ -245,7 +245,9 @@ export default defineConfig(({ mode }) => ({
     precompress(),
     ...(mode === 'lan' ? [basicSsl({ name: 'repopt-lens' })] : []),
   ],
-  worker: { format: 'es' },
+  // Rolldown's [PLUGIN_TIMINGS] note reads as a problem to a newcomer; the slow callbacks it names
+  // are known and meant (brotli precompression of the 28 MB .wasm, the worker's own bundle).
+  worker: { format: 'es', rollupOptions: { checks: { bundlerTimings: false } } },
   server: {
     port,
     headers: { ...isolationHeaders, 'Content-Security-Policy': contentSecurityPolicy(true) },
@@ -260,6 +262,7 @@ export default defineConfig(({ mode }) => ({
     target: 'es2022',
     chunkSizeWarningLimit: 2000,
     outDir: process.env['LENS_OUT_DIR'] ?? 'dist',
+    rollupOptions: { checks: { bundlerTimings: false } },
   },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
 }));

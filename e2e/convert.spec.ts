@@ -59,6 +59,9 @@ test('after a conversion, one click compares fp32 with fp16; converted models ar
   await lens.waitReady();
   await lens.dropFiles(resolve(CHECKPOINTS, 'training.pth'));
   await expect(lens.status).toContainText('training.onnx');
+  // A photo already in the list is compared in place when the second model is ready.
+  await lens.pickImages('coffee.png');
+  await expect(lens.result('coffee.png')).toHaveAttribute('data-status', 'done');
   await page.getByTestId('compare-precision').click();
   const status = page.getByTestId('compare-status');
   await expect(status).toHaveAttribute('data-status', 'ready');
@@ -70,6 +73,13 @@ test('after a conversion, one click compares fp32 with fp16; converted models ar
   await expect(page.getByTestId('compare-panel').locator('summary')).toContainText(
     'training-fp16.onnx',
   );
+  await expect(lens.result('coffee.png').getByTestId('compare-result')).toHaveAttribute(
+    'data-top1-agree',
+    'yes',
+  );
+  await expect(lens.results).toHaveCount(1);
+  // The fp16 model made by the button does not get a button of its own.
+  await expect(page.getByTestId('compare-precision')).toHaveCount(1);
   await lens.pickImages('chelsea.png');
   const result = lens.lastResult('chelsea.png');
   const compare = result.getByTestId('compare-result');

@@ -66,6 +66,9 @@ describe('message catalogues', () => {
         'panels.gmacsSuffix',
         'panels.of',
         'results.cam',
+        // Punctuation only (full-width in Chinese).
+        'app.colon',
+        'untrained.sep',
         // The CLI's: layouts around interpolated values, and column names that are names.
         'cli.compare.note',
         'cli.convert.manifest',

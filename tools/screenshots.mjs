@@ -2,7 +2,8 @@
 // Screenshots of the page for the README, made from the production build with Debian's chromium:
 //   npm run screenshots            (builds into dist-screenshots, serves it, writes docs/screenshots)
 // Regenerate them whenever the UI changes. Sizes: a phone (390x844), a laptop (1280x800) and a
-// projector (1920x1080); the photos page with results, the stage view, and the page in Chinese.
+// projector (1920x1080); at each: the first screen, results, the stage view, the Engineer tools
+// and the page in Chinese.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -75,23 +76,35 @@ const sizes = [
   ['laptop-1280x800', 1280, 800],
   ['projector-1920x1080', 1920, 1080],
 ];
+/** The Engineer tools opened (on narrow screens they sit, collapsed, below the results). */
+async function showTools(p) {
+  const tools = p.locator('[data-testid=engineer-tools]');
+  const details = tools.locator('details').first();
+  if ((await details.getAttribute('open')) === null) await tools.locator('summary').first().click();
+  const panel = p.locator('[data-testid=model-panel]');
+  await panel.locator('summary').click();
+  await p.locator('[data-testid=model-params]').waitFor();
+  await tools.evaluate((e) => e.scrollIntoView({ block: 'start' }));
+}
+
 try {
   for (const [name, w, h] of sizes) {
     const p = await page(w, h);
     await shot(p, `${name}-first-screen`);
     await classifyExamples(p, ['rocket.jpg', 'coffee.png', 'chelsea.png']);
     await shot(p, `${name}-results`);
-    if (w === 1920) {
-      await p.keyboard.press('s');
-      await p.locator('[data-testid=stage-view] [data-testid=top5-row]').first().waitFor();
-      await shot(p, `${name}-stage`);
-    }
+    await p.keyboard.press('s');
+    await p.locator('[data-testid=stage-view] [data-testid=top5-row]').first().waitFor();
+    await shot(p, `${name}-stage`);
+    await p.keyboard.press('Escape');
+    await showTools(p);
+    await shot(p, `${name}-tools`);
     await p.context().close();
+    const zh = await page(w, h, '?lang=zh-CN');
+    await classifyExamples(zh, ['coffee.png', 'chelsea.png']);
+    await shot(zh, `${name}-zh-CN`);
+    await zh.context().close();
   }
-  const zh = await page(1280, 800, '?lang=zh-CN');
-  await classifyExamples(zh, ['coffee.png', 'chelsea.png']);
-  await shot(zh, 'laptop-1280x800-zh-CN');
-  await zh.context().close();
 } finally {
   await browser.close();
   process.kill(-server.pid);

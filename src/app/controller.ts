@@ -75,6 +75,7 @@ export const {
   crashWorkerForTest,
   compareOtherPrecision,
   loadCompareModel,
+  compareClient,
   sourceOf,
   engineClient,
 } = controller;

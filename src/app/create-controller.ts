@@ -500,6 +500,8 @@ export function createController(deps: ControllerDeps) {
     crashWorkerForTest,
     compareOtherPrecision: compare.compareOtherPrecision,
     loadCompareModel: compare.loadCompareModel,
+    /** The comparison model's client, when one is ready. */
+    compareClient: compare.client,
     /** A model choice as the engine sees it, with the page's URLs. */
     sourceOf: (choice: ModelChoice) => sourceOf(choice, deps.urls),
     /** The main worker's client, for features kept in their own modules (app/quantize.ts). */

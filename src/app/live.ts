@@ -7,7 +7,9 @@
  * session's first frame waits for the previous session's frame still in the worker (Stop + Start
  * while a frame is in flight used to start a second loop beside the first).
  */
+import { cameraProblemOf } from './camera-problem';
 import { classifyFiles, classifyFrame } from './controller';
+import { RateMeter } from './live-rate';
 import { useLens } from './store';
 
 let stream: MediaStream | null = null;
@@ -21,14 +23,14 @@ let framesInFlight = 0;
 let wake: (() => void) | null = null;
 let snapshotCount = 0;
 
-/** Frames presented by the camera and frames classified, over the last two seconds. */
-const cameraStamps: number[] = [];
-const classifiedStamps: number[] = [];
-
-function rate(stamps: number[], now: number): number {
-  while (stamps.length > 0 && now - stamps[0]! > 2000) stamps.shift();
-  return stamps.length > 1 ? ((stamps.length - 1) * 1000) / (now - stamps[0]!) : 0;
-}
+/**
+ * Frames presented by the camera (counted by a watcher of their own, so a slow model does not
+ * make the camera look slow) and frames classified, each over a window fitting its pace.
+ */
+const cameraRate = new RateMeter();
+const classifiedRate = new RateMeter();
+/** The camera's figure reaches the store at most this often (a re-render per frame is waste). */
+const CAMERA_RATE_EVERY_MS = 250;
 
 export async function listCameras(): Promise<void> {
   if (!navigator.mediaDevices) return;
@@ -57,7 +59,12 @@ export async function startCamera(
       audio: false,
     });
   } catch (e) {
-    useLens.getState().setLive({ on: false, error: `Camera unavailable: ${(e as Error).message}` });
+    if (mine !== session) return;
+    useLens.getState().setLive({
+      on: false,
+      error: `Camera unavailable: ${(e as Error).message}`,
+      problem: cameraProblemOf(e),
+    });
     return;
   }
   if (mine !== session) {
@@ -69,12 +76,13 @@ export async function startCamera(
   video = element;
   element.srcObject = stream;
   await element.play().catch(() => undefined);
-  cameraStamps.length = 0;
-  classifiedStamps.length = 0;
+  cameraRate.reset();
+  classifiedRate.reset();
   useLens.getState().setLive({
     on: true,
     paused: false,
     error: null,
+    problem: null,
     deviceId,
     fps: 0,
     cameraFps: 0,
@@ -83,6 +91,7 @@ export async function startCamera(
     top5: [],
   });
   void listCameras();
+  void countFrames(mine, element);
   void loop(mine, element);
 }
 
@@ -90,6 +99,8 @@ export async function startCamera(
 export function stopCamera(): void {
   session++;
   wake?.();
+  stopCounting?.();
+  stopCounting = null;
   for (const track of stream?.getTracks() ?? []) track.stop();
   stream = null;
   if (video) video.srcObject = null;
@@ -120,16 +131,42 @@ function nextFrame(element: HTMLVideoElement, mine: number): Promise<boolean> {
   });
 }
 
+/** The camera's own frame rate: every frame it presents, classified or not. */
+async function countFrames(mine: number, element: HTMLVideoElement): Promise<void> {
+  let shown = 0;
+  while (await presented(element, mine)) {
+    const now = performance.now();
+    const fps = cameraRate.add(now);
+    if (now - shown >= CAMERA_RATE_EVERY_MS) {
+      shown = now;
+      useLens.getState().setLive({ cameraFps: fps });
+    }
+  }
+}
+
+/** Like nextFrame, for the frame counter (which must not take the loop's wake-up). */
+function presented(element: HTMLVideoElement, mine: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (mine !== session) return resolve(false);
+    const handle = element.requestVideoFrameCallback(() => resolve(mine === session));
+    stopCounting = () => {
+      element.cancelVideoFrameCallback(handle);
+      resolve(false);
+    };
+  });
+}
+let stopCounting: (() => void) | null = null;
+
 async function loop(mine: number, element: HTMLVideoElement): Promise<void> {
   let restart = true;
   // A frame of an earlier session may still be in the worker: never two at once.
   await inFlight.catch(() => undefined);
   while (await nextFrame(element, mine)) {
-    const now = performance.now();
-    cameraStamps.push(now);
     const { live } = useLens.getState();
     if (live.paused || element.readyState < 2) {
-      useLens.getState().setLive({ cameraFps: rate(cameraStamps, now) });
+      // Paused: nothing is classified, and the figure says so instead of keeping the last pace.
+      classifiedRate.reset();
+      if (live.fps !== 0) useLens.getState().setLive({ fps: 0 });
       continue;
     }
     const t0 = performance.now();
@@ -147,13 +184,13 @@ async function loop(mine: number, element: HTMLVideoElement): Promise<void> {
       if (mine !== session) break;
       restart = false;
       const done = performance.now();
-      classifiedStamps.push(done);
       useLens.getState().setLive({
-        fps: rate(classifiedStamps, done),
-        cameraFps: rate(cameraStamps, done),
+        fps: classifiedRate.add(done),
+        cameraFps: cameraRate.rate(done),
         framesClassified: useLens.getState().live.framesClassified + 1,
         latencyMs: done - t0,
         top5: payload.top5,
+        top5Model: payload.modelName,
         error: null,
       });
     } catch (e) {

@@ -1,13 +1,13 @@
 /**
  * "Quantize to int8" in the page: the current model, calibrated on the photos in the list, in the
- * main worker; then the int8 model as the comparison model and the photos again through both.
+ * main worker; then the int8 model as the comparison model, compared on the same cards.
  */
 import { LensError } from '../core/errors';
 import type { CalibrationMethod } from '../core/quantize';
 import type { Progress, QuantizedModel } from '../engine/types';
+import { compareListInPlace } from './compare-in-place';
 import {
   choiceName,
-  classifyFiles,
   effectivePreset,
   engineClient,
   loadCompareModel,
@@ -28,7 +28,7 @@ export async function quantizeCurrent(
   const { activeChoice, results } = useLens.getState();
   if (!activeChoice) throw new LensError('no-model', 'Load a model first.');
   const source = await sourceOf(activeChoice);
-  // Each photo once (comparing adds the photos to the list again).
+  // Each photo once (the same file may have been added twice).
   const seen = new Set<string>();
   const images = results
     .filter((r) => !seen.has(r.fileName) && seen.add(r.fileName))
@@ -48,12 +48,9 @@ export async function quantizeCurrent(
   return { ...out, file, url: URL.createObjectURL(file) };
 }
 
-/** The int8 model becomes the comparison model; the calibration photos go through both again. */
+/** The int8 model becomes the comparison model; the photos in the list are compared in place. */
 export async function compareWithInt8(file: File): Promise<void> {
   await loadCompareModel({ type: 'file', file });
   if (useLens.getState().compareStatus.kind !== 'ready') return;
-  const photos = useLens
-    .getState()
-    .results.map((r) => new File([r.file], r.fileName, { type: r.file.type }));
-  await classifyFiles(photos);
+  await compareListInPlace();
 }

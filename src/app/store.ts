@@ -8,8 +8,9 @@ import type { SerializedError } from '../core/errors';
 import type { Manifest, ModelEntry } from '../core/model/manifest';
 import type { Prediction } from '../core/inference/classify';
 import type { PresetId } from '../core/preprocess/preprocess';
-import type { ReferenceEntry } from '../core/data/verify';
+import type { ReferenceEntry, ReferenceProblem } from '../core/data/verify';
 import type { ClassifyPayload, LoadPhase, ModelInfo } from '../engine/types';
+import type { CameraProblem } from './camera-problem';
 import type { Language } from '../i18n/language';
 import type { Message } from '../core/message';
 
@@ -160,11 +161,17 @@ export interface ConvertSlice {
 export interface VerifySlice {
   verification: { name: string; entries: Map<string, ReferenceEntry> } | null;
   verificationError: string | null;
+  /** Why the reference file did not fit, as data (the page words it in its language). */
+  verificationProblem: ReferenceProblem | null;
   tolerance: number;
   /** Keep photos' pixels as stored, as torchvision's loader does (applies to new photos). */
   ignoreExif: boolean;
   setIgnoreExif: (ignore: boolean) => void;
-  setVerification: (v: VerifySlice['verification'], error: string | null) => void;
+  setVerification: (
+    v: VerifySlice['verification'],
+    error: string | null,
+    problem?: ReferenceProblem | null,
+  ) => void;
   setTolerance: (t: number) => void;
 }
 
@@ -194,7 +201,11 @@ export interface LiveSlice {
     maxFramesInFlight: number;
     latencyMs: number | null;
     top5: Prediction[];
+    /** The model that answered the frame whose top-5 is shown. */
+    top5Model: string | null;
     error: string | null;
+    /** Why the camera did not start, when it did not (the page says what to do about it). */
+    problem: CameraProblem | null;
   };
   stage: boolean;
   /** Where images come from in the main column: dropped or picked photos, or the camera. */
@@ -222,10 +233,12 @@ const createConvertSlice: StateCreator<LensState, [], [], ConvertSlice> = (set) 
 const createVerifySlice: StateCreator<LensState, [], [], VerifySlice> = (set) => ({
   verification: null,
   verificationError: null,
+  verificationProblem: null,
   tolerance: 1e-4,
   ignoreExif: false,
   setIgnoreExif: (ignoreExif) => set({ ignoreExif }),
-  setVerification: (verification, verificationError) => set({ verification, verificationError }),
+  setVerification: (verification, verificationError, verificationProblem = null) =>
+    set({ verification, verificationError, verificationProblem }),
   setTolerance: (tolerance) => set({ tolerance }),
 });
 
@@ -249,7 +262,9 @@ const createLiveSlice: StateCreator<LensState, [], [], LiveSlice> = (set) => ({
     maxFramesInFlight: 0,
     latencyMs: null,
     top5: [],
+    top5Model: null,
     error: null,
+    problem: null,
   },
   stage: false,
   source: 'photos',

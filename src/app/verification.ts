@@ -2,6 +2,7 @@
 import {
   findReference,
   parseReference,
+  ReferenceShapeError,
   verify,
   type ReferenceEntry,
   type Verdict,
@@ -13,7 +14,13 @@ export async function loadReference(file: File): Promise<void> {
     const entries = parseReference(await file.text());
     useLens.getState().setVerification({ name: file.name, entries }, null);
   } catch (e) {
-    useLens.getState().setVerification(null, (e as Error).message);
+    useLens
+      .getState()
+      .setVerification(
+        null,
+        (e as Error).message,
+        e instanceof ReferenceShapeError ? e.problem : null,
+      );
   }
 }
 

@@ -9,6 +9,8 @@ import { cliEn } from './cli.en';
 
 export const en = {
   app: {
+    /** Between a heading and its value (full-width in Chinese). */
+    colon: ': ',
     tagline: 'What does the network see? Classify photos in your browser; nothing leaves the page.',
     footer:
       "Preprocessing is torchvision's, bit for bit (Pillow bilinear resize, center crop, normalise). Nothing leaves this page. Press S for the stage view.",
@@ -52,7 +54,10 @@ export const en = {
     short:
       'This model is untrained (seeded weights): its answers check the pipeline, not your photo.',
     action: 'Open your .pth',
-    how: 'An official RepOpt-VGG checkpoint (B1, B2, L1, L2) is converted here in seconds.',
+    release: 'Trained weights: the official RepOptimizers release',
+    sep: ': ',
+    steps:
+      'Download a .pth from its README (RepOpt-VGG B1, B2, L1 or L2), then open it here or drop it on the page: it is converted to ONNX in this page and used at once.',
     tag: 'untrained: for pipeline checks only',
   },
   source: {
@@ -64,6 +69,7 @@ export const en = {
     title: 'Drop photos here',
     choose: 'Choose photos…',
     or: 'or paste (Ctrl+V); a .pth checkpoint is converted',
+    orTouch: 'a .pth checkpoint is converted',
     examples: 'Try an example:',
     more: 'Add photos: drop, paste or choose…',
     overlay: 'Drop images to classify',
@@ -75,6 +81,8 @@ export const en = {
     clear: 'Clear',
     empty: 'Results appear here, newest first: the top-5, the crop the network saw, and timings.',
     classifying: 'Classifying…',
+    cropCaption: 'What the network saw: the {{size}}x{{size}} crop',
+    details: 'Details',
     timings:
       'decode {{decode}} ms · preprocess {{preprocess}} ms · inference {{inference}} ms · total {{total}} ms',
     comparePresets: 'Compare presets',
@@ -122,14 +130,39 @@ export const en = {
     insecure:
       'The camera needs a secure page: open it as https:// (npm run start:lan) or on this machine as http://localhost.',
     unavailable: 'Camera unavailable: {{message}}',
+    problem: {
+      denied: 'The camera is blocked for this page.',
+      absent: 'No camera was found.',
+      busy: 'The camera is there but would not start: another program or tab may be using it.',
+    },
+    allow: {
+      chromium:
+        'To allow it: click the camera (or the site settings) icon at the left of the address bar, set Camera to Allow, then press Start camera again.',
+      firefox:
+        'To allow it: click the crossed-out camera icon in the address bar, remove the block, then press Start camera again.',
+      safari:
+        'To allow it: Safari → Settings for This Website… → Camera → Allow (on an iPhone: aA in the address bar → Website Settings → Camera), then press Start camera again.',
+      other:
+        "To allow it: allow the camera in this site's permissions in the browser's settings, then press Start camera again.",
+    },
+    absentHow: 'Connect a camera and press Start camera again, or classify photos.',
+    busyHow: 'Close the program using it and press Start camera again, or classify photos.',
+    usePhotos: 'Use photos instead',
+    staleBars: 'These bars are from {{name}}; the next model is loading.',
   },
   stage: {
     open: 'Stage view (S)',
+    openTouch: 'Stage view',
     title: 'Stage view',
     empty: 'Drop a photo or start the camera.',
     leave: 'Leave stage view (Esc)',
     noModel: 'no model',
     fps: '{{fps}} fps',
+    live: '{{fps}} classified/s · camera {{camera}} fps',
+    latency: ' · latency {{ms}} ms',
+    loading: 'Loading the next model: {{name}}',
+    barsFrom: 'Bars from {{name}}',
+    model: 'Model on stage',
   },
   labels: {
     status: 'Labels: {{name}}, {{count}} classes',
@@ -218,6 +251,14 @@ export const en = {
       ". {{count}} failing photo(s) were rotated per their EXIF orientation here; torchvision's loader does not rotate, so its reference saw other pixels (compare with the CLI's --exif ignore, or make the reference from an upright copy)",
     ignoreExif: "Ignore EXIF orientation (as torchvision's loader), for photos added from now on",
     verifyMissing: '. Not in the reference (not counted): {{files}}',
+    verifyShape: {
+      top: 'This file does not hold a reference: found {{found}}; expected a list of results, or one under {{missing}}.',
+      entry: 'Reference entry {{at}}: found {{found}}; missing {{missing}}.',
+      top5: 'Reference for {{at}}: a top-5 item has {{found}}; missing {{missing}}.',
+      noKeys: 'no keys',
+      accepted:
+        'Accepted: a list, or one under "images" or "results"; each entry with image|file|path|name and logits|scores or top5 of {index, probability|prob|p}.',
+    },
     verifyAmbiguous: '. Several references share the name, so these were not checked: {{files}}',
     offlineSummary_one: 'Offline & storage: {{count}} model available offline',
     offlineSummary_other: 'Offline & storage: {{count}} models available offline',

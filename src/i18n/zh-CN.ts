@@ -4,6 +4,8 @@ import type { Messages } from './en';
 
 export const zhCN: Messages = {
   app: {
+    /** Between a heading and its value (full-width in Chinese). */
+    colon: '：',
     tagline: '网络看到了什么？在浏览器里给照片分类，数据不会离开本页。',
     footer:
       '预处理与 torchvision 逐位一致（Pillow 双线性缩放、中心裁剪、归一化）。数据不会离开本页。按 S 键进入舞台视图。',
@@ -46,7 +48,10 @@ export const zhCN: Messages = {
   untrained: {
     short: '此模型未经训练（随机种子权重）：它的结果只用于检查流程，不代表照片内容。',
     action: '打开你的 .pth',
-    how: '官方 RepOpt-VGG 检查点（B1、B2、L1、L2）可在本页几秒内完成转换。',
+    release: '训练好的权重：官方 RepOptimizers 发布页',
+    sep: '：',
+    steps:
+      '从其 README 下载一个 .pth（RepOpt-VGG B1、B2、L1 或 L2），然后在这里打开或拖到页面上：它会在本页转换为 ONNX 并立即使用。',
     tag: '未训练：仅用于流程检查',
   },
   source: {
@@ -58,6 +63,7 @@ export const zhCN: Messages = {
     title: '把照片拖到这里',
     choose: '选择照片…',
     or: '或粘贴（Ctrl+V）；.pth 检查点会被转换',
+    orTouch: '.pth 检查点会被转换',
     examples: '试试示例：',
     more: '添加照片：拖放、粘贴或选择…',
     overlay: '松开即可分类',
@@ -69,6 +75,8 @@ export const zhCN: Messages = {
     clear: '清空',
     empty: '结果显示在这里，最新的在前：前 5 名、网络看到的裁剪区域和耗时。',
     classifying: '正在分类…',
+    cropCaption: '网络看到的内容：{{size}}x{{size}} 裁剪',
+    details: '详情',
     timings:
       '解码 {{decode}} 毫秒 · 预处理 {{preprocess}} 毫秒 · 推理 {{inference}} 毫秒 · 合计 {{total}} 毫秒',
     comparePresets: '比较预处理方案',
@@ -115,14 +123,37 @@ export const zhCN: Messages = {
     insecure:
       '摄像头需要安全页面：请用 https:// 打开（npm run start:lan），或在本机用 http://localhost 打开。',
     unavailable: '摄像头不可用：{{message}}',
+    problem: {
+      denied: '此页面的摄像头权限被阻止了。',
+      absent: '没有找到摄像头。',
+      busy: '摄像头存在但无法启动：可能有其他程序或标签页正在使用它。',
+    },
+    allow: {
+      chromium:
+        '允许方法：点击地址栏左侧的摄像头（或网站设置）图标，把“摄像头”设为“允许”，然后再次点击“打开摄像头”。',
+      firefox: '允许方法：点击地址栏中被划掉的摄像头图标，取消阻止，然后再次点击“打开摄像头”。',
+      safari:
+        '允许方法：Safari → 此网站的设置… → 摄像头 → 允许（iPhone 上：地址栏中的“大小”→ 网站设置 → 摄像头），然后再次点击“打开摄像头”。',
+      other: '允许方法：在浏览器设置的网站权限中允许摄像头，然后再次点击“打开摄像头”。',
+    },
+    absentHow: '请连接摄像头后再次点击“打开摄像头”，或改用照片分类。',
+    busyHow: '请关闭正在使用它的程序后再次点击“打开摄像头”，或改用照片分类。',
+    usePhotos: '改用照片',
+    staleBars: '这些条形图来自 {{name}}；下一个模型正在加载。',
   },
   stage: {
     open: '舞台视图（S）',
+    openTouch: '舞台视图',
     title: '舞台视图',
     empty: '拖入一张照片，或打开摄像头。',
     leave: '退出舞台视图（Esc）',
     noModel: '无模型',
     fps: '{{fps}} 帧/秒',
+    live: '已分类 {{fps}} 帧/秒 · 摄像头 {{camera}} 帧/秒',
+    latency: ' · 延迟 {{ms}} 毫秒',
+    loading: '正在加载下一个模型：{{name}}',
+    barsFrom: '条形图来自 {{name}}',
+    model: '舞台上的模型',
   },
   labels: {
     status: '标签：{{name}}，{{count}} 类',
@@ -210,6 +241,14 @@ export const zhCN: Messages = {
       '。其中 {{count}} 张不一致的照片在此按 EXIF 方向旋转过；torchvision 的加载器不旋转，参考结果看到的是另一组像素（可用 CLI 的 --exif ignore 比较，或用摆正后的副本生成参考）',
     ignoreExif: '忽略 EXIF 方向（与 torchvision 的加载器一致），对之后添加的照片生效',
     verifyMissing: '。参考文件中没有（不计入）：{{files}}',
+    verifyShape: {
+      top: '此文件不是参考结果：找到的键为 {{found}}；应为结果列表，或放在 {{missing}} 之下。',
+      entry: '参考条目 {{at}}：找到的键为 {{found}}；缺少 {{missing}}。',
+      top5: '{{at}} 的参考：前 5 名中的一项包含 {{found}}；缺少 {{missing}}。',
+      noKeys: '无键',
+      accepted:
+        '可接受：一个列表，或放在 "images" 或 "results" 之下；每个条目包含 image|file|path|name，以及 logits|scores 或 top5（{index, probability|prob|p}）。',
+    },
     verifyAmbiguous: '。参考文件中有多个同名条目，以下未检查：{{files}}',
     offlineSummary_one: '离线与存储：{{count}} 个模型可离线使用',
     offlineSummary_other: '离线与存储：{{count}} 个模型可离线使用',

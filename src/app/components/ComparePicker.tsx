@@ -27,7 +27,7 @@ export function ComparePicker() {
     <details className="panel" data-testid="compare-panel" open={choice !== null}>
       <summary>
         {t('panels.compareSummary')}
-        {status.kind === 'ready' ? `: ${status.name}` : ''}
+        {status.kind === 'ready' ? `${t('app.colon')}${status.name}` : ''}
       </summary>
       <label>
         {t('panels.secondModel')}{' '}

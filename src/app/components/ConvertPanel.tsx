@@ -1,4 +1,5 @@
 import { useTranslation } from 'react-i18next';
+import { compareListInPlace } from '../compare-in-place';
 import { compareOtherPrecision } from '../controller';
 import { useLens } from '../store';
 
@@ -33,7 +34,7 @@ export function ConvertPanel() {
         {t('panels.features')}
       </label>
       <ul>
-        {converted.map((c) => (
+        {converted.map((c, i) => (
           <li key={c.url} data-testid="converted-model" data-name={c.name} data-params={c.params}>
             {t('panels.convertedLine', {
               name: c.name,
@@ -46,13 +47,16 @@ export function ConvertPanel() {
             <a href={c.url} download={c.name} data-testid="download-onnx">
               {t('panels.download')}
             </a>{' '}
-            <button
-              type="button"
-              data-testid="compare-precision"
-              onClick={() => void compareOtherPrecision(c)}
-            >
-              {t('panels.compareFp16')}
-            </button>
+            {/* One button per checkpoint: the other precision made by it is not offered again. */}
+            {converted.findIndex((o) => o.checkpoint === c.checkpoint) === i && (
+              <button
+                type="button"
+                data-testid="compare-precision"
+                onClick={() => void compareOtherPrecision(c).then(compareListInPlace)}
+              >
+                {t('panels.compareFp16')}
+              </button>
+            )}
           </li>
         ))}
       </ul>

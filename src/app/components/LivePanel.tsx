@@ -2,7 +2,9 @@ import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useShallow } from 'zustand/react/shallow';
 import { listCameras, snapshot, startCamera, stopCamera } from '../live';
+import { formatRate } from '../live-rate';
 import { useLens } from '../store';
+import { CameraProblem } from './CameraProblem';
 import { Top5Bars } from './Top5Bars';
 
 /**
@@ -19,6 +21,7 @@ export function LivePanel({ videoRef }: { videoRef: React.RefObject<HTMLVideoEle
     void listCameras().catch(() => undefined);
   }, []);
   const secure = window.isSecureContext && navigator.mediaDevices !== undefined;
+  const loading = useLens((s) => s.status.kind === 'loading');
   return (
     <section className="live" data-testid="live" data-live={live.on ? 'on' : 'off'}>
       <div className="live-controls">
@@ -94,12 +97,17 @@ export function LivePanel({ videoRef }: { videoRef: React.RefObject<HTMLVideoEle
           {t('live.insecure')}
         </p>
       )}
-      {live.error && live.error !== 'insecure-context' && (
-        <p className="error" role="alert">
-          {live.error}
-        </p>
+      {live.problem ? (
+        <CameraProblem />
+      ) : (
+        live.error &&
+        live.error !== 'insecure-context' && (
+          <p className="error" role="alert">
+            {live.error}
+          </p>
+        )
       )}
-      {!live.on && secure && <p className="muted">{t('live.off')}</p>}
+      {!live.on && secure && !live.problem && <p className="muted">{t('live.off')}</p>}
       <div className={live.on ? 'live-body' : 'live-body off'}>
         <video
           ref={videoRef}
@@ -111,7 +119,13 @@ export function LivePanel({ videoRef }: { videoRef: React.RefObject<HTMLVideoEle
         />
         {live.on && (
           <div className="live-side">
-            <Top5Bars predictions={live.top5} />
+            <StaleNote />
+            <div
+              className={loading ? 'bars stale' : 'bars'}
+              data-stale={loading ? 'true' : 'false'}
+            >
+              <Top5Bars predictions={live.top5} />
+            </div>
             <p
               className="meta"
               data-testid="live-stats"
@@ -121,7 +135,7 @@ export function LivePanel({ videoRef }: { videoRef: React.RefObject<HTMLVideoEle
               data-max-in-flight={live.maxFramesInFlight}
               data-latency={live.latencyMs?.toFixed(1) ?? ''}
             >
-              {t('live.stats', { camera: live.cameraFps.toFixed(1), fps: live.fps.toFixed(1) })}
+              {t('live.stats', { camera: formatRate(live.cameraFps), fps: formatRate(live.fps) })}
               {live.latencyMs !== null && t('live.latency', { ms: live.latencyMs.toFixed(0) })}
               {live.paused && t('live.paused')}
             </p>
@@ -129,5 +143,18 @@ export function LivePanel({ videoRef }: { videoRef: React.RefObject<HTMLVideoEle
         )}
       </div>
     </section>
+  );
+}
+
+/** While the next model loads, the bars on screen are the previous model's: say whose. */
+function StaleNote() {
+  const loading = useLens((s) => s.status.kind === 'loading');
+  const from = useLens((s) => s.live.top5Model);
+  const { t } = useTranslation();
+  if (!loading || !from) return null;
+  return (
+    <p className="meta warn" data-testid="live-stale-note">
+      {t('live.staleBars', { name: from })}
+    </p>
   );
 }

@@ -7,6 +7,7 @@ import { loadModel, openModelFiles, setLabelLanguage } from '../controller';
 import { setLanguage } from '../i18n';
 import { isLanguage, LANGUAGE_NAMES, LANGUAGES } from '../../i18n/language';
 import { useLens } from '../store';
+import { ModelSelect } from './ModelSelect';
 import { ModelStatusBadge } from './ModelStatusBadge';
 
 /** English or 简体中文; the label language follows (and can then be switched on its own). */
@@ -37,9 +38,8 @@ function LanguageSelect() {
 }
 
 export function ModelBar() {
-  const { manifest, manifestError, choice, backendPreference } = useLens(
+  const { manifestError, choice, backendPreference } = useLens(
     useShallow((s) => ({
-      manifest: s.manifest,
       manifestError: s.manifestError,
       choice: s.choice,
       backendPreference: s.backendPreference,
@@ -47,53 +47,11 @@ export function ModelBar() {
   );
   const { t } = useTranslation();
   const fileInput = useRef<HTMLInputElement>(null);
-  const converted = useLens((s) => s.converted);
-  const convertedIndex =
-    choice?.type === 'file' ? converted.findIndex((c) => c.file === choice.file) : -1;
-  const selected =
-    choice?.type === 'manifest'
-      ? choice.entry.id
-      : convertedIndex >= 0
-        ? `converted:${convertedIndex}`
-        : choice
-          ? '__other'
-          : '';
 
   return (
     <div className="model-bar">
       <label>
-        {t('header.model')}{' '}
-        <select
-          data-testid="model-select"
-          value={selected}
-          onChange={(e) => {
-            const value = e.currentTarget.value;
-            const entry = manifest?.models.find((m) => m.id === value);
-            const converted = value.startsWith('converted:')
-              ? useLens.getState().converted[Number(value.slice(10))]
-              : undefined;
-            if (entry) void loadModel({ type: 'manifest', entry });
-            else if (converted) void loadModel({ type: 'file', file: converted.file });
-          }}
-        >
-          {selected === '' && <option value="">{t('header.none')}</option>}
-          {manifest?.models.map((m) => (
-            <option key={m.id} value={m.id}>
-              {m.name}
-              {m.untrained && !/untrained/i.test(m.name) ? t('header.untrainedSuffix') : ''}
-            </option>
-          ))}
-          {converted.map((c, i) => (
-            <option key={c.url} value={`converted:${i}`}>
-              {t('header.converted', { name: c.name })}
-            </option>
-          ))}
-          {selected === '__other' && choice && choice.type !== 'manifest' && (
-            <option value="__other">
-              {choice.type === 'file' ? choice.file.name : choice.url}
-            </option>
-          )}
-        </select>
+        {t('header.model')} <ModelSelect testId="model-select" />
       </label>
       <button type="button" data-testid="open-model" onClick={() => fileInput.current?.click()}>
         {t('header.openModel')}

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { CHECKPOINT_ACCEPT } from '../../core/checkpoint/names';
 import { openFiles } from '../controller';
 import { useLens } from '../store';
+import { TOUCH_ONLY } from '../touch';
 import { ExamplesGallery } from './ExamplesGallery';
 
 /**
@@ -18,7 +19,7 @@ export function PhotoSource() {
       <button type="button" className="drop-button" onClick={() => input.current?.click()}>
         <span className="drop-title">{compact ? t('drop.more') : t('drop.title')}</span>
         {!compact && <span className="drop-choose">{t('drop.choose')}</span>}
-        <span className="drop-hint">{t('drop.or')}</span>
+        <span className="drop-hint">{TOUCH_ONLY ? t('drop.orTouch') : t('drop.or')}</span>
       </button>
       <input
         ref={input}

@@ -153,38 +153,40 @@ function Report({ result }: { result: QuantizeOutcome }) {
           {t('quantize.compare')}
         </button>
       </p>
-      <table className="quant-layers">
-        <thead>
-          <tr>
-            <th>{t('quantize.layer')}</th>
-            <th>{t('quantize.added')}</th>
-            <th>{t('quantize.outputSqnr')}</th>
-            <th>{t('quantize.inputSqnr')}</th>
-            <th>{t('quantize.scale')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {r.worst.map((name) => {
-            const l = byName.get(name)!;
-            return (
-              <tr key={name} data-testid="quantize-layer" data-name={name}>
-                <td>
-                  {name}
-                  {l.float ? ` (${t('quantize.float')})` : ''}
-                </td>
-                <td>{db(l.addedSqnrDb)}</td>
-                <td>{db(l.sqnrDb)}</td>
-                <td>{db(l.inputSqnrDb)}</td>
-                <td>
-                  {l.output
-                    ? `${l.output.scale.toExponential(3)} / ${l.output.zeroPoint}`
-                    : t('quantize.float')}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <div className="table-scroll">
+        <table className="quant-layers">
+          <thead>
+            <tr>
+              <th>{t('quantize.layer')}</th>
+              <th>{t('quantize.added')}</th>
+              <th>{t('quantize.outputSqnr')}</th>
+              <th>{t('quantize.inputSqnr')}</th>
+              <th>{t('quantize.scale')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {r.worst.map((name) => {
+              const l = byName.get(name)!;
+              return (
+                <tr key={name} data-testid="quantize-layer" data-name={name}>
+                  <td>
+                    {name}
+                    {l.float ? ` (${t('quantize.float')})` : ''}
+                  </td>
+                  <td>{db(l.addedSqnrDb)}</td>
+                  <td>{db(l.sqnrDb)}</td>
+                  <td>{db(l.inputSqnrDb)}</td>
+                  <td>
+                    {l.output
+                      ? `${l.output.scale.toExponential(3)} / ${l.output.zeroPoint}`
+                      : t('quantize.float')}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
     </div>
   );
 }

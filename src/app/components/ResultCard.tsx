@@ -16,6 +16,7 @@ import { Top5Bars } from './Top5Bars';
 function CropCanvas({ payload, cam }: { payload: ClassifyPayload; cam: number | null }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const overlay = useRef<HTMLCanvasElement>(null);
+  const { t } = useTranslation();
   useEffect(() => {
     const ctx = canvas.current?.getContext('2d');
     if (!ctx) return;
@@ -53,6 +54,9 @@ function CropCanvas({ payload, cam }: { payload: ClassifyPayload; cam: number | 
           data-class-index={map.index}
         />
       )}
+      <p className="crop-caption" data-testid="crop-caption">
+        {t('results.cropCaption', { size: payload.cropSize })}
+      </p>
     </div>
   );
 }
@@ -215,7 +219,7 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
         ) : (
           <div className="photo-placeholder" />
         )}
-        <figcaption>{item.fileName}</figcaption>
+        <figcaption title={item.fileName}>{item.fileName}</figcaption>
       </figure>
       {payload && <CropCanvas payload={payload} cam={cam} />}
       <div className="details">
@@ -250,22 +254,26 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
                 ? { highlight: new Set(item.compare.payload.top5.map((p) => p.index)) }
                 : {})}
             />
-            <p className="meta" data-testid="timings">
-              {t('results.timings', {
-                decode: ms(payload.timings.decodeMs),
-                preprocess: ms(payload.timings.preprocessMs),
-                inference: ms(payload.timings.inferenceMs),
-                total: ms(payload.timings.totalMs),
-              })}
-            </p>
-            <p className="meta">
-              {backendText(payload.backend, payload.threads)} · {payload.modelName} ·{' '}
-              {payload.width}x{payload.height} → {payload.resized.width}x{payload.resized.height} →{' '}
-              {payload.cropSize}² ({payload.preset}) ·{' '}
-              <span data-testid="result-fast-path">
-                {say(payload.messages?.fastPath, payload.fastPath)}
-              </span>
-            </p>
+            {/* Engine details are for engineers: one click away, with the same hooks. */}
+            <details className="card-details" data-testid="result-details">
+              <summary className="meta">{t('results.details')}</summary>
+              <p className="meta" data-testid="timings">
+                {t('results.timings', {
+                  decode: ms(payload.timings.decodeMs),
+                  preprocess: ms(payload.timings.preprocessMs),
+                  inference: ms(payload.timings.inferenceMs),
+                  total: ms(payload.timings.totalMs),
+                })}
+              </p>
+              <p className="meta">
+                {backendText(payload.backend, payload.threads)} · {payload.modelName} ·{' '}
+                {payload.width}x{payload.height} → {payload.resized.width}x{payload.resized.height}{' '}
+                → {payload.cropSize}² ({payload.preset}) ·{' '}
+                <span data-testid="result-fast-path">
+                  {say(payload.messages?.fastPath, payload.fastPath)}
+                </span>
+              </p>
+            </details>
             {payload.orientationNote && (
               <p className="meta warn">
                 {say(payload.messages?.orientation, payload.orientationNote)}

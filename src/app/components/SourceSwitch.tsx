@@ -1,6 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import { stopCamera } from '../live';
 import { useLens } from '../store';
+import { TOUCH_ONLY } from '../touch';
 
 /** Where images come from: photos (drop, paste, pick, examples) or the camera, in one place. */
 export function SourceSwitch() {
@@ -31,7 +32,7 @@ export function SourceSwitch() {
         data-testid="stage-toggle"
         onClick={() => useLens.getState().setStage(!useLens.getState().stage)}
       >
-        {t('stage.open')}
+        {TOUCH_ONLY ? t('stage.openTouch') : t('stage.open')}
       </button>
     </div>
   );

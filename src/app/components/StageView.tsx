@@ -1,7 +1,11 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useLens } from '../store';
+import { formatRate } from '../live-rate';
+import { stageKeyAction } from '../stage-keys';
+import { useLens, type ModelStatus } from '../store';
+import { CameraProblem } from './CameraProblem';
 import { backendText } from './format';
+import { ModelSelect } from './ModelSelect';
 import { Top5Bars } from './Top5Bars';
 
 /** Photos up to this many pixels are shown from the file itself; larger ones from the thumbnail. */
@@ -17,6 +21,7 @@ export function StageView({ videoRef }: { videoRef: React.RefObject<HTMLVideoEle
   const live = useLens((s) => s.live);
   const info = useLens((s) => s.activeInfo);
   const activeUntrained = useLens((s) => s.activeUntrained);
+  const status = useLens((s) => s.status);
   const last = useLens((s) => s.results.findLast((r) => r.state.kind === 'done'));
   const { t } = useTranslation();
   const feed = useRef<HTMLVideoElement>(null);
@@ -42,6 +47,9 @@ export function StageView({ videoRef }: { videoRef: React.RefObject<HTMLVideoEle
   const top = live.on ? live.top5 : (payload?.top5 ?? []);
   // The camera is classified by the model in use now; a photo by the model that made its card.
   const untrained = live.on ? activeUntrained : last ? last.untrained : activeUntrained;
+  const barsFrom = live.on ? live.top5Model : (last?.modelName ?? null);
+  const loading = status.kind === 'loading' ? status : null;
+  const stale = loading !== null && top.length > 0;
   return (
     <div className="stage" data-testid="stage-view" role="dialog" aria-label={t('stage.title')}>
       <div className="stage-media">
@@ -55,22 +63,54 @@ export function StageView({ videoRef }: { videoRef: React.RefObject<HTMLVideoEle
           />
         ) : last ? (
           <img data-testid="stage-media" src={photoUrl ?? last.photoUrl} alt={last.fileName} />
+        ) : live.problem ? (
+          <CameraProblem onStage />
         ) : (
           <p>{t('stage.empty')}</p>
         )}
       </div>
       <div className="stage-top5">
+        {loading && <StageLoading status={loading} />}
         {untrained && (
           <p className="stage-untrained" data-testid="stage-untrained">
             {t('untrained.tag')}
           </p>
         )}
-        <Top5Bars predictions={top} />
+        <div
+          className={stale ? 'stage-bars stale' : 'stage-bars'}
+          data-testid="stage-bars"
+          data-stale={stale ? 'true' : 'false'}
+          data-model={barsFrom ?? ''}
+        >
+          <Top5Bars predictions={top} />
+          {top.length > 0 && barsFrom && (
+            <p className="stage-bars-from" data-testid="stage-bars-from">
+              {t('stage.barsFrom', { name: barsFrom })}
+            </p>
+          )}
+        </div>
       </div>
-      <p className="stage-meta">
-        {info ? `${info.name} · ${backendText(info.backend, info.threads)}` : t('stage.noModel')}
-        {live.on && ` · ${t('stage.fps', { fps: live.fps.toFixed(1) })}`}
-      </p>
+      <div className="stage-meta">
+        <label className="stage-model">
+          <span className="sr-only">{t('stage.model')}</span>
+          <ModelSelect testId="stage-model-select" label={t('stage.model')} />
+        </label>
+        <span>
+          {info ? backendText(info.backend, info.threads) : t('stage.noModel')}
+          {live.on && (
+            <span
+              data-testid="stage-live-stats"
+              data-fps={live.fps.toFixed(2)}
+              data-camera-fps={live.cameraFps.toFixed(2)}
+              data-latency={live.latencyMs?.toFixed(1) ?? ''}
+            >
+              {' · '}
+              {t('stage.live', { fps: formatRate(live.fps), camera: formatRate(live.cameraFps) })}
+              {live.latencyMs !== null && t('stage.latency', { ms: live.latencyMs.toFixed(0) })}
+            </span>
+          )}
+        </span>
+      </div>
       <button
         ref={close}
         type="button"
@@ -83,18 +123,64 @@ export function StageView({ videoRef }: { videoRef: React.RefObject<HTMLVideoEle
   );
 }
 
-/** S toggles the stage view (outside text fields), Escape leaves it. */
+/** The next model's load, in large type: its phase, name and progress (a bar, or a spinner). */
+function StageLoading({ status }: { status: Extract<ModelStatus, { kind: 'loading' }> }) {
+  const { t } = useTranslation();
+  const percent = status.total ? (100 * status.loaded) / status.total : null;
+  return (
+    <div className="stage-loading" data-testid="stage-loading" data-phase={status.phase}>
+      <p>
+        {t('stage.loading', { name: status.name })}
+        <br />
+        <small>
+          {t(`status.${status.phase}`)}
+          {percent !== null ? ` ${percent.toFixed(0)} %` : '…'}
+        </small>
+      </p>
+      <progress {...(status.total ? { value: status.loaded, max: status.total } : {})} />
+    </div>
+  );
+}
+
+/**
+ * S toggles the stage view (outside text fields), Escape leaves it. After a choice in a select
+ * (the header's model or language, the stage's model) S works at once: see stage-keys.ts.
+ */
 export function useStageKeys(): void {
   useEffect(() => {
+    let chosen: EventTarget | null = null;
+    const onChange = (e: Event) => {
+      if ((e.target as HTMLElement | null)?.tagName === 'SELECT') chosen = e.target;
+    };
+    const onFocus = (e: FocusEvent) => {
+      if (e.target !== chosen) chosen = null;
+    };
     const onKey = (e: KeyboardEvent) => {
       const target = e.target as HTMLElement | null;
-      if (target && ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName)) return;
       const { stage, setStage } = useLens.getState();
-      if ((e.key === 's' || e.key === 'S') && !e.ctrlKey && !e.metaKey && !e.altKey)
-        setStage(!stage);
-      else if (e.key === 'Escape' && stage) setStage(false);
+      const action = stageKeyAction(
+        {
+          key: e.key,
+          ctrlKey: e.ctrlKey,
+          metaKey: e.metaKey,
+          altKey: e.altKey,
+          targetTag: target?.tagName ?? null,
+          chosenSelect: target !== null && target === chosen,
+        },
+        stage,
+      );
+      if (action === null) return;
+      // In a select, S would also pick an option starting with "s".
+      if (target?.tagName === 'SELECT') e.preventDefault();
+      setStage(action === 'toggle' ? !stage : false);
     };
     window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
+    document.addEventListener('change', onChange, true);
+    document.addEventListener('focusin', onFocus);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      document.removeEventListener('change', onChange, true);
+      document.removeEventListener('focusin', onFocus);
+    };
   }, []);
 }

@@ -2,17 +2,30 @@ import { useTranslation } from 'react-i18next';
 import { onlyUntrained } from '../../core/model/manifest';
 import { useLens } from '../store';
 
-/** Seeded test models say nothing about the photo: say so in one line, and how to get real ones. */
+/** Where trained checkpoints are published (the README's download table). */
+export const RELEASE_URL = 'https://github.com/DingXiaoH/RepOptimizers';
+
+/**
+ * Seeded test models say nothing about the photo: say so, where a trained checkpoint comes from,
+ * and what to do with the file. Whole on phones too; gone once a trained model answers.
+ */
 export function UntrainedNotice() {
   const manifest = useLens((s) => s.manifest);
   const activeUntrained = useLens((s) => s.activeUntrained);
+  const hasActive = useLens((s) => s.activeInfo !== null);
   const { t } = useTranslation();
   const noRealModels = manifest !== null && onlyUntrained(manifest);
-  if (!noRealModels && !activeUntrained) return null;
+  // The user's own (trained) model answers: the notice has said its piece.
+  if (!activeUntrained && (hasActive || !noRealModels)) return null;
   return (
     <aside className="notice untrained" data-testid="untrained-notice">
       <p>
         {activeUntrained && <strong>{t('untrained.short')}</strong>}{' '}
+        <a href={RELEASE_URL} target="_blank" rel="noreferrer" data-testid="untrained-release-link">
+          {t('untrained.release')}
+        </a>
+        {t('untrained.sep')}
+        <span className="muted">{t('untrained.steps')}</span>{' '}
         <button
           type="button"
           className="link"
@@ -22,8 +35,7 @@ export function UntrainedNotice() {
           }
         >
           {t('untrained.action')}
-        </button>{' '}
-        <span className="muted">{t('untrained.how')}</span>
+        </button>
       </p>
     </aside>
   );

@@ -5,11 +5,12 @@ import { useLens } from '../store';
 
 /** Load what PyTorch said (tools/pytorch_reference.py) and see, per image, whether the page agrees. */
 export function VerifyPanel() {
-  const { verification, error, tolerance, results, ignoreExif } = useLens(
+  const { verification, error, problem, tolerance, results, ignoreExif } = useLens(
     useShallow((s) => ({
       ignoreExif: s.ignoreExif,
       verification: s.verification,
       error: s.verificationError,
+      problem: s.verificationProblem,
       tolerance: s.tolerance,
       results: s.results,
     })),
@@ -27,7 +28,7 @@ export function VerifyPanel() {
     <details className="panel" open={verification !== null}>
       <summary>
         {t('panels.verifySummary')}
-        {verification ? `: ${verification.name}` : ''}
+        {verification ? `${t('app.colon')}${verification.name}` : ''}
       </summary>
       <p className="muted">
         {t('panels.verifyHow')}{' '}
@@ -74,8 +75,19 @@ export function VerifyPanel() {
         {t('panels.ignoreExif')}
       </label>
       {error && (
-        <p className="error" role="alert">
-          {error}
+        <p className="error" role="alert" data-testid="verify-error">
+          {problem ? (
+            <>
+              {t(`panels.verifyShape.${problem.where}`, {
+                at: problem.at ?? '',
+                found: problem.found.join(', ') || t('panels.verifyShape.noKeys'),
+                missing: problem.missing.join(', '),
+              })}{' '}
+              <span className="muted">{t('panels.verifyShape.accepted')}</span>
+            </>
+          ) : (
+            error
+          )}
         </p>
       )}
       {verification && (

@@ -2,7 +2,8 @@
  * "Does the browser say what PyTorch says?": a reference JSON (per image file: logits and/or
  * top-5 with probabilities) compared with the page's results, with a tolerance.
  * Accepted shapes: `{"images": {"<file>": {logits?, top5?}}}` (tools/pytorch_reference.py and the
- * test references) and the CLI's `classify --json` list `[{file, top5, logits}]`.
+ * test references), the CLI's `classify --json` list `[{file, top5, logits}]`, and the common
+ * variants of both (see `parseReference`).
  */
 import { LensError } from '../errors';
 import { softmax, topK, type Ranked } from '../inference/postprocess';
@@ -17,30 +18,106 @@ const baseName = (file: string) => file.split(/[\\/]/).pop() ?? file;
 /** A reference's path as written, with one separator and no leading "./". */
 const normalPath = (file: string) => file.replace(/\\/g, '/').replace(/^(\.\/)+/, '');
 
+/**
+ * The keys a reference may use, in the order they are tried: the shapes tools write differ
+ * (tools/pytorch_reference.py, the CLI's --json, hand-made scripts with "results", "scores"...).
+ */
+export const REFERENCE_KEYS = {
+  lists: ['images', 'results'],
+  name: ['image', 'file', 'path', 'name'],
+  scores: ['logits', 'scores'],
+  top5: ['top5'],
+  index: ['index', 'class', 'class_index', 'idx'],
+  probability: ['probability', 'prob', 'p'],
+} as const;
+
+/**
+ * Why a reference file does not fit, as data the page words in its language: where (the top
+ * level, or an entry by position or name), the keys found there and the keys missing.
+ */
+export interface ReferenceProblem {
+  where: 'top' | 'entry' | 'top5';
+  /** The entry's name or position (1-based), for 'entry' and 'top5'. */
+  at: string | null;
+  found: string[];
+  /** Each missing thing as its alternatives joined by "|" (e.g. "image|file|path|name"). */
+  missing: string[];
+}
+
+/** A LensError that also carries its problem as data. */
+export class ReferenceShapeError extends LensError {
+  constructor(
+    readonly problem: ReferenceProblem,
+    message: string,
+  ) {
+    super('bad-reference', message);
+  }
+}
+
+const alternatives = (keys: readonly string[]) => keys.join('|');
+const keysOf = (v: unknown) =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.keys(v) : [];
+const pick = (v: Record<string, unknown>, keys: readonly string[]) =>
+  keys.map((k) => v[k]).find((x) => x !== undefined);
+const isNumbers = (v: unknown): v is number[] =>
+  Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number');
+
 function entryOf(value: unknown, file: string): ReferenceEntry {
-  const v = value as { logits?: unknown; top5?: unknown };
-  if (Array.isArray(v.logits) && v.logits.every((x) => typeof x === 'number')) {
-    const probabilities = softmax(v.logits);
+  const v = (value !== null && typeof value === 'object' ? value : {}) as Record<string, unknown>;
+  const scores = pick(v, REFERENCE_KEYS.scores);
+  if (isNumbers(scores)) {
+    const probabilities = softmax(scores);
     return { top5: topK(probabilities, 5), probabilities };
   }
-  if (Array.isArray(v.top5)) {
-    const top5 = (v.top5 as { index?: unknown; probability?: unknown }[]).map((t) => {
-      if (typeof t.index !== 'number' || typeof t.probability !== 'number') {
-        throw new LensError(
-          'bad-reference',
-          `Reference for ${file}: top5 entries need numeric "index" and "probability".`,
+  const top5 = pick(v, REFERENCE_KEYS.top5);
+  if (Array.isArray(top5)) {
+    const ranked = top5.map((t: unknown) => {
+      const o = (t !== null && typeof t === 'object' ? t : {}) as Record<string, unknown>;
+      const index = pick(o, REFERENCE_KEYS.index);
+      const probability = pick(o, REFERENCE_KEYS.probability);
+      if (typeof index !== 'number' || typeof probability !== 'number') {
+        const missing = [
+          ...(typeof index === 'number' ? [] : [alternatives(REFERENCE_KEYS.index)]),
+          ...(typeof probability === 'number' ? [] : [alternatives(REFERENCE_KEYS.probability)]),
+        ];
+        throw new ReferenceShapeError(
+          { where: 'top5', at: file, found: keysOf(t), missing },
+          `Reference for ${file}: top5 entries need numeric "index" and "probability" (found ${keysOf(t).join(', ') || 'no keys'}; missing ${missing.join(', ')}).`,
         );
       }
-      return { index: t.index, probability: t.probability };
+      return { index, probability };
     });
-    return { top5, probabilities: null };
+    return { top5: ranked, probabilities: null };
   }
-  throw new LensError('bad-reference', `Reference for ${file} has neither "logits" nor "top5".`);
+  const missing = [`${alternatives(REFERENCE_KEYS.scores)} | top5`];
+  throw new ReferenceShapeError(
+    { where: 'entry', at: file, found: keysOf(value), missing },
+    `Reference for ${file} has neither "logits" nor "top5" (found ${keysOf(value).join(', ') || 'no keys'}; expected one of ${missing[0]}).`,
+  );
+}
+
+/** A list of entries, each naming its image under one of REFERENCE_KEYS.name. */
+function fromList(list: readonly unknown[], out: Map<string, ReferenceEntry>): void {
+  list.forEach((item, i) => {
+    const o = (item !== null && typeof item === 'object' ? item : {}) as Record<string, unknown>;
+    const name = pick(o, REFERENCE_KEYS.name);
+    if (typeof name !== 'string') {
+      const missing = [alternatives(REFERENCE_KEYS.name)];
+      throw new ReferenceShapeError(
+        { where: 'entry', at: String(i + 1), found: keysOf(item), missing },
+        `Each reference list item needs a "file" (item ${i + 1} has ${keysOf(item).join(', ') || 'no keys'}; expected one of ${missing[0]}).`,
+      );
+    }
+    out.set(normalPath(name), entryOf(o, name));
+  });
 }
 
 /**
  * Reference entries keyed by their path as written (normalised separators): two `x.png` in
- * different folders stay two entries. Look them up with `findReference`.
+ * different folders stay two entries. Look them up with `findReference`. Accepted: a bare list,
+ * or an object holding the list (or a map from file to entry) under "images" or "results"; an
+ * entry names its image as image|file|path|name and holds logits|scores or a top5 of
+ * {index, probability|prob|p}.
  */
 export function parseReference(text: string): Map<string, ReferenceEntry> {
   let data: unknown;
@@ -53,27 +130,23 @@ export function parseReference(text: string): Map<string, ReferenceEntry> {
     );
   }
   const out = new Map<string, ReferenceEntry>();
-  if (Array.isArray(data)) {
-    for (const item of data as { file?: unknown }[]) {
-      if (typeof item?.file !== 'string')
-        throw new LensError('bad-reference', 'Each reference list item needs a "file".');
-      out.set(normalPath(item.file), entryOf(item, item.file));
-    }
-  } else if (
-    data &&
-    typeof data === 'object' &&
-    typeof (data as { images?: unknown }).images === 'object'
-  ) {
-    for (const [file, value] of Object.entries(
-      (data as { images: Record<string, unknown> }).images,
-    )) {
+  const held =
+    data !== null && typeof data === 'object' && !Array.isArray(data)
+      ? pick(data as Record<string, unknown>, REFERENCE_KEYS.lists)
+      : undefined;
+  const list = Array.isArray(data) ? data : held;
+  if (Array.isArray(list)) fromList(list, out);
+  else if (held !== null && typeof held === 'object') {
+    for (const [file, value] of Object.entries(held)) {
       if (file.includes('#')) continue; // variants such as "x.jpg#transposed" are not files
       out.set(normalPath(file), entryOf(value, file));
     }
   } else {
-    throw new LensError(
-      'bad-reference',
-      'Expected {"images": {...}} or a list of {file, logits|top5}.',
+    const found = keysOf(data);
+    const missing = [alternatives(REFERENCE_KEYS.lists)];
+    throw new ReferenceShapeError(
+      { where: 'top', at: null, found, missing },
+      `Expected {"images": {...}} or a list of {file, logits|top5} (found ${found.join(', ') || 'no keys'}; expected a list, or one of ${missing[0]}).`,
     );
   }
   if (out.size === 0) throw new LensError('bad-reference', 'The reference file lists no images.');
