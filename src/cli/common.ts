@@ -171,7 +171,7 @@ export async function openEngine(
     fast: options.fast !== false,
   });
   // A rewrite that was made but failed its self-check: say why the file runs as it is.
-  if (info.fast.reasonMessage)
+  if (info.fast.refused === true)
     console.error(terminalSafe(say(fastPathNote(info.fast).message, describeFastPath(info.fast))));
   // A backend that declined the graph: which, and the first thing it could not take.
   for (const d of info.runner.declined)

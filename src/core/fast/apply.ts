@@ -76,6 +76,8 @@ export interface FastPathInfo {
   pending?: boolean;
   /** The self-check of the rewritten model against the file (src/core/fast/verify.ts). */
   check?: FastCheck;
+  /** A rewrite was made but not used (the runtime refused it, or it failed its self-check). */
+  refused?: boolean;
 }
 
 /** One line for a result or the model panel: "Winograd: 23 of 28 3x3 convolutions (F4 20, F2 3)". */
@@ -221,6 +223,7 @@ export function refusedPath(rewritten: FastPathInfo, note: Note, check?: FastChe
     ...directPath(note),
     total3x3: rewritten.total3x3,
     rewriteMs: rewritten.rewriteMs,
+    refused: true,
     ...(check ? { check } : {}),
   };
 }
