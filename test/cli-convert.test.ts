@@ -3,6 +3,7 @@
  * is converted and run in onnxruntime-node against PyTorch's logits (tools/make_cli_fixtures.py);
  * every broken or hostile one must fail with its exact message, exit 1, and leave nothing behind.
  */
+import { runOnnx } from './helpers/onnx-run';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -15,7 +16,6 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../src/core/checkpoint/torch';
 import { parseManifest } from '../src/core/model/manifest';
@@ -56,7 +56,7 @@ const checkpointFixtures = readJson<{
 }>('test/data/checkpoints/expected.json');
 
 /** The inputs tools/make_cli_fixtures.py describes: a 32-bit hash of the element index. */
-function referenceInputs(): ort.Tensor {
+function referenceInputs(): { data: Float32Array; dims: number[] } {
   const shape = cliExpected.input.shape;
   const x = new Float32Array(shape.reduce((a, b) => a * b, 1));
   for (let i = 0; i < x.length; i++) {
@@ -66,18 +66,13 @@ function referenceInputs(): ort.Tensor {
     h = (h ^ (h >>> 13)) >>> 0;
     x[i] = ((h >>> 29) - 4) / 2;
   }
-  return new ort.Tensor('float32', x, shape);
+  return { data: x, dims: shape };
 }
 const inputs = referenceInputs();
 
 async function logitsOf(onnx: Uint8Array): Promise<Float32Array> {
-  const session = await ort.InferenceSession.create(onnx, { intraOpNumThreads: 1 });
-  try {
-    const out = await session.run({ input: inputs });
-    return out['logits']!.data as Float32Array;
-  } finally {
-    await session.release();
-  }
+  const out = await runOnnx(onnx, { input: inputs }, { threads: 1 });
+  return out['logits']!.data;
 }
 
 const maxAbsDiff = (got: Float32Array, want: number[]) => {

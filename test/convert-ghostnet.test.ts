@@ -5,9 +5,9 @@
  * TypeScript and run by onnxruntime-node; wrapped .pth files through the checkpoint reader; and
  * the refusals: scales files, a 'rep' file without its fusion BatchNorms, one tensor too many.
  */
+import { runOnnx } from './helpers/onnx-run';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../src/core/checkpoint/torch';
 import {
@@ -64,13 +64,12 @@ const inputs = loadInputs();
 const measured: string[] = [];
 
 async function logitsOf(onnx: Uint8Array, size = 64): Promise<Float32Array> {
-  const session = await ort.InferenceSession.create(onnx, { intraOpNumThreads: 1 });
-  try {
-    const out = await session.run({ input: new ort.Tensor('float32', inputs, [2, 3, size, size]) });
-    return out['logits']!.data as Float32Array;
-  } finally {
-    await session.release();
-  }
+  const out = await runOnnx(
+    onnx,
+    { input: { data: inputs, dims: [2, 3, size, size] } },
+    { threads: 1 },
+  );
+  return out['logits']!.data;
 }
 
 function softmaxRows(x: ArrayLike<number>, classes: number): number[] {

@@ -1,4 +1,4 @@
-import * as ort from 'onnxruntime-node';
+import { runOnnx } from './helpers/onnx-run';
 import { describe, expect, it } from 'vitest';
 import { convertStateDict, countParams, detectArch } from '../src/core/convert';
 import { seededStateDict } from '../src/core/convert/seeded';
@@ -30,11 +30,11 @@ describe('seeded state dicts (benchmark models without Python)', () => {
       seededStateDict([1, 2, 2, 1], [0.25, 0.25, 0.25, 0.5], 1000, 3).get('stage2.1.conv.weight')!
         .data,
     ).toEqual(sd.get('stage2.1.conv.weight')!.data);
-    const session = await ort.InferenceSession.create(convertStateDict(sd).onnx);
     const input = new Float32Array(3 * 224 * 224).map((_, i) => Math.sin(i));
-    const logits = (
-      await session.run({ input: new ort.Tensor('float32', input, [1, 3, 224, 224]) })
-    )['logits']!.data as Float32Array;
+    const out = await runOnnx(convertStateDict(sd).onnx, {
+      input: { data: input, dims: [1, 3, 224, 224] },
+    });
+    const logits = out['logits']!.data;
     // The converted model computes what the state dict says: the same network in float64, here.
     const want = forward64(sd, input, 224);
     const scale = Math.max(...want.map(Math.abs));
