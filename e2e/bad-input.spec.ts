@@ -4,7 +4,8 @@
  * classifies, and the results already on screen stay. One page for the whole table, as a user
  * would throw one file after another at it.
  */
-import { expect, test, type Page } from '@playwright/test';
+import { type Page } from '@playwright/test';
+import { expect, test } from './test';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,8 +27,7 @@ test.describe('bad-input matrix: images', () => {
   test.beforeAll(async ({ browser }) => {
     page = await browser.newPage();
     lens = new Lens(page);
-    await lens.open('?model=repopt-tiny-seeded');
-    await lens.waitReady();
+    await lens.openReady('?model=repopt-tiny-seeded');
   });
   test.afterAll(async () => {
     await page.close();
@@ -67,10 +67,8 @@ test.describe('a 50-megapixel photo', () => {
   });
   test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('classifies exactly as the Node decoder does, within a memory bound', async ({ page }) => {
-    const lens = new Lens(page);
-    await lens.open('?model=repopt-tiny-seeded');
-    await lens.waitReady();
+  test('classifies exactly as the Node decoder does, within a memory bound', async ({ lens }) => {
+    await lens.openReady('?model=repopt-tiny-seeded');
     const before = chromiumProcesses();
     const reset = resetPeaks(before);
     const rssBefore = new Map(before.map((p) => [p.pid, p.rssBytes]));

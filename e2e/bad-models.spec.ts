@@ -4,7 +4,8 @@
  * image still classifies, with the bundled model when the bad one was refused. The small ONNX
  * files come from tools/make_bad_models.py.
  */
-import { expect, test, type Page } from '@playwright/test';
+import { type Page } from '@playwright/test';
+import { expect, test } from './test';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -124,8 +125,7 @@ test.describe('bad-input matrix: models', () => {
     dir = mkdtempSync(join(tmpdir(), 'lens-bad-models-'));
     page = await browser.newPage();
     lens = new Lens(page);
-    await lens.open('?model=repopt-tiny-seeded');
-    await lens.waitReady();
+    await lens.openReady('?model=repopt-tiny-seeded');
     // One result on screen before the first bad model: it must survive all of them.
     await expectGoodImageClassifies(lens, count);
   });
@@ -205,10 +205,9 @@ test.describe('models whose scores need care (probabilities as output, few class
 
   test("a final Softmax: the model's own probabilities, said so; 3 classes: 3 rows, said so", async ({
     page,
+    lens,
   }) => {
-    const lens = new Lens(page);
-    await lens.open('?model=repopt-tiny-seeded');
-    await lens.waitReady();
+    await lens.openReady('?model=repopt-tiny-seeded');
     await lens.pickModel(resolve(BAD_MODELS, 'softmax.onnx'));
     await lens.waitReady();
     await expect(page.getByTestId('model-notes')).toContainText(
@@ -277,8 +276,10 @@ test.describe('bad-input matrix: model URLs', () => {
     await lens.expectTop5(lens.lastResult(GOOD), references.images[GOOD]!.top5, GOOD);
   }
 
-  test('a URL that 404s: the status says so, then the bundled model works', async ({ page }) => {
-    const lens = new Lens(page);
+  test('a URL that 404s: the status says so, then the bundled model works', async ({
+    page,
+    lens,
+  }) => {
     await lens.open('?model=/models/nope.onnx');
     await expect(lens.status).toHaveAttribute('data-status', 'error');
     const error = page.getByTestId('model-error');
@@ -291,8 +292,8 @@ test.describe('bad-input matrix: model URLs', () => {
 
   test('a URL blocked by CORS: the status says so, then the bundled model works', async ({
     page,
+    lens,
   }) => {
-    const lens = new Lens(page);
     const url = `https://127.0.0.1:${port}/x.onnx`;
     hits = 0;
     await lens.open(`?model=${encodeURIComponent(url)}`);

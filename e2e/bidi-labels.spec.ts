@@ -4,8 +4,9 @@
  * in logical order they must run left to right in the result card; the stage view's rows (the
  * same component) isolate the label too.
  */
-import { expect, test, type Locator } from '@playwright/test';
-import { Lens, references } from './lens';
+import { type Locator } from '@playwright/test';
+import { expect, test } from './test';
+import { references } from './lens';
 
 /** The x of each character of the element's text, in logical order. */
 function characterXs(element: Locator): Promise<number[]> {
@@ -28,9 +29,9 @@ const increasing = (xs: number[]) => xs.every((x, i) => i === 0 || x > xs[i - 1]
 
 test('a label with U+202E leaves the index beside it as it is (cards and stage)', async ({
   page,
+  lens,
 }) => {
   test.setTimeout(600_000); // a shared 2-core machine can take minutes to prepare the model
-  const lens = new Lens(page);
   await lens.open();
   await expect(lens.status).toHaveAttribute('data-status', 'ready', { timeout: 480_000 });
   // Every name ends in an unterminated override, as a hostile label file would have it.

@@ -1,6 +1,6 @@
 /** Runs in the "camera" project: chromium's fake camera plays a generated clip (10 frames/s). */
-import { expect, test, type Page } from '@playwright/test';
-import { Lens } from './lens';
+import { type Page } from '@playwright/test';
+import { expect, test } from './test';
 
 const stats = (page: Page) => page.getByTestId('live-stats');
 const attr = async (page: Page, name: string) =>
@@ -24,10 +24,9 @@ const presented = (page: Page) =>
 
 test('webcam mode classifies live frames, pauses, snapshots, and the stage view toggles by key', async ({
   page,
+  lens,
 }) => {
-  const lens = new Lens(page);
-  await lens.open();
-  await lens.waitReady();
+  await lens.openReady();
   // Off: no feed, no stats, no old results (the box used to show, black, on every load).
   await page.getByTestId('source-camera').click();
   await expect(page.getByTestId('camera-video')).toBeHidden();
@@ -76,10 +75,9 @@ test('webcam mode classifies live frames, pauses, snapshots, and the stage view 
 
 test('each camera frame is classified at most once, and Stop/Start never puts two frames in flight', async ({
   page,
+  lens,
 }) => {
-  const lens = new Lens(page);
-  await lens.open();
-  await lens.waitReady();
+  await lens.openReady();
   await lens.startCamera();
   await expect.poll(() => attr(page, 'frames'), { timeout: 60_000 }).toBeGreaterThan(2);
   // Frames classified never outnumber the frames the camera presented over the same span (the
@@ -106,10 +104,9 @@ test('each camera frame is classified at most once, and Stop/Start never puts tw
 
 test('the stage view warns about an untrained model with the camera on and no photo', async ({
   page,
+  lens,
 }) => {
-  const lens = new Lens(page);
-  await lens.open();
-  await lens.waitReady();
+  await lens.openReady();
   await lens.startCamera();
   await expect.poll(() => attr(page, 'frames'), { timeout: 60_000 }).toBeGreaterThan(0);
   await page.locator('body').press('s');
@@ -121,10 +118,9 @@ test('the stage view warns about an untrained model with the camera on and no ph
 
 test('one label source: the camera, the stage and a restarted worker use the user file', async ({
   page,
+  lens,
 }) => {
-  const lens = new Lens(page);
-  await lens.open();
-  await lens.waitReady();
+  await lens.openReady();
   await page.getByTestId('labels-input').setInputFiles({
     name: 'mine.txt',
     mimeType: 'text/plain',

@@ -1,13 +1,10 @@
 /** A result card leads with the answer; the crop is captioned; engine details are one click away. */
-import { expect, test } from '@playwright/test';
-import { Lens } from './lens';
+import { expect, test } from './test';
 
 test('the crop says what it is, and engine details sit behind "Details" with their hooks', async ({
-  page,
+  lens,
 }) => {
-  const lens = new Lens(page);
-  await lens.open('?lang=en');
-  await lens.waitReady();
+  await lens.openReady('?lang=en');
   await lens.pickImages('chelsea.png');
   const card = lens.result('chelsea.png');
   await expect(card).toHaveAttribute('data-status', 'done');

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './test';
 import { PROB_TOL } from './tolerances';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -15,8 +15,7 @@ const photos = Object.keys(references.images).filter(
 );
 
 test.describe('classify fixture photos with the tiny model (WASM)', () => {
-  test('the page is cross-origin isolated and WASM runs with 2 threads', async ({ page }) => {
-    const lens = new Lens(page);
+  test('the page is cross-origin isolated and WASM runs with 2 threads', async ({ page, lens }) => {
     await lens.open();
     expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
     await lens.waitReady();
@@ -26,11 +25,9 @@ test.describe('classify fixture photos with the tiny model (WASM)', () => {
   });
 
   test('every fixture picked at once: top-5 equals PyTorch within PROB_TOL, crop bit-identical', async ({
-    page,
+    lens,
   }) => {
-    const lens = new Lens(page);
-    await lens.open();
-    await lens.waitReady();
+    await lens.openReady();
     await lens.pickImages(...photos);
     await expect(lens.results).toHaveCount(photos.length);
     for (const name of photos) {
@@ -50,10 +47,8 @@ test.describe('classify fixture photos with the tiny model (WASM)', () => {
     await expect(first.getByTestId('top5-row')).toHaveCount(5);
   });
 
-  test('drag and drop classifies, and EXIF rotation is applied and reported', async ({ page }) => {
-    const lens = new Lens(page);
-    await lens.open();
-    await lens.waitReady();
+  test('drag and drop classifies, and EXIF rotation is applied and reported', async ({ lens }) => {
+    await lens.openReady();
     await lens.dropImages('chelsea.png', 'exif-rotated.jpg');
     await lens.expectMatchesPyTorch('chelsea.png');
     await lens.expectMatchesPyTorch('exif-rotated.jpg', 'exif-rotated.jpg#transposed');
@@ -62,10 +57,8 @@ test.describe('classify fixture photos with the tiny model (WASM)', () => {
     );
   });
 
-  test('a local .onnx file loads and classifies', async ({ page }) => {
-    const lens = new Lens(page);
-    await lens.open();
-    await lens.waitReady();
+  test('a local .onnx file loads and classifies', async ({ lens }) => {
+    await lens.openReady();
     await lens.pickModel(resolve(ROOT, 'models/repopt-tiny.onnx'));
     await expect(lens.status).toHaveAttribute('data-status', 'ready');
     await expect(lens.status).toContainText('repopt-tiny.onnx');
@@ -73,24 +66,20 @@ test.describe('classify fixture photos with the tiny model (WASM)', () => {
     await lens.expectMatchesPyTorch('coffee.png');
   });
 
-  test('?model= selects a model by URL', async ({ page }) => {
-    const lens = new Lens(page);
-    await lens.open('?model=/models/repopt-tiny.onnx');
-    await lens.waitReady();
+  test('?model= selects a model by URL', async ({ lens }) => {
+    await lens.openReady('?model=/models/repopt-tiny.onnx');
     await expect(lens.status).toContainText('repopt-tiny.onnx');
   });
 
   test('the Winograd fast path runs by default; ?fast=0 runs the file as it is, same results', async ({
     page,
+    lens,
   }) => {
-    const lens = new Lens(page);
-    await lens.open();
-    await lens.waitReady();
+    await lens.openReady();
     const fast = page.getByTestId('model-fast-path');
     await expect(fast).toHaveAttribute('data-path', 'winograd');
     await expect(fast).toContainText(/Winograd: \d+ of 6 3x3 convolutions/);
-    await lens.open('?fast=0');
-    await lens.waitReady();
+    await lens.openReady('?fast=0');
     await expect(fast).toHaveAttribute('data-path', 'direct');
     await expect(fast).toContainText('direct convolutions (fast path off)');
     await lens.pickImages('coffee.png');
@@ -102,10 +91,9 @@ test.describe('classify fixture photos with the tiny model (WASM)', () => {
 
   test('?fastbg=0: the file as it is answers while the fast path is prepared, then Winograd takes over; both as PyTorch', async ({
     page,
+    lens,
   }) => {
-    const lens = new Lens(page);
-    await lens.open('?fastbg=0');
-    await lens.waitReady();
+    await lens.openReady('?fastbg=0');
     // Photos picked at once: the first answers before the background work, or during it.
     await lens.pickImages('coffee.png', 'chelsea.png');
     await lens.expectMatchesPyTorch('coffee.png');
@@ -131,8 +119,7 @@ test.describe('classify fixture photos with the tiny model (WASM)', () => {
     const file = testInfo.outputPath('seeded-4-stage.onnx');
     writeFileSync(file, onnx);
     const lens = new Lens(page);
-    await lens.open('?model=repopt-tiny-seeded');
-    await lens.waitReady();
+    await lens.openReady('?model=repopt-tiny-seeded');
     await lens.pickModel(file);
     await expect(lens.status).toContainText('seeded-4-stage.onnx');
     await expect(lens.status).toHaveAttribute('data-status', 'ready');
@@ -165,10 +152,11 @@ test.describe('classify fixture photos with the tiny model (WASM)', () => {
     await session.release();
   });
 
-  test('bad files get a clear message and the next image still classifies', async ({ page }) => {
-    const lens = new Lens(page);
-    await lens.open('?model=repopt-tiny-seeded');
-    await lens.waitReady();
+  test('bad files get a clear message and the next image still classifies', async ({
+    page,
+    lens,
+  }) => {
+    await lens.openReady('?model=repopt-tiny-seeded');
     await lens.pickImages('not-an-image.jpg');
     await expect(lens.result('not-an-image.jpg')).toHaveAttribute('data-status', 'error');
     await expect(lens.result('not-an-image.jpg')).toHaveAttribute(
@@ -184,18 +172,17 @@ test.describe('classify fixture photos with the tiny model (WASM)', () => {
     await lens.expectMatchesPyTorch('rocket.jpg');
   });
 
-  test('paste from the clipboard classifies', async ({ page }) => {
-    const lens = new Lens(page);
-    await lens.open();
-    await lens.waitReady();
+  test('paste from the clipboard classifies', async ({ lens }) => {
+    await lens.openReady();
     await lens.pasteImages('astronaut.png');
     await lens.expectMatchesPyTorch('astronaut.png');
   });
 
-  test('switching the preset changes the crop exactly as torchvision does', async ({ page }) => {
-    const lens = new Lens(page);
-    await lens.open();
-    await lens.waitReady();
+  test('switching the preset changes the crop exactly as torchvision does', async ({
+    page,
+    lens,
+  }) => {
+    await lens.openReady();
     for (const preset of [
       'squash-256-224',
       'bicubic-256-224',

@@ -8,8 +8,9 @@ import { PROB_TOL } from './tolerances';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { expect, test, type Locator } from '@playwright/test';
-import { FIXTURES, Lens, references } from './lens';
+import { type Locator } from '@playwright/test';
+import { expect, test } from './test';
+import { FIXTURES, references } from './lens';
 
 const A = 'RepOpt-VGG tiny (seeded, untrained)';
 const B = 'classes-10.onnx';
@@ -42,10 +43,8 @@ async function expectPresetsOfA(card: Locator): Promise<void> {
 }
 
 test.describe("compare presets uses the card's model", () => {
-  test.beforeEach(async ({ page }) => {
-    const lens = new Lens(page);
-    await lens.open('?model=repopt-tiny-seeded');
-    await lens.waitReady();
+  test.beforeEach(async ({ lens }) => {
+    await lens.openReady('?model=repopt-tiny-seeded');
     await lens.pickImages(GOOD);
     await lens.expectMatchesPyTorch(GOOD);
     await lens.pickModel(resolve(FIXTURES, 'bad-models', B));
@@ -54,9 +53,8 @@ test.describe("compare presets uses the card's model", () => {
   });
 
   test('with B loaded, the card offers to load A; one click loads A and compares with A', async ({
-    page,
+    lens,
   }) => {
-    const lens = new Lens(page);
     const card = lens.lastResult(GOOD);
     await card.getByTestId('compare-presets').click();
     const offer = card.getByTestId('presets-offer');
@@ -73,8 +71,8 @@ test.describe("compare presets uses the card's model", () => {
 
   test('with A as the comparison model, the comparison worker answers and B stays loaded', async ({
     page,
+    lens,
   }) => {
-    const lens = new Lens(page);
     await page.getByTestId('compare-panel').locator('summary').click();
     await page.getByTestId('compare-select').selectOption('repopt-tiny-seeded');
     await expect(page.getByTestId('compare-status')).toHaveAttribute('data-status', 'ready');
@@ -86,9 +84,8 @@ test.describe("compare presets uses the card's model", () => {
   });
 
   test('choosing the loaded model instead: every row and the card name B, not A', async ({
-    page,
+    lens,
   }) => {
-    const lens = new Lens(page);
     const card = lens.lastResult(GOOD);
     await card.getByTestId('compare-presets').click();
     await card.getByTestId('compare-presets-active').click();
@@ -105,13 +102,12 @@ test.describe("compare presets uses the card's model", () => {
 
 test("when the card's model can no longer be loaded (its file is gone), the loaded model answers and the card says so", async ({
   page,
+  lens,
 }) => {
   const dir = mkdtempSync(join(tmpdir(), 'lens-gone-'));
   const gone = join(dir, 'gone.onnx');
   copyFileSync(resolve(FIXTURES, 'bad-models', B), gone);
-  const lens = new Lens(page);
-  await lens.open('?model=repopt-tiny-seeded');
-  await lens.waitReady();
+  await lens.openReady('?model=repopt-tiny-seeded');
   await lens.pickModel(gone);
   await expect(lens.status).toHaveAttribute('data-status', 'ready');
   await expect(lens.status).toContainText('gone.onnx');

@@ -6,8 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { expect, test } from '@playwright/test';
-import { FIXTURES, Lens } from './lens';
+import { expect, test } from './test';
+import { FIXTURES } from './lens';
 
 const GHOSTNET = resolve(import.meta.dirname, '../test/data/ghostnet');
 const reference = JSON.parse(
@@ -16,10 +16,9 @@ const reference = JSON.parse(
 
 test('a dropped RepGhostNet checkpoint converts and classifies as PyTorch does', async ({
   page,
+  lens,
 }) => {
-  const lens = new Lens(page);
-  await lens.open();
-  await lens.waitReady();
+  await lens.openReady();
   await lens.dropFiles(resolve(GHOSTNET, 'rep.pth'));
   await expect(lens.status).toHaveAttribute('data-status', 'ready');
   await expect(lens.status).toContainText('rep.onnx');
@@ -38,10 +37,9 @@ test('a dropped RepGhostNet checkpoint converts and classifies as PyTorch does',
 
 test("a 'rep' GhostNet without its fusion BatchNorms is refused with their names", async ({
   page,
+  lens,
 }) => {
-  const lens = new Lens(page);
-  await lens.open();
-  await lens.waitReady();
+  await lens.openReady();
   await lens.dropFiles(resolve(GHOSTNET, 'rep-no-fusion.pth'));
   await expect(lens.status).toHaveAttribute('data-status', 'error');
   await expect(page.getByTestId('model-error')).toContainText(

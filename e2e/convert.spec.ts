@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { expect, test } from '@playwright/test';
-import { FIXTURES, Lens } from './lens';
+import { expect, test } from './test';
+import { FIXTURES } from './lens';
 
 const CHECKPOINTS = resolve(import.meta.dirname, '../test/data/checkpoints');
 const reference = JSON.parse(
@@ -15,10 +15,9 @@ const reference = JSON.parse(
 
 test('a dropped training checkpoint converts, classifies as PyTorch does, and can be downloaded', async ({
   page,
+  lens,
 }) => {
-  const lens = new Lens(page);
-  await lens.open();
-  await lens.waitReady();
+  await lens.openReady();
   await lens.dropFiles(resolve(CHECKPOINTS, 'training.pth'));
   await expect(lens.status).toHaveAttribute('data-status', 'ready');
   await expect(lens.status).toContainText('training.onnx');
@@ -40,10 +39,9 @@ test('a dropped training checkpoint converts, classifies as PyTorch does, and ca
 
 test('a malicious checkpoint is refused with a clear message, and the app keeps classifying', async ({
   page,
+  lens,
 }) => {
-  const lens = new Lens(page);
-  await lens.open();
-  await lens.waitReady();
+  await lens.openReady();
   await lens.dropFiles(resolve(CHECKPOINTS, 'malicious.pth'));
   await expect(lens.status).toHaveAttribute('data-status', 'error');
   await expect(page.getByTestId('model-error')).toContainText(/Refused.*os\.system/);
@@ -53,10 +51,9 @@ test('a malicious checkpoint is refused with a clear message, and the app keeps 
 
 test('after a conversion, one click compares fp32 with fp16; converted models are offered as the second model', async ({
   page,
+  lens,
 }) => {
-  const lens = new Lens(page);
-  await lens.open();
-  await lens.waitReady();
+  await lens.openReady();
   await lens.dropFiles(resolve(CHECKPOINTS, 'training.pth'));
   await expect(lens.status).toContainText('training.onnx');
   // A photo already in the list is compared in place when the second model is ready.
@@ -101,6 +98,7 @@ test('after a conversion, one click compares fp32 with fp16; converted models ar
 
 test('a checkpoint with NaN weights and a negative variance is refused by name, without a CLI flag', async ({
   page,
+  lens,
 }) => {
   const dir = mkdtempSync(join(tmpdir(), 'lens-nan-e2e-'));
   const file = join(dir, 'broken.pth');
@@ -119,9 +117,7 @@ torch.save(sd, sys.argv[2])`,
     { encoding: 'utf8' },
   );
   expect(made.status, made.stderr).toBe(0);
-  const lens = new Lens(page);
-  await lens.open();
-  await lens.waitReady();
+  await lens.openReady();
   await lens.dropFiles(file);
   await expect(lens.status).toHaveAttribute('data-status', 'error');
   const error = page.getByTestId('model-error');

@@ -3,9 +3,9 @@
  * the app does all it normally does under it with no violation reported, in the page, in its
  * workers or in the service worker.
  */
-import { expect, test, type Page, type Worker } from '@playwright/test';
+import { type Page, type Worker } from '@playwright/test';
+import { expect, test } from './test';
 import { resolve } from 'node:path';
-import { Lens } from './lens';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -86,6 +86,7 @@ async function workerViolations(page: Page): Promise<string[]> {
 test.describe('Content-Security-Policy', () => {
   test('the document, scripts, worker chunks, the wasm and the service worker carry the policy', async ({
     page,
+    lens,
     request,
   }) => {
     const doc = await request.get('/');
@@ -98,9 +99,7 @@ test.describe('Content-Security-Policy', () => {
     page.on('response', (r) => {
       if (/\.(m?js|wasm)(\?|$)/.test(new URL(r.url()).pathname)) assets.add(r.url());
     });
-    const lens = new Lens(page);
-    await lens.open();
-    await lens.waitReady();
+    await lens.openReady();
     expect(assets.size).toBeGreaterThan(2);
     assets.add(new URL('/sw.js', page.url()).href);
     for (const url of assets) {
@@ -114,12 +113,11 @@ test.describe('Content-Security-Policy', () => {
 
   test('loading models, classifying, opening a local model and going offline raise no violation', async ({
     page,
+    lens,
     context,
   }) => {
     const violations = await watchViolations(page);
-    const lens = new Lens(page);
-    await lens.open();
-    await lens.waitReady();
+    await lens.openReady();
     await lens.pickImages('chelsea.png', 'rocket.jpg');
     await lens.expectMatchesPyTorch('chelsea.png');
     await lens.expectMatchesPyTorch('rocket.jpg');
@@ -147,11 +145,10 @@ test.describe('Content-Security-Policy', () => {
 
   test('a script from another origin is refused (the policy is enforced, not just sent)', async ({
     page,
+    lens,
   }) => {
     const violations = await watchViolations(page);
-    const lens = new Lens(page);
-    await lens.open();
-    await lens.waitReady();
+    await lens.openReady();
     const outcome = await page.evaluate(
       () =>
         new Promise<string>((done) => {

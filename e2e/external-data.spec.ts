@@ -4,7 +4,7 @@
  * exactly as the same model saved as one file; without the data file the page names it. The
  * model server is https on 127.0.0.1 with CORS (the app's CSP allows https: model URLs only).
  */
-import { expect, test } from '@playwright/test';
+import { expect, test } from './test';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
@@ -77,11 +77,9 @@ const rows = (lens: Lens) =>
     );
 
 test('a URL model with its data file beside it ranks as the single-file model', async ({
-  page,
+  lens,
 }) => {
-  const lens = new Lens(page);
-  await lens.open('?model=repopt-tiny-seeded');
-  await lens.waitReady();
+  await lens.openReady('?model=repopt-tiny-seeded');
   await lens.pickModel(resolve(BAD_MODELS, 'classes-10.onnx'));
   await lens.waitReady();
   await lens.pickImages(GOOD);
@@ -95,8 +93,7 @@ test('a URL model with its data file beside it ranks as the single-file model', 
   expect(await rows(lens)).toEqual(single);
 });
 
-test('without its data file, the page names the missing file', async ({ page }) => {
-  const lens = new Lens(page);
+test('without its data file, the page names the missing file', async ({ page, lens }) => {
   await lens.open(`?model=${encodeURIComponent(`${base}/lonely.onnx`)}`);
   await expect(lens.status).toHaveAttribute('data-status', 'error');
   await expect(page.getByTestId('model-error')).toContainText(`${base}/lonely.onnx.data: HTTP 404`);
@@ -104,10 +101,9 @@ test('without its data file, the page names the missing file', async ({ page }) 
 
 test('the model input takes the .onnx and its data file together; the .onnx alone names the missing file', async ({
   page,
+  lens,
 }) => {
-  const lens = new Lens(page);
-  await lens.open('?model=repopt-tiny-seeded');
-  await lens.waitReady();
+  await lens.openReady('?model=repopt-tiny-seeded');
   await lens.pickModel(resolve(BAD_MODELS, 'classes-10.onnx'));
   await lens.waitReady();
   await lens.pickImages(GOOD);

@@ -4,7 +4,7 @@
  * as it is (and why) where the rewrite cannot prove itself; in the foreground and, with
  * `?fastbg=0`, in the background.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test } from './test';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,10 +55,9 @@ const CASES = [
 for (const c of CASES)
   test(`${c.name}: ${c.path} in the page, answers as the file in onnxruntime-node`, async ({
     page,
+    lens,
   }) => {
-    const lens = new Lens(page);
-    await lens.open('?model=repopt-tiny-seeded');
-    await lens.waitReady();
+    await lens.openReady('?model=repopt-tiny-seeded');
     const file = join(dir, `${c.name}.onnx`);
     await lens.pickModel(file);
     await expect(lens.status).toContainText(`${c.name}.onnx`);
@@ -74,10 +73,9 @@ for (const c of CASES)
 
 test('gap-broadcast with ?fastbg=0: the background path proves the rewrite, then takes over', async ({
   page,
+  lens,
 }) => {
-  const lens = new Lens(page);
-  await lens.open('?model=repopt-tiny-seeded&fastbg=0');
-  await lens.waitReady();
+  await lens.openReady('?model=repopt-tiny-seeded&fastbg=0');
   const file = join(dir, 'gap-broadcast.onnx');
   await lens.pickModel(file);
   await expect(lens.status).toContainText('gap-broadcast.onnx');

@@ -1,13 +1,11 @@
 /** Faults the browser can produce: the app says so, recovers, and keeps what is on screen. */
-import { expect, test } from '@playwright/test';
-import { Lens } from './lens';
+import { expect, test } from './test';
 
 test('a worker crash mid-inference is reported, the worker restarts, the model reloads, and the next image works', async ({
   page,
+  lens,
 }) => {
-  const lens = new Lens(page);
-  await lens.open();
-  await lens.waitReady();
+  await lens.openReady();
   await lens.pickImages('chelsea.png');
   await lens.expectMatchesPyTorch('chelsea.png');
 

@@ -1,7 +1,7 @@
 /** 简体中文: the page, the stage view and the ImageNet names; a user label file always wins. */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './test';
 import { IMAGES, Lens } from './lens';
 
 const zh = (
@@ -16,10 +16,9 @@ const english = readFileSync(
 
 test('?lang=zh-CN: Chinese page, html lang, Chinese ImageNet names; switches back to English', async ({
   page,
+  lens,
 }) => {
-  const lens = new Lens(page);
-  await lens.open('?lang=zh-CN');
-  await lens.waitReady();
+  await lens.openReady('?lang=zh-CN');
   await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
   await expect(page.getByTestId('drop-zone')).toContainText('把照片拖到这里');
   await expect(page.getByTestId('source-camera')).toHaveText('摄像头');
@@ -60,8 +59,7 @@ test('the browser language picks Chinese; labels switch on their own; a user fil
   const context = await browser.newContext({ locale: 'zh-CN' });
   const page = await context.newPage();
   const lens = new Lens(page);
-  await lens.open();
-  await lens.waitReady();
+  await lens.openReady();
   await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
   // Chinese page, English labels.
   await page.getByTestId('label-language-select').selectOption('en');
@@ -87,10 +85,9 @@ test('the browser language picks Chinese; labels switch on their own; a user fil
 
 test('?lang=zh-CN: what the engine says comes in Chinese (fast path, label-count warning); data-* stay as they are', async ({
   page,
+  lens,
 }) => {
-  const lens = new Lens(page);
-  await lens.open('?lang=zh-CN');
-  await lens.waitReady();
+  await lens.openReady('?lang=zh-CN');
   const fast = page.getByTestId('model-fast-path');
   await expect(fast).toHaveAttribute('data-path', 'winograd');
   await expect(fast).toContainText(/Winograd：6 个 3x3 卷积中的 \d+ 个（F/);
@@ -99,8 +96,7 @@ test('?lang=zh-CN: what the engine says comes in Chinese (fast path, label-count
     /^Winograd：6 个 3x3 卷积中的 \d+ 个（F/,
   );
 
-  await lens.open('?lang=zh-CN&fast=0&backend=wasm');
-  await lens.waitReady();
+  await lens.openReady('?lang=zh-CN&fast=0&backend=wasm');
   // The backend's reason in the status line, in Chinese too.
   await expect(lens.status).toContainText('设置中选择了 WASM');
   await expect(fast).toHaveAttribute('data-path', 'direct');

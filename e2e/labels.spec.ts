@@ -1,6 +1,6 @@
 /** Label files: the user's own list is used; a bad one is refused and the previous labels stay. */
-import { expect, test } from '@playwright/test';
-import { Lens, references } from './lens';
+import { expect, test } from './test';
+import { references } from './lens';
 
 const file = (name: string, text: string) => ({
   name,
@@ -10,10 +10,9 @@ const file = (name: string, text: string) => ({
 
 test('label files: a good one is used, wrong counts warn, bad syntax and duplicates are refused', async ({
   page,
+  lens,
 }) => {
-  const lens = new Lens(page);
-  await lens.open();
-  await lens.waitReady();
+  await lens.openReady();
   const input = page.getByTestId('labels-input');
   const ref = references.images['chelsea.png']!.top5;
 
@@ -50,10 +49,9 @@ test('label files: a good one is used, wrong counts warn, bad syntax and duplica
 
 test('the comparison model labels from the same user file, whichever was loaded first', async ({
   page,
+  lens,
 }) => {
-  const lens = new Lens(page);
-  await lens.open();
-  await lens.waitReady();
+  await lens.openReady();
   const own = file('mine.txt', Array.from({ length: 1000 }, (_, i) => `thing ${i}`).join('\n'));
   // Labels first, then the comparison model; then a second file after it is loaded.
   await page.getByTestId('labels-input').setInputFiles(own);

@@ -4,18 +4,17 @@
  * takes away what an insecure page lacks (isSecureContext, navigator.mediaDevices,
  * crypto.subtle) before the app starts.
  */
-import { expect, test } from '@playwright/test';
-import { Lens } from './lens';
+import { expect, test } from './test';
 
 test('without a secure context: a plain message, the camera explains itself, photos classify', async ({
   page,
+  lens,
 }) => {
   await page.addInitScript(() => {
     Object.defineProperty(window, 'isSecureContext', { get: () => false });
     Object.defineProperty(Navigator.prototype, 'mediaDevices', { get: () => undefined });
     Object.defineProperty(Crypto.prototype, 'subtle', { get: () => undefined });
   });
-  const lens = new Lens(page);
   await lens.open();
   await expect(page.getByTestId('insecure-notice')).toContainText('not a secure context');
   await expect(page.getByTestId('insecure-notice')).toContainText('npm run start:lan');

@@ -3,17 +3,16 @@
  * on phones, a stage view that fills a projector, and a selector that names the model answering.
  */
 import { resolve } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
-import { FIXTURES, Lens } from './lens';
+import { type Page } from '@playwright/test';
+import { expect, test } from './test';
+import { FIXTURES } from './lens';
 
 async function clickExample(page: Page, file: string): Promise<void> {
   await page.locator(`[data-testid=example][data-file="${file}"]`).click();
 }
 
-test('the camera box is hidden while the camera is off', async ({ page }) => {
-  const lens = new Lens(page);
-  await lens.open();
-  await lens.waitReady();
+test('the camera box is hidden while the camera is off', async ({ page, lens }) => {
+  await lens.openReady();
   await expect(page.getByTestId('camera-video')).toBeHidden();
   await page.getByTestId('source-camera').click();
   await expect(page.getByTestId('camera-video')).toBeHidden();
@@ -22,11 +21,10 @@ test('the camera box is hidden while the camera is off', async ({ page }) => {
 
 test('at 1280x800 the newest result is in view without scrolling, newest first', async ({
   page,
+  lens,
 }) => {
   await page.setViewportSize({ width: 1280, height: 800 });
-  const lens = new Lens(page);
-  await lens.open();
-  await lens.waitReady();
+  await lens.openReady();
   for (const file of ['chelsea.png', 'coffee.png', 'rocket.jpg']) {
     await clickExample(page, file);
     const card = lens.lastResult(file);
@@ -42,11 +40,9 @@ for (const [width, height] of [
   [360, 740],
   [390, 844],
 ] as const) {
-  test(`no horizontal overflow at ${width}x${height}; cards stack`, async ({ page }) => {
+  test(`no horizontal overflow at ${width}x${height}; cards stack`, async ({ page, lens }) => {
     await page.setViewportSize({ width, height });
-    const lens = new Lens(page);
-    await lens.open();
-    await lens.waitReady();
+    await lens.openReady();
     await clickExample(page, 'chelsea.png');
     await expect(lens.lastResult('chelsea.png')).toHaveAttribute('data-status', 'done');
     const overflow = () =>
@@ -69,11 +65,10 @@ for (const [width, height] of [
 
 test('the stage view fills a 1920x1080 projector with the photo and five barred rows, and stacks on a phone', async ({
   page,
+  lens,
 }) => {
   await page.setViewportSize({ width: 1920, height: 1080 });
-  const lens = new Lens(page);
-  await lens.open();
-  await lens.waitReady();
+  await lens.openReady();
   await clickExample(page, 'chelsea.png');
   await expect(lens.lastResult('chelsea.png')).toHaveAttribute('data-status', 'done');
   await page.locator('body').press('s');
@@ -108,10 +103,8 @@ test('the stage view fills a 1920x1080 projector with the photo and five barred 
   expect(media2.x + media2.width).toBeLessThanOrEqual(390);
 });
 
-test('the selector names the model that answers after a failed load', async ({ page }) => {
-  const lens = new Lens(page);
-  await lens.open();
-  await lens.waitReady();
+test('the selector names the model that answers after a failed load', async ({ page, lens }) => {
+  await lens.openReady();
   const select = page.getByTestId('model-select');
   await expect(select).toHaveValue('repopt-tiny-seeded');
   await lens.pickModel(resolve(FIXTURES, 'bad-models/custom-op.onnx'));

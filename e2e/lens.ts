@@ -34,6 +34,12 @@ export class Lens {
     await expect(this.status).toHaveAttribute('data-status', 'ready');
   }
 
+  /** Opens the page (with a query) and waits until its model answers. */
+  async openReady(query = ''): Promise<void> {
+    await this.open(query);
+    await this.waitReady();
+  }
+
   async pickImages(...names: string[]): Promise<void> {
     await this.page.getByTestId('image-input').setInputFiles(names.map((n) => resolve(IMAGES, n)));
   }

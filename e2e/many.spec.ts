@@ -2,8 +2,8 @@
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test } from '@playwright/test';
-import { IMAGES, Lens } from './lens';
+import { expect, test } from './test';
+import { IMAGES } from './lens';
 
 const SOURCES = [
   'chelsea.png',
@@ -18,6 +18,7 @@ const SOURCES = [
 
 test('200 files: all classified, streaming in order, with the JS heap bounded', async ({
   page,
+  lens,
   context,
 }) => {
   test.setTimeout(300_000);
@@ -35,9 +36,7 @@ test('200 files: all classified, streaming in order, with the JS heap bounded', 
     copyFileSync(join(IMAGES, src), path);
     return path;
   });
-  const lens = new Lens(page);
-  await lens.open();
-  await lens.waitReady();
+  await lens.openReady();
   await page.waitForTimeout(500);
   const before = await page.evaluate(
     () => (window as unknown as { __long: number[] }).__long.length,

@@ -4,12 +4,12 @@
  * the browser's single-file limit is refused before a byte is read. The server (https on
  * 127.0.0.1 with CORS: the app's CSP allows https: model URLs only) counts what it sent.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test } from './test';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { FIXTURES, Lens } from './lens';
+import { FIXTURES } from './lens';
 
 const BAD_MODELS = resolve(FIXTURES, 'bad-models');
 const LARGE = 256 * 2 ** 20;
@@ -68,8 +68,7 @@ test.afterAll(async () => {
   await new Promise((done) => server.close(done));
 });
 
-test('a large URL that is not a model is refused from its first bytes', async ({ page }) => {
-  const lens = new Lens(page);
+test('a large URL that is not a model is refused from its first bytes', async ({ page, lens }) => {
   await lens.open(`?model=${encodeURIComponent(`${base}/page.onnx`)}`);
   await expect(lens.status).toHaveAttribute('data-status', 'error');
   await expect(page.getByTestId('model-error')).toContainText(
@@ -81,8 +80,8 @@ test('a large URL that is not a model is refused from its first bytes', async ({
 
 test('a URL whose Content-Length is over the browser limit is refused before reading', async ({
   page,
+  lens,
 }) => {
-  const lens = new Lens(page);
   await lens.open(`?model=${encodeURIComponent(`${base}/huge.onnx`)}`);
   await expect(lens.status).toHaveAttribute('data-status', 'error');
   await expect(page.getByTestId('model-error')).toContainText(

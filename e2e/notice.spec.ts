@@ -1,16 +1,14 @@
 /** The untrained notice: a route to trained weights, whole on phones, gone once the user's model answers. */
-import { expect, test } from '@playwright/test';
+import { expect, test } from './test';
 import { writeGeneratedModel } from './generated-model';
-import { Lens } from './lens';
 
 test.use({ viewport: { width: 390, height: 844 } });
 
 test('the notice links the official release, says what to do with the file, and goes once the user model answers', async ({
   page,
+  lens,
 }) => {
-  const lens = new Lens(page);
-  await lens.open('?lang=en');
-  await lens.waitReady();
+  await lens.openReady('?lang=en');
   const notice = page.getByTestId('untrained-notice');
   const link = notice.getByTestId('untrained-release-link');
   await expect(link).toHaveAttribute('href', 'https://github.com/DingXiaoH/RepOptimizers');

@@ -1,10 +1,7 @@
-import { expect, test } from '@playwright/test';
-import { Lens } from './lens';
+import { expect, test } from './test';
 
-test('after one visit, the app and the model work offline', async ({ page, context }) => {
-  const lens = new Lens(page);
-  await lens.open();
-  await lens.waitReady();
+test('after one visit, the app and the model work offline', async ({ page, lens, context }) => {
+  await lens.openReady();
   // The service worker has precached the shell (HTML, JS, the onnxruntime .wasm).
   await page.evaluate(async () => {
     await navigator.serviceWorker.ready;
@@ -29,8 +26,7 @@ test('after one visit, the app and the model work offline', async ({ page, conte
   await expect(tiny).toHaveAttribute('data-offline', 'no');
 });
 
-test('?model= URLs that are not models never enter the model cache', async ({ page }) => {
-  const lens = new Lens(page);
+test('?model= URLs that are not models never enter the model cache', async ({ page, lens }) => {
   const cachedPaths = () =>
     page.evaluate(async () => {
       const cache = await caches.open('lens-models-v1');

@@ -1,15 +1,13 @@
 /** A phone: no keyboard hints on a touch screen, file names on one line. */
-import { expect, test } from '@playwright/test';
-import { Lens } from './lens';
+import { expect, test } from './test';
 
 test.use({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
 
 test('a touch screen shows no keyboard hints, and a long file name stays on one line', async ({
   page,
+  lens,
 }) => {
-  const lens = new Lens(page);
-  await lens.open('?lang=en');
-  await lens.waitReady();
+  await lens.openReady('?lang=en');
   await expect(page.getByTestId('stage-toggle')).toHaveText('Stage view');
   await expect(page.getByTestId('drop-zone')).not.toContainText('Ctrl+V');
   const name = 'a-very-long-file-name-from-a-phone-camera-20261205-154512.png';

@@ -5,8 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { expect, test } from '@playwright/test';
-import { Lens } from './lens';
+import { expect, test } from './test';
 
 const DIR = resolve(import.meta.dirname, '../test/data/precision');
 const expected = JSON.parse(readFileSync(resolve(DIR, 'expected.json'), 'utf8')) as {
@@ -15,10 +14,9 @@ const expected = JSON.parse(readFileSync(resolve(DIR, 'expected.json'), 'utf8'))
 
 test('ranks a seeded fp16 weight overflow first, and says the BatchNorms are folded', async ({
   page,
+  lens,
 }) => {
-  const lens = new Lens(page);
-  await lens.open();
-  await lens.waitReady();
+  await lens.openReady();
   await lens.pickModel(resolve(DIR, 'weight-overflow.onnx'));
   await expect(lens.status).toHaveAttribute('data-status', 'ready');
   await lens.pickImages('chelsea.png', 'coffee.png');

@@ -1,14 +1,12 @@
 /** "Quantize to int8" in the page: the current model, calibrated on the photos in the list. */
 import { readFileSync } from 'node:fs';
-import { expect, test } from '@playwright/test';
-import { Lens } from './lens';
+import { expect, test } from './test';
 
 test('quantizes the current model on the photos in the list: report, download, then compare', async ({
   page,
+  lens,
 }) => {
-  const lens = new Lens(page);
-  await lens.open();
-  await lens.waitReady();
+  await lens.openReady();
   const panel = page.getByTestId('quantize-panel');
   await panel.locator('summary').click();
   await expect(panel.getByTestId('quantize-run')).toBeDisabled(); // no photos yet

@@ -1,23 +1,21 @@
 /** The engineer's sanity checks: model panel, CAM, verification against PyTorch, comparison, presets. */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './test';
 import * as ort from 'onnxruntime-node';
 import { convertStateDict } from '../src/core/convert';
 import { decodePng } from '../src/core/image/png';
 import { PRESETS, preprocess } from '../src/core/preprocess/preprocess';
 import { loadFixture } from '../test/convert-fixtures';
-import { FIXTURES, IMAGES, Lens } from './lens';
+import { FIXTURES, IMAGES } from './lens';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const manifest = JSON.parse(readFileSync(resolve(ROOT, 'models/models.json'), 'utf8')) as {
   models: { id: string; params: number }[];
 };
 
-test('the model panel shows the tiny model’s exact parameter count', async ({ page }) => {
-  const lens = new Lens(page);
-  await lens.open();
-  await lens.waitReady();
+test('the model panel shows the tiny model’s exact parameter count', async ({ page, lens }) => {
+  await lens.openReady();
   const panel = page.getByTestId('model-panel');
   const pytorchCount = manifest.models.find((m) => m.id === 'repopt-tiny-seeded')!.params; // counted by PyTorch
   await expect(panel).toHaveAttribute('data-checkpoint-params', String(pytorchCount));
@@ -34,12 +32,11 @@ test('the model panel shows the tiny model’s exact parameter count', async ({ 
 
 test('CAM renders for a model with features, with values equal to a Node reference', async ({
   page,
+  lens,
 }) => {
   const { sd } = loadFixture('target-se');
   const { onnx } = convertStateDict(sd, { inputSize: 224, features: true });
-  const lens = new Lens(page);
-  await lens.open();
-  await lens.waitReady();
+  await lens.openReady();
   await page.getByTestId('model-input').setInputFiles({
     name: 'target-se-features.onnx',
     mimeType: 'application/octet-stream',
@@ -93,10 +90,9 @@ test('CAM renders for a model with features, with values equal to a Node referen
 
 test('verification against PyTorch passes on the right JSON and fails, naming the images, on an altered one', async ({
   page,
+  lens,
 }) => {
-  const lens = new Lens(page);
-  await lens.open();
-  await lens.waitReady();
+  await lens.openReady();
   const refText = readFileSync(resolve(FIXTURES, 'references.json'), 'utf8');
   await page.getByTestId('reference-input').setInputFiles({
     name: 'ref.json',
@@ -136,10 +132,9 @@ test('verification against PyTorch passes on the right JSON and fails, naming th
 
 test('verification names the EXIF cause, lists photos missing from the reference, and matches by path', async ({
   page,
+  lens,
 }) => {
-  const lens = new Lens(page);
-  await lens.open();
-  await lens.waitReady();
+  await lens.openReady();
   const ref = JSON.parse(readFileSync(resolve(FIXTURES, 'references.json'), 'utf8')) as {
     images: Record<string, unknown>;
   };
@@ -177,10 +172,8 @@ test('verification names the EXIF cause, lists photos missing from the reference
   await expect(again).toContainText('EXIF orientation 6 ignored');
 });
 
-test('comparing a model with itself shows 100 % agreement', async ({ page }) => {
-  const lens = new Lens(page);
-  await lens.open();
-  await lens.waitReady();
+test('comparing a model with itself shows 100 % agreement', async ({ page, lens }) => {
+  await lens.openReady();
   await page.getByTestId('compare-panel').locator('summary').click();
   await page.getByTestId('compare-select').selectOption('repopt-tiny-seeded');
   await expect(page.getByTestId('compare-status')).toHaveAttribute('data-status', 'ready');
@@ -194,10 +187,9 @@ test('comparing a model with itself shows 100 % agreement', async ({ page }) => 
 
 test('one click compares the three presets, and the examples gallery classifies a bundled photo', async ({
   page,
+  lens,
 }) => {
-  const lens = new Lens(page);
-  await lens.open();
-  await lens.waitReady();
+  await lens.openReady();
   await page.locator('[data-testid="example"][data-file="chelsea.png"]').click();
   await lens.expectMatchesPyTorch('chelsea.png');
   await lens.result('chelsea.png').getByTestId('compare-presets').click();

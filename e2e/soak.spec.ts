@@ -9,12 +9,12 @@
  * the worker. Growth from the end of the one-minute warm-up to the end must stay within BOUNDS.
  * The figures go to docs/soak.md.
  */
-import { expect, test, type CDPSession, type Page } from '@playwright/test';
+import { type CDPSession, type Page } from '@playwright/test';
+import { expect, test } from './test';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { format, resolveConfig } from 'prettier';
-import { Lens } from './lens';
 import { chromiumProcesses } from '../src/node/proc-memory';
 
 const MINUTES = Number(process.env['SOAK_MINUTES'] ?? 10);
@@ -242,10 +242,10 @@ function rendererRss(): number {
 
 test('webcam mode for SOAK_MINUTES: memory flat, frames keep coming, no live tensors pile up', async ({
   page,
+  lens,
   browser,
 }) => {
   test.skip(test.info().project.name !== 'soak', 'a soak test: run it with npm run soak');
-  const lens = new Lens(page);
   // Frames sent to the worker, counted where the page posts them.
   await page.addInitScript(() => {
     const w = window as unknown as { __soakFrames: number };
@@ -257,8 +257,7 @@ test('webcam mode for SOAK_MINUTES: memory flat, frames keep coming, no live ten
       post.apply(this, args);
     } as unknown as Worker['postMessage'];
   });
-  await lens.open();
-  await lens.waitReady();
+  await lens.openReady();
   const backend = await lens.status.getAttribute('data-backend');
   const model = (await page.getByTestId('model-select').locator('option:checked').textContent())!;
   expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);

@@ -4,9 +4,9 @@
  * what happens, on the panel and on the stage (a 2 s window read "0.0 fps" for a model answering
  * about once a second, and the "camera" rate counted classifications).
  */
-import { expect, test, type Page } from '@playwright/test';
+import { type Page } from '@playwright/test';
+import { expect, test } from './test';
 import { writeGeneratedModel } from './generated-model';
-import { Lens } from './lens';
 import { routeSecondModel, SECOND_MODEL } from './second-model';
 
 const stats = (page: Page) => page.getByTestId('live-stats');
@@ -15,14 +15,13 @@ const attr = async (page: Page, name: string) =>
 
 test('a slow model: classified rate over its own pace, the camera at its own rate, and latency', async ({
   page,
+  lens,
 }) => {
   test.setTimeout(240_000);
   // 5x5 convolutions, 48 channels at 224x224: about 5.8 G multiply-adds, 0.7 s a frame on an idle
   // 2-core machine (32 channels ran 3.2 frames/s there: too close to the camera's 10).
   const slow = writeGeneratedModel({ name: 'e2e-slow', channels: 48, layers: 2 });
-  const lens = new Lens(page);
-  await lens.open('?lang=en');
-  await lens.waitReady();
+  await lens.openReady('?lang=en');
   await lens.pickModel(slow);
   await expect(lens.status).toContainText('e2e-slow');
   await lens.waitReady();
@@ -88,11 +87,10 @@ test.describe('a second model in the list', () => {
 
   test('switching models mid-demo: the live bars say whose they are and dim while the next loads', async ({
     page,
+    lens,
   }) => {
     const { release } = await routeSecondModel(page);
-    const lens = new Lens(page);
-    await lens.open('?lang=en');
-    await lens.waitReady();
+    await lens.openReady('?lang=en');
     await lens.startCamera();
     await expect.poll(() => attr(page, 'frames'), { timeout: 60_000 }).toBeGreaterThan(1);
     await page.locator('body').press('s');

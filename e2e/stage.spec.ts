@@ -3,9 +3,9 @@
  * right after a choice in a select, a model picker on the stage, and what the page and the stage
  * say when the camera is refused or missing.
  */
-import { expect, test, type Locator, type Page } from '@playwright/test';
+import { type Locator, type Page } from '@playwright/test';
+import { expect, test } from './test';
 import { writeGeneratedModel } from './generated-model';
-import { Lens } from './lens';
 import { routeSecondModel, SECOND_MODEL } from './second-model';
 
 /** A fast model whose class 33 wins with about 100 % (its logit is 30 above the rest). */
@@ -54,10 +54,9 @@ test.use({ viewport: { width: 1920, height: 1080 } });
 
 test('the stage fits "100.00%" beside its label in English and Chinese; S works right after a header select', async ({
   page,
+  lens,
 }) => {
-  const lens = new Lens(page);
-  await lens.open('?lang=en');
-  await lens.waitReady();
+  await lens.openReady('?lang=en');
   await lens.pickModel(confident());
   await expect(lens.status).toContainText('e2e-confident');
   await lens.waitReady();
@@ -93,11 +92,10 @@ test.describe('a second model in the list', () => {
 
   test('the stage switches models itself: a picker, the load in large type, bars named and dimmed', async ({
     page,
+    lens,
   }) => {
     const { release } = await routeSecondModel(page);
-    const lens = new Lens(page);
-    await lens.open('?lang=en');
-    await lens.waitReady();
+    await lens.openReady('?lang=en');
     await lens.pickImages('chelsea.png');
     await expect(lens.result('chelsea.png')).toHaveAttribute('data-status', 'done');
     await page.locator('body').press('s');
@@ -132,6 +130,7 @@ for (const [name, message, problem, words] of [
 ] as const) {
   test(`camera ${problem}: the page and the stage say what to do, and photos are one click away`, async ({
     page,
+    lens,
   }) => {
     // The browser's answer to getUserMedia, as a real refusal or a machine without a camera gives it.
     await page.addInitScript(
@@ -140,9 +139,7 @@ for (const [name, message, problem, words] of [
       },
       [name, message] as const,
     );
-    const lens = new Lens(page);
-    await lens.open('?lang=en');
-    await lens.waitReady();
+    await lens.openReady('?lang=en');
     await lens.startCamera();
     const notice = page.getByTestId('camera-problem');
     await expect(notice).toHaveAttribute('data-problem', problem);
@@ -163,14 +160,12 @@ for (const [name, message, problem, words] of [
   });
 }
 
-test('the camera refusal is said in Chinese on the Chinese page', async ({ page }) => {
+test('the camera refusal is said in Chinese on the Chinese page', async ({ page, lens }) => {
   await page.addInitScript(() => {
     navigator.mediaDevices.getUserMedia = () =>
       Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
   });
-  const lens = new Lens(page);
-  await lens.open('?lang=zh-CN');
-  await lens.waitReady();
+  await lens.openReady('?lang=zh-CN');
   await lens.startCamera();
   await expect(page.getByTestId('camera-problem')).toContainText('摄像头权限被阻止');
   await expect(page.getByTestId('camera-use-photos')).toHaveText('改用照片');

@@ -1,6 +1,5 @@
 /** Engineer tools' tables fit their content, and the tools use a wide screen's room. */
-import { expect, test } from '@playwright/test';
-import { Lens } from './lens';
+import { expect, test } from './test';
 
 for (const [width, height] of [
   [1280, 800],
@@ -8,11 +7,10 @@ for (const [width, height] of [
 ] as const) {
   test(`at ${width}x${height} the model details' labels stay whole and the tools column fits the screen`, async ({
     page,
+    lens,
   }) => {
     await page.setViewportSize({ width, height });
-    const lens = new Lens(page);
-    await lens.open('?lang=en');
-    await lens.waitReady();
+    await lens.openReady('?lang=en');
     const panel = page.getByTestId('model-panel');
     await panel.locator('summary').click();
     await expect(page.getByTestId('model-params')).toBeVisible();

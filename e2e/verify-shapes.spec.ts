@@ -1,6 +1,7 @@
 /** Verify against PyTorch with references in the shapes other scripts write, and a clear refusal. */
-import { expect, test, type Page } from '@playwright/test';
-import { Lens, references } from './lens';
+import { type Page } from '@playwright/test';
+import { expect, test } from './test';
+import { references } from './lens';
 
 const chelsea = references.images['chelsea.png'] as unknown as {
   logits: number[];
@@ -29,10 +30,9 @@ const loadReference = (page: Page, value: unknown) =>
 
 test('Verify reads the common reference shapes, and says which keys a misfit has, in the page language', async ({
   page,
+  lens,
 }) => {
-  const lens = new Lens(page);
-  await lens.open('?lang=en');
-  await lens.waitReady();
+  await lens.openReady('?lang=en');
   await lens.pickImages('chelsea.png');
   await expect(lens.result('chelsea.png')).toHaveAttribute('data-status', 'done');
   const summary = page.getByTestId('verify-summary');

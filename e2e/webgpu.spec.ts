@@ -2,21 +2,16 @@
  * Runs in the "webgpu" project: chromium started with --enable-unsafe-webgpu, which offers
  * SwiftShader, a software fallback adapter.
  */
-import { expect, test } from '@playwright/test';
-import { Lens } from './lens';
+import { expect, test } from './test';
 
-test('auto mode sees the software adapter and prefers WASM, saying why', async ({ page }) => {
-  const lens = new Lens(page);
-  await lens.open();
-  await lens.waitReady();
+test('auto mode sees the software adapter and prefers WASM, saying why', async ({ lens }) => {
+  await lens.openReady();
   await expect(lens.status).toHaveAttribute('data-backend', 'wasm');
   await expect(lens.status).toContainText('software fallback adapter');
 });
 
-test('forced WebGPU gives the same top-5 as PyTorch', async ({ page }) => {
-  const lens = new Lens(page);
-  await lens.open('?backend=webgpu');
-  await lens.waitReady();
+test('forced WebGPU gives the same top-5 as PyTorch', async ({ lens }) => {
+  await lens.openReady('?backend=webgpu');
   await expect(lens.status).toHaveAttribute('data-backend', 'webgpu');
   await lens.pickImages('chelsea.png', 'rocket.jpg', 'odd-257x301.png');
   for (const name of ['chelsea.png', 'rocket.jpg', 'odd-257x301.png']) {
@@ -27,10 +22,9 @@ test('forced WebGPU gives the same top-5 as PyTorch', async ({ page }) => {
 
 test('a failing WebGPU session falls back to WASM, tells the user, and classifies', async ({
   page,
+  lens,
 }) => {
-  const lens = new Lens(page);
-  await lens.open('?backend=webgpu&simulate=webgpu-failure');
-  await lens.waitReady();
+  await lens.openReady('?backend=webgpu&simulate=webgpu-failure');
   await expect(lens.status).toHaveAttribute('data-backend', 'wasm');
   await expect(lens.status).toContainText(
     'WebGPU failed (simulated WebGPU failure (test hook)); fell back to WASM',
