@@ -57,7 +57,7 @@ export const en = {
     release: 'Trained weights: the official RepOptimizers release',
     sep: ': ',
     steps:
-      'Download a .pth from its README (RepOpt-VGG B1, B2, L1 or L2), then open it here or drop it on the page: it is converted to ONNX in this page and used at once.',
+      'Download a .pth from its README (RepOpt-VGG B1, B2, L1 or L2, or RepGhostNet-0.5x), then open it here or drop it on the page: it is converted to ONNX in this page and used at once.',
     tag: 'untrained: for pipeline checks only',
   },
   source: {

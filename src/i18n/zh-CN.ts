@@ -51,7 +51,7 @@ export const zhCN: Messages = {
     release: '训练好的权重：官方 RepOptimizers 发布页',
     sep: '：',
     steps:
-      '从其 README 下载一个 .pth（RepOpt-VGG B1、B2、L1 或 L2），然后在这里打开或拖到页面上：它会在本页转换为 ONNX 并立即使用。',
+      '从其 README 下载一个 .pth（RepOpt-VGG B1、B2、L1 或 L2，或 RepGhostNet-0.5x），然后在这里打开或拖到页面上：它会在本页转换为 ONNX 并立即使用。',
     tag: '未训练：仅用于流程检查',
   },
   source: {
