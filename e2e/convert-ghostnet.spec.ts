@@ -1,7 +1,7 @@
 /**
  * A GhostNet checkpoint converted in the page: RepOptimizers' training-script file ('rep' form,
  * {'model', 'config', ...}) is read, fused and loaded in the worker, classifies two photos as
- * PyTorch does (tools/make_ghostnet_reference.py), and the model panel shows its GhostNet layout.
+ * PyTorch does with bicubic-256-224 (tools/make_ghostnet_reference.py), and the model panel shows its GhostNet layout.
  * A 'rep' file without its fusion BatchNorms is refused with their names.
  */
 import { readFileSync } from 'node:fs';
@@ -28,6 +28,8 @@ test('a dropped RepGhostNet checkpoint converts and classifies as PyTorch does',
   await expect(page.getByTestId('model-arch')).toHaveAttribute('data-family', 'ghostnet');
   await expect(page.getByTestId('model-arch')).toContainText('6 bottlenecks');
   await expect(page.getByTestId('cam-availability')).toContainText('GhostNet pools first');
+  // The converted GhostNet declares timm's bicubic evaluation, and the page follows it.
+  await expect(page.getByTestId('preset-select')).toHaveValue('bicubic-256-224');
 
   await lens.pickImages('chelsea.png', 'rocket.jpg');
   for (const name of ['chelsea.png', 'rocket.jpg']) {

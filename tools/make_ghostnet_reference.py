@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """PyTorch's answer for the GhostNet checkpoint the browser test converts (test/data/ghostnet/rep.pth,
 RepOptimizers' training-script layout with a config object, 'rep' form): logits and top-5 on two
-fixture photos with torchvision's transforms (the page's default preset). The model is the
+fixture photos with the preset a converted GhostNet declares and the page uses: timm's
+bicubic-256-224. The model is the
 project's own tools/repopt_ghostnet.py. Writes e2e/fixtures/ghostnet-reference.json.
 
     /usr/bin/python3 tools/make_ghostnet_reference.py
@@ -20,6 +21,8 @@ from repopt_ghostnet import GhostNet  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 CHECKPOINT = ROOT / 'test' / 'data' / 'ghostnet' / 'rep.pth'
 OUT = ROOT / 'e2e' / 'fixtures' / 'ghostnet-reference.json'
+# What the converter writes into a GhostNet's metadata (src/core/convert/convert.ts GHOSTNET_PRESET).
+PRESET = 'bicubic-256-224'
 
 
 class _Inert(dict):
@@ -41,10 +44,10 @@ def main() -> int:
     model.load_state_dict(checkpoint['model'])
     model.eval()
     out = {'generator': 'tools/make_ghostnet_reference.py', 'checkpoint': 'test/data/ghostnet/rep.pth',
-           'preset': 'torchvision-256-224', 'images': {}}
+           'preset': PRESET, 'images': {}}
     with torch.no_grad():
         for name in ['chelsea.png', 'rocket.jpg']:
-            logits = model(tensor_for(load_rgb(IMG_DIR / name)).unsqueeze(0))[0]
+            logits = model(tensor_for(load_rgb(IMG_DIR / name), PRESET).unsqueeze(0))[0]
             probs = torch.softmax(logits.double(), 0)
             top = torch.topk(probs, 6)
             gaps = (top.values[:-1] - top.values[1:]).min()
