@@ -3,10 +3,9 @@
  * images in whichever form they came), then core/precision on the engine's own sessions (WASM, as
  * the quantizer calibrates).
  */
-import { LensError } from '../core/errors';
-import { checkPrecision, type PrecisionReport } from '../core/precision';
+import { checkPrecision } from '../core/precision';
 import { PRESETS } from '../core/preprocess/preprocess';
-import { calibrationOf, noneDecoded, sourceBytes } from './quantize';
+import { calibrationOf, calibrationSessions, sourceBytes, withCalibration } from './quantize';
 import type { CallOptions, EngineDeps, PrecisionRequest, PrecisionResult } from './types';
 
 export async function precisionRequest(
@@ -18,30 +17,17 @@ export async function precisionRequest(
   const signal = request.signal ?? new AbortController().signal;
   const { bytes, externalData } = await sourceBytes(deps, request, signal);
   const calibration = await calibrationOf(deps, request, signal);
-  let report: PrecisionReport;
-  try {
-    report = await checkPrecision(bytes, {
+  const report = await withCalibration(calibration, () =>
+    checkPrecision(bytes, {
       ...(request.method ? { method: request.method } : {}),
       images: () => calibration.images(),
       imageCount: calibration.count,
       size: PRESETS[request.preset].crop,
-      createRunner: (model) =>
-        deps.createSession(model, {
-          backend: 'wasm',
-          ...(request.threads !== undefined ? { threads: request.threads } : {}),
-          ...(externalData.length > 0 ? { externalData } : {}),
-        }),
+      createRunner: calibrationSessions(deps, request, externalData),
       batchNorm: request.batchNorm ?? null,
       signal,
       onProgress: (p) => request.onProgress?.({ phase: p.phase, loaded: p.done, total: p.total }),
-    });
-  } catch (e) {
-    const skipped = calibration.skipped();
-    if (e instanceof LensError && e.code === 'bad-dataset' && skipped.length > 0)
-      throw noneDecoded(skipped);
-    throw e;
-  } finally {
-    await calibration.close();
-  }
+    }),
+  );
   return { report, skipped: calibration.skipped(), ms: now() - t0 };
 }

@@ -30,34 +30,20 @@ export async function quantizeRequest(
   const signal = request.signal ?? new AbortController().signal;
   const { bytes, externalData } = await sourceBytes(deps, request, signal);
   const calibration = await calibrationOf(deps, request, signal);
-  let result: Awaited<ReturnType<typeof quantizeModel>>;
-  try {
-    result = await quantizeModel(bytes, {
+  const result = await withCalibration(calibration, async () =>
+    quantizeModel(bytes, {
       method: request.method,
       ...(request.percentile !== undefined ? { percentile: request.percentile } : {}),
       keepFloat: request.keepFloat ?? null,
       images: () => calibration.images(),
       imageCount: calibration.count,
       size: PRESETS[request.preset].crop,
-      // Calibration runs on the engine's own sessions, on WASM (what int8 runs on), as the file is.
-      createRunner: (model) =>
-        deps.createSession(model, {
-          backend: 'wasm',
-          ...(request.threads !== undefined ? { threads: request.threads } : {}),
-          ...(externalData.length > 0 ? { externalData } : {}),
-        }),
+      createRunner: calibrationSessions(deps, request, externalData),
       sourceSha256: request.sourceSha256 ?? (await sha256Hex(bytes)),
       signal,
       onProgress: (p) => request.onProgress?.({ phase: p.phase, loaded: p.done, total: p.total }),
-    });
-  } catch (e) {
-    const skipped = calibration.skipped();
-    if (e instanceof LensError && e.code === 'bad-dataset' && skipped.length > 0)
-      throw noneDecoded(skipped);
-    throw e;
-  } finally {
-    await calibration.close();
-  }
+    }),
+  );
   return {
     onnx: ownedBuffer(result.bytes),
     report: result.report,
@@ -85,6 +71,40 @@ export async function sourceBytes(
         );
   const bytes = fetched instanceof Uint8Array ? fetched : fetched.bytes;
   return { bytes, externalData: source.type === 'bytes' ? (source.externalData ?? []) : [] };
+}
+
+/** Calibration runs on the engine's own sessions, on WASM (what int8 runs on), as the file is. */
+export function calibrationSessions(
+  deps: Pick<EngineDeps, 'createSession'>,
+  request: { threads?: number },
+  externalData: readonly ExternalData[],
+): (model: Uint8Array) => ReturnType<EngineDeps['createSession']> {
+  return (model) =>
+    deps.createSession(model, {
+      backend: 'wasm',
+      ...(request.threads !== undefined ? { threads: request.threads } : {}),
+      ...(externalData.length > 0 ? { externalData } : {}),
+    });
+}
+
+/**
+ * Runs `job` over a calibration source and closes it; a job that found no usable image says how
+ * many were skipped and why the first was.
+ */
+export async function withCalibration<T>(
+  calibration: CalibrationSource,
+  job: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await job();
+  } catch (e) {
+    const skipped = calibration.skipped();
+    if (e instanceof LensError && e.code === 'bad-dataset' && skipped.length > 0)
+      throw noneDecoded(skipped);
+    throw e;
+  } finally {
+    await calibration.close();
+  }
 }
 
 export function noneDecoded(skipped: readonly { name: string; error: string }[]): LensError {
