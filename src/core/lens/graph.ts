@@ -18,7 +18,7 @@ export interface Constant {
 export type Operand = { value: string } | { constant: Constant };
 
 export type LensOp =
-  | { op: 'conv'; x: string; y: string; spec: ConvSpec }
+  | { op: 'conv'; name: string; x: string; y: string; spec: ConvSpec }
   | { op: 'clamp'; x: string; y: string; clamp: Clamp }
   | { op: 'sigmoid'; x: string; y: string }
   | { op: 'hardsigmoid'; x: string; y: string; alpha: number; beta: number }
@@ -202,6 +202,7 @@ function claimNode(
     case 'Conv':
       return {
         op: 'conv',
+        name: n.name || y,
         x: value(0),
         y,
         spec: convSpec(n, constant(1, 'the weight'), optionalConstant(2)),
