@@ -54,6 +54,8 @@ export async function createLensSession(
     startPool?: (k: LensKernels, workers: number) => Promise<LensPool>;
     /** Why WASM runs (the page: no WebGPU adapter, WASM chosen...), said before the kernels. */
     base?: BackendChoice;
+    /** Tests: split even the smallest layers across threads (LensModel's `minSplitMacs`). */
+    minSplitMacs?: number;
     /**
      * The Winograd tile of each 3x3 stride-1 layer, by Conv node name (the engine's per-layer rule,
      * `SessionOptions.planFast`); a layer not named runs as written. Absent: F(4x4) for all.
@@ -80,7 +82,10 @@ export async function createLensSession(
     workers > 0 && kernels.threaded && options.startPool
       ? await options.startPool(k, workers)
       : null;
-  const model = new LensModel(k, claim.graph, pool, options.tiles ? { tiles: options.tiles } : {});
+  const model = new LensModel(k, claim.graph, pool, {
+    ...(options.tiles ? { tiles: options.tiles } : {}),
+    ...(options.minSplitMacs !== undefined ? { minSplitMacs: options.minSplitMacs } : {}),
+  });
   const threads = model.threads;
   return {
     claimed: true,
