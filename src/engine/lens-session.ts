@@ -65,7 +65,9 @@ export async function createLensSession(
 ): Promise<LensLoad> {
   let claim: ReturnType<typeof claimModel>;
   try {
-    claim = claimModel(bytes);
+    claim = claimed.get(bytes) ?? claimModel(bytes);
+    // The self-check opens the same bytes again (every layer as written): one decode serves both.
+    claimed.set(bytes, claim);
   } catch (e) {
     // Not a graph the kernels can read: the runtime reads it again and says what is wrong.
     const detail = `not readable as an ONNX graph (${(e as Error).message})`;
@@ -104,6 +106,9 @@ export async function createLensSession(
     }),
   };
 }
+
+/** Claims by the bytes they were read from (the graph holds only weights, never the caller's). */
+const claimed = new WeakMap<Uint8Array, ReturnType<typeof claimModel>>();
 
 function ioOf(name: string, dims: LensGraph['outputs'][number]['dims'] | (number | null)[]) {
   return {
