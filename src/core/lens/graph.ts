@@ -372,7 +372,8 @@ function intTensor(t: EditTensor): IntTensor | null {
   const size = type === 'int32' ? 4 : 1;
   let data: IntTensor['data'];
   if (raw && raw.length === count * size) {
-    const copy = raw.slice().buffer;
+    // A copy: raw may be a view into a larger buffer (a Node Buffer's pool), whose slice() is a view.
+    const copy = new Uint8Array(raw).buffer;
     data =
       type === 'int8'
         ? new Int8Array(copy)
