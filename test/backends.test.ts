@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { openSession, RUNTIME_NAME, type SessionBackend } from '../src/engine/backends';
+import { lensBackend } from '../src/node/lens-node';
 import { nodeSessionFactory } from '../src/node/ort-node';
 import { imageBlob, testEngine, tinyBytes } from './helpers/engine';
 import { references } from './helpers/fixtures';
@@ -58,5 +59,47 @@ describe('openSession', () => {
     expect(r.top5.map((p) => p.index)).toEqual(
       references.images['chelsea.png']!.top5.map((p) => p.index),
     );
+  });
+
+  it('skips a backend the options do not ask for: it is not listed as declining', async () => {
+    const source = tinyBytes();
+    const bytes = new Uint8Array(source.type === 'bytes' ? source.bytes : new ArrayBuffer(0));
+    const optIn: SessionBackend = {
+      ...sized('lens-like', 1e9),
+      wanted: (o) => o.kernels === 'lens',
+    };
+    const skipped = await openSession([optIn], runtime, bytes, { backend: 'wasm' });
+    expect(skipped.runner).toEqual({ name: RUNTIME_NAME, declined: [] });
+    await skipped.session.dispose();
+    const asked = await openSession([optIn], runtime, bytes, { backend: 'wasm', kernels: 'lens' });
+    expect(asked.runner).toEqual({ name: 'lens-like', declined: [] });
+    await asked.session.dispose();
+  });
+
+  it('the lens kernels report their own Winograd as the fast path; ?fast=0 runs every layer as written', async () => {
+    for (const fast of [true, false]) {
+      const engine = testEngine({ backends: [lensBackend(1)] });
+      const info = await engine.load({ source: tinyBytes(), backend: 'wasm', fast });
+      expect(info.runner).toEqual({ name: 'lens', declined: [] });
+      // The tiny model: six 3x3 convolutions, the stride-1 ones on the kernels' Winograd.
+      expect(info.fast.total3x3).toBe(6);
+      if (fast) {
+        expect(info.fast.path).toBe('winograd');
+        expect(info.fast.tiles.F4).toBe(info.fast.rewritten);
+        expect(info.fast.rewritten).toBe(
+          info.fast.layers.filter((l) => !l.reason.includes('stride is not 1')).length,
+        );
+        expect(info.fast.check).toBeUndefined();
+      } else expect(info.fast).toMatchObject({ path: 'direct', reason: 'fast path off' });
+      const r = await engine.classify({
+        file: imageBlob('chelsea.png'),
+        preset: 'torchvision-256-224',
+      });
+      const ref = references.images['chelsea.png']!.top5;
+      expect(r.top5.map((p) => p.index)).toEqual(ref.map((p) => p.index));
+      r.top5.forEach((p, i) =>
+        expect(Math.abs(p.probability - ref[i]!.probability)).toBeLessThan(1e-5),
+      );
+    }
   });
 });

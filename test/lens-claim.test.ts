@@ -9,8 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { claimModel } from '../src/core/lens/graph';
 import { decodeModel } from '../src/core/onnx/edit';
 import { AttributeType, DataType, ModelProto } from '../src/core/onnx/proto';
-import { lensSessionFactory, createLensNodeSession } from '../src/node/lens-node';
-import { createNodeSession } from '../src/node/ort-node';
+import { openSession, RUNTIME_NAME } from '../src/engine/backends';
+import { lensBackend, createLensNodeSession } from '../src/node/lens-node';
+import { createNodeSession, nodeSessionFactory } from '../src/node/ort-node';
 import { ROOT } from './helpers/fixtures';
 import { randomArray, relError } from './helpers/lens';
 
@@ -65,15 +66,20 @@ describe('claim', () => {
     const bytes = edited((m) => {
       m.graph!.node[1]!.opType = 'LeakyRelu';
     });
-    const create = lensSessionFactory(1);
-    const fallback = await create(bytes, { backend: 'wasm' });
-    expect(fallback.choice.reason).toBe(
-      'onnxruntime-node (native CPU); the lens backend declined (LeakyRelu node /stage0/relu/Relu is not supported)',
+    const runtime = nodeSessionFactory(1);
+    const fallback = await openSession([lensBackend(1)], runtime, bytes, { backend: 'wasm' });
+    expect(fallback.runner).toEqual({
+      name: RUNTIME_NAME,
+      declined: [{ backend: 'lens', reason: 'LeakyRelu node /stage0/relu/Relu is not supported' }],
+    });
+    expect(fallback.session.choice.reason).toBe('onnxruntime-node (native CPU)');
+    const ours = await openSession([lensBackend(1)], runtime, tiny(), { backend: 'wasm' });
+    expect(ours.runner).toEqual({ name: 'lens', declined: [] });
+    expect(ours.session.choice.reason).toMatch(
+      /^lens WebAssembly kernels \((relaxed|simd128), 1 thread/,
     );
-    expect(fallback.choice.message.key).toBe('backend.lensDeclined');
-    const ours = await create(tiny(), { backend: 'wasm' });
-    expect(ours.choice.reason).toMatch(/^lens WebAssembly kernels \((relaxed|simd128), 1 thread/);
-    await fallback.dispose();
+    await fallback.session.dispose();
+    await ours.session.dispose();
   });
 });
 

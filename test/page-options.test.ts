@@ -17,10 +17,28 @@ describe('readPageOptions', () => {
         threads: 2,
         fast: false,
         fastBackgroundMb: 32,
+        kernels: null,
         model: 'x',
         notices: [],
       },
     );
+  });
+
+  it('takes ?kernels= and passes it to every load; names a bad value', () => {
+    expect(sessionOptionsOf(readPageOptions('?kernels=lens'))).toEqual({
+      kernels: 'lens',
+      fastInBackgroundFrom: 32 * 2 ** 20,
+    });
+    expect(readPageOptions('?kernels=lens-simd128')).toMatchObject({
+      kernels: 'lens-simd128',
+      notices: [],
+    });
+    expect(readPageOptions('?kernels=xnnpack')).toMatchObject({
+      kernels: null,
+      notices: [
+        '?kernels=xnnpack is not one of onnxruntime, lens, lens-simd128: using onnxruntime.',
+      ],
+    });
   });
 
   it('takes ?preset=bicubic-256-224', () => {

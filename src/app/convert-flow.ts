@@ -9,6 +9,7 @@ import type { ConvertedModel, ModelInfo } from '../engine/types';
 import type { LensClient } from './lens-client';
 import { trackLoad } from './models';
 import type { ConvertedEntry, LensState, ModelStatus } from './store';
+import type { KernelsPreference } from '../engine/backends';
 
 export interface ConvertJob {
   worker: Pick<LensClient, 'convert'>;
@@ -17,7 +18,12 @@ export interface ConvertJob {
   features: boolean;
   backend: BackendPreference;
   /** The page's session options (`?threads`, `?fast`, `?fastbg`). */
-  session: { threads?: number; fast?: boolean; fastInBackgroundFrom?: number };
+  session: {
+    threads?: number;
+    fast?: boolean;
+    kernels?: KernelsPreference;
+    fastInBackgroundFrom?: number;
+  };
   /** What the status line calls the load. */
   label: string;
   setStatus: (status: ModelStatus) => void;

@@ -7,13 +7,19 @@ import { convertAndRegister } from './convert-flow';
 import type { LensClient } from './lens-client';
 import { choiceName, sourceOf, trackLoad, type PageUrls } from './models';
 import type { LensState, ConvertedEntry, ModelChoice } from './store';
+import type { KernelsPreference } from '../engine/backends';
 
 export interface CompareDeps {
   /** Starts the comparison worker (on first use). */
   spawn: () => LensClient;
   store: { getState(): LensState };
   /** The page's session options, as the main model takes them. */
-  session: () => { threads?: number; fast?: boolean; fastInBackgroundFrom?: number };
+  session: () => {
+    threads?: number;
+    fast?: boolean;
+    kernels?: KernelsPreference;
+    fastInBackgroundFrom?: number;
+  };
   urls: PageUrls;
   objectUrl: (blob: Blob) => string;
 }

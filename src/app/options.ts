@@ -1,9 +1,15 @@
 /**
- * The page's URL options (`?model=`, `?backend=`, `?preset=`, `?threads=`, `?fast=`, `?fastbg=`),
+ * The page's URL options (`?model=`, `?backend=`, `?preset=`, `?threads=`, `?fast=`, `?fastbg=`,
+ * `?kernels=`),
  * read once and checked: a bad value is named in a notice with what is used instead, never dropped
  * in silence. Pure, so Node tests cover it.
  */
 import { isBackendPreference, type BackendPreference } from '../core/inference/backend';
+import {
+  isKernelsPreference,
+  KERNELS_PREFERENCES,
+  type KernelsPreference,
+} from '../engine/backends';
 import type { Manifest, ModelEntry } from '../core/model/manifest';
 import { isPresetId, PRESETS, type PresetId } from '../core/preprocess/preprocess';
 
@@ -18,6 +24,8 @@ export interface PageOptions {
    * fast path is prepared in the background (default `FAST_BACKGROUND_MB`; 0: every model).
    */
   fastBackgroundMb: number;
+  /** `?kernels=lens`: the project's own WebAssembly kernels where they run the model; null: default. */
+  kernels: KernelsPreference | null;
   model: string | null;
   /** One sentence per bad value. */
   notices: string[];
@@ -70,18 +78,38 @@ export function readPageOptions(search: string, maxThreads = 16): PageOptions {
         `?fastbg=${bgText} is not a whole number of MB: models from ${FAST_BACKGROUND_MB} MB get the fast path in the background.`,
       );
   }
-  return { backend, preset, threads, fast, fastBackgroundMb, model: params.get('model'), notices };
+  const kernelsText = params.get('kernels');
+  let kernels: KernelsPreference | null = null;
+  if (kernelsText !== null) {
+    if (isKernelsPreference(kernelsText)) kernels = kernelsText;
+    else
+      notices.push(
+        `?kernels=${kernelsText} is not one of ${KERNELS_PREFERENCES.join(', ')}: using onnxruntime.`,
+      );
+  }
+  return {
+    backend,
+    preset,
+    threads,
+    fast,
+    fastBackgroundMb,
+    kernels,
+    model: params.get('model'),
+    notices,
+  };
 }
 
-/** What a load request takes from the URL: `?threads=N`, `?fast=0` and `?fastbg=N`. */
+/** What a load request takes from the URL: `?threads=N`, `?fast=0`, `?fastbg=N`, `?kernels=`. */
 export function sessionOptionsOf(options: PageOptions): {
   threads?: number;
   fast?: boolean;
+  kernels?: KernelsPreference;
   fastInBackgroundFrom: number;
 } {
   return {
     ...(options.threads ? { threads: options.threads } : {}),
     ...(options.fast !== null ? { fast: options.fast } : {}),
+    ...(options.kernels !== null ? { kernels: options.kernels } : {}),
     fastInBackgroundFrom: options.fastBackgroundMb * 2 ** 20,
   };
 }

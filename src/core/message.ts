@@ -40,7 +40,6 @@ export type MessageKey =
   | 'backend.webgpuFailed'
   | 'backend.node'
   | 'backend.lens'
-  | 'backend.lensDeclined'
   | 'cam.exact'
   | 'cam.noLinear'
   | 'cam.noFeatures';

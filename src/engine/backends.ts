@@ -6,6 +6,20 @@
  */
 import type { LoadedSession, SessionOptions } from './types';
 
+/**
+ * Whose kernels run a WASM session: onnxruntime's, or the project's own (`lens`: the best build
+ * this browser validates; `lens-simd128`: the plain SIMD128 build, for comparisons and tests).
+ */
+export type KernelsPreference = 'onnxruntime' | 'lens' | 'lens-simd128';
+export const KERNELS_PREFERENCES: readonly KernelsPreference[] = [
+  'onnxruntime',
+  'lens',
+  'lens-simd128',
+];
+export function isKernelsPreference(s: string): s is KernelsPreference {
+  return (KERNELS_PREFERENCES as readonly string[]).includes(s);
+}
+
 export type Claim = { session: LoadedSession } | { declined: string };
 
 export interface SessionBackend {
@@ -13,6 +27,8 @@ export interface SessionBackend {
   readonly name: string;
   /** A session for the graph, or why this backend does not take it (e.g. its first unsupported node). */
   open(bytes: Uint8Array, options: SessionOptions): Promise<Claim>;
+  /** Whether the options ask for this backend at all (default: yes); one not asked is not listed. */
+  wanted?(options: SessionOptions): boolean;
 }
 
 /** Which backend runs a model, and why the ones asked before it declined. */
@@ -32,6 +48,7 @@ export async function openSession(
 ): Promise<{ session: LoadedSession; runner: RunnerInfo }> {
   const declined: RunnerInfo['declined'] = [];
   for (const backend of backends) {
+    if (backend.wanted && !backend.wanted(options)) continue;
     const claim = await backend.open(bytes, options);
     if ('session' in claim)
       return { session: claim.session, runner: { name: backend.name, declined } };

@@ -99,13 +99,15 @@ function sessionOptions(
   return {
     backend: request.backend,
     ...(request.threads !== undefined ? { threads: request.threads } : {}),
+    ...(request.kernels !== undefined ? { kernels: request.kernels } : {}),
+    ...(request.fast === false ? { fast: false } : {}),
     ...(externalData.length > 0 ? { externalData } : {}),
   };
 }
 
 type OpenRequest = Pick<
   LoadRequest,
-  'backend' | 'threads' | 'untrained' | 'fast' | 'fastInBackgroundFrom'
+  'backend' | 'threads' | 'untrained' | 'fast' | 'fastInBackgroundFrom' | 'kernels'
 > &
   CallOptions;
 const BUNDLED_SUFFIX = ' (bundled)';
@@ -487,6 +489,8 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
     }
     let { session } = opened;
     const { runner } = opened;
+    // A backend with its own fast path (the lens kernels) says what it did; the rewrite was not used.
+    if (session.fastPath) fast = session.fastPath;
     try {
       checkSignal(signal);
       const inspection = inspectOrNull(bytes);
@@ -496,7 +500,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
       const loadMs = this.now() - t0;
       // -- fast-path self-check (src/engine/fast-proof.ts): the file as it is answers the same
       // probe; on any difference it is kept instead of the rewritten model.
-      if (fast.path === 'winograd') {
+      if (fast.path === 'winograd' && !session.fastPath) {
         const features = classifier ? io.featuresName : null;
         ({ session, fast } = await proveLoaded({
           fast: session,

@@ -6,7 +6,7 @@ import type { Message } from '../core/message';
 import type { Backend, BackendChoice, BackendPreference } from '../core/inference/backend';
 import type { FastBackend, FastPathInfo } from '../core/fast';
 import type { Prediction } from '../core/inference/classify';
-import type { RunnerInfo, SessionBackend } from './backends';
+import type { KernelsPreference, RunnerInfo, SessionBackend } from './backends';
 import type { IoMeta, OutputKind } from '../core/inference/model-io';
 import type { RgbImage } from '../core/image/rgb-image';
 import type { ModelDetails } from '../core/model/details';
@@ -43,6 +43,10 @@ export interface ExternalData {
 export interface SessionOptions {
   backend: BackendPreference;
   threads?: number;
+  /** Which kernels run a WASM session: onnxruntime's (default) or the project's own (`?kernels=`). */
+  kernels?: KernelsPreference;
+  /** `false`: the fast path is off (`?fast=0`); a backend with its own Winograd runs none. */
+  fast?: boolean;
   /** The weights of a model saved with ONNX external data. */
   externalData?: readonly ExternalData[];
   prepare?: (bytes: Uint8Array, runtime: FastBackend) => Promise<PreparedModel>;
@@ -58,6 +62,12 @@ export interface PreparedModel {
 export interface LoadedSession {
   choice: BackendChoice;
   threads: number;
+  /**
+   * Set by a backend that runs its own fast path instead of the graph rewrite (the lens kernels'
+   * Winograd): what it did, for the model panel. The engine then skips the rewrite's self-check
+   * and background path (there is no rewritten file).
+   */
+  fastPath?: FastPathInfo;
   inputs: readonly IoMeta[];
   outputs: readonly IoMeta[];
   /** Points the runner at the tensors `checkModelIo` picked. */
@@ -168,6 +178,8 @@ export interface LoadRequest {
   untrained?: boolean;
   /** The Winograd fast path (default on; `?fast=0`, `--no-fast`). */
   fast?: boolean;
+  /** The page's `?kernels=`: onnxruntime-web's WASM kernels (default) or the lens kernels. */
+  kernels?: KernelsPreference;
   /**
    * Models of at least this many bytes answer first with their convolutions as they are while
    * the fast path is prepared in the background, then it takes over (the page: 32 MiB, `?fastbg=`).
@@ -184,6 +196,7 @@ export interface ConvertRequest {
   backend: BackendPreference;
   threads?: number;
   fast?: boolean;
+  kernels?: KernelsPreference;
   fastInBackgroundFrom?: number;
 }
 

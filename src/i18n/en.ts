@@ -214,9 +214,15 @@ export const en = {
     publishedUntrained:
       'These are the trained model’s figures. This model is untrained: its top-1 is chance (0.1 %).',
     metadata: 'Metadata',
+    kernels: 'Kernels',
+    kernelsRuntime:
+      'onnxruntime-web ({{threads}} thread(s)); ?kernels=lens runs the project’s own WebAssembly kernels where they take the model',
+    kernelsDeclined: 'the {{backend}} kernels declined: {{reason}}',
     convolutions: 'Convolutions',
     fastDetail:
       '; rewritten at load in {{ms}} ms, {{mib}} MiB of transformed weights (same results within float rounding; ?fast=0 runs the file as it is)',
+    fastDetailLens:
+      '; weights transformed and packed at load in {{ms}} ms, {{mib}} MiB (the lens kernels’ own Winograd F(4x4,3x3), tested against float64 and onnxruntime; ?fast=0 runs every layer as written)',
     fastChecked:
       '; checked against the file on {{images}} probe images: max |Δ| {{rel}} of the largest output (bound {{bound}})',
     cam: 'CAM',
@@ -392,7 +398,6 @@ export const en = {
       webgpuFailed: 'WebGPU failed ({{error}}); fell back to WASM',
       node: 'onnxruntime-node (native CPU)',
       lens: 'lens WebAssembly kernels ({{isa}}, {{threads}} thread(s))',
-      lensDeclined: '{{runtime}}; the lens backend declined ({{reason}})',
     },
     cam: {
       exact: 'exact CAM from the "{{output}}" output and the final Linear layer',

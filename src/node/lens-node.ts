@@ -2,24 +2,17 @@
  * The lens kernels in Node: the two builds read from src/kernels/build (made by
  * `npm run build:kernels`), relaxed SIMD where this Node validates it (Node 20 after
  * `--experimental-wasm-relaxed-simd`, which is set here when missing), plain SIMD128 otherwise.
- * `lensSessionFactory` puts the backend behind the engine's `createSession` seam, falling back
- * to onnxruntime-node for graphs it declines.
+ * `lensBackend` puts the backend at the engine's session seam (`EngineDeps.backends`): graphs it
+ * declines run on onnxruntime-node.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { LensError } from '../core/errors';
 import type { LensIsa } from '../core/lens/kernels';
-import type { EngineDeps } from '../engine/types';
 import { startNodeLensPool } from './lens-pool';
-import { nodeSessionFactory } from './ort-node';
 import type { SessionBackend } from '../engine/backends';
-import {
-  createLensSession,
-  declineText,
-  lensDeclinedChoice,
-  type LensLoad,
-} from '../engine/lens-session';
+import { createLensSession, declineText, type LensLoad } from '../engine/lens-session';
 
 const BUILD = resolve(import.meta.dirname, '../kernels/build');
 
@@ -56,45 +49,23 @@ export async function loadKernelModule(
 /** A model on the lens backend in Node, or why it declined. */
 export async function createLensNodeSession(
   bytes: Uint8Array,
-  options: { isa?: LensIsa; threads?: number } = {},
+  options: { isa?: LensIsa; threads?: number; winograd?: boolean } = {},
 ): Promise<LensLoad> {
   const threads = options.threads ?? 1;
   const kernels = await loadKernelModule(options.isa, threads > 1);
   return createLensSession(bytes, kernels, {
     threads,
+    ...(options.winograd !== undefined ? { winograd: options.winograd } : {}),
     startPool: (k, workers) => startNodeLensPool(kernels.module, k, workers),
   });
 }
 
 /**
- * The engine's `createSession` on the lens backend; a graph it declines (or one with external
- * data) runs on onnxruntime-node, whose backend line then says why. The fast path's rewrite
- * (`prepare`) is onnxruntime's: the lens backend runs the graph as it is.
- */
-export function lensSessionFactory(
-  defaultThreads: number,
-  options: { isa?: LensIsa } = {},
-): EngineDeps['createSession'] {
-  const ort = nodeSessionFactory(defaultThreads);
-  return async (bytes, request) => {
-    const threads = request.threads ?? defaultThreads;
-    const load = request.externalData?.length
-      ? ({
-          claimed: false,
-          reason: { node: '(model)', opType: '', detail: 'weights in external data files' },
-        } as const)
-      : await createLensNodeSession(bytes, { ...options, threads });
-    if (load.claimed) return load.session;
-    const session = await ort(bytes, request);
-    return { ...session, choice: lensDeclinedChoice(session.choice, load.reason) };
-  };
-}
-
-/**
  * The lens backend at the engine's session seam (`EngineDeps.backends`): it claims a graph whose
  * every node it runs, or declines with the first node it cannot take (or external data), and the
- * engine then asks onnxruntime-node; `ModelInfo.runner` says which runs and why. The fast path's
- * rewrite (`prepare`) is onnxruntime's: the lens backend runs the graph as it is.
+ * engine then asks onnxruntime-node; `ModelInfo.runner` says which runs and why. The graph rewrite
+ * (`prepare`) is onnxruntime's: the lens kernels run their own Winograd on the 3x3 stride-1 layers
+ * unless the fast path is off (`--no-fast`), and say so as the model's fast path.
  */
 export function lensBackend(
   defaultThreads: number,
@@ -105,7 +76,11 @@ export function lensBackend(
     open: async (bytes, request) => {
       if (request.externalData?.length) return { declined: 'weights in external data files' };
       const threads = request.threads ?? defaultThreads;
-      const load = await createLensNodeSession(bytes, { ...options, threads });
+      const load = await createLensNodeSession(bytes, {
+        ...options,
+        threads,
+        winograd: request.fast !== false && request.prepare !== undefined,
+      });
       return load.claimed ? { session: load.session } : { declined: declineText(load.reason) };
     },
   };

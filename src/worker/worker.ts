@@ -1,11 +1,12 @@
 /// <reference lib="webworker" />
-/** The worker entry: the engine over the browser's decoder, onnxruntime-web and fetch. */
+/** The worker entry: the engine over the browser's decoder, onnxruntime-web, the lens kernels and fetch. */
 import labelsText from '../data/imagenet1k-labels.txt?raw';
 import { parseLabels } from '../core/data/labels';
 import { Engine } from '../engine/engine';
 import { decodeFrame, decodeInWorker } from './decode-browser';
 import { withFaults } from './faults';
 import { fetchModel } from './fetch-model';
+import { lensWebBackend } from './lens-web';
 import { createWebSession, startWebRuntime } from './ort-web';
 import type { Faults } from './protocol';
 import { serve } from './serve';
@@ -19,6 +20,8 @@ const engine = new Engine<ImageBitmap>({
   decodeFrame,
   makeThumbnail,
   createSession: withFaults(createWebSession, faults),
+  // The project's own WebAssembly kernels, where `?kernels=lens` asks for them and they run the graph.
+  backends: [lensWebBackend()],
   startRuntime: startWebRuntime,
   // Cache Storage as the browser has it; what is downloaded (a model, its data) decides the checks.
   fetchModel: (url, onProgress, signal, options) =>

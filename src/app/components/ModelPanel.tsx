@@ -190,6 +190,19 @@ export function ModelPanel() {
             </tr>
           )}
           <tr>
+            <th>{t('panels.kernels')}</th>
+            <td data-testid="model-runner" data-runner={info.runner.name}>
+              {info.runner.name === 'lens'
+                ? say(info.messages.backendReason, info.backendReason)
+                : t('panels.kernelsRuntime', { threads: info.threads })}
+              {info.runner.declined.map((d) => (
+                <div key={d.backend} data-testid="model-runner-declined" data-backend={d.backend}>
+                  {t('panels.kernelsDeclined', { backend: d.backend, reason: d.reason })}
+                </div>
+              ))}
+            </td>
+          </tr>
+          <tr>
             <th>{t('panels.convolutions')}</th>
             <td
               data-testid="model-fast-path"
@@ -198,7 +211,7 @@ export function ModelPanel() {
             >
               {say(fastPathNote(info.fast).message, describeFastPath(info.fast))}
               {info.fast.path === 'winograd' &&
-                t('panels.fastDetail', {
+                t(info.runner.name === 'lens' ? 'panels.fastDetailLens' : 'panels.fastDetail', {
                   ms: Math.round(info.fast.rewriteMs),
                   mib: (info.fast.transformedWeightBytes / 2 ** 20).toFixed(0),
                 })}

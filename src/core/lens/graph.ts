@@ -26,6 +26,7 @@ export type Operand = { value: string } | { constant: Constant };
 export type LensOp =
   | {
       op: 'conv';
+      name: string;
       x: string;
       y: string;
       spec: ConvSpec;
@@ -233,6 +234,7 @@ function claimNode(
       const b = optionalConstant(2);
       return {
         op: 'conv',
+        name: n.name || y,
         x: value(0),
         y,
         spec: convSpec(n, w, b),

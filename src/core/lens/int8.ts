@@ -45,7 +45,7 @@ export type Int8Op =
   | { op: 'quantize'; x: string; y: string; scale: number; zeroPoint: number }
   /** uint8 -> float. */
   | { op: 'dequantize'; x: string; y: string; scale: number; zeroPoint: number }
-  | { op: 'qconv'; x: string; y: string; spec: QConvSpec }
+  | { op: 'qconv'; name: string; x: string; y: string; spec: QConvSpec }
   /** y[1][m] = float(sum_k (x[k] - xZero) w[m][k] + bias[m]) * xScale * wScales[m]. */
   | {
       op: 'qdense';
@@ -107,6 +107,7 @@ export function fuseInt8(ops: LensOp[], outputs: ReadonlySet<string>): LensOp[] 
       replaced.set(q, null);
       replaced.set(o, {
         op: 'qconv',
+        name: o.name,
         x: d.x,
         y: q.y,
         spec: {
@@ -238,7 +239,8 @@ export const requantScales = (s: Pick<QConvSpec, 'xScale' | 'wScales' | 'yScale'
 /** One quantized convolution: weights packed once, im2col (uint8) + the integer GEMM. */
 export class PackedQConv {
   readonly method = 'int8-im2col';
-  readonly spec: Omit<QConvSpec, 'weights' | 'bias'>;
+  /** The shape and parameters; `clamp` says what the store clamps (Relu or nothing). */
+  readonly spec: Omit<QConvSpec, 'weights' | 'bias'> & Pick<ConvSpec, 'clamp'>;
   private readonly a: number;
   private readonly bias: number;
   private readonly scale: number;
@@ -252,7 +254,7 @@ export class PackedQConv {
     private readonly mode = qdotMode(k),
   ) {
     const { weights, bias, ...rest } = spec;
-    this.spec = rest;
+    this.spec = { ...rest, clamp: spec.relu ? { lo: 0, hi: Infinity } : NO_CLAMP };
     const kk = spec.cin * spec.kh * spec.kw;
     this.kp = Math.ceil(kk / 4) * 4;
     const packed = packQWeights(weights, spec.cout, kk);

@@ -4,7 +4,7 @@
  * batch runs image by image through the same plan. Convolutions, pooling and the classifier run
  * in WebAssembly; the cheap elementwise ops (SE gates, softmax) run here on the same memory.
  */
-import { PackedConv } from './conv';
+import { chooseConvMethod, PackedConv } from './conv';
 import type { LensGraph, LensOp, Operand } from './graph';
 import { PackedQConv, PackedQDense } from './int8';
 import type { KernelCall, LensKernels } from './kernels';
@@ -47,14 +47,24 @@ export class LensModel {
 
   readonly threads: number;
 
+  /**
+   * `winograd: false` runs every 3x3 stride-1 convolution as it is written (im2col + GEMM): the
+   * page's `?fast=0`, and the reference the Winograd layers are checked against.
+   */
   constructor(
     readonly kernels: LensKernels,
     readonly graph: LensGraph,
     private readonly pool: LensPool | null = null,
+    options: { winograd?: boolean } = {},
   ) {
     this.threads = 1 + (pool?.workers ?? 0);
+    const winograd = options.winograd ?? true;
     for (const op of graph.ops) {
-      if (op.op === 'conv') this.convs.set(op, new PackedConv(kernels, op.spec));
+      if (op.op === 'conv') {
+        const method = chooseConvMethod(op.spec);
+        const direct = !winograd && method === 'winograd-f43' ? 'im2col' : method;
+        this.convs.set(op, new PackedConv(kernels, op.spec, direct));
+      }
       if (op.op === 'qconv') this.convs.set(op, new PackedQConv(kernels, op.spec));
       if (op.op === 'qdense') this.qdense.set(op, new PackedQDense(kernels, op));
       if (op.op === 'dense')
@@ -68,6 +78,21 @@ export class LensModel {
   /** How each convolution runs (for the bench and the model panel). */
   get convMethods(): string[] {
     return [...this.convs.values()].map((c) => c.method);
+  }
+
+  /** Each convolution by name: its kernel, shape and packed bytes (the model panel's layer list). */
+  get convLayers(): {
+    name: string;
+    method: string;
+    spec: PackedConv['spec'];
+    packedBytes: number;
+  }[] {
+    return [...this.convs].map(([op, c]) => ({
+      name: op.op === 'conv' || op.op === 'qconv' ? op.name : '',
+      method: c.method,
+      spec: c.spec,
+      packedBytes: c.packedBytes,
+    }));
   }
 
   /**
