@@ -117,6 +117,8 @@ const CASES: { name: string; s: QConvSpec; h: number; w: number; allMax?: boolea
     h: 5,
     w: 5,
   },
+  { name: '3x3 s1 16->9 12x12 (gathered panels)', s: spec(16, 9, 3, 1, 1, 7), h: 12, w: 12 },
+  { name: '3x3 s2 8->6 16x18 (gathered panels)', s: spec(8, 6, 3, 2, 1, 8), h: 16, w: 18 },
   {
     name: '3x3 s1 64->32 14x14, extreme values (255 x +-127)',
     s: spec(64, 32, 3, 1, 1, 6, { xZero: 0, yScale: 40 }),

@@ -11,7 +11,7 @@
  *   Rows past M are zero.
  * - B (im2col), panels of 4 columns: element (k, n) at B[(n / 4) * Kp * 4 + (k / 4) * 16 +
  *   (n % 4) * 4 + k % 4]: one 16-byte vector holds 4 k of 4 columns, each panel one sequential
- *   stream. The activations' zero point is folded into the bias by the caller
+ *   stream. A convolution's k runs (ky, kx, channel), channels padded to a multiple of 4. The activations' zero point is folded into the bias by the caller
  *   (bias[m] - zx * sum_k w[m][k]), so padding is written as zx and contributes nothing.
  *
  * Dot products.
@@ -52,37 +52,58 @@ void EXPORT(lens_dequantize_u8)(const uint8_t *x, int n, float scale, int zp, fl
 }
 
 /*
- * The GEMM's B of a convolution, uint8 panels of 4 columns (layout above), panels [p0, p1):
- * row k = (ci * kh + ky) * kw + kx, column n = oy * Wo + ox; padding and columns past Ho Wo are
- * `pad` (the zero point), rows past K up to Kp are 0.
+ * The GEMM's B of a convolution, uint8 panels of 4 columns (layout above), panels [p0, p1).
+ * Row k = (ky * kw + kx) * cp + ci, with cp = cin rounded up to 4 (the weights are packed in the
+ * same order, zero for ci >= cin), so each 16-byte vector is 4 channels of 4 output pixels.
+ * Column n = oy * Wo + ox; padding, channels past cin and columns past Ho Wo are `pad` (the zero
+ * point). Panels whose 4 pixels lie in one output row and read no padding (most of them) are
+ * gathered 4 channels at a time: one 8-byte load per channel and one shuffle (strides 1 and 2).
  */
 void EXPORT(lens_im2col_u8)(const uint8_t *x, int cin, int H, int W, int kh, int kw, int sh, int sw,
                             int pt, int pl, int Ho, int Wo, int pad, uint8_t *col, int p0, int p1) {
-  const int K = cin * kh * kw, Kp = (K + 3) & ~3, N = Ho * Wo;
+  const int cp = (cin + 3) & ~3, Kp = kh * kw * cp, N = Ho * Wo, HW = H * W;
   for (int p = p0; p < p1; p++) {
     uint8_t *panel = col + (long)p * Kp * 4;
-    for (int j = 0; j < 4; j++) {
-      const int n = p * 4 + j;
-      uint8_t *dst = panel + j * 4;
-      if (n >= N) {
-        for (int k = 0; k < Kp; k++) dst[(k >> 2) * 16 + (k & 3)] = (uint8_t)pad;
-        continue;
-      }
-      const int oy = n / Wo, ox = n % Wo;
-      int k = 0;
-      for (int ci = 0; ci < cin; ci++) {
-        const uint8_t *src = x + (long)ci * H * W;
-        for (int ky = 0; ky < kh; ky++) {
-          const int iy = oy * sh - pt + ky;
-          const int rowOk = iy >= 0 && iy < H;
-          for (int kx = 0; kx < kw; kx++, k++) {
-            const int ix = ox * sw - pl + kx;
-            dst[(k >> 2) * 16 + (k & 3)] =
-                rowOk && ix >= 0 && ix < W ? src[iy * W + ix] : (uint8_t)pad;
+    const int n0 = p * 4, oy = n0 / Wo, ox = n0 % Wo;
+    const int iy0 = oy * sh - pt, ix0 = ox * sw - pl;
+    const int fast = n0 + 3 < N && ox + 3 < Wo && iy0 >= 0 && iy0 + kh <= H && ix0 >= 0 &&
+                     ix0 + 3 * sw + kw <= W && cin == cp && sh <= 2 && sw <= 2;
+    if (fast) {
+      uint8_t *dst = panel;
+      for (int ky = 0; ky < kh; ky++)
+        for (int kx = 0; kx < kw; kx++) {
+          const uint8_t *src = x + (iy0 + ky) * W + ix0 + kx;
+          for (int c = 0; c < cin; c += 4, dst += 16) {
+            const uint8_t *s0 = src + (long)c * HW;
+            v128_t a = wasm_v128_load64_zero(s0);
+            a = wasm_v128_load64_lane(s0 + HW, a, 1);
+            v128_t b = wasm_v128_load64_zero(s0 + 2 * HW);
+            b = wasm_v128_load64_lane(s0 + 3 * HW, b, 1);
+            /* out[4 j + c] = channel c's byte sw * j: channels 0, 1 in a, 2, 3 in b. */
+            const v128_t v =
+                sw == 1 ? wasm_i8x16_shuffle(a, b, 0, 8, 16, 24, 1, 9, 17, 25, 2, 10, 18, 26, 3, 11,
+                                             19, 27)
+                        : wasm_i8x16_shuffle(a, b, 0, 8, 16, 24, 2, 10, 18, 26, 4, 12, 20, 28, 6, 14,
+                                             22, 30);
+            wasm_v128_store(dst, v);
           }
         }
-      }
-      for (; k < Kp; k++) dst[(k >> 2) * 16 + (k & 3)] = 0;
+      continue;
+    }
+    for (int j = 0; j < 4; j++) {
+      const int n = n0 + j;
+      uint8_t *dst = panel + j * 4;
+      const int valid = n < N;
+      const int y0 = (n / Wo) * sh - pt, x0 = (n % Wo) * sw - pl;
+      int k = 0;
+      for (int ky = 0; ky < kh; ky++)
+        for (int kx = 0; kx < kw; kx++) {
+          const int iy = y0 + ky, ix = x0 + kx;
+          const int in = valid && iy >= 0 && iy < H && ix >= 0 && ix < W;
+          const uint8_t *src = x + iy * W + ix;
+          for (int c = 0; c < cp; c++, k++)
+            dst[(k >> 2) * 16 + (k & 3)] = in && c < cin ? src[(long)c * HW] : (uint8_t)pad;
+        }
     }
   }
 }
@@ -179,6 +200,32 @@ static inline void tile_wide(int quads, const int8_t *restrict a, const uint8_t 
 }
 #endif
 
+#ifdef LENS_RELAXED
+/* Mode 2 on two panels at once (4 rows x 8 columns): 8 accumulators, each weight splat feeds two
+ * dots, so loads per dot fall from 5/4 to 6/8. */
+static inline void tile_wide_4x8(int quads, const int8_t *restrict a, const uint8_t *restrict b0,
+                                 const uint8_t *restrict b1, v128_t acc[8]) {
+  v128_t l0 = wasm_i32x4_splat(0), l1 = l0, l2 = l0, l3 = l0, r0 = l0, r1 = l0, r2 = l0, r3 = l0;
+  for (int q = 0; q < quads; q++, a += 16, b0 += 16, b1 += 16) {
+    const v128_t x = wasm_v128_load(b0), y = wasm_v128_load(b1);
+    v128_t w = wasm_v128_load32_splat(a);
+    l0 = RDOT(w, x, l0);
+    r0 = RDOT(w, y, r0);
+    w = wasm_v128_load32_splat(a + 4);
+    l1 = RDOT(w, x, l1);
+    r1 = RDOT(w, y, r1);
+    w = wasm_v128_load32_splat(a + 8);
+    l2 = RDOT(w, x, l2);
+    r2 = RDOT(w, y, r2);
+    w = wasm_v128_load32_splat(a + 12);
+    l3 = RDOT(w, x, l3);
+    r3 = RDOT(w, y, r3);
+  }
+  acc[0] = l0, acc[1] = l1, acc[2] = l2, acc[3] = l3;
+  acc[4] = r0, acc[5] = r1, acc[6] = r2, acc[7] = r3;
+}
+#endif
+
 /* 4 rows x 4 columns over Kp / 4 quads of k, by mode (see lens_qdot_probe). */
 static inline void tile_4x4(int quads, const int8_t *restrict a, const uint8_t *restrict b,
                             v128_t acc[4], int mode) {
@@ -201,7 +248,24 @@ static void qgemm(int M, int N, int Kp, const int8_t *A, const uint8_t *B, uint8
   if (step < 4) step = 4;
   for (int m0 = 0; m0 < M; m0 += step) {
     const int m1 = m0 + step < M ? m0 + step : M;
-    for (int n = 0; n < N; n += 4) {
+    int n = 0;
+#ifdef LENS_RELAXED
+    if (mode == 2)
+      for (; n + 8 <= N; n += 8) {
+        const uint8_t *b = B + (long)(n / 4) * Kp * 4;
+        for (int m = m0; m < m1; m += 4) {
+          v128_t acc[8];
+          tile_wide_4x8(quads, A + (long)m * Kp, b, b + Kp * 4, acc);
+          const int rows = M - m < 4 ? M - m : 4;
+          for (int r = 0; r < rows; r++) {
+            uint8_t *c = C + (long)(m + r) * ldc + n;
+            store_row(acc[r], bias[m + r], scale[m + r], lo, hi, z, c, 4);
+            store_row(acc[4 + r], bias[m + r], scale[m + r], lo, hi, z, c + 4, 4);
+          }
+        }
+      }
+#endif
+    for (; n < N; n += 4) {
       const uint8_t *b = B + (long)(n / 4) * Kp * 4;
       const int cols = N - n < 4 ? N - n : 4;
       for (int m = m0; m < m1; m += 4) {

@@ -215,6 +215,25 @@ export function packQWeights(w: Int8Array, rows: number, k: number): Int8Array {
   return out;
 }
 
+/**
+ * A convolution's weights ([cout][cin][kh][kw]) as the GEMM's A in im2col's row order: k =
+ * (ky * kw + kx) * cp + ci, cp = cin rounded up to 4 (zeros past cin).
+ */
+export function packQConvWeights(s: Pick<QConvSpec, 'weights' | 'cout' | 'cin' | 'kh' | 'kw'>): {
+  a: Int8Array;
+  kp: number;
+} {
+  const cp = Math.ceil(s.cin / 4) * 4;
+  const taps = s.kh * s.kw;
+  const kp = taps * cp;
+  const rows = new Int8Array(s.cout * kp);
+  for (let co = 0; co < s.cout; co++)
+    for (let ci = 0; ci < s.cin; ci++)
+      for (let t = 0; t < taps; t++)
+        rows[co * kp + t * cp + ci] = s.weights[(co * s.cin + ci) * taps + t]!;
+  return { a: packQWeights(rows, s.cout, kp), kp };
+}
+
 /** bias[m] - zx * sum_k w[m][k] (int32, wrapping as the kernels' sums do). */
 export function foldZeroPoint(
   w: Int8Array,
@@ -256,8 +275,8 @@ export class PackedQConv {
     const { weights, bias, ...rest } = spec;
     this.spec = { ...rest, clamp: spec.relu ? { lo: 0, hi: Infinity } : NO_CLAMP };
     const kk = spec.cin * spec.kh * spec.kw;
-    this.kp = Math.ceil(kk / 4) * 4;
-    const packed = packQWeights(weights, spec.cout, kk);
+    const { a: packed, kp } = packQConvWeights(spec);
+    this.kp = kp;
     this.a = putBytes(k, packed);
     this.packedBytes = packed.length;
     const padded = Math.ceil(spec.cout / 4) * 4;
