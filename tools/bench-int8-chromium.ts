@@ -3,7 +3,9 @@
  * (Winograd F(4x4,3x3) for stride 1, im2col + GEMM for stride 2, as PackedConv runs them) against
  * int8 (uint8 im2col + the integer GEMM, in every dot mode this chromium computes exactly, see
  * lens_qdot_probe). Weights and activations are synthetic (timing only: the kernels' arithmetic
- * does not depend on the values). Kernel time only: no graph, no threads, no transfers.
+ * does not depend on the values). Kernel time only: no graph, no threads, no transfers. Each
+ * relaxed mode's output bytes are checked against mode 0's (the int16 dot, tested in Node against
+ * an integer reference): Node cannot run the relaxed tiles, so this is where they are checked.
  * Run: `node --import tsx tools/bench-int8-chromium.ts [--runs N] [--build relaxed|simd128]`
  * (needs `npm run build:kernels` and /usr/bin/chromium).
  */
@@ -40,6 +42,8 @@ interface Row {
   count: number;
   fp32: number;
   int8: Record<number, number>;
+  /** Modes whose output bytes differ from mode 0's. */
+  differ: number[];
 }
 
 const browser = await chromium.launch({
@@ -67,13 +71,20 @@ const result = await page.evaluate(
       if (top > have) e.memory.grow(Math.ceil((top - have) / 65536));
       return p;
     };
-    const fill = (p: number, n: number, f: (i: number) => number, kind: 'u8' | 'i8' | 'f32') => {
+    const fill = (
+      p: number,
+      n: number,
+      f: (i: number) => number,
+      kind: 'u8' | 'i8' | 'i32' | 'f32',
+    ) => {
       const v =
         kind === 'f32'
           ? new Float32Array(e.memory.buffer, p, n)
-          : kind === 'i8'
-            ? new Int8Array(e.memory.buffer, p, n)
-            : new Uint8Array(e.memory.buffer, p, n);
+          : kind === 'i32'
+            ? new Int32Array(e.memory.buffer, p, n)
+            : kind === 'i8'
+              ? new Int8Array(e.memory.buffer, p, n)
+              : new Uint8Array(e.memory.buffer, p, n);
       for (let i = 0; i < n; i++) v[i] = f(i);
     };
     const best = (f: () => void) => {
@@ -155,16 +166,22 @@ const result = await page.evaluate(
       fill(qx, cin * h * h, (i) => (i * 31) & 255, 'u8');
       const qb = alloc(cout * 4 + 64);
       const qs = alloc(cout * 4 + 64);
-      fill(qs, cout, () => 0.001, 'f32');
+      // Outputs spread over the uint8 range (zero point 128), so that the check below means something.
+      fill(qs, cout, () => 60 / (Math.sqrt(kp) * 9000), 'f32');
+      fill(qb, cout, (i) => ((i * 7777) % 20001) - 10000, 'i32');
       const qy = alloc(cout * n);
       const col = alloc(kp * panels * 4);
       const int8: Record<number, number> = {};
-      for (const mode of modes)
+      const outputs: Record<number, Uint8Array> = {};
+      for (const mode of modes) {
         int8[mode] = best(() => {
           e['lens_im2col_u8']!(qx, cin, h, h, 3, 3, s, s, 1, 1, ho, ho, 3, col, 0, panels);
-          e['lens_qgemm_u8i8']!(cout, n, kp, qa, col, qy, n, qb, qs, 0, 0, 255, mode);
+          e['lens_qgemm_u8i8']!(cout, n, kp, qa, col, qy, n, qb, qs, 128, 0, 255, mode);
         });
-      rows.push({ layer: `${cin}->${cout} s${s} ${ho}x${ho}`, count, fp32, int8 });
+        outputs[mode] = new Uint8Array(e.memory.buffer, qy, cout * n).slice();
+      }
+      const differ = modes.filter((m) => outputs[m]!.some((v, i) => v !== outputs[0]![i]));
+      rows.push({ layer: `${cin}->${cout} s${s} ${ho}x${ho}`, count, fp32, int8, differ });
     }
     return { probe, modes, rows, ua: navigator.userAgent };
   },
@@ -199,6 +216,12 @@ for (const r of result.rows) {
       .join(' | ')} |`,
   );
 }
+const differ = result.rows.filter((r) => r.differ.length > 0);
+console.log(
+  differ.length === 0
+    ? `every relaxed mode stored mode 0's bytes on all ${result.rows.length} layer shapes`
+    : `MODES DIFFER: ${differ.map((r) => `${r.layer}: ${r.differ.join(',')}`).join('; ')}`,
+);
 console.log(
   `| all 28 | | ${totals.fp32.toFixed(1)} | ${result.modes.map((m) => totals.int8[m]!.toFixed(1)).join(' | ')} |`,
 );
