@@ -18,7 +18,9 @@ import {
 } from '../src/core/lens/int8';
 import { instantiateKernels, type LensKernels } from '../src/core/lens/kernels';
 import { decodeModel } from '../src/core/onnx/edit';
-import { DataType, ModelProto } from '../src/core/onnx/proto';
+import { AttributeType, DataType, ModelProto } from '../src/core/onnx/proto';
+import { quantizeModel } from '../src/core/quantize';
+import { nodeQuantRunner } from '../src/node/quantize-node';
 import { quantizeValue, roundHalfEven } from '../src/core/quantize/qparams';
 import type { LoadedSession } from '../src/engine/types';
 import { createLensNodeSession, kernelBytes } from '../src/node/lens-node';
@@ -48,6 +50,8 @@ function qconvRef(s: QConvSpec, x: Uint8Array, h: number, w: number) {
   const ho = Math.floor((h + pt + pb - s.kh) / sh) + 1;
   const wo = Math.floor((w + pl + pr - s.kw) / sw) + 1;
   const scales = requantScales(s);
+  const cpg = s.cin / s.groups;
+  const opg = s.cout / s.groups;
   const y = new Uint8Array(s.cout * ho * wo);
   const lo = (s.relu ? s.yZero : 0) - s.yZero;
   const hi = 255 - s.yZero;
@@ -55,15 +59,16 @@ function qconvRef(s: QConvSpec, x: Uint8Array, h: number, w: number) {
     for (let oy = 0; oy < ho; oy++)
       for (let ox = 0; ox < wo; ox++) {
         let acc = s.bias?.[co] ?? 0;
-        for (let ci = 0; ci < s.cin; ci++)
+        const g = Math.floor(co / opg);
+        for (let c = 0; c < cpg; c++)
           for (let ky = 0; ky < s.kh; ky++)
             for (let kx = 0; kx < s.kw; kx++) {
               const iy = oy * sh - pt + ky;
               const ix = ox * sw - pl + kx;
               if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
               acc +=
-                (x[(ci * h + iy) * w + ix]! - s.xZero) *
-                s.weights[((co * s.cin + ci) * s.kh + ky) * s.kw + kx]!;
+                (x[((g * cpg + c) * h + iy) * w + ix]! - s.xZero) *
+                s.weights[((co * cpg + c) * s.kh + ky) * s.kw + kx]!;
             }
         const v = Math.min(hi, Math.max(lo, Math.fround(Math.fround(acc) * scales[co]!)));
         y[(co * ho + oy) * wo + ox] = roundHalfEven(v) + s.yZero;
@@ -89,7 +94,9 @@ function spec(
     strides: [stride, stride],
     pads: [pad, pad, pad, pad],
     groups: 1,
-    weights: Int8Array.from({ length: cout * cin * k * k }, () => Math.round(r() * 127)),
+    weights: Int8Array.from({ length: (cout * cin * k * k) / (extra.groups ?? 1) }, () =>
+      Math.round(r() * 127),
+    ),
     bias: Int32Array.from({ length: cout }, () => Math.round(r() * 5000)),
     xScale: 0.0213,
     xZero: 17,
@@ -116,6 +123,12 @@ const CASES: { name: string; s: QConvSpec; h: number; w: number; allMax?: boolea
     s: spec(8, 5, 3, 1, 1, 5, { yZero: 200, yScale: 0.05 }),
     h: 5,
     w: 5,
+  },
+  {
+    name: 'depthwise 3x3 s2 12 channels 9x10',
+    s: spec(12, 12, 3, 2, 1, 9, { groups: 12 }),
+    h: 9,
+    w: 10,
   },
   { name: '3x3 s1 16->9 12x12 (gathered panels)', s: spec(16, 9, 3, 1, 1, 7), h: 12, w: 12 },
   { name: '3x3 s2 8->6 16x18 (gathered panels)', s: spec(8, 6, 3, 2, 1, 8), h: 16, w: 18 },
@@ -375,5 +388,119 @@ describe('the tiny model quantized by the project, against onnxruntime-node on t
     const s: LoadedSession = load.session;
     expect(s.choice.reason).toContain('lens WebAssembly kernels (simd128');
     await s.dispose();
+  });
+});
+
+/**
+ * A GhostNet-like float graph (3x3 s2, depthwise 3x3, 1x1, each with Relu; GAP, Gemm) at 20x20,
+ * quantized by the project's quantizer on seeded random images.
+ */
+function ghostlike(): Uint8Array {
+  const f = (name: string, dims: number[], seed: number, scale = 0.5) => ({
+    name,
+    dims,
+    dataType: DataType['FLOAT'],
+    rawData: new Uint8Array(
+      randomArray(
+        dims.reduce((a, b) => a * b, 1),
+        seed,
+        scale,
+      ).buffer,
+    ),
+  });
+  const ints = (name: string, v: number[]) => ({ name, type: AttributeType['INTS'], ints: v });
+  const node = (opType: string, input: string[], output: string[], attribute: object[] = []) => ({
+    opType,
+    name: output[0],
+    input,
+    output,
+    attribute,
+  });
+  const io = (name: string, dims: (number | string)[]) => ({
+    name,
+    type: {
+      tensorType: {
+        elemType: DataType['FLOAT'],
+        shape: {
+          dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })),
+        },
+      },
+    },
+  });
+  const pad1 = ints('pads', [1, 1, 1, 1]);
+  return ModelProto.encode({
+    irVersion: 7,
+    opsetImport: [{ domain: '', version: 13 }],
+    graph: {
+      name: 'ghostlike',
+      node: [
+        node('Conv', ['x', 'w0', 'b0'], ['c0'], [ints('strides', [2, 2]), pad1]),
+        node('Relu', ['c0'], ['r0']),
+        node(
+          'Conv',
+          ['r0', 'wd', 'bd'],
+          ['c1'],
+          [{ name: 'group', type: AttributeType['INT'], i: 8 }, pad1],
+        ),
+        node('Relu', ['c1'], ['r1']),
+        node('Conv', ['r1', 'w2', 'b2'], ['c2']),
+        node('Relu', ['c2'], ['r2']),
+        node('GlobalAveragePool', ['r2'], ['gap']),
+        node('Flatten', ['gap'], ['flat']),
+        node(
+          'Gemm',
+          ['flat', 'wg', 'bg'],
+          ['logits'],
+          [{ name: 'transB', type: AttributeType['INT'], i: 1 }],
+        ),
+      ],
+      initializer: [
+        f('w0', [8, 3, 3, 3], 1),
+        f('b0', [8], 2),
+        f('wd', [8, 1, 3, 3], 3),
+        f('bd', [8], 4),
+        f('w2', [16, 8, 1, 1], 5),
+        f('b2', [16], 6),
+        f('wg', [10, 16], 7),
+        f('bg', [10], 8),
+      ],
+      input: [io('x', ['N', 3, 20, 20])],
+      output: [io('logits', ['N', 10])],
+    },
+  }).finish();
+}
+
+describe('depthwise and 1x1 (a GhostNet-like graph), against onnxruntime-node', () => {
+  it.each(ISAS)('%s: every layer fused, logits as onnxruntime-node int8', async (isa) => {
+    const images = Array.from({ length: 4 }, (_, i) => ({
+      name: `r${i}`,
+      tensor: randomArray(3 * 20 * 20, 100 + i, 2),
+    }));
+    const { bytes } = await quantizeModel(ghostlike(), {
+      method: 'minmax',
+      keepFloat: null,
+      // eslint-disable-next-line @typescript-eslint/require-await
+      images: async function* () {
+        yield* images;
+      },
+      imageCount: images.length,
+      size: 20,
+      createRunner: nodeQuantRunner(1),
+      sourceSha256: '0'.repeat(64),
+      date: '2026-12-05T00:00:00.000Z',
+    });
+    const load = await lens(bytes, isa);
+    expect(load.model.convMethods).toEqual(['int8-im2col', 'int8-depthwise', 'int8-im2col']);
+    expect(load.model.graph.ops.map((o) => o.op)).toContain('qdense');
+    const ort = await createNodeSession(bytes, 1);
+    const x = randomArray(3 * 3 * 20 * 20, 9, 2);
+    const dims = [3, 3, 20, 20] as const;
+    const got = await load.session.run(x, dims);
+    const want = await ort.run(x, dims);
+    const identical = got.filter((v, i) => v === want[i]).length / want.length;
+    console.log(`${isa} ghost-like int8: identical logits ${(identical * 100).toFixed(1)}%`);
+    expect(compare(got, want, 3).dp).toBeLessThanOrEqual(MAX_DP);
+    await ort.dispose();
+    await load.session.dispose();
   });
 });

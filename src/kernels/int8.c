@@ -384,3 +384,15 @@ void EXPORT(lens_qconv_ref)(const uint8_t *x, int cin, int H, int W, int zx, con
       }
   }
 }
+
+/*
+ * Depthwise (groups = channels): the scalar loop above on channels [0, C) of the pointers given
+ * (the caller offsets them per thread). Depthwise layers are a small share of GhostNet's work.
+ */
+void EXPORT(lens_qdepthwise_u8)(const uint8_t *x, int C, int H, int W, int zx, const int8_t *w,
+                                const int32_t *bias, int kh, int kw, int sh, int sw, int pt, int pl,
+                                uint8_t *y, int Ho, int Wo, const float *scale, int zp, int qlo,
+                                int qhi) {
+  lens_qconv_ref(x, C, H, W, zx, w, bias, C, C, kh, kw, sh, sw, pt, pl, y, Ho, Wo, scale, zp, qlo,
+                 qhi);
+}

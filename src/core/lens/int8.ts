@@ -24,7 +24,7 @@ export interface QuantInfo {
   axis: number;
 }
 
-/** A Conv with uint8 input and output and int8 weights (zero point 0), groups 1. */
+/** A Conv with uint8 input and output and int8 weights (zero point 0), groups 1 or depthwise. */
 export interface QConvSpec extends Omit<ConvSpec, 'weights' | 'bias' | 'clamp'> {
   /** ONNX layout [cout][cin][kh][kw]. */
   weights: Int8Array;
@@ -98,7 +98,7 @@ export function fuseInt8(ops: LensOp[], outputs: ReadonlySet<string>): LensOp[] 
         q?.op !== 'quantize' ||
         readers.get(o.y) !== 1 ||
         outputs.has(o.y) ||
-        s.groups !== 1 ||
+        (s.groups !== 1 && !(s.groups === s.cin && s.groups === s.cout)) ||
         !wScales ||
         (s.bias !== null && !bias) ||
         !(isNone(s.clamp) || isRelu(s.clamp))
@@ -117,7 +117,7 @@ export function fuseInt8(ops: LensOp[], outputs: ReadonlySet<string>): LensOp[] 
           kw: s.kw,
           strides: s.strides,
           pads: s.pads,
-          groups: 1,
+          groups: s.groups,
           weights: o.quant.w.data as Int8Array,
           bias,
           xScale: d.scale,
@@ -255,9 +255,12 @@ export function foldZeroPoint(
 export const requantScales = (s: Pick<QConvSpec, 'xScale' | 'wScales' | 'yScale'>): Float32Array =>
   s.wScales.map((w) => Math.fround(Math.fround(s.xScale * w) / s.yScale));
 
-/** One quantized convolution: weights packed once, im2col (uint8) + the integer GEMM. */
+/**
+ * One quantized convolution: weights packed once, im2col (uint8) + the integer GEMM; depthwise
+ * runs a direct scalar loop on the weights as ONNX stores them.
+ */
 export class PackedQConv {
-  readonly method = 'int8-im2col';
+  readonly method: 'int8-im2col' | 'int8-depthwise';
   /** The shape and parameters; `clamp` says what the store clamps (Relu or nothing). */
   readonly spec: Omit<QConvSpec, 'weights' | 'bias'> & Pick<ConvSpec, 'clamp'>;
   private readonly a: number;
@@ -274,14 +277,23 @@ export class PackedQConv {
   ) {
     const { weights, bias, ...rest } = spec;
     this.spec = { ...rest, clamp: spec.relu ? { lo: 0, hi: Infinity } : NO_CLAMP };
-    const kk = spec.cin * spec.kh * spec.kw;
-    const { a: packed, kp } = packQConvWeights(spec);
-    this.kp = kp;
-    this.a = putBytes(k, packed);
-    this.packedBytes = packed.length;
     const padded = Math.ceil(spec.cout / 4) * 4;
     const b = new Int32Array(padded);
-    b.set(foldZeroPoint(weights, spec.cout, kk, bias, spec.xZero));
+    if (spec.groups !== 1) {
+      this.method = 'int8-depthwise';
+      this.kp = 0;
+      this.a = putBytes(k, weights);
+      this.packedBytes = weights.length;
+      if (bias) b.set(bias); // the scalar loop subtracts the zero point itself
+    } else {
+      this.method = 'int8-im2col';
+      const kk = spec.cin * spec.kh * spec.kw;
+      const { a: packed, kp } = packQConvWeights(spec);
+      this.kp = kp;
+      this.a = putBytes(k, packed);
+      this.packedBytes = packed.length;
+      b.set(foldZeroPoint(weights, spec.cout, kk, bias, spec.xZero));
+    }
     this.bias = putInt32(k, b);
     const sc = new Float32Array(padded);
     sc.set(requantScales(spec));
@@ -298,6 +310,7 @@ export class PackedQConv {
 
   /** Floats of scratch (the uint8 im2col panels) at an h x w input. */
   scratchFloats(h: number, w: number): number {
+    if (this.method === 'int8-depthwise') return 0;
     const g = this.geometry(h, w);
     return Math.ceil((this.kp * Math.ceil((g.ho * g.wo) / 4) * 4) / 4) + 16;
   }
@@ -313,6 +326,38 @@ export class PackedQConv {
     const threads = scratch.length;
     const panels = Math.ceil(n / 4);
     const qlo = this.spec.relu ? this.spec.yZero : 0;
+    if (this.method === 'int8-depthwise') {
+      const hw = g.kh * g.kw;
+      return [
+        split(g.cin, threads)
+          .filter(([c0, c1]) => c1 > c0)
+          .map(([c0, c1]) => ({
+            fn: 'lens_qdepthwise_u8',
+            args: [
+              x + c0 * h * w,
+              c1 - c0,
+              h,
+              w,
+              this.spec.xZero,
+              this.a + c0 * hw,
+              this.bias + c0 * 4,
+              g.kh,
+              g.kw,
+              g.sh,
+              g.sw,
+              g.padTop,
+              g.padLeft,
+              y + c0 * n,
+              g.ho,
+              g.wo,
+              this.scale + c0 * 4,
+              this.spec.yZero,
+              qlo,
+              255,
+            ],
+          })),
+      ];
+    }
     const im2col: KernelCall[] = split(panels, threads)
       .filter(([p0, p1]) => p1 > p0)
       .map(([p0, p1]) => ({

@@ -26,6 +26,7 @@ interface Exports {
   lens_gemv_f32(m: number, k: number, w: Ptr, x: Ptr, bias: Ptr, y: Ptr): void;
   lens_im2col_u8: Kernel;
   lens_qgemm_u8i8: Kernel;
+  lens_qdepthwise_u8: Kernel;
 }
 
 /** The kernels a layer's work is split into (one call per thread and phase). */
@@ -35,7 +36,8 @@ export type KernelName =
   | 'lens_im2col'
   | 'lens_depthwise'
   | 'lens_im2col_u8'
-  | 'lens_qgemm_u8i8';
+  | 'lens_qgemm_u8i8'
+  | 'lens_qdepthwise_u8';
 export interface KernelCall {
   fn: KernelName;
   args: number[];
