@@ -1,5 +1,6 @@
 /**
- * The project's own WebAssembly kernels in the page (`?kernels=lens`): the model panel says which
+ * The project's own WebAssembly kernels in the page (the default; `?kernels=onnxruntime` turns them
+ * off): the model panel says which
  * kernels run the model (and, when they decline it, the first node they could not take); answers
  * equal PyTorch's on both builds (relaxed SIMD and SIMD128), 1 and 2 threads, with and without
  * the kernels' Winograd; a graph they decline runs on onnxruntime-web as before, as PyTorch.
@@ -19,21 +20,28 @@ import { PROB_TOL } from './tolerances';
 const ROOT = resolve(import.meta.dirname, '..');
 
 for (const [query, isa, threads] of [
-  ['kernels=lens', /relaxed|simd128/, 2],
+  ['', /relaxed|simd128/, null],
+  ['kernels=lens', /relaxed|simd128/, null],
   ['kernels=lens&threads=1', /relaxed|simd128/, 1],
-  ['kernels=lens-simd128', /simd128/, 2],
+  ['kernels=lens-simd128&threads=2', /simd128/, 2],
 ] as const)
-  test(`?${query}: the lens kernels run the model, as PyTorch`, async ({ page, lens }) => {
+  test(`?${query || '(default)'}: the lens kernels run the model, as PyTorch`, async ({
+    page,
+    lens,
+  }) => {
     await lens.openReady(`?${query}`);
     const runner = page.getByTestId('model-runner');
     await expect(runner).toHaveAttribute('data-runner', 'lens');
     await expect(runner).toContainText(`lens WebAssembly kernels (`);
-    await expect(runner).toContainText(`, ${threads} thread(s))`);
+    // The page's default thread count is the machine's (up to 8).
+    await expect(runner).toContainText(threads ? `, ${threads} thread(s))` : /, \d thread\(s\)\)/);
     expect(await runner.textContent()).toMatch(isa);
     const fast = page.getByTestId('model-fast-path');
     await expect(fast).toHaveAttribute('data-path', 'winograd');
-    await expect(fast).toContainText(/Winograd: \d+ of 6 3x3 convolutions \(F4 \d+\)/);
-    await expect(fast).toContainText('the lens kernels’ own Winograd');
+    // The layers the fast path's rule picks, checked against the graph as written, as the rewrite is.
+    await expect(fast).toContainText(/Winograd: \d+ of 6 3x3 convolutions \(F4 \d+/);
+    await expect(fast).toContainText('packed at load by the lens kernels');
+    await expect(fast).toContainText(/checked against the file on 2 probe images: max \|Δ\| /);
     await expect(lens.status).toHaveAttribute('data-backend', 'wasm');
     await lens.pickImages('coffee.png', 'chelsea.png');
     await lens.expectMatchesPyTorch('coffee.png');
@@ -50,15 +58,18 @@ test('?kernels=lens&fast=0: every layer as written, as PyTorch', async ({ page, 
   await lens.expectMatchesPyTorch('rocket.jpg');
 });
 
-test('without ?kernels=lens onnxruntime-web runs the model and the panel says how to ask', async ({
+test('?kernels=onnxruntime: onnxruntime-web runs the model (rewritten for Winograd), as PyTorch', async ({
   page,
   lens,
 }) => {
-  await lens.openReady();
+  await lens.openReady('?kernels=onnxruntime');
   const runner = page.getByTestId('model-runner');
   await expect(runner).toHaveAttribute('data-runner', 'onnxruntime');
-  await expect(runner).toContainText('?kernels=lens');
+  await expect(runner).toHaveText(/^onnxruntime-web \(\d thread\(s\)\)$/);
   await expect(page.getByTestId('model-runner-declined')).toHaveCount(0);
+  await expect(page.getByTestId('model-fast-path')).toContainText('rewritten at load');
+  await lens.pickImages('coffee.png');
+  await lens.expectMatchesPyTorch('coffee.png');
 });
 
 test('a graph the lens kernels decline runs on onnxruntime-web; the panel names the node', async ({
@@ -71,7 +82,7 @@ test('a graph the lens kernels decline runs on onnxruntime-web; the panel names 
   relu.opType = 'LeakyRelu';
   const file = testInfo.outputPath('leaky.onnx');
   writeFileSync(file, ModelProto.encode(m).finish());
-  await lens.openReady('?kernels=lens');
+  await lens.openReady();
   await lens.pickModel(file);
   await expect(lens.status).toContainText('leaky.onnx');
   await expect(lens.status).toHaveAttribute('data-status', 'ready');

@@ -52,6 +52,22 @@ describe.each(ISAS)('%s build', (isa) => {
       method: 'winograd-f43',
     },
     {
+      name: 'winograd F(2x2) 5->7 9x11 pad 1',
+      p: conv(5, 7, 9, 11, 3, 1, [1, 1, 1, 1]),
+      method: 'winograd-f23',
+      relu: true,
+    },
+    {
+      name: 'winograd F(2x2) 64->72 7x7 pad 1',
+      p: conv(64, 72, 7, 7, 3, 1, [1, 1, 1, 1]),
+      method: 'winograd-f23',
+    },
+    {
+      name: 'winograd F(2x2) 8->4 13x6 pads 0,2,1,0',
+      p: conv(8, 4, 13, 6, 3, 1, [0, 2, 1, 0]),
+      method: 'winograd-f23',
+    },
+    {
       name: 'im2col 3->8 3x3 s2 17x15',
       p: conv(3, 8, 17, 15, 3, 2, [1, 1, 1, 1]),
       method: 'im2col',
@@ -114,7 +130,7 @@ describe.each(ISAS)('%s build', (isa) => {
     const ref = convF64(p, x, w, b, lo);
     expect([g.ho, g.wo]).toEqual([ref.ho, ref.wo]);
     const err = relError(got, ref.y);
-    const bound = method === 'winograd-f43' ? WINOGRAD_TOLERANCE : TOLERANCE;
+    const bound = method.startsWith('winograd') ? WINOGRAD_TOLERANCE : TOLERANCE;
     console.log(`${isa} ${name}: max error ${err.toExponential(2)} (bound ${bound})`);
     expect(err).toBeLessThanOrEqual(bound);
     if (relu) expect(Math.min(...got)).toBe(0);

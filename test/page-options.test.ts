@@ -35,9 +35,7 @@ describe('readPageOptions', () => {
     });
     expect(readPageOptions('?kernels=xnnpack')).toMatchObject({
       kernels: null,
-      notices: [
-        '?kernels=xnnpack is not one of onnxruntime, lens, lens-simd128: using onnxruntime.',
-      ],
+      notices: ['?kernels=xnnpack is not one of onnxruntime, lens, lens-simd128: using lens.'],
     });
   });
 

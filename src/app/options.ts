@@ -24,7 +24,10 @@ export interface PageOptions {
    * fast path is prepared in the background (default `FAST_BACKGROUND_MB`; 0: every model).
    */
   fastBackgroundMb: number;
-  /** `?kernels=lens`: the project's own WebAssembly kernels where they run the model; null: default. */
+  /**
+   * `?kernels=onnxruntime`: onnxruntime-web's kernels for every model; `lens` (the default) or
+   * `lens-simd128`: the project's own WebAssembly kernels where they run the model; null: default.
+   */
   kernels: KernelsPreference | null;
   model: string | null;
   /** One sentence per bad value. */
@@ -84,7 +87,7 @@ export function readPageOptions(search: string, maxThreads = 16): PageOptions {
     if (isKernelsPreference(kernelsText)) kernels = kernelsText;
     else
       notices.push(
-        `?kernels=${kernelsText} is not one of ${KERNELS_PREFERENCES.join(', ')}: using onnxruntime.`,
+        `?kernels=${kernelsText} is not one of ${KERNELS_PREFERENCES.join(', ')}: using lens.`,
       );
   }
   return {

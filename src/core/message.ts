@@ -40,6 +40,7 @@ export type MessageKey =
   | 'backend.webgpuFailed'
   | 'backend.node'
   | 'backend.lens'
+  | 'backend.lensAfter'
   | 'cam.exact'
   | 'cam.noLinear'
   | 'cam.noFeatures';

@@ -7,8 +7,9 @@
 import type { LoadedSession, SessionOptions } from './types';
 
 /**
- * Whose kernels run a WASM session: onnxruntime's, or the project's own (`lens`: the best build
- * this browser validates; `lens-simd128`: the plain SIMD128 build, for comparisons and tests).
+ * Whose kernels run a WASM session in the page: the project's own (`lens`, the default: the best
+ * build this browser validates; `lens-simd128`: the plain SIMD128 build) where they run the graph,
+ * or onnxruntime-web's for every model (`onnxruntime`).
  */
 export type KernelsPreference = 'onnxruntime' | 'lens' | 'lens-simd128';
 export const KERNELS_PREFERENCES: readonly KernelsPreference[] = [

@@ -100,7 +100,6 @@ function sessionOptions(
     backend: request.backend,
     ...(request.threads !== undefined ? { threads: request.threads } : {}),
     ...(request.kernels !== undefined ? { kernels: request.kernels } : {}),
-    ...(request.fast === false ? { fast: false } : {}),
     ...(externalData.length > 0 ? { externalData } : {}),
   };
 }
@@ -478,7 +477,11 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
     let fast: FastPathInfo;
     let opened: Awaited<ReturnType<typeof openSession>>;
     try {
-      opened = await openSession(backends, create, bytes, { ...options, prepare: atLoad.prepare });
+      opened = await openSession(backends, create, bytes, {
+        ...options,
+        prepare: atLoad.prepare,
+        planFast: atLoad.plan,
+      });
       fast = atLoad.info;
     } catch (e) {
       // -- fast-path self-check (src/engine/fast-proof.ts): a rewritten model the runtime refuses
@@ -489,8 +492,6 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
     }
     let { session } = opened;
     const { runner } = opened;
-    // A backend with its own fast path (the lens kernels) says what it did; the rewrite was not used.
-    if (session.fastPath) fast = session.fastPath;
     try {
       checkSignal(signal);
       const inspection = inspectOrNull(bytes);
@@ -500,7 +501,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
       const loadMs = this.now() - t0;
       // -- fast-path self-check (src/engine/fast-proof.ts): the file as it is answers the same
       // probe; on any difference it is kept instead of the rewritten model.
-      if (fast.path === 'winograd' && !session.fastPath) {
+      if (fast.path === 'winograd') {
         const features = classifier ? io.featuresName : null;
         ({ session, fast } = await proveLoaded({
           fast: session,

@@ -36,6 +36,8 @@ export interface FastPathRequest {
  */
 export interface LoadTimeFastPath {
   prepare: NonNullable<SessionOptions['prepare']>;
+  /** For a backend with its own Winograd kernels: the rule's tile per layer, nothing rewritten. */
+  plan: NonNullable<SessionOptions['planFast']>;
   readonly info: FastPathInfo;
   readonly background: FastBackend | null;
 }
@@ -56,6 +58,19 @@ export function fastPathAtLoad(bytes: Uint8Array, request: FastPathRequest): Loa
     },
     get background() {
       return state.background;
+    },
+    // The per-layer rule without the rewrite: a backend that runs Winograd itself packs its own
+    // transformed weights at load, so there is nothing to prepare in the background.
+    plan: (original) => {
+      const out = applyFastPath(original, {
+        enabled: request.enabled,
+        backend: 'wasm',
+        planOnly: true,
+      });
+      state.info = out.info;
+      const tiles = new Map<string, 'F4' | 'F2'>();
+      for (const l of out.info.layers) if (l.f !== 'direct') tiles.set(l.name, l.f);
+      return tiles;
     },
     prepare: (original, runtime) => {
       if (background && runtime !== 'webgpu') {

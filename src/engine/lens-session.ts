@@ -15,7 +15,6 @@ import {
   type LensKernels,
 } from '../core/lens/kernels';
 import { LensModel, type LensPool } from '../core/lens/runner';
-import { directPath, fastReason, type FastPathInfo } from '../core/fast';
 import { loadedSession } from './session';
 import type { LoadedSession } from './types';
 
@@ -23,11 +22,16 @@ export type LensLoad =
   | { claimed: true; session: LoadedSession; model: LensModel }
   | { claimed: false; reason: DeclineReason };
 
-export function lensChoice(isa: LensIsa, threads: number): BackendChoice {
+/** The lens kernels as the backend line says it; after `base`, the WASM choice they run under. */
+export function lensChoice(isa: LensIsa, threads: number, base?: BackendChoice): BackendChoice {
+  const lens = `lens WebAssembly kernels (${isa}, ${threads} thread(s))`;
+  const lensMessage = message('backend.lens', { isa, threads });
   return {
     backend: 'wasm',
-    reason: `lens WebAssembly kernels (${isa}, ${threads} thread(s))`,
-    message: message('backend.lens', { isa, threads }),
+    reason: base ? `${base.reason}; ${lens}` : lens,
+    message: base
+      ? message('backend.lensAfter', { why: base.message, lens: lensMessage })
+      : lensMessage,
     fellBack: false,
   };
 }
@@ -48,11 +52,23 @@ export async function createLensSession(
   options: {
     threads?: number;
     startPool?: (k: LensKernels, workers: number) => Promise<LensPool>;
-    /** Winograd on the 3x3 stride-1 layers (default); false: every layer as written (`?fast=0`). */
-    winograd?: boolean;
+    /** Why WASM runs (the page: no WebGPU adapter, WASM chosen...), said before the kernels. */
+    base?: BackendChoice;
+    /**
+     * The Winograd tile of each 3x3 stride-1 layer, by Conv node name (the engine's per-layer rule,
+     * `SessionOptions.planFast`); a layer not named runs as written. Absent: F(4x4) for all.
+     */
+    tiles?: ReadonlyMap<string, 'F4' | 'F2'>;
   } = {},
 ): Promise<LensLoad> {
-  const claim = claimModel(bytes);
+  let claim: ReturnType<typeof claimModel>;
+  try {
+    claim = claimModel(bytes);
+  } catch (e) {
+    // Not a graph the kernels can read: the runtime reads it again and says what is wrong.
+    const detail = `not readable as an ONNX graph (${(e as Error).message})`;
+    return { claimed: false, reason: { node: '(model)', opType: '', detail } };
+  }
   if (!claim.claimed) return claim;
   const k = await instantiateKernels(
     kernels.module,
@@ -64,17 +80,13 @@ export async function createLensSession(
     workers > 0 && kernels.threaded && options.startPool
       ? await options.startPool(k, workers)
       : null;
-  const t0 = performance.now();
-  const winograd = options.winograd ?? true;
-  const model = new LensModel(k, claim.graph, pool, { winograd });
-  const fastPath = lensFastPath(model, winograd, performance.now() - t0);
+  const model = new LensModel(k, claim.graph, pool, options.tiles ? { tiles: options.tiles } : {});
   const threads = model.threads;
   return {
     claimed: true,
     model,
     session: loadedSession({
-      choice: lensChoice(kernels.isa, threads),
-      fastPath,
+      choice: lensChoice(kernels.isa, threads, options.base),
       threads,
       inputs: [ioOf(claim.graph.input.name, claim.graph.input.dims)],
       outputs: claim.graph.outputs.map((o) => ioOf(o.name, o.dims)),
@@ -87,60 +99,6 @@ export async function createLensSession(
     }),
   };
 }
-
-/**
- * The fast path in the words the model panel already uses, for the lens kernels' own Winograd:
- * "Winograd: 23 of 28 3x3 convolutions (F4 23)". The layers are the kernels' choice (every 3x3
- * stride-1 convolution with groups 1), made when the weights are packed; nothing in the graph is
- * rewritten, so there is no rewritten file to check against the original (the kernels are tested
- * layer by layer against float64 and whole models against onnxruntime and PyTorch).
- */
-export function lensFastPath(model: LensModel, winograd: boolean, packMs: number): FastPathInfo {
-  const layers = model.convLayers
-    .filter((l) => l.spec.kh === 3 && l.spec.kw === 3)
-    .map((l) => {
-      const shape = `${l.spec.cin}->${l.spec.cout}`;
-      if (l.method === 'winograd-f43')
-        return { name: l.name, f: 'F4' as const, reason: `${shape}; lens kernels` };
-      const [sh, sw] = l.spec.strides;
-      const why =
-        l.method === 'int8-im2col'
-          ? 'int8 (integer im2col + GEMM)'
-          : l.spec.groups !== 1
-            ? 'grouped'
-            : sh !== 1 || sw !== 1
-              ? 'stride is not 1'
-              : 'fast path off';
-      return { name: l.name, f: 'direct' as const, reason: `${shape}; ${why}` };
-    });
-  const rewritten = layers.filter((l) => l.f === 'F4').length;
-  const report = { total3x3: layers.length, layers };
-  if (rewritten === 0) {
-    const code = !winograd ? 'off' : layers.length === 0 ? 'none' : 'noEligible';
-    return directPath(fastReason(code), { ...report, ...EMPTY_REPORT }, 0);
-  }
-  const transformedWeightBytes = model.convLayers
-    .filter((l) => l.method === 'winograd-f43')
-    .reduce((sum, l) => sum + l.packedBytes, 0);
-  return {
-    path: 'winograd',
-    reason: null,
-    reasonMessage: null,
-    rewritten,
-    total3x3: layers.length,
-    tiles: { F4: rewritten, F2: 0 },
-    transformedWeightBytes,
-    rewriteMs: packMs,
-    layers,
-  };
-}
-
-const EMPTY_REPORT = {
-  rewritten: 0,
-  transformedWeightBytes: 0,
-  extraWeightBytes: 0,
-  skipped: null,
-};
 
 function ioOf(name: string, dims: LensGraph['outputs'][number]['dims'] | (number | null)[]) {
   return {

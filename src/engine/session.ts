@@ -5,7 +5,6 @@
 import { LensError } from '../core/errors';
 import type { IoMeta } from '../core/inference/model-io';
 import type { BackendChoice } from '../core/inference/backend';
-import type { FastPathInfo } from '../core/fast';
 import type { LoadedSession } from './types';
 
 export interface Output {
@@ -43,8 +42,6 @@ function scores(output: Output, name: string): Float32Array {
 export function loadedSession(options: {
   choice: BackendChoice;
   threads: number;
-  /** A backend with its own fast path (the lens kernels) says what it did. */
-  fastPath?: FastPathInfo;
   inputs: IoMeta[];
   outputs: IoMeta[];
   runOutputs: (
@@ -61,7 +58,6 @@ export function loadedSession(options: {
   return {
     choice: options.choice,
     threads: options.threads,
-    ...(options.fastPath ? { fastPath: options.fastPath } : {}),
     inputs: options.inputs,
     outputs: options.outputs,
     bind(input, output, features) {

@@ -45,11 +45,15 @@ export interface SessionOptions {
   threads?: number;
   /** Which kernels run a WASM session: onnxruntime's (default) or the project's own (`?kernels=`). */
   kernels?: KernelsPreference;
-  /** `false`: the fast path is off (`?fast=0`); a backend with its own Winograd runs none. */
-  fast?: boolean;
   /** The weights of a model saved with ONNX external data. */
   externalData?: readonly ExternalData[];
   prepare?: (bytes: Uint8Array, runtime: FastBackend) => Promise<PreparedModel>;
+  /**
+   * The fast path's per-layer rule for a backend that runs Winograd itself (the lens kernels):
+   * the tile of each Conv node to rewrite, by name; the engine's fast-path facts then say what it
+   * runs. Absent: every layer as written (the file as it is, `?fast=0`'s reference).
+   */
+  planFast?: (bytes: Uint8Array) => ReadonlyMap<string, 'F4' | 'F2'>;
 }
 
 /** What `prepare` hands the session factory: the model and any external data it added. */
@@ -62,12 +66,6 @@ export interface PreparedModel {
 export interface LoadedSession {
   choice: BackendChoice;
   threads: number;
-  /**
-   * Set by a backend that runs its own fast path instead of the graph rewrite (the lens kernels'
-   * Winograd): what it did, for the model panel. The engine then skips the rewrite's self-check
-   * and background path (there is no rewritten file).
-   */
-  fastPath?: FastPathInfo;
   inputs: readonly IoMeta[];
   outputs: readonly IoMeta[];
   /** Points the runner at the tensors `checkModelIo` picked. */

@@ -215,14 +215,13 @@ export const en = {
       'These are the trained model’s figures. This model is untrained: its top-1 is chance (0.1 %).',
     metadata: 'Metadata',
     kernels: 'Kernels',
-    kernelsRuntime:
-      'onnxruntime-web ({{threads}} thread(s)); ?kernels=lens runs the project’s own WebAssembly kernels where they take the model',
+    kernelsRuntime: 'onnxruntime-web ({{threads}} thread(s))',
     kernelsDeclined: 'the {{backend}} kernels declined: {{reason}}',
     convolutions: 'Convolutions',
     fastDetail:
       '; rewritten at load in {{ms}} ms, {{mib}} MiB of transformed weights (same results within float rounding; ?fast=0 runs the file as it is)',
     fastDetailLens:
-      '; weights transformed and packed at load in {{ms}} ms, {{mib}} MiB (the lens kernels’ own Winograd F(4x4,3x3), tested against float64 and onnxruntime; ?fast=0 runs every layer as written)',
+      '; layers chosen by the same rule in {{ms}} ms, {{mib}} MiB of transformed weights packed at load by the lens kernels (their own Winograd, no rewritten graph; ?fast=0 runs every layer as written)',
     fastChecked:
       '; checked against the file on {{images}} probe images: max |Δ| {{rel}} of the largest output (bound {{bound}})',
     cam: 'CAM',
@@ -398,6 +397,7 @@ export const en = {
       webgpuFailed: 'WebGPU failed ({{error}}); fell back to WASM',
       node: 'onnxruntime-node (native CPU)',
       lens: 'lens WebAssembly kernels ({{isa}}, {{threads}} thread(s))',
+      lensAfter: '{{why}}; {{lens}}',
     },
     cam: {
       exact: 'exact CAM from the "{{output}}" output and the final Linear layer',

@@ -206,12 +206,11 @@ export const zhCN: Messages = {
       '以上是训练后模型的数据。本模型未经训练：它的 top-1 只是随机水平（0.1 %）。',
     metadata: '元数据',
     kernels: '内核',
-    kernelsRuntime:
-      'onnxruntime-web（{{threads}} 线程）；?kernels=lens 在本项目自己的 WebAssembly 内核能运行该模型时使用它们',
+    kernelsRuntime: 'onnxruntime-web（{{threads}} 线程）',
     kernelsDeclined: '{{backend}} 内核未接受：{{reason}}',
     convolutions: '卷积',
     fastDetailLens:
-      '；加载时变换并打包权重，用时 {{ms}} 毫秒，{{mib}} MiB（lens 内核自带的 Winograd F(4x4,3x3)，已对照 float64 与 onnxruntime 测试；?fast=0 按原样运行每一层）',
+      '；按同一规则选择各层，用时 {{ms}} 毫秒，lens 内核在加载时打包 {{mib}} MiB 变换后的权重（内核自带的 Winograd，不改写计算图；?fast=0 按原样运行每一层）',
     fastDetail:
       '；加载时改写，用时 {{ms}} 毫秒，变换后权重 {{mib}} MiB（结果在浮点舍入范围内相同；?fast=0 按原文件运行）',
     fastChecked:
@@ -378,6 +377,7 @@ export const zhCN: Messages = {
       webgpuFailed: 'WebGPU 失败（{{error}}）；已改用 WASM',
       node: 'onnxruntime-node（本机 CPU）',
       lens: 'lens WebAssembly 内核（{{isa}}，{{threads}} 线程）',
+      lensAfter: '{{why}}；{{lens}}',
     },
     cam: {
       exact: '由 "{{output}}" 输出和最后的 Linear 层精确计算 CAM',

@@ -49,13 +49,13 @@ export async function loadKernelModule(
 /** A model on the lens backend in Node, or why it declined. */
 export async function createLensNodeSession(
   bytes: Uint8Array,
-  options: { isa?: LensIsa; threads?: number; winograd?: boolean } = {},
+  options: { isa?: LensIsa; threads?: number; tiles?: ReadonlyMap<string, 'F4' | 'F2'> } = {},
 ): Promise<LensLoad> {
   const threads = options.threads ?? 1;
   const kernels = await loadKernelModule(options.isa, threads > 1);
   return createLensSession(bytes, kernels, {
     threads,
-    ...(options.winograd !== undefined ? { winograd: options.winograd } : {}),
+    ...(options.tiles ? { tiles: options.tiles } : {}),
     startPool: (k, workers) => startNodeLensPool(kernels.module, k, workers),
   });
 }
@@ -79,7 +79,7 @@ export function lensBackend(
       const load = await createLensNodeSession(bytes, {
         ...options,
         threads,
-        winograd: request.fast !== false && request.prepare !== undefined,
+        tiles: request.planFast?.(bytes) ?? new Map(),
       });
       return load.claimed ? { session: load.session } : { declined: declineText(load.reason) };
     },

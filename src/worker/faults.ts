@@ -2,6 +2,7 @@
  * Fault injection for tests, as a wrapper around the session factory: the engine and the runtime
  * adapter know nothing of it. Off unless the page sends a `faults` message (`?simulate=...`).
  */
+import type { SessionBackend } from '../engine/backends';
 import type { EngineDeps, LoadedSession } from '../engine/types';
 import type { Faults } from './protocol';
 
@@ -22,6 +23,17 @@ export function withFaults(create: CreateSession, faults: Faults): CreateSession
       },
     });
     return crashing(session, faults);
+  };
+}
+
+/** The same faults for a backend asked before the runtime (the lens kernels): its sessions crash too. */
+export function backendWithFaults(backend: SessionBackend, faults: Faults): SessionBackend {
+  return {
+    ...backend,
+    open: async (bytes, options) => {
+      const claim = await backend.open(bytes, options);
+      return 'session' in claim ? { session: crashing(claim.session, faults) } : claim;
+    },
   };
 }
 

@@ -6,8 +6,8 @@
  * asks for it. More than one thread needs the threads build on shared memory, so the page must be
  * cross-origin isolated (it is: see vite.config.ts); the threads are started once per session.
  *
- * The backend is asked only when the page asks for the lens kernels (`?kernels=lens`); it claims a
- * graph when the session runs on WASM (WebGPU stays onnxruntime's), the weights are inside the file, and every
+ * The page's default (`?kernels=onnxruntime` turns it off): the backend claims a graph when the
+ * session runs on WASM (WebGPU stays onnxruntime's), the weights are inside the file, and every
  * node is one the kernels run; otherwise it declines with the reason and onnxruntime-web runs the
  * model as before.
  */
@@ -72,10 +72,11 @@ function defaultThreads(): number {
 export function lensWebBackend(): SessionBackend {
   return {
     name: 'lens',
-    wanted: (options) => options.kernels === 'lens' || options.kernels === 'lens-simd128',
+    // The page's default; `?kernels=onnxruntime` runs every model on onnxruntime-web's kernels.
+    wanted: (options) => options.kernels !== 'onnxruntime',
     open: async (bytes, options) => {
-      if (chooseBackend(options.backend, await probeGpu()).backend === 'webgpu')
-        return { declined: 'WebGPU runs this model' };
+      const base = chooseBackend(options.backend, await probeGpu());
+      if (base.backend === 'webgpu') return { declined: 'WebGPU runs this model' };
       if (options.externalData?.length) return { declined: 'weights in external data files' };
       const threads = self.crossOriginIsolated
         ? Math.max(1, options.threads ?? defaultThreads())
@@ -86,7 +87,8 @@ export function lensWebBackend(): SessionBackend {
       );
       const load = await createLensSession(bytes, kernels, {
         threads,
-        winograd: options.fast !== false && options.prepare !== undefined,
+        tiles: options.planFast?.(bytes) ?? new Map(),
+        base,
         startPool: (k, workers) => startWebLensPool(kernels.module, k, workers),
       });
       return load.claimed ? { session: load.session } : { declined: declineText(load.reason) };

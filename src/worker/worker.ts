@@ -4,7 +4,7 @@ import labelsText from '../data/imagenet1k-labels.txt?raw';
 import { parseLabels } from '../core/data/labels';
 import { Engine } from '../engine/engine';
 import { decodeFrame, decodeInWorker } from './decode-browser';
-import { withFaults } from './faults';
+import { backendWithFaults, withFaults } from './faults';
 import { fetchModel } from './fetch-model';
 import { lensWebBackend } from './lens-web';
 import { createWebSession, startWebRuntime } from './ort-web';
@@ -20,8 +20,9 @@ const engine = new Engine<ImageBitmap>({
   decodeFrame,
   makeThumbnail,
   createSession: withFaults(createWebSession, faults),
-  // The project's own WebAssembly kernels, where `?kernels=lens` asks for them and they run the graph.
-  backends: [lensWebBackend()],
+  // The project's own WebAssembly kernels run every graph they can on WASM (`?kernels=onnxruntime`:
+  // none); onnxruntime-web the rest, and WebGPU.
+  backends: [backendWithFaults(lensWebBackend(), faults)],
   startRuntime: startWebRuntime,
   // Cache Storage as the browser has it; what is downloaded (a model, its data) decides the checks.
   fetchModel: (url, onProgress, signal, options) =>

@@ -160,6 +160,7 @@ export function applyFastPath(
   if (opts.inputSize !== undefined) options.inputSize = opts.inputSize;
   if (opts.budgetBytes !== undefined) options.budgetBytes = opts.budgetBytes;
   if (opts.choose) options.choose = opts.choose;
+  if (opts.planOnly) options.planOnly = true;
   if (opts.embed !== true) options.externalName = U_FILE;
   let out: ReturnType<typeof rewriteWinograd>;
   try {

@@ -81,6 +81,11 @@ export interface WinogradOptions {
    * Without it, U is embedded (a self-contained file, as `bench` writes).
    */
   externalName?: string;
+  /**
+   * Decide per layer and report, without writing the rewritten graph: for a backend that runs its
+   * own Winograd kernels on the layers the rule picks (the lens kernels). `bytes` is the input.
+   */
+  planOnly?: boolean;
 }
 
 /** One layer's transformed weights: U for `weights` ([k, c, 3, 3]) at `offset` of its file. */
@@ -348,6 +353,16 @@ export function rewriteWinograd(
       overBudget.add(c);
     }
   if (candidates.every((c) => c.f === 'direct')) return finish(onnxBytes);
+  if (options.planOnly) {
+    for (const c of candidates) {
+      if (c.f === 'direct') continue;
+      const u = uBytes(c, c.f);
+      report.rewritten++;
+      report.transformedWeightBytes += u;
+      report.extraWeightBytes += u - c.storedBytes;
+    }
+    return finish(onnxBytes);
+  }
   function why(c: Candidate): string {
     const map = `${c.height}x${c.width}, ${c.cin}->${c.cout}`;
     if (overBudget.has(c)) return `${map}; stepped down to stay within the U budget`;

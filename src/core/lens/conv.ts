@@ -29,10 +29,19 @@ export interface ConvSpec {
 
 /**
  * winograd-f43: 3x3 stride 1 (4x fewer multiplies at 4x the weight memory);
+ * winograd-f23: the same with F(2x2,3x3) (2.25x fewer at 1.8x the memory), where the engine's
+ * per-layer rule asks for it (small maps, the transformed-weight budget);
  * gemm-1x1: 1x1 stride 1 unpadded, the input is the GEMM's B as it lies;
  * im2col: everything else with groups 1; depthwise: groups = channels.
  */
-export type ConvMethod = 'winograd-f43' | 'gemm-1x1' | 'im2col' | 'depthwise';
+export type ConvMethod = 'winograd-f43' | 'winograd-f23' | 'gemm-1x1' | 'im2col' | 'depthwise';
+
+/** The Winograd methods: their tile (output pixels per side) and number of transform matrices. */
+const WINOGRAD = {
+  'winograd-f43': { m: 4, matrices: 36, fn: 'lens_conv3x3_wino_f43' },
+  'winograd-f23': { m: 2, matrices: 16, fn: 'lens_conv3x3_wino_f23' },
+} as const;
+const isWinograd = (m: ConvMethod): m is keyof typeof WINOGRAD => m in WINOGRAD;
 
 export function chooseConvMethod(s: ConvSpec): ConvMethod {
   if (s.groups !== 1) return 'depthwise';
@@ -91,8 +100,11 @@ export class PackedConv {
     const { weights, bias, ...rest } = spec;
     this.spec = rest;
     this.method = method;
-    if (method === 'winograd-f43') {
-      const u = k.packWinogradF43(weights, spec.cout, spec.cin);
+    if (isWinograd(method)) {
+      const u =
+        method === 'winograd-f43'
+          ? k.packWinogradF43(weights, spec.cout, spec.cin)
+          : k.packWinogradF23(weights, spec.cout, spec.cin);
       this.a = u.ptr;
       this.packedBytes = u.floats * 4;
     } else {
@@ -113,10 +125,11 @@ export class PackedConv {
   /** Floats of scratch this layer needs at an h x w input. */
   scratchFloats(h: number, w: number): number {
     const g = this.geometry(h, w);
-    if (this.method === 'winograd-f43') {
+    if (isWinograd(this.method)) {
       const nt = winogradBlock(g.cin);
       const coutPad = Math.ceil(g.cout / 4) * 4;
-      return 36 * (this.k.winoStride(g.cin, nt) + this.k.winoStride(coutPad, nt)) + 64;
+      const { matrices } = WINOGRAD[this.method];
+      return matrices * (this.k.winoStride(g.cin, nt) + this.k.winoStride(coutPad, nt)) + 64;
     }
     if (this.method === 'im2col')
       return g.cin * g.kh * g.kw * (Math.ceil((g.ho * g.wo) / 8) * 8) + 16;
@@ -165,9 +178,11 @@ export class PackedConv {
           ],
         }));
     switch (this.method) {
-      case 'winograd-f43': {
+      case 'winograd-f43':
+      case 'winograd-f23': {
+        const { m, matrices, fn } = WINOGRAD[this.method];
         const nt = winogradBlock(g.cin);
-        const tiles = Math.ceil(g.ho / 4) * Math.ceil(g.wo / 4);
+        const tiles = Math.ceil(g.ho / m) * Math.ceil(g.wo / m);
         const blocks = split(Math.ceil(tiles / nt), threads);
         const vs = this.k.winoStride(g.cin, nt);
         return [
@@ -175,7 +190,7 @@ export class PackedConv {
             .map(([b0, b1], t) => [b0 * nt, Math.min(b1 * nt, tiles), scratch[t]!] as const)
             .filter(([t0, t1]) => t1 > t0)
             .map(([t0, t1, s]) => ({
-              fn: 'lens_conv3x3_wino_f43',
+              fn,
               // M after V, 64 bytes further so their first rows do not share a cache set.
               args: [
                 x,
@@ -193,7 +208,7 @@ export class PackedConv {
                 lo,
                 hi,
                 s,
-                s + 36 * vs * 4 + 64,
+                s + matrices * vs * 4 + 64,
                 nt,
                 t0,
                 t1,

@@ -19,6 +19,8 @@ interface Exports {
   lens_wino_stride(rows: number, nt: number): number;
   lens_pack_wino_f43(w: Ptr, cout: number, cin: number, u: Ptr): void;
   lens_conv3x3_wino_f43: Kernel;
+  lens_pack_wino_f23(w: Ptr, cout: number, cin: number, u: Ptr): void;
+  lens_conv3x3_wino_f23: Kernel;
   lens_im2col: Kernel;
   lens_conv_ref(...a: number[]): void;
   lens_depthwise: Kernel;
@@ -33,6 +35,7 @@ interface Exports {
 export type KernelName =
   | 'lens_gemm_f32_4x8'
   | 'lens_conv3x3_wino_f43'
+  | 'lens_conv3x3_wino_f23'
   | 'lens_im2col'
   | 'lens_depthwise'
   | 'lens_im2col_u8'
@@ -129,6 +132,16 @@ export class LensKernels {
     const u = this.alloc(floats);
     const mark = this.top;
     this.e.lens_pack_wino_f43(this.put(w), cout, cin, u);
+    this.release(mark);
+    return { ptr: u, floats };
+  }
+
+  /** F(2x2,3x3)'s weights packed the same way: 16 GEMM A matrices (`packWinogradF43`'s twin). */
+  packWinogradF23(w: Float32Array, cout: number, cin: number): { ptr: Ptr; floats: number } {
+    const floats = 16 * Math.ceil(cout / 4) * 4 * cin;
+    const u = this.alloc(floats);
+    const mark = this.top;
+    this.e.lens_pack_wino_f23(this.put(w), cout, cin, u);
     this.release(mark);
     return { ptr: u, floats };
   }

@@ -48,22 +48,26 @@ export class LensModel {
   readonly threads: number;
 
   /**
-   * `winograd: false` runs every 3x3 stride-1 convolution as it is written (im2col + GEMM): the
-   * page's `?fast=0`, and the reference the Winograd layers are checked against.
+   * Which Winograd tile each 3x3 stride-1 convolution gets, by the Conv node's name: `tiles` (the
+   * engine's per-layer rule; a layer it does not name runs as written), else F(4x4) for all of
+   * them, or none with `winograd: false` (every layer as written: im2col + GEMM).
    */
   constructor(
     readonly kernels: LensKernels,
     readonly graph: LensGraph,
     private readonly pool: LensPool | null = null,
-    options: { winograd?: boolean } = {},
+    options: { winograd?: boolean; tiles?: ReadonlyMap<string, 'F4' | 'F2'> } = {},
   ) {
     this.threads = 1 + (pool?.workers ?? 0);
     const winograd = options.winograd ?? true;
     for (const op of graph.ops) {
       if (op.op === 'conv') {
-        const method = chooseConvMethod(op.spec);
-        const direct = !winograd && method === 'winograd-f43' ? 'im2col' : method;
-        this.convs.set(op, new PackedConv(kernels, op.spec, direct));
+        let method = chooseConvMethod(op.spec);
+        if (method === 'winograd-f43') {
+          const tile = !winograd ? null : options.tiles ? options.tiles.get(op.name) : 'F4';
+          method = tile === 'F4' ? 'winograd-f43' : tile === 'F2' ? 'winograd-f23' : 'im2col';
+        }
+        this.convs.set(op, new PackedConv(kernels, op.spec, method));
       }
       if (op.op === 'qconv') this.convs.set(op, new PackedQConv(kernels, op.spec));
       if (op.op === 'qdense') this.qdense.set(op, new PackedQDense(kernels, op));
