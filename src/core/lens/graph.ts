@@ -178,8 +178,9 @@ export function claimModel(bytes: Uint8Array): Claim {
         dims: declaredDims(input).map((d) => (typeof d === 'number' && d > 0 ? d : null)),
       },
       outputs,
-      ops: fuseInt8(
-        fuseActivations(ops, new Set(outputs.map((o) => o.name))),
+      // int8 first: a fused layer never reads its weights as floats (they are made on demand).
+      ops: fuseActivations(
+        fuseInt8(ops, new Set(outputs.map((o) => o.name))),
         new Set(outputs.map((o) => o.name)),
       ),
     },
@@ -316,8 +317,8 @@ function convSpec(n: Node, w: Constant, b: Constant | null): ConvSpec {
     throw new Unsupported(`groups ${groups} (1 or depthwise only)`);
   const [sh = 1, sw = 1] = ints(n, 'strides', [1, 1]);
   const [pt = 0, pl = 0, pb = 0, pr = 0] = ints(n, 'pads', [0, 0, 0, 0]);
-  if (b && b.data.length !== cout) throw new Unsupported('bias length');
-  return {
+  if (b && b.dims.reduce((p, q) => p * q, 1) !== cout) throw new Unsupported('bias length');
+  const spec: ConvSpec = {
     cin: cinPerGroup * groups,
     cout,
     kh,
@@ -325,10 +326,14 @@ function convSpec(n: Node, w: Constant, b: Constant | null): ConvSpec {
     strides: [sh, sw],
     pads: [pt, pl, pb, pr],
     groups,
-    weights: w.data,
+    weights: new Float32Array(0),
     bias: b?.data ?? null,
     clamp: { lo: -Infinity, hi: Infinity },
   };
+  // Dequantized weights are made when a float kernel packs them (int8 layers never do).
+  if (w.quant) Object.defineProperty(spec, 'weights', { get: () => w.data, enumerable: true });
+  else spec.weights = w.data;
+  return spec;
 }
 
 function gemm(n: Node, x: string, b: Constant, c: Constant | null): LensOp {
@@ -424,14 +429,21 @@ function qdqNode(
     if (zp && zp.data.length !== channels) throw new Unsupported('zero point length');
     const inner = source.dims.slice(axis + 1).reduce((a, b) => a * b, 1);
     const zeroPoints = Int32Array.from({ length: channels }, (_, i) => zp?.data[i] ?? 0);
-    const data = new Float32Array(source.data.length);
-    for (let i = 0; i < data.length; i++) {
-      const c = channels === 1 ? 0 : Math.floor(i / inner) % channels;
-      data[i] = Math.fround((source.data[i]! - zeroPoints[c]!) * scale.data[c]!);
-    }
+    const dequantize = () => {
+      const data = new Float32Array(source.data.length);
+      for (let i = 0; i < data.length; i++) {
+        const c = channels === 1 ? 0 : Math.floor(i / inner) % channels;
+        data[i] = Math.fround((source.data[i]! - zeroPoints[c]!) * scale.data[c]!);
+      }
+      return data;
+    };
+    let floats: Float32Array | null = null;
     constants.set(y, {
       dims: source.dims,
-      data,
+      // On demand: B1's int8 weights would be 207 MB of floats that its int8 layers never read.
+      get data() {
+        return (floats ??= dequantize());
+      },
       quant: {
         type: source.type,
         dims: source.dims,

@@ -91,13 +91,22 @@ export function fuseInt8(ops: LensOp[], outputs: ReadonlySet<string>): LensOp[] 
     if (d?.op !== 'dequantize') continue;
     if (o.op === 'conv' && o.quant) {
       const s = o.spec;
-      const q = quantizeOf.get(o.y);
+      // Before fuseActivations: a Relu between the Conv and its QuantizeLinear is its own op.
+      const after = ops.filter((r) => reads(r).includes(o.y));
+      const relu =
+        after.length === 1 && after[0]!.op === 'clamp' && isRelu(after[0].clamp)
+          ? after[0]
+          : null;
+      const out = relu ? relu.y : o.y;
+      const q = quantizeOf.get(out);
       const wScales = int8Scales(o.quant.w, s.cout, 0);
       const bias = int32Bias(o.quant.b);
       if (
         q?.op !== 'quantize' ||
         readers.get(o.y) !== 1 ||
+        readers.get(out) !== 1 ||
         outputs.has(o.y) ||
+        outputs.has(out) ||
         (s.groups !== 1 && !(s.groups === s.cin && s.groups === s.cout)) ||
         !wScales ||
         (s.bias !== null && !bias) ||
@@ -105,6 +114,7 @@ export function fuseInt8(ops: LensOp[], outputs: ReadonlySet<string>): LensOp[] 
       )
         continue;
       replaced.set(q, null);
+      if (relu) replaced.set(relu, null);
       replaced.set(o, {
         op: 'qconv',
         name: o.name,
@@ -125,7 +135,7 @@ export function fuseInt8(ops: LensOp[], outputs: ReadonlySet<string>): LensOp[] 
           wScales,
           yScale: q.scale,
           yZero: q.zeroPoint,
-          relu: isRelu(s.clamp),
+          relu: relu !== null || isRelu(s.clamp),
         },
       });
     } else if (o.op === 'dense' && o.quant) {
