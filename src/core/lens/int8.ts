@@ -94,9 +94,7 @@ export function fuseInt8(ops: LensOp[], outputs: ReadonlySet<string>): LensOp[] 
       // Before fuseActivations: a Relu between the Conv and its QuantizeLinear is its own op.
       const after = ops.filter((r) => reads(r).includes(o.y));
       const relu =
-        after.length === 1 && after[0]!.op === 'clamp' && isRelu(after[0].clamp)
-          ? after[0]
-          : null;
+        after.length === 1 && after[0]!.op === 'clamp' && isRelu(after[0].clamp) ? after[0] : null;
       const out = relu ? relu.y : o.y;
       const q = quantizeOf.get(out);
       const wScales = int8Scales(o.quant.w, s.cout, 0);
