@@ -110,7 +110,8 @@ describe('threads (the -mt builds on shared memory, worker_threads)', () => {
       const one = await lens(onnx, isa);
       const want = await one.run(inputs, dims);
       for (const threads of [2, 3]) {
-        const load = await createLensNodeSession(onnx, { isa, threads });
+        // Every layer split, however small (the fixtures are below the one-thread threshold).
+        const load = await createLensNodeSession(onnx, { isa, threads, minSplitMacs: 0 });
         if (!load.claimed) throw new Error('declined');
         expect(load.session.threads).toBe(threads);
         expect(load.session.choice.reason).toContain(`${threads} thread(s)`);
@@ -120,7 +121,7 @@ describe('threads (the -mt builds on shared memory, worker_threads)', () => {
       const tiny = readFileSync(resolve(ROOT, 'models/repopt-tiny.onnx'));
       const x = randomArray(3 * 224 * 224, 5, 2);
       const d = [1, 3, 224, 224] as const;
-      const two = await createLensNodeSession(tiny, { isa, threads: 2 });
+      const two = await createLensNodeSession(tiny, { isa, threads: 2, minSplitMacs: 0 });
       if (!two.claimed) throw new Error('declined');
       expect(await two.session.run(x, d)).toEqual(await (await lens(tiny, isa)).run(x, d));
       await two.session.dispose();

@@ -8,10 +8,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { convGeometry } from '../src/core/lens/conv';
-import type { LensOp } from '../src/core/lens/graph';
+import { layerMarkdown, layerTable } from '../src/cli/bench-layers';
 import { qdotMode } from '../src/core/lens/int8';
-import { NO_CLAMP, type LensIsa } from '../src/core/lens/kernels';
+import type { LensIsa } from '../src/core/lens/kernels';
 import { createLensNodeSession } from '../src/node/lens-node';
 import { createNodeSession } from '../src/node/ort-node';
 
@@ -123,41 +122,11 @@ for (const l of lens)
 
 // Per-layer table of the first build of each model: each convolution's best time over `runs`.
 for (const m of models) {
-  const firstLens = lens.find((l) => l.model === m.label)!;
-  const first = firstLens.load.model;
-  const best = new Map<LensOp, number>();
-  for (let r = 0; r < runs; r++)
-    await first.run(input, dims, [], (op, ms) =>
-      best.set(op, Math.min(best.get(op) ?? Infinity, ms)),
-    );
-  let h = size;
-  let w = size;
-  let total = 0;
-  let macsTotal = 0;
+  console.log(`
+${m.label}:`);
   console.log(
-    `\nper layer (${m.label}, lens ${firstLens.isa}, ${firstLens.threads} thread(s), best of ${runs}):`,
+    layerMarkdown(await layerTable(lens.find((l) => l.model === m.label)!.load.model, runs)),
   );
-  console.log('| # | conv | out | method | ms | GMAC/s |');
-  console.log('| - | - | - | - | - | - |');
-  let i = 0;
-  for (const op of first.graph.ops) {
-    const ms = best.get(op) ?? 0;
-    total += ms;
-    if (op.op !== 'conv' && op.op !== 'qconv') continue;
-    const spec =
-      op.op === 'conv'
-        ? op.spec
-        : { ...op.spec, weights: new Float32Array(0), bias: null, clamp: NO_CLAMP };
-    const g = convGeometry(spec, h, w);
-    const macs = g.cout * g.ho * g.wo * (g.cin / op.spec.groups) * g.kh * g.kw;
-    macsTotal += macs;
-    [h, w] = [g.ho, g.wo];
-    const method = first.convMethods[i]!;
-    console.log(
-      `| ${i++} | ${g.cin}->${g.cout} ${g.kh}x${g.kw} s${g.sh} | ${g.ho}x${g.wo} | ${method} | ${ms.toFixed(2)} | ${(macs / ms / 1e6).toFixed(1)} |`,
-    );
-  }
-  console.log(`all ops ${total.toFixed(1)} ms; ${(macsTotal / 1e9).toFixed(2)} G direct MACs`);
 }
 for (const o of orts) await o.session.dispose();
 for (const l of lens) await l.load.session.dispose();

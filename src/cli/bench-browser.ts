@@ -50,6 +50,8 @@ const LONG_TASK_PROBE = `
 export interface ReadyInfo {
   backend: string;
   text: string;
+  /** Whose kernels run the model: 'lens' or 'onnxruntime' (`ModelInfo.runner.name`). */
+  runner: string;
 }
 
 export async function openApp(
@@ -68,6 +70,7 @@ export async function openApp(
   const ready = {
     backend: (await status.getAttribute('data-backend')) ?? '',
     text: (await status.textContent()) ?? '',
+    runner: await page.evaluate(() => window.__lens?.state().activeInfo?.runner.name ?? ''),
   };
   if ((await status.getAttribute('data-status')) === 'error')
     throw new Error(`model failed to load: ${ready.text}`);

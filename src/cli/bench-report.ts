@@ -5,6 +5,7 @@ import type { ProfileReport } from './bench-profile';
 import { describeFastPath, type FastPathInfo } from '../core/fast';
 import type { FastExactness } from './bench-fast';
 import type { Int8Summary } from './bench-int8';
+import { layerMarkdown, type LayerTable } from './bench-layers';
 
 export interface ModelBench {
   file: string;
@@ -13,11 +14,21 @@ export interface ModelBench {
   node2: Stats | null;
   /** onnxruntime-node, 2 threads, on the Winograd-rewritten model (the CLI's fast path). */
   node2_fast: Stats | null;
+  /** The page's default, 1 thread. */
   wasm1: Stats | null;
-  /** The page's default path (the fast path once the engine applies the rewrite). */
+  /** The page's default path (the lens kernels where they take the model, with their Winograd). */
   wasm2: Stats | null;
-  /** The page with `?fast=0`: the unmodified model. */
+  /** Which kernels ran the default path: `ModelInfo.runner.name` ('lens' or 'onnxruntime'). */
+  wasm2_runner?: string;
+  /** The page with `?fast=0`: every layer as written. */
   wasm2_stock: Stats | null;
+  /** The page on onnxruntime-web's kernels (`?kernels=onnxruntime`, Winograd rewrite), 1 and 2 threads. */
+  wasm1_ort?: Stats | null;
+  wasm2_ort?: Stats | null;
+  /** The page on the lens kernels' plain SIMD128 build (`?kernels=lens-simd128`), 2 threads. */
+  wasm2_simd128?: Stats | null;
+  /** The int8 model on onnxruntime-web's kernels (`?kernels=onnxruntime`). */
+  wasm2_ort_int8?: Stats | null;
   /** The page given the already-rewritten file: the fast path, whatever the engine does. */
   wasm2_fast_file: Stats | null;
   /** onnxruntime-node, 2 threads, on the int8 (QDQ) model. */
@@ -39,6 +50,7 @@ export interface ModelBench {
   wasm2_fast_file_ms: number | null;
   node2_int8_ms?: number | null;
   wasm2_int8_ms?: number | null;
+  wasm2_ort_ms?: number | null;
   torch_ms: number | null;
   wasm2_over_node2: number | null;
   gflops_node2: number | null;
@@ -47,6 +59,8 @@ export interface ModelBench {
 
 export interface BenchReport {
   date: string;
+  /** The lens kernels layer by layer on the largest model benched (the page's per-layer rule). */
+  layers?: LayerTable | null;
   quick: boolean;
   machine: {
     cpu: string;
@@ -149,16 +163,23 @@ function modelRows(name: string, m: ModelBench): string {
     `| ${name} | onnxruntime-node, 1 thread | ${f(m.node1)} |`,
     `| ${name} | onnxruntime-node, 2 threads, unmodified export | ${f(m.node2)} |`,
     `| ${name} | onnxruntime-node, 2 threads, Winograd fast path | ${f(m.node2_fast ?? null)} |`,
-    `| ${name} | onnxruntime-web WASM in chromium, 1 thread | ${f(m.wasm1)} |`,
-    `| ${name} | onnxruntime-web WASM in chromium, 2 threads, the page's default | ${f(m.wasm2)} |`,
-    `| ${name} | onnxruntime-web WASM in chromium, 2 threads, stock (\`?fast=0\`) | ${f(m.wasm2_stock ?? null)} |`,
-    `| ${name} | onnxruntime-web WASM in chromium, 2 threads, rewritten file (fast path) | ${f(m.wasm2_fast_file ?? null)} |`,
+    `| ${name} | the page's default (${kernels(m.wasm2_runner)}), 1 thread | ${f(m.wasm1)} |`,
+    `| ${name} | **the page's default (${kernels(m.wasm2_runner)}), 2 threads** | ${f(m.wasm2)} |`,
+    `| ${name} | the page, lens kernels SIMD128 build (\`?kernels=lens-simd128\`), 2 threads | ${f(m.wasm2_simd128 ?? null)} |`,
+    `| ${name} | the page, \`?fast=0\` (every layer as written), 2 threads | ${f(m.wasm2_stock ?? null)} |`,
+    `| ${name} | the page on onnxruntime-web (\`?kernels=onnxruntime\`, Winograd rewrite), 1 thread | ${f(m.wasm1_ort ?? null)} |`,
+    `| ${name} | the page on onnxruntime-web (\`?kernels=onnxruntime\`, Winograd rewrite), 2 threads | ${f(m.wasm2_ort ?? null)} |`,
+    `| ${name} | the page given the rewritten file (onnxruntime-web runs it), 2 threads | ${f(m.wasm2_fast_file ?? null)} |`,
     `| ${name} | onnxruntime-node, 2 threads, int8 (QDQ) | ${f(m.node2_int8 ?? null)} |`,
-    `| ${name} | onnxruntime-web WASM in chromium, 2 threads, int8 (QDQ) | ${f(m.wasm2_int8 ?? null)} |`,
+    `| ${name} | the page's default, int8 (QDQ), 2 threads | ${f(m.wasm2_int8 ?? null)} |`,
+    `| ${name} | the page on onnxruntime-web, int8 (QDQ), 2 threads | ${f(m.wasm2_ort_int8 ?? null)} |`,
     `| ${name} | onnxruntime-web WebGPU in chromium | ${f(m.webgpu)} |`,
     `| ${name} | PyTorch CPU, 2 threads | ${f(m.torch2)} |`,
   ].join('\n');
 }
+
+const kernels = (runner: string | undefined) =>
+  runner === 'lens' ? 'lens kernels' : runner ? 'onnxruntime-web' : 'kernels not recorded';
 
 const fastLine = (name: string, m: ModelBench) =>
   m.fast
@@ -199,9 +220,9 @@ Machine: ${b.machine.cpu}, ${b.machine.cores} cores, ${b.machine.memoryGiB} GiB;
 | --- | --- | --- |
 ${models.map(([n, m]) => modelRows(n, m)).join('\n')}
 
-| model | GMACs | WASM-2 / node-2 | WASM-2 stock / node-2 | WASM-2 rewritten file / node-2 | GFLOP/s node-2 | GFLOP/s WASM-2 |
-| --- | --- | --- | --- | --- | --- | --- |
-${models.map(([n, m]) => `| ${n} | ${r(m.gmacs, 3)} | ${r(m.wasm2_over_node2)} | ${r(ratio(m.wasm2_stock_ms, m.node2_ms))} | ${r(ratio(m.wasm2_fast_file_ms, m.node2_ms))} | ${r(m.gflops_node2, 1)} | ${r(m.gflops_wasm2, 1)} |`).join('\n')}
+| model | GMACs | page default / node-2 | page default / PyTorch | page on onnxruntime-web / node-2 | page int8 / page default | WASM-2 stock / node-2 | GFLOP/s node-2 | GFLOP/s page default |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${models.map(([n, m]) => `| ${n} | ${r(m.gmacs, 3)} | ${r(m.wasm2_over_node2)} | ${r(ratio(m.wasm2_ms, m.torch_ms))} | ${r(ratio(m.wasm2_ort_ms, m.node2_ms))} | ${r(ratio(m.wasm2_int8_ms, m.wasm2_ms))} | ${r(ratio(m.wasm2_stock_ms, m.node2_ms))} | ${r(m.gflops_node2, 1)} | ${r(m.gflops_wasm2, 1)} |`).join('\n')}
 
 Fast path (Winograd convolutions, rewritten at load time; see docs/winograd.md):
 
@@ -211,6 +232,7 @@ int8 (static QDQ: uint8 activations, int8 per-channel weights; see docs/quantiza
 
 ${models.map(([n, m]) => int8Line(n, m)).join('\n')}
 
+${b.layers ? `## Lens kernels per layer\n\n${layerMarkdown(b.layers)}\n` : ''}
 ${b.profile ? profileSection(b.profile) : ''}
 ## Preprocessing a 12-megapixel photo
 

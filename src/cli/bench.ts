@@ -33,8 +33,13 @@ import { parsePositiveInt } from './args';
 import { printJson } from './common';
 import { benchMarkdown, loadNote, type BenchReport, type ModelBench } from './bench-report';
 import { profileWasm } from './bench-profile';
+import { layerTable } from './bench-layers';
+import { fastPathAtLoad } from '../engine/fast-path';
+import { createLensNodeSession } from '../node/lens-node';
 import { pagePeakMemory, type MemoryRow } from './bench-memory';
 import { t } from './i18n';
+import type { Page } from '@playwright/test';
+import type { ClassifyPayload } from '../engine/types';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const PYTHON = process.env['PYTHON'] ?? '/usr/bin/python3';
@@ -169,6 +174,7 @@ function finish(
     | 'wasm2_fast_file_ms'
     | 'node2_int8_ms'
     | 'wasm2_int8_ms'
+    | 'wasm2_ort_ms'
     | 'torch_ms'
     | 'wasm2_over_node2'
     | 'gflops_node2'
@@ -187,11 +193,37 @@ function finish(
     wasm2_fast_file_ms: m.wasm2_fast_file?.median ?? null,
     node2_int8_ms: m.node2_int8?.median ?? null,
     wasm2_int8_ms: m.wasm2_int8?.median ?? null,
+    wasm2_ort_ms: m.wasm2_ort?.median ?? null,
     torch_ms: m.torch2?.median ?? null,
     wasm2_over_node2: node2 && wasm2 ? wasm2 / node2 : null,
     gflops_node2: gflops(node2),
     gflops_wasm2: gflops(wasm2),
   };
+}
+
+/**
+ * Timed runs on several open pages in blocks A B C ... A B C (the machine's noise falls on all of
+ * them alike), the first block after two warm-up runs; then each page's stats, and it is closed.
+ */
+async function interleave(
+  pages: { k: string; page: Page; close: () => Promise<void> }[],
+  into: Record<string, Stats>,
+  runs: number,
+  check?: (p: { k: string }, payloads: ClassifyPayload[]) => void,
+): Promise<void> {
+  const blocks = 3;
+  const each = Math.ceil(runs / blocks);
+  const samples = new Map<string, number[]>(pages.map((p) => [p.k, []]));
+  for (let b = 0; b < blocks; b++)
+    for (const p of pages) {
+      const payloads = await classifyRepeatedly(p.page, PHOTO, each, b === 0 ? 2 : 0);
+      samples.get(p.k)!.push(...payloads.map((x) => x.timings.inferenceMs));
+      if (b === 0) check?.(p, payloads);
+    }
+  for (const p of pages) {
+    into[p.k] = stats(samples.get(p.k)!);
+    await p.close();
+  }
 }
 
 function machine(): BenchReport['machine'] {
@@ -289,47 +321,45 @@ export async function benchCommand(argv: string[]): Promise<number> {
       if (haveTorch && (arch === 'tiny' || !values.model))
         torch2 = torchBench(arch, runs)?.inference_ms ?? null;
       const wasm: Record<string, Stats> = {};
+      let runner = '';
       const browser = await launch(false);
       try {
         log(t('cli.bench.wasm1', { arch }));
-        const one = await openApp(
-          browser,
-          app.url,
-          `model=${encodeURIComponent(url)}&backend=wasm&threads=1`,
-        );
-        wasm['1'] = stats(
-          (await classifyRepeatedly(one.page, PHOTO, runs)).map((p) => p.timings.inferenceMs),
-        );
-        await one.close();
-        // WASM-2: the page's default, ?fast=0, and the rewritten file, in blocks A B C A B C.
+        // 1 thread: the page's default and onnxruntime-web's kernels, in blocks A B A B.
+        const ones = [];
+        for (const [k, q] of [
+          ['1', ''],
+          ['1ort', '&kernels=onnxruntime'],
+        ] as const)
+          ones.push({
+            k,
+            ...(await openApp(
+              browser,
+              app.url,
+              `model=${encodeURIComponent(url)}&backend=wasm&threads=1${q}`,
+            )),
+          });
+        await interleave(ones, wasm, runs);
+        // WASM-2: the page's default, its SIMD128 build, ?fast=0, onnxruntime-web's kernels, the
+        // rewritten file and int8 (both kernels), in blocks A B C ... A B C.
         log(t('cli.bench.wasm2', { arch }));
         const variants = [
           ['default', `model=${encodeURIComponent(url)}`],
+          ['simd128', `model=${encodeURIComponent(url)}&kernels=lens-simd128`],
           ['stock', `model=${encodeURIComponent(url)}&fast=0`],
+          ['ort', `model=${encodeURIComponent(url)}&kernels=onnxruntime`],
           ['fastFile', `model=${encodeURIComponent(fastUrl)}`],
           ['int8', `model=${encodeURIComponent(int8Url)}`],
+          ['ortInt8', `model=${encodeURIComponent(int8Url)}&kernels=onnxruntime`],
         ] as const;
         const pages = [];
         for (const [k, q] of variants)
           pages.push({ k, ...(await openApp(browser, app.url, `${q}&backend=wasm&threads=2`)) });
-        const blocks = 3;
-        const samples = new Map<string, number[]>(pages.map((p) => [p.k, []]));
-        for (let b = 0; b < blocks; b++)
-          for (const p of pages) {
-            const payloads = await classifyRepeatedly(
-              p.page,
-              PHOTO,
-              Math.ceil(runs / blocks),
-              b === 0 ? 2 : 0,
-            );
-            samples.get(p.k)!.push(...payloads.map((x) => x.timings.inferenceMs));
-            if (payloads[0]!.threads !== 2)
-              notes.push(`${arch}: asked for 2 WASM threads, the app ran ${payloads[0]!.threads}.`);
-          }
-        for (const p of pages) {
-          wasm[p.k] = stats(samples.get(p.k)!);
-          await p.close();
-        }
+        runner = pages[0]!.ready.runner;
+        await interleave(pages, wasm, runs, (_p, payloads) => {
+          if (payloads[0]!.threads !== 2)
+            notes.push(`${arch}: asked for 2 WASM threads, the app ran ${payloads[0]!.threads}.`);
+        });
       } finally {
         await browser.close();
       }
@@ -371,7 +401,12 @@ export async function benchCommand(argv: string[]): Promise<number> {
         node2_fast: node['fast'] ?? null,
         wasm1: wasm['1'] ?? null,
         wasm2: wasm['default'] ?? null,
+        wasm2_runner: runner,
         wasm2_stock: wasm['stock'] ?? null,
+        wasm1_ort: wasm['1ort'] ?? null,
+        wasm2_ort: wasm['ort'] ?? null,
+        wasm2_simd128: wasm['simd128'] ?? null,
+        wasm2_ort_int8: wasm['ortInt8'] ?? null,
         wasm2_fast_file: wasm['fastFile'] ?? null,
         node2_int8: node['int8'] ?? null,
         wasm2_int8: wasm['int8'] ?? null,
@@ -391,6 +426,19 @@ export async function benchCommand(argv: string[]): Promise<number> {
     }
 
     const profiled = b1File ?? TINY;
+    // The lens kernels layer by layer, as the page runs them (the fast path's per-layer rule).
+    {
+      const bytes = new Uint8Array(readFileSync(profiled));
+      const tiles = fastPathAtLoad(bytes, { enabled: true, now: () => performance.now() }).plan(
+        bytes,
+      );
+      const load = await createLensNodeSession(bytes, { threads: 1, tiles });
+      if (load.claimed) {
+        report.layers = await layerTable(load.model, quick ? 2 : 5);
+        await load.session.dispose();
+      } else notes.push(`Lens kernels per layer: the kernels declined ${basename(profiled)}.`);
+    }
+
     log(t('cli.bench.profile', { model: basename(profiled) }));
     report.profile = {
       model: basename(profiled),

@@ -54,6 +54,8 @@ export async function createLensSession(
     startPool?: (k: LensKernels, workers: number) => Promise<LensPool>;
     /** Why WASM runs (the page: no WebGPU adapter, WASM chosen...), said before the kernels. */
     base?: BackendChoice;
+    /** Tests: split even the smallest layers across threads (LensModel's `minSplitMacs`). */
+    minSplitMacs?: number;
     /**
      * The Winograd tile of each 3x3 stride-1 layer, by Conv node name (the engine's per-layer rule,
      * `SessionOptions.planFast`); a layer not named runs as written. Absent: F(4x4) for all.
@@ -63,7 +65,9 @@ export async function createLensSession(
 ): Promise<LensLoad> {
   let claim: ReturnType<typeof claimModel>;
   try {
-    claim = claimModel(bytes);
+    claim = claimed.get(bytes) ?? claimModel(bytes);
+    // The self-check opens the same bytes again (every layer as written): one decode serves both.
+    claimed.set(bytes, claim);
   } catch (e) {
     // Not a graph the kernels can read: the runtime reads it again and says what is wrong.
     const detail = `not readable as an ONNX graph (${(e as Error).message})`;
@@ -80,7 +84,10 @@ export async function createLensSession(
     workers > 0 && kernels.threaded && options.startPool
       ? await options.startPool(k, workers)
       : null;
-  const model = new LensModel(k, claim.graph, pool, options.tiles ? { tiles: options.tiles } : {});
+  const model = new LensModel(k, claim.graph, pool, {
+    ...(options.tiles ? { tiles: options.tiles } : {}),
+    ...(options.minSplitMacs !== undefined ? { minSplitMacs: options.minSplitMacs } : {}),
+  });
   const threads = model.threads;
   return {
     claimed: true,
@@ -99,6 +106,9 @@ export async function createLensSession(
     }),
   };
 }
+
+/** Claims by the bytes they were read from (the graph holds only weights, never the caller's). */
+const claimed = new WeakMap<Uint8Array, ReturnType<typeof claimModel>>();
 
 function ioOf(name: string, dims: LensGraph['outputs'][number]['dims'] | (number | null)[]) {
   return {

@@ -49,13 +49,19 @@ export async function loadKernelModule(
 /** A model on the lens backend in Node, or why it declined. */
 export async function createLensNodeSession(
   bytes: Uint8Array,
-  options: { isa?: LensIsa; threads?: number; tiles?: ReadonlyMap<string, 'F4' | 'F2'> } = {},
+  options: {
+    isa?: LensIsa;
+    threads?: number;
+    tiles?: ReadonlyMap<string, 'F4' | 'F2'>;
+    minSplitMacs?: number;
+  } = {},
 ): Promise<LensLoad> {
   const threads = options.threads ?? 1;
   const kernels = await loadKernelModule(options.isa, threads > 1);
   return createLensSession(bytes, kernels, {
     threads,
     ...(options.tiles ? { tiles: options.tiles } : {}),
+    ...(options.minSplitMacs !== undefined ? { minSplitMacs: options.minSplitMacs } : {}),
     startPool: (k, workers) => startNodeLensPool(kernels.module, k, workers),
   });
 }

@@ -37,6 +37,12 @@ interface Dense {
   bias: number;
 }
 
+/**
+ * Below this many multiply-adds (about 0.2 ms on one thread) a convolution runs on the caller's
+ * thread alone: a message to a worker and back costs tens of microseconds, more under load.
+ */
+const SMALL_LAYER_MACS = 4e6;
+
 const size = (d: readonly number[]) => d.reduce((a, b) => a * b, 1);
 
 export class LensModel {
@@ -46,6 +52,7 @@ export class LensModel {
   private readonly plans = new Map<string, Plan>();
 
   readonly threads: number;
+  private readonly minSplitMacs: number;
 
   /**
    * Which Winograd tile each 3x3 stride-1 convolution gets, by the Conv node's name: `tiles` (the
@@ -56,9 +63,15 @@ export class LensModel {
     readonly kernels: LensKernels,
     readonly graph: LensGraph,
     private readonly pool: LensPool | null = null,
-    options: { winograd?: boolean; tiles?: ReadonlyMap<string, 'F4' | 'F2'> } = {},
+    options: {
+      winograd?: boolean;
+      tiles?: ReadonlyMap<string, 'F4' | 'F2'>;
+      /** Layers below this many multiply-adds run on one thread (default SMALL_LAYER_MACS). */
+      minSplitMacs?: number;
+    } = {},
   ) {
     this.threads = 1 + (pool?.workers ?? 0);
+    this.minSplitMacs = options.minSplitMacs ?? SMALL_LAYER_MACS;
     const winograd = options.winograd ?? true;
     for (const op of graph.ops) {
       if (op.op === 'conv') {
@@ -212,7 +225,12 @@ export class LensModel {
     const x = plan.values.get(op.x)!;
     const y = plan.values.get(op.y)!;
     const layer = this.convs.get(op)!;
-    for (const phase of layer.work(x.ptr, y.ptr, x.dims[2]!, x.dims[3]!, plan.scratch)) {
+    const [h, w] = [x.dims[2]!, x.dims[3]!];
+    const g = layer.geometry(h, w);
+    const macs = (g.cout * g.ho * g.wo * g.cin * g.kh * g.kw) / layer.spec.groups;
+    // A small layer takes less time than handing it to the other threads and back: one thread.
+    const scratch = macs < this.minSplitMacs ? plan.scratch.slice(0, 1) : plan.scratch;
+    for (const phase of layer.work(x.ptr, y.ptr, h, w, scratch)) {
       const others = this.pool && phase.length > 1 ? this.pool.run(phase.slice(1)) : null;
       this.kernels.call(phase[0]!);
       if (others) await others;
