@@ -3,11 +3,13 @@
  * same process: ms per image (best and median), and a per-layer table of the lens convolutions
  * (ms, GMAC/s). Run with `npm run bench:kernels -- MODEL.onnx [--runs N] [--isa relaxed|simd128]`
  * (the script passes Node 20's --experimental-wasm-relaxed-simd); `--threads 1,2` adds rows
- * for each thread count, both backends.
+ * for each thread count, both backends; `--int8 MODEL.int8.onnx` (the same model quantized by
+ * `repopt-lens quantize`) adds its rows on both backends, interleaved with the float ones.
  */
 import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { layerMarkdown, layerTable } from '../src/cli/bench-layers';
+import { qdotMode } from '../src/core/lens/int8';
 import type { LensIsa } from '../src/core/lens/kernels';
 import { createLensNodeSession } from '../src/node/lens-node';
 import { createNodeSession } from '../src/node/ort-node';
@@ -16,7 +18,7 @@ const args = process.argv.slice(2);
 const file = args.find((a) => !a.startsWith('--') && !/^\d+$/.test(a));
 if (!file) {
   console.error(
-    'usage: npm run bench:kernels -- MODEL.onnx [--runs N] [--isa relaxed|simd128] [--threads 1,2]',
+    'usage: npm run bench:kernels -- MODEL.onnx [--runs N] [--isa relaxed|simd128] [--threads 1,2] [--int8 MODEL.int8.onnx]',
   );
   process.exit(2);
 }
@@ -27,24 +29,41 @@ const opt = (name: string) => {
 const runs = Number(opt('--runs') ?? 5);
 const isas: LensIsa[] = opt('--isa') ? [opt('--isa') as LensIsa] : ['relaxed', 'simd128'];
 
-const bytes = readFileSync(file);
+const int8File = opt('--int8');
+const models = [
+  { label: 'fp32', file, bytes: readFileSync(file) },
+  ...(int8File ? [{ label: 'int8', file: int8File, bytes: readFileSync(int8File) }] : []),
+];
 const size = 224;
 const dims = [1, 3, size, size] as const;
 const input = Float32Array.from({ length: 3 * size * size }, (_, i) => Math.sin(i * 0.37) * 2);
 const threadCounts = (opt('--threads') ?? '1').split(',').map(Number);
 const orts = [];
-for (const threads of threadCounts)
-  orts.push({ threads, session: await createNodeSession(bytes, threads), ms: [] as number[] });
-const ort = orts[0]!.session;
 const lens = [];
-for (const threads of threadCounts)
-  for (const isa of isas) {
-    const t0 = performance.now();
-    const load = await createLensNodeSession(bytes, { isa, threads });
-    if (!load.claimed) throw new Error(`lens declined: ${JSON.stringify(load.reason)}`);
-    lens.push({ isa, threads, load, ms: [] as number[], loadMs: performance.now() - t0 });
-  }
-// Exactness on this model: softmax max |dp| and top-5 of each build against onnxruntime-node.
+for (const m of models) {
+  for (const threads of threadCounts)
+    orts.push({
+      model: m.label,
+      threads,
+      session: await createNodeSession(m.bytes, threads),
+      ms: [] as number[],
+    });
+  for (const threads of threadCounts)
+    for (const isa of isas) {
+      const t0 = performance.now();
+      const load = await createLensNodeSession(m.bytes, { isa, threads });
+      if (!load.claimed) throw new Error(`lens declined: ${JSON.stringify(load.reason)}`);
+      lens.push({
+        model: m.label,
+        isa,
+        threads,
+        load,
+        ms: [] as number[],
+        loadMs: performance.now() - t0,
+      });
+    }
+}
+// Exactness on each model: softmax max |dp|, top-5 and identical logits against onnxruntime-node.
 const softmax = (x: Float32Array) => {
   const m = Math.max(...x);
   const e = Array.from(x, (v) => Math.exp(v - m));
@@ -57,14 +76,21 @@ const top5 = (p: number[]) =>
     .sort((a, b) => b[0] - a[0])
     .slice(0, 5)
     .map((e) => e[1]);
-const want = softmax(await ort.run(input, dims));
-for (const l of lens) {
-  const got = softmax(await l.load.session.run(input, dims));
-  const dp = Math.max(...got.map((v, i) => Math.abs(v - want[i]!)));
-  const same = top5(got).join() === top5(want).join();
-  console.log(
-    `lens ${l.isa} vs onnxruntime-node: max |dp| ${dp.toExponential(2)}, top-5 ${same ? 'identical' : 'DIFFERENT'}`,
-  );
+for (const m of models) {
+  const ort = orts.find((o) => o.model === m.label)!.session;
+  const logits = await ort.run(input, dims);
+  const want = softmax(logits);
+  for (const l of lens.filter((x) => x.model === m.label && x.threads === threadCounts[0])) {
+    const out = await l.load.session.run(input, dims);
+    const got = softmax(out);
+    const dp = Math.max(...got.map((v, i) => Math.abs(v - want[i]!)));
+    const same = top5(got).join() === top5(want).join();
+    const equal = out.filter((v, i) => v === logits[i]).length / out.length;
+    const mode = m.label === 'int8' ? `, dot mode ${qdotMode(l.load.model.kernels)}` : '';
+    console.log(
+      `${m.label} lens ${l.isa} vs onnxruntime-node: max |dp| ${dp.toExponential(2)}, top-5 ${same ? 'identical' : 'DIFFERENT'}, identical logits ${(equal * 100).toFixed(1)}%${mode}`,
+    );
+  }
 }
 for (let r = 0; r < runs + 1; r++) {
   for (const o of orts) {
@@ -82,15 +108,25 @@ const stats = (ms: number[]) => {
   const s = [...ms].sort((a, b) => a - b);
   return `best ${s[0]!.toFixed(1)} ms, median ${s[Math.floor(s.length / 2)]!.toFixed(1)} ms`;
 };
-console.log(`${cpus()[0]?.model ?? 'cpu'}; ${file}; ${runs} runs after a warm-up, interleaved`);
-for (const o of orts) console.log(`onnxruntime-node ${o.threads} thread(s): ${stats(o.ms)}`);
+console.log(
+  `${cpus()[0]?.model ?? 'cpu'}; ${models.map((m) => m.file).join(', ')}; ${runs} runs after a warm-up, interleaved; load average ${loadavg()
+    .map((v) => v.toFixed(1))
+    .join(' ')}`,
+);
+for (const o of orts)
+  console.log(`${o.model} onnxruntime-node ${o.threads} thread(s): ${stats(o.ms)}`);
 for (const l of lens)
   console.log(
-    `lens ${l.isa} ${l.threads} thread(s): ${stats(l.ms)} (load ${l.loadMs.toFixed(0)} ms)`,
+    `${l.model} lens ${l.isa} ${l.threads} thread(s): ${stats(l.ms)} (load ${l.loadMs.toFixed(0)} ms)`,
   );
 
-// Per-layer table of the first build: each convolution's best time over `runs`.
-console.log('');
-console.log(layerMarkdown(await layerTable(lens[0]!.load.model, runs)));
+// Per-layer table of the first build of each model: each convolution's best time over `runs`.
+for (const m of models) {
+  console.log(`
+${m.label}:`);
+  console.log(
+    layerMarkdown(await layerTable(lens.find((l) => l.model === m.label)!.load.model, runs)),
+  );
+}
 for (const o of orts) await o.session.dispose();
 for (const l of lens) await l.load.session.dispose();

@@ -7,7 +7,7 @@
 import { convGeometry, type ConvMethod } from '../core/lens/conv';
 import type { LensOp } from '../core/lens/graph';
 import type { LensIsa, LensKernels } from '../core/lens/kernels';
-import { packRows4 } from '../core/lens/kernels';
+import { NO_CLAMP, packRows4 } from '../core/lens/kernels';
 import type { LensModel } from '../core/lens/runner';
 
 export interface LayerRow {
@@ -79,8 +79,13 @@ export async function layerTable(model: LensModel, runs: number, size = 224): Pr
   for (const op of model.graph.ops) {
     const ms = best.get(op) ?? 0;
     totalMs += ms;
-    if (op.op !== 'conv') continue;
-    const g = convGeometry(op.spec, h, w);
+    if (op.op !== 'conv' && op.op !== 'qconv') continue;
+    // int8 layers (qconv): the same geometry; their "of peak" is against the f32 micro-kernel.
+    const spec =
+      op.op === 'conv'
+        ? op.spec
+        : { ...op.spec, weights: new Float32Array(0), bias: null, clamp: NO_CLAMP };
+    const g = convGeometry(spec, h, w);
     const pairs = g.cout * (g.cin / op.spec.groups);
     const direct = pairs * g.ho * g.wo * g.kh * g.kw;
     const method = methods[rows.length]!;

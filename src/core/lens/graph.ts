@@ -2,23 +2,37 @@
  * Which ONNX graphs the lens backend runs: it CLAIMS a graph only when it supports every node,
  * and otherwise DECLINES, naming the first node it cannot take. A claimed graph becomes a list of
  * ops over named values, constants folded (fp16 weights behind Cast, Constant nodes) and each
- * Relu or Clip that only follows a Conv fused into that Conv's store.
+ * Relu or Clip that only follows a Conv fused into that Conv's store. QDQ (int8) graphs: a
+ * DequantizeLinear of an integer initializer folds into a float constant that remembers its
+ * integers; QuantizeLinear and DequantizeLinear of activations become uint8 values, and `fuseInt8`
+ * (int8.ts) turns DQ -> Conv [-> Relu] -> Q into one integer convolution where onnxruntime fuses it.
  */
 import { decodeModel, tensorFloats, type EditTensor } from '../onnx/edit';
 import { DataType, toNumber, type DecodedValueInfo, type Int64 } from '../onnx/proto';
 import type { ConvSpec } from './conv';
+import { fuseInt8, type Int8Op, type QuantInfo } from './int8';
 import type { Clamp } from './kernels';
 
 export interface Constant {
   dims: number[];
   data: Float32Array;
+  /** The integers and parameters a DequantizeLinear made `data` from (int8 weights, int32 bias). */
+  quant?: QuantInfo;
 }
 
 /** An elementwise operand: a value computed by the graph, or a constant. */
 export type Operand = { value: string } | { constant: Constant };
 
 export type LensOp =
-  | { op: 'conv'; name: string; x: string; y: string; spec: ConvSpec }
+  | {
+      op: 'conv';
+      name: string;
+      x: string;
+      y: string;
+      spec: ConvSpec;
+      /** Where the weight (and bias) are DequantizeLinear outputs: their integers. */
+      quant?: { w: QuantInfo; b: QuantInfo | null };
+    }
   | { op: 'clamp'; x: string; y: string; clamp: Clamp }
   | { op: 'sigmoid'; x: string; y: string }
   | { op: 'hardsigmoid'; x: string; y: string; alpha: number; beta: number }
@@ -35,10 +49,13 @@ export type LensOp =
       bias: Float32Array | null;
       m: number;
       k: number;
+      /** A Gemm (alpha = beta = 1) whose weight (and bias) are DequantizeLinear outputs. */
+      quant?: { w: QuantInfo; b: QuantInfo | null; transB: boolean };
     }
   /** `coerce2d`: opset < 13 (the axis and everything after it are one axis). */
   | { op: 'softmax'; x: string; y: string; axis: number; coerce2d: boolean }
-  | { op: 'identity'; x: string; y: string };
+  | { op: 'identity'; x: string; y: string }
+  | Int8Op;
 
 export interface LensGraph {
   input: { name: string; dims: (number | null)[] };
@@ -96,6 +113,8 @@ export const SUPPORTED_OPS = [
   'Identity',
   'Constant',
   'Dropout',
+  'QuantizeLinear',
+  'DequantizeLinear',
 ] as const;
 
 /** Claims or declines an ONNX model (bytes of a .onnx file without external data). */
@@ -108,9 +127,12 @@ export function claimModel(bytes: Uint8Array): Claim {
     model.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 13,
   );
   const constants = new Map<string, Constant>();
+  const integers = new Map<string, IntTensor>();
   for (const t of graph.initializer) {
     const c = constantOf(t);
     if (c) constants.set(t.name, c);
+    const q = intTensor(t);
+    if (q) integers.set(t.name, q);
   }
   const inits = new Set(graph.initializer.map((t) => t.name));
   const inputs = graph.input.filter((i) => !inits.has(i.name));
@@ -121,10 +143,12 @@ export function claimModel(bytes: Uint8Array): Claim {
     };
   const input = inputs[0]!;
   const values = new Set([input.name]);
+  /** Values that hold uint8 (QuantizeLinear outputs): only DequantizeLinear reads them. */
+  const bytes8 = new Set<string>();
   const ops: LensOp[] = [];
   for (const node of graph.node as unknown as Node[]) {
     try {
-      const op = claimNode(node, constants, values, opset);
+      const op = claimNode(node, constants, values, opset, { integers, bytes8 });
       if (op) ops.push(op);
       for (const o of node.output) if (o && !constants.has(o)) values.add(o);
     } catch (e) {
@@ -141,7 +165,7 @@ export function claimModel(bytes: Uint8Array): Claim {
   }
   const outputs = graph.output.map((o) => ({ name: o.name, dims: declaredDims(o) }));
   for (const o of outputs)
-    if (!values.has(o.name))
+    if (!values.has(o.name) || bytes8.has(o.name))
       return {
         claimed: false,
         reason: { node: o.name, opType: '', detail: 'output not computed from the input' },
@@ -154,7 +178,11 @@ export function claimModel(bytes: Uint8Array): Claim {
         dims: declaredDims(input).map((d) => (typeof d === 'number' && d > 0 ? d : null)),
       },
       outputs,
-      ops: fuseActivations(ops, new Set(outputs.map((o) => o.name))),
+      // int8 first: a fused layer never reads its weights as floats (they are made on demand).
+      ops: fuseActivations(
+        fuseInt8(ops, new Set(outputs.map((o) => o.name))),
+        new Set(outputs.map((o) => o.name)),
+      ),
     },
   };
 }
@@ -164,12 +192,15 @@ function claimNode(
   constants: Map<string, Constant>,
   values: Set<string>,
   opset: number,
+  qdq: { integers: Map<string, IntTensor>; bytes8: Set<string> },
 ): LensOp | null {
   if (n.domain && n.domain !== 'ai.onnx') throw new Unsupported(`domain ${n.domain}`);
   const y = n.output[0] ?? '';
   const value = (i: number): string => {
     const name = n.input[i] ?? '';
     if (!values.has(name)) throw new Unsupported(`input ${i} is not a computed value`);
+    if (qdq.bytes8.has(name) && n.opType !== 'DequantizeLinear')
+      throw new Unsupported(`input ${i} is uint8 (only DequantizeLinear reads it)`);
     return name;
   };
   const constant = (i: number, what: string): Constant => {
@@ -199,14 +230,18 @@ function claimNode(
       }
       return { op: 'identity', x: value(0), y };
     }
-    case 'Conv':
+    case 'Conv': {
+      const w = constant(1, 'the weight');
+      const b = optionalConstant(2);
       return {
         op: 'conv',
         name: n.name || y,
         x: value(0),
         y,
-        spec: convSpec(n, constant(1, 'the weight'), optionalConstant(2)),
+        spec: convSpec(n, w, b),
+        ...(w.quant ? { quant: { w: w.quant, b: b?.quant ?? null } } : {}),
       };
+    }
     case 'Relu':
       return { op: 'clamp', x: value(0), y, clamp: { lo: 0, hi: Infinity } };
     case 'Clip': {
@@ -251,6 +286,9 @@ function claimNode(
       const [k, m] = w.dims as [number, number];
       return { op: 'dense', x: value(0), y, w: transpose(w.data, k, m), bias: null, m, k };
     }
+    case 'QuantizeLinear':
+    case 'DequantizeLinear':
+      return qdqNode(n, constants, value, qdq);
     case 'Softmax':
       return {
         op: 'softmax',
@@ -279,8 +317,8 @@ function convSpec(n: Node, w: Constant, b: Constant | null): ConvSpec {
     throw new Unsupported(`groups ${groups} (1 or depthwise only)`);
   const [sh = 1, sw = 1] = ints(n, 'strides', [1, 1]);
   const [pt = 0, pl = 0, pb = 0, pr = 0] = ints(n, 'pads', [0, 0, 0, 0]);
-  if (b && b.data.length !== cout) throw new Unsupported('bias length');
-  return {
+  if (b && b.dims.reduce((p, q) => p * q, 1) !== cout) throw new Unsupported('bias length');
+  const spec: ConvSpec = {
     cin: cinPerGroup * groups,
     cout,
     kh,
@@ -288,10 +326,14 @@ function convSpec(n: Node, w: Constant, b: Constant | null): ConvSpec {
     strides: [sh, sw],
     pads: [pt, pl, pb, pr],
     groups,
-    weights: w.data,
+    weights: new Float32Array(0),
     bias: b?.data ?? null,
     clamp: { lo: -Infinity, hi: Infinity },
   };
+  // Dequantized weights are made when a float kernel packs them (int8 layers never do).
+  if (w.quant) Object.defineProperty(spec, 'weights', { get: () => w.data, enumerable: true });
+  else spec.weights = w.data;
+  return spec;
 }
 
 function gemm(n: Node, x: string, b: Constant, c: Constant | null): LensOp {
@@ -308,7 +350,124 @@ function gemm(n: Node, x: string, b: Constant, c: Constant | null): LensOp {
     if (c.data.length !== 1 && c.data.length !== m) throw new Unsupported('C is not [M] or scalar');
     bias = Float32Array.from({ length: m }, (_, i) => beta * c.data[c.data.length === 1 ? 0 : i]!);
   }
-  return { op: 'dense', x, y: n.output[0] ?? '', w, bias, m, k };
+  const quant =
+    b.quant && alpha === 1 && beta === 1 ? { w: b.quant, b: c?.quant ?? null, transB } : null;
+  return { op: 'dense', x, y: n.output[0] ?? '', w, bias, m, k, ...(quant ? { quant } : {}) };
+}
+
+/** Integer initializers (int8, uint8, int32): what DequantizeLinear reads. */
+interface IntTensor {
+  dims: number[];
+  type: 'int8' | 'uint8' | 'int32';
+  data: Int8Array | Uint8Array | Int32Array;
+}
+
+function intTensor(t: EditTensor): IntTensor | null {
+  const dims = t.dims.map(toNumber);
+  const count = dims.reduce((a, b) => a * b, 1);
+  const raw = t.rawData;
+  const i32 = (t as { int32Data?: number[] }).int32Data;
+  const type =
+    t.dataType === DataType['INT8']
+      ? 'int8'
+      : t.dataType === DataType['UINT8']
+        ? 'uint8'
+        : t.dataType === DataType['INT32']
+          ? 'int32'
+          : null;
+  if (!type || t.dataLocation === 1) return null;
+  const size = type === 'int32' ? 4 : 1;
+  let data: IntTensor['data'];
+  if (raw && raw.length === count * size) {
+    // A copy: raw may be a view into a larger buffer (a Node Buffer's pool), whose slice() is a view.
+    const copy = new Uint8Array(raw).buffer;
+    data =
+      type === 'int8'
+        ? new Int8Array(copy)
+        : type === 'uint8'
+          ? new Uint8Array(copy)
+          : Int32Array.from({ length: count }, (_, i) => new DataView(copy).getInt32(i * 4, true));
+  } else if (i32 && i32.length === count) {
+    // int8 and uint8 values are stored in int32_data when raw_data is not used.
+    data =
+      type === 'int8'
+        ? Int8Array.from(i32)
+        : type === 'uint8'
+          ? Uint8Array.from(i32)
+          : Int32Array.from(i32);
+  } else return null;
+  return { dims, type, data };
+}
+
+/**
+ * QuantizeLinear of an activation to uint8 (per tensor), DequantizeLinear of such a value, and
+ * DequantizeLinear of an integer initializer (folded into a float constant, any axis).
+ */
+function qdqNode(
+  n: Node,
+  constants: Map<string, Constant>,
+  value: (i: number) => string,
+  qdq: { integers: Map<string, IntTensor>; bytes8: Set<string> },
+): LensOp | null {
+  const y = n.output[0] ?? '';
+  if (int(n, 'block_size', 0) !== 0) throw new Unsupported('blocked quantization');
+  if (attr(n, 'output_dtype')) throw new Unsupported('output_dtype');
+  const scale = constants.get(n.input[1] ?? '');
+  if (!scale) throw new Unsupported('the scale is not a constant');
+  const zpName = n.input[2] ?? '';
+  const zp = zpName ? qdq.integers.get(zpName) : null;
+  if (zpName && !zp) throw new Unsupported('the zero point is not an integer constant');
+  const source = qdq.integers.get(n.input[0] ?? '');
+  if (n.opType === 'DequantizeLinear' && source) {
+    if (zp && zp.type !== source.type) throw new Unsupported('zero point type');
+    const channels = scale.data.length;
+    const rank = source.dims.length;
+    const axisAttr = int(n, 'axis', 1);
+    const axis = channels === 1 ? 0 : axisAttr < 0 ? axisAttr + rank : axisAttr;
+    if (channels !== 1 && source.dims[axis] !== channels)
+      throw new Unsupported('scale length does not match the axis');
+    if (zp && zp.data.length !== channels) throw new Unsupported('zero point length');
+    const inner = source.dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+    const zeroPoints = Int32Array.from({ length: channels }, (_, i) => zp?.data[i] ?? 0);
+    const dequantize = () => {
+      const data = new Float32Array(source.data.length);
+      for (let i = 0; i < data.length; i++) {
+        const c = channels === 1 ? 0 : Math.floor(i / inner) % channels;
+        data[i] = Math.fround((source.data[i]! - zeroPoints[c]!) * scale.data[c]!);
+      }
+      return data;
+    };
+    let floats: Float32Array | null = null;
+    constants.set(y, {
+      dims: source.dims,
+      // On demand: B1's int8 weights would be 207 MB of floats that its int8 layers never read.
+      get data() {
+        return (floats ??= dequantize());
+      },
+      quant: {
+        type: source.type,
+        dims: source.dims,
+        data: source.data,
+        scales: scale.data,
+        zeroPoints,
+        axis,
+      },
+    });
+    return null;
+  }
+  if (constants.has(n.input[0] ?? ''))
+    throw new Unsupported('input 0 is a constant that is not an integer tensor');
+  const x = value(0);
+  if (scale.data.length !== 1) throw new Unsupported('per-channel activation scales');
+  if (zp && zp.type !== 'uint8') throw new Unsupported(`${zp.type} activations (uint8 only)`);
+  const q = { scale: scale.data[0]!, zeroPoint: zp?.data[0] ?? 0 };
+  if (n.opType === 'QuantizeLinear') {
+    if (!zp) throw new Unsupported('no zero point (int8 by default; uint8 only)');
+    qdq.bytes8.add(y);
+    return { op: 'quantize', x, y, ...q };
+  }
+  if (!qdq.bytes8.has(x)) throw new Unsupported('dequantizes a value that is not uint8');
+  return { op: 'dequantize', x, y, ...q };
 }
 
 /** A Conv's output read only by a Relu or Clip takes that clamp into its store. */

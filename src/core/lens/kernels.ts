@@ -3,6 +3,7 @@
  * bump allocator. Pointers are byte offsets into the instance's memory; float views are rebuilt
  * after the memory grows (growing detaches the old ArrayBuffer).
  */
+import type { Int8Exports } from './int8';
 
 /** Which build runs: relaxed SIMD's fused multiply-add, or plain SIMD128 multiply + add. */
 export type LensIsa = 'relaxed' | 'simd128';
@@ -25,6 +26,9 @@ interface Exports {
   lens_depthwise: Kernel;
   lens_global_avg_pool(x: Ptr, c: number, hw: number, y: Ptr): void;
   lens_gemv_f32(m: number, k: number, w: Ptr, x: Ptr, bias: Ptr, y: Ptr): void;
+  lens_im2col_u8: Kernel;
+  lens_qgemm_u8i8: Kernel;
+  lens_qdepthwise_u8: Kernel;
 }
 
 /** The kernels a layer's work is split into (one call per thread and phase). */
@@ -33,7 +37,10 @@ export type KernelName =
   | 'lens_conv3x3_wino_f43'
   | 'lens_conv3x3_wino_f23'
   | 'lens_im2col'
-  | 'lens_depthwise';
+  | 'lens_depthwise'
+  | 'lens_im2col_u8'
+  | 'lens_qgemm_u8i8'
+  | 'lens_qdepthwise_u8';
 export interface KernelCall {
   fn: KernelName;
   args: number[];
@@ -99,6 +106,11 @@ export class LensKernels {
     if (p < this.highWater) this.f32.fill(0, p / 4, Math.min(end, this.highWater) / 4);
     this.highWater = Math.max(this.highWater, end);
     return p;
+  }
+
+  /** The int8 kernels (src/kernels/int8.c, int8.ts). */
+  get int8(): Int8Exports {
+    return this.e as unknown as Int8Exports;
   }
 
   /** Runs one piece of a layer's work (see `PackedConv.work`). */

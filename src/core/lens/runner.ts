@@ -6,6 +6,7 @@
  */
 import { chooseConvMethod, PackedConv } from './conv';
 import type { LensGraph, LensOp, Operand } from './graph';
+import { PackedQConv, PackedQDense } from './int8';
 import type { KernelCall, LensKernels } from './kernels';
 
 interface Value {
@@ -45,7 +46,8 @@ const SMALL_LAYER_MACS = 4e6;
 const size = (d: readonly number[]) => d.reduce((a, b) => a * b, 1);
 
 export class LensModel {
-  private readonly convs = new Map<LensOp, PackedConv>();
+  private readonly convs = new Map<LensOp, PackedConv | PackedQConv>();
+  private readonly qdense = new Map<LensOp, PackedQDense>();
   private readonly dense = new Map<LensOp, Dense>();
   private readonly plans = new Map<string, Plan>();
 
@@ -80,6 +82,8 @@ export class LensModel {
         }
         this.convs.set(op, new PackedConv(kernels, op.spec, method));
       }
+      if (op.op === 'qconv') this.convs.set(op, new PackedQConv(kernels, op.spec));
+      if (op.op === 'qdense') this.qdense.set(op, new PackedQDense(kernels, op));
       if (op.op === 'dense')
         this.dense.set(op, {
           w: kernels.put(op.w),
@@ -101,7 +105,7 @@ export class LensModel {
     packedBytes: number;
   }[] {
     return [...this.convs].map(([op, c]) => ({
-      name: op.op === 'conv' ? op.name : '',
+      name: op.op === 'conv' || op.op === 'qconv' ? op.name : '',
       method: c.method,
       spec: c.spec,
       packedBytes: c.packedBytes,
@@ -134,7 +138,7 @@ export class LensModel {
       this.kernels.f32.set(input.subarray(i * per, (i + 1) * per), x.ptr / 4);
       for (const op of this.graph.ops) {
         const t0 = profile ? performance.now() : 0;
-        if (op.op === 'conv') await this.conv(op, plan);
+        if (op.op === 'conv' || op.op === 'qconv') await this.conv(op, plan);
         else this.exec(op, plan);
         profile?.(op, performance.now() - t0);
       }
@@ -156,6 +160,7 @@ export class LensModel {
     let scratch = 0;
     for (const op of this.graph.ops) {
       switch (op.op) {
+        case 'qconv':
         case 'conv': {
           const [, ci, hi, wi] = dimsOf(op.x) as [number, number, number, number];
           if (ci !== op.spec.cin)
@@ -166,6 +171,8 @@ export class LensModel {
           values.set(op.y, fresh([1, g.cout, g.ho, g.wo]));
           break;
         }
+        case 'quantize':
+        case 'dequantize':
         case 'clamp':
         case 'sigmoid':
         case 'hardsigmoid':
@@ -196,6 +203,7 @@ export class LensModel {
         case 'identity':
           values.set(op.y, values.get(op.x)!);
           break;
+        case 'qdense':
         case 'dense': {
           const d = dimsOf(op.x);
           if (d.length !== 2 || d[0] !== 1 || d[1] !== op.k)
@@ -213,7 +221,7 @@ export class LensModel {
     return plan;
   }
 
-  private async conv(op: Extract<LensOp, { op: 'conv' }>, plan: Plan): Promise<void> {
+  private async conv(op: Extract<LensOp, { op: 'conv' | 'qconv' }>, plan: Plan): Promise<void> {
     const x = plan.values.get(op.x)!;
     const y = plan.values.get(op.y)!;
     const layer = this.convs.get(op)!;
@@ -235,7 +243,18 @@ export class LensModel {
     const v = (name: string) => plan.values.get(name)!;
     switch (op.op) {
       case 'conv':
+      case 'qconv':
         throw new Error('lens: convolutions run through conv()');
+      case 'quantize':
+      case 'dequantize': {
+        const x = v(op.x);
+        const f = op.op === 'quantize' ? k.int8.lens_quantize_u8 : k.int8.lens_dequantize_u8;
+        f(x.ptr, size(x.dims), op.scale, op.zeroPoint, v(op.y).ptr);
+        return;
+      }
+      case 'qdense':
+        this.qdense.get(op)!.run(v(op.x).ptr, v(op.y).ptr);
+        return;
       case 'gap': {
         const x = v(op.x);
         k.globalAveragePool(x.ptr, x.dims[1]!, size(x.dims.slice(2)), v(op.y).ptr);

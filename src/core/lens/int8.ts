@@ -1,0 +1,435 @@
+/**
+ * int8 (QDQ) graphs on the lens kernels (src/kernels/int8.c). The claim (graph.ts) turns
+ * QuantizeLinear / DequantizeLinear of activations into uint8 values and folds DequantizeLinear of
+ * integer initializers into float constants that keep their integers. `fuseInt8` then does what
+ * onnxruntime's QDQ fusion does for the pattern our quantizer writes:
+ *   DQ(x uint8) -> Conv(DQ(w int8, per channel), DQ(b int32)) [-> Relu] -> Q   => QLinearConv
+ *   DQ(x uint8) -> Gemm(DQ(w int8), DQ(b int32)) -> float                    => QGemm
+ * and runs them as integer arithmetic with onnxruntime's requantization (MLAS). Anything else
+ * (depthwise, a layer kept in float, a float bias) runs in float on the dequantized values, as
+ * onnxruntime runs what it does not fuse.
+ */
+import { convGeometry, split, type ConvSpec } from './conv';
+import type { LensOp } from './graph';
+import { NO_CLAMP, type ConvGeometry, type KernelCall, type LensKernels } from './kernels';
+
+/** An integer initializer behind a DequantizeLinear, with its parameters. */
+export interface QuantInfo {
+  type: 'int8' | 'uint8' | 'int32';
+  dims: number[];
+  data: Int8Array | Uint8Array | Int32Array;
+  /** One per channel along `axis`, or one for the tensor. */
+  scales: Float32Array;
+  zeroPoints: Int32Array;
+  axis: number;
+}
+
+/** A Conv with uint8 input and output and int8 weights (zero point 0), groups 1 or depthwise. */
+export interface QConvSpec extends Omit<ConvSpec, 'weights' | 'bias' | 'clamp'> {
+  /** ONNX layout [cout][cin][kh][kw]. */
+  weights: Int8Array;
+  /** int32, scale x_scale * w_scale (not checked: onnxruntime uses the integers as they are). */
+  bias: Int32Array | null;
+  xScale: number;
+  xZero: number;
+  /** One per output channel. */
+  wScales: Float32Array;
+  yScale: number;
+  yZero: number;
+  /** A Relu fused before the QuantizeLinear. */
+  relu: boolean;
+}
+
+export type Int8Op =
+  /** float -> uint8 (y is a uint8 value). */
+  | { op: 'quantize'; x: string; y: string; scale: number; zeroPoint: number }
+  /** uint8 -> float. */
+  | { op: 'dequantize'; x: string; y: string; scale: number; zeroPoint: number }
+  | { op: 'qconv'; name: string; x: string; y: string; spec: QConvSpec }
+  /** y[1][m] = float(sum_k (x[k] - xZero) w[m][k] + bias[m]) * xScale * wScales[m]. */
+  | {
+      op: 'qdense';
+      x: string;
+      y: string;
+      m: number;
+      k: number;
+      /** Row-major [m][k]. */
+      w: Int8Array;
+      bias: Int32Array | null;
+      xScale: number;
+      xZero: number;
+      wScales: Float32Array;
+    };
+
+const isRelu = (c: { lo: number; hi: number }) => c.lo === 0 && c.hi === Infinity;
+const isNone = (c: { lo: number; hi: number }) => c.lo === -Infinity && c.hi === Infinity;
+
+/** Per-channel int8 weights with zero point 0 (or per tensor), as `channels` scales. */
+function int8Scales(q: QuantInfo, channels: number, axis: number): Float32Array | null {
+  if (q.type !== 'int8' || q.zeroPoints.some((z) => z !== 0)) return null;
+  if (q.scales.length === 1) return new Float32Array(channels).fill(q.scales[0]!);
+  return q.axis === axis && q.scales.length === channels ? q.scales : null;
+}
+const int32Bias = (q: QuantInfo | null) =>
+  q && q.type === 'int32' && q.zeroPoints.every((z) => z === 0) ? (q.data as Int32Array) : null;
+
+function reads(o: LensOp): string[] {
+  if ('a' in o) return [o.a, o.b].flatMap((v) => ('value' in v ? [v.value] : []));
+  return 'x' in o ? [o.x] : [];
+}
+
+/** Replaces the fusable QDQ patterns by integer ops (see the header); keeps everything else. */
+export function fuseInt8(ops: LensOp[], outputs: ReadonlySet<string>): LensOp[] {
+  const readers = new Map<string, number>();
+  for (const o of ops) for (const r of reads(o)) readers.set(r, (readers.get(r) ?? 0) + 1);
+  const producer = new Map<string, LensOp>(ops.map((o) => [o.y, o]));
+  const quantizeOf = new Map<string, LensOp>();
+  for (const o of ops) if (o.op === 'quantize') quantizeOf.set(o.x, o);
+  const replaced = new Map<LensOp, LensOp | null>();
+  for (const o of ops) {
+    const d = 'x' in o ? producer.get(o.x) : undefined;
+    if (d?.op !== 'dequantize') continue;
+    if (o.op === 'conv' && o.quant) {
+      const s = o.spec;
+      // Before fuseActivations: a Relu between the Conv and its QuantizeLinear is its own op.
+      const after = ops.filter((r) => reads(r).includes(o.y));
+      const relu =
+        after.length === 1 && after[0]!.op === 'clamp' && isRelu(after[0].clamp) ? after[0] : null;
+      const out = relu ? relu.y : o.y;
+      const q = quantizeOf.get(out);
+      const wScales = int8Scales(o.quant.w, s.cout, 0);
+      const bias = int32Bias(o.quant.b);
+      if (
+        q?.op !== 'quantize' ||
+        readers.get(o.y) !== 1 ||
+        readers.get(out) !== 1 ||
+        outputs.has(o.y) ||
+        outputs.has(out) ||
+        (s.groups !== 1 && !(s.groups === s.cin && s.groups === s.cout)) ||
+        !wScales ||
+        (s.bias !== null && !bias) ||
+        !(isNone(s.clamp) || isRelu(s.clamp))
+      )
+        continue;
+      replaced.set(q, null);
+      if (relu) replaced.set(relu, null);
+      replaced.set(o, {
+        op: 'qconv',
+        name: o.name,
+        x: d.x,
+        y: q.y,
+        spec: {
+          cin: s.cin,
+          cout: s.cout,
+          kh: s.kh,
+          kw: s.kw,
+          strides: s.strides,
+          pads: s.pads,
+          groups: s.groups,
+          weights: o.quant.w.data as Int8Array,
+          bias,
+          xScale: d.scale,
+          xZero: d.zeroPoint,
+          wScales,
+          yScale: q.scale,
+          yZero: q.zeroPoint,
+          relu: relu !== null || isRelu(s.clamp),
+        },
+      });
+    } else if (o.op === 'dense' && o.quant) {
+      const { transB } = o.quant;
+      const wScales = int8Scales(o.quant.w, o.m, transB ? 0 : 1);
+      const bias = int32Bias(o.quant.b);
+      if (!wScales || (o.bias !== null && !bias)) continue;
+      const raw = o.quant.w.data as Int8Array;
+      const w = transB ? raw : new Int8Array(o.m * o.k);
+      if (!transB)
+        for (let i = 0; i < o.k; i++)
+          for (let j = 0; j < o.m; j++) w[j * o.k + i] = raw[i * o.m + j]!;
+      replaced.set(o, {
+        op: 'qdense',
+        x: d.x,
+        y: o.y,
+        m: o.m,
+        k: o.k,
+        w,
+        bias,
+        xScale: d.scale,
+        xZero: d.zeroPoint,
+        wScales,
+      });
+    }
+  }
+  let out = ops.flatMap((o) => {
+    const r = replaced.get(o);
+    return r === undefined ? [o] : r ? [r] : [];
+  });
+  // A dequantize that nothing reads any more goes.
+  const read = new Set(out.flatMap(reads));
+  out = out.filter((o) => o.op !== 'dequantize' || read.has(o.y) || outputs.has(o.y));
+  return out;
+}
+
+/** The int8 kernels' exports (src/kernels/int8.c). Pointers are byte offsets. */
+export interface Int8Exports {
+  lens_quantize_u8(this: void, x: number, n: number, scale: number, zp: number, y: number): void;
+  lens_dequantize_u8(this: void, x: number, n: number, scale: number, zp: number, y: number): void;
+  lens_qdot_probe(this: void): number;
+  lens_qgemv_u8i8(this: void, ...args: number[]): void;
+  lens_qgemm_u8i8(this: void, ...args: number[]): void;
+  lens_im2col_u8(this: void, ...args: number[]): void;
+  lens_qconv_ref(this: void, ...args: number[]): void;
+}
+
+/**
+ * Which integer dot the GEMM runs on this engine (lens_qdot_probe): 2 relaxed, whole bytes; 1
+ * relaxed, 7-bit halves; 0 the SIMD128 int16 dot. The lowest answer of a few calls, because an
+ * engine may compile the probe differently in its tiers (Node 20 does).
+ */
+const modes = new WeakMap<LensKernels, number>();
+export function qdotMode(k: LensKernels): number {
+  let m = modes.get(k);
+  if (m === undefined) {
+    m = Math.min(...Array.from({ length: 4 }, () => k.int8.lens_qdot_probe()));
+    modes.set(k, m);
+  }
+  return m;
+}
+
+export function putBytes(k: LensKernels, data: Int8Array | Uint8Array): number {
+  const p = k.alloc(Math.ceil(data.length / 4));
+  new Uint8Array(k.memory.buffer, p, data.length).set(
+    new Uint8Array(data.buffer, data.byteOffset, data.length),
+  );
+  return p;
+}
+export function putInt32(k: LensKernels, data: Int32Array): number {
+  const p = k.alloc(data.length);
+  new Int32Array(k.memory.buffer, p, data.length).set(data);
+  return p;
+}
+
+/**
+ * int8 weights [rows][k] in the GEMM's A layout: blocks of 4 rows, for each quad of k (k padded
+ * to a multiple of 4 with zeros) 16 bytes, row r's 4 values at 4 r.
+ */
+export function packQWeights(w: Int8Array, rows: number, k: number): Int8Array {
+  const kp = Math.ceil(k / 4) * 4;
+  const out = new Int8Array(Math.ceil(rows / 4) * 4 * kp);
+  for (let r = 0; r < rows; r++) {
+    const base = Math.floor(r / 4) * 4 * kp + (r % 4) * 4;
+    for (let i = 0; i < k; i++) out[base + (i >> 2) * 16 + (i & 3)] = w[r * k + i]!;
+  }
+  return out;
+}
+
+/**
+ * A convolution's weights ([cout][cin][kh][kw]) as the GEMM's A in im2col's row order: k =
+ * (ky * kw + kx) * cp + ci, cp = cin rounded up to 4 (zeros past cin).
+ */
+export function packQConvWeights(s: Pick<QConvSpec, 'weights' | 'cout' | 'cin' | 'kh' | 'kw'>): {
+  a: Int8Array;
+  kp: number;
+} {
+  const cp = Math.ceil(s.cin / 4) * 4;
+  const taps = s.kh * s.kw;
+  const kp = taps * cp;
+  const rows = new Int8Array(s.cout * kp);
+  for (let co = 0; co < s.cout; co++)
+    for (let ci = 0; ci < s.cin; ci++)
+      for (let t = 0; t < taps; t++)
+        rows[co * kp + t * cp + ci] = s.weights[(co * s.cin + ci) * taps + t]!;
+  return { a: packQWeights(rows, s.cout, kp), kp };
+}
+
+/** bias[m] - zx * sum_k w[m][k] (int32, wrapping as the kernels' sums do). */
+export function foldZeroPoint(
+  w: Int8Array,
+  rows: number,
+  k: number,
+  bias: Int32Array | null,
+  zx: number,
+): Int32Array {
+  const out = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    for (let i = 0; i < k; i++) s += w[r * k + i]!;
+    out[r] = ((bias?.[r] ?? 0) - Math.imul(zx, s)) | 0;
+  }
+  return out;
+}
+
+/** onnxruntime's QLinearConv output scale per channel: x_scale * w_scale / y_scale in float32. */
+export const requantScales = (s: Pick<QConvSpec, 'xScale' | 'wScales' | 'yScale'>): Float32Array =>
+  s.wScales.map((w) => Math.fround(Math.fround(s.xScale * w) / s.yScale));
+
+/**
+ * One quantized convolution: weights packed once, im2col (uint8) + the integer GEMM; depthwise
+ * runs a direct scalar loop on the weights as ONNX stores them.
+ */
+export class PackedQConv {
+  readonly method: 'int8-im2col' | 'int8-depthwise';
+  /** The shape and parameters; `clamp` says what the store clamps (Relu or nothing). */
+  readonly spec: Omit<QConvSpec, 'weights' | 'bias'> & Pick<ConvSpec, 'clamp'>;
+  private readonly a: number;
+  private readonly bias: number;
+  private readonly scale: number;
+  private readonly kp: number;
+  readonly packedBytes: number;
+
+  constructor(
+    k: LensKernels,
+    spec: QConvSpec,
+    /** The dot the GEMM runs (qdotMode); 0 is exact everywhere. */
+    private readonly mode = qdotMode(k),
+  ) {
+    const { weights, bias, ...rest } = spec;
+    this.spec = { ...rest, clamp: spec.relu ? { lo: 0, hi: Infinity } : NO_CLAMP };
+    const padded = Math.ceil(spec.cout / 4) * 4;
+    const b = new Int32Array(padded);
+    if (spec.groups !== 1) {
+      this.method = 'int8-depthwise';
+      this.kp = 0;
+      this.a = putBytes(k, weights);
+      this.packedBytes = weights.length;
+      if (bias) b.set(bias); // the scalar loop subtracts the zero point itself
+    } else {
+      this.method = 'int8-im2col';
+      const kk = spec.cin * spec.kh * spec.kw;
+      const { a: packed, kp } = packQConvWeights(spec);
+      this.kp = kp;
+      this.a = putBytes(k, packed);
+      this.packedBytes = packed.length;
+      b.set(foldZeroPoint(weights, spec.cout, kk, bias, spec.xZero));
+    }
+    this.bias = putInt32(k, b);
+    const sc = new Float32Array(padded);
+    sc.set(requantScales(spec));
+    this.scale = k.put(sc);
+  }
+
+  geometry(h: number, w: number): ConvGeometry {
+    return convGeometry(
+      { ...this.spec, weights: new Float32Array(0), bias: null, clamp: NO_CLAMP },
+      h,
+      w,
+    );
+  }
+
+  /** Floats of scratch (the uint8 im2col panels) at an h x w input. */
+  scratchFloats(h: number, w: number): number {
+    if (this.method === 'int8-depthwise') return 0;
+    const g = this.geometry(h, w);
+    return Math.ceil((this.kp * Math.ceil((g.ho * g.wo) / 4) * 4) / 4) + 16;
+  }
+
+  /**
+   * Two phases, like PackedConv's im2col: the panels split over the threads (all into thread 0's
+   * scratch), then the GEMM by 4-row blocks of output channels.
+   */
+  work(x: number, y: number, h: number, w: number, scratch: readonly number[]): KernelCall[][] {
+    const g = this.geometry(h, w);
+    const n = g.ho * g.wo;
+    const col = scratch[0]!;
+    const threads = scratch.length;
+    const panels = Math.ceil(n / 4);
+    const qlo = this.spec.relu ? this.spec.yZero : 0;
+    if (this.method === 'int8-depthwise') {
+      const hw = g.kh * g.kw;
+      return [
+        split(g.cin, threads)
+          .filter(([c0, c1]) => c1 > c0)
+          .map(([c0, c1]) => ({
+            fn: 'lens_qdepthwise_u8',
+            args: [
+              x + c0 * h * w,
+              c1 - c0,
+              h,
+              w,
+              this.spec.xZero,
+              this.a + c0 * hw,
+              this.bias + c0 * 4,
+              g.kh,
+              g.kw,
+              g.sh,
+              g.sw,
+              g.padTop,
+              g.padLeft,
+              y + c0 * n,
+              g.ho,
+              g.wo,
+              this.scale + c0 * 4,
+              this.spec.yZero,
+              qlo,
+              255,
+            ],
+          })),
+      ];
+    }
+    const im2col: KernelCall[] = split(panels, threads)
+      .filter(([p0, p1]) => p1 > p0)
+      .map(([p0, p1]) => ({
+        fn: 'lens_im2col_u8',
+        args: [
+          x,
+          g.cin,
+          h,
+          w,
+          g.kh,
+          g.kw,
+          g.sh,
+          g.sw,
+          g.padTop,
+          g.padLeft,
+          g.ho,
+          g.wo,
+          this.spec.xZero,
+          col,
+          p0,
+          p1,
+        ],
+      }));
+    const gemm: KernelCall[] = split(Math.ceil(g.cout / 4), threads)
+      .map(([a, b]) => [a * 4, Math.min(b * 4, g.cout)] as const)
+      .filter(([m0, m1]) => m1 > m0)
+      .map(([m0, m1]) => ({
+        fn: 'lens_qgemm_u8i8',
+        args: [
+          m1 - m0,
+          n,
+          this.kp,
+          this.a + m0 * this.kp,
+          col,
+          y + m0 * n,
+          n,
+          this.bias + m0 * 4,
+          this.scale + m0 * 4,
+          this.spec.yZero,
+          qlo,
+          255,
+          this.mode,
+        ],
+      }));
+    return [im2col, gemm];
+  }
+}
+
+/** The classifier's int8 weights, folded bias and scales in the kernels' memory. */
+export class PackedQDense {
+  private readonly w: number;
+  private readonly bias: number;
+  private readonly scale: number;
+
+  constructor(
+    private readonly k: LensKernels,
+    readonly op: Extract<Int8Op, { op: 'qdense' }>,
+  ) {
+    this.w = putBytes(k, op.w);
+    this.bias = putInt32(k, foldZeroPoint(op.w, op.m, op.k, op.bias, op.xZero));
+    this.scale = k.put(op.wScales.map((s) => Math.fround(op.xScale * s)));
+  }
+
+  run(x: number, y: number): void {
+    this.k.int8.lens_qgemv_u8i8(this.op.m, this.op.k, this.w, x, this.bias, this.scale, y);
+  }
+}
