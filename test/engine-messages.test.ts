@@ -28,6 +28,7 @@ import { probabilitiesNote, toProbabilities } from '../src/core/inference/postpr
 import type { Note } from '../src/core/message';
 import { camNote, labelWarningNote, orientationNote } from '../src/engine/notes';
 import { CMYK_BROWSER_NOTE } from '../src/core/image/decode-check';
+import { describeFinding, findingNote, type Finding } from '../src/core/precision';
 import { createI18n } from '../src/i18n/instance';
 import { renderMessage } from '../src/i18n/message';
 
@@ -70,7 +71,37 @@ const notes: [string, Note][] = [
     `backend: ${c.reason}`,
     { text: c.reason, message: c.message },
   ]),
+  ...precisionFindings().map((f): [string, Note] => [
+    `precision: ${f.kind} tier ${f.tier} channel ${f.channel} value ${f.value}`,
+    findingNote(f),
+  ]),
 ];
+
+/** Every kind of precision finding, with and without a channel, each branch of its wording. */
+function precisionFindings(): Finding[] {
+  const at = (kind: Finding['kind'], tier: number, value: number, channel: number | null = 7) => ({
+    layer: 'stage2.0.conv',
+    index: 3,
+    channel,
+    kind,
+    tier,
+    value,
+  });
+  return [
+    at('weight-overflow', 3, 70000),
+    at('weight-overflow', 3, 70000, null),
+    at('bias-overflow', 3, 123456),
+    at('activation-overflow', 3, 65520.5),
+    at('non-finite', 3, 12),
+    at('range-hog', 2, 14.25),
+    at('range-hog', 1, 38.5),
+    at('sqnr-drop', 2, 21.5),
+    at('subnormal', 1, 0.0734),
+    at('layer', 0, 3.2),
+    at('layer', 0, -0.004),
+    at('layer', 0, 2.5, null),
+  ];
+}
 
 /** Every reason the fast path's self-check gives (src/core/fast/verify.ts). */
 function selfCheckNotes(): Note[] {
@@ -136,6 +167,27 @@ describe('engine messages', () => {
     expect(labelWarningNote(1000, 1000, null)).toBeNull();
     expect(classCountNote(1000, 'logits')).toBeNull();
     expect(toProbabilities(new Float32Array([1, 2]), 'logits').noteMessage).toBeNull();
+  });
+
+  it('precision findings: the English lines as before, and Chinese naming the layer and channel', () => {
+    const [overflow, , , , , hog, , , subnormal, , gain] = precisionFindings();
+    expect(describeFinding(overflow!)).toBe(
+      "stage2.0.conv channel 7: a weight of 7.00e+4 is beyond fp16's 65504 (Infinity in fp16)",
+    );
+    expect(describeFinding(subnormal!)).toBe(
+      'stage2.0.conv: 7.3 % of the non-zero activations are fp16 subnormals',
+    );
+    expect(describeFinding(gain!)).toBe(
+      'stage2.0.conv channel 7: the median channel gains 4.00e-3 dB of SQNR here',
+    );
+    expect(renderMessage(zh.t, findingNote(hog!).message)).toBe(
+      'stage2.0.conv 通道 7：这个通道占满了 int8 的范围；中位通道的 SQNR 下降 14.25 dB',
+    );
+    for (const f of precisionFindings()) {
+      const text = renderMessage(zh.t, findingNote(f).message);
+      expect(text).toMatch(/^stage2\.0\.conv/);
+      if (f.channel !== null && f.kind !== 'subnormal') expect(text).toContain(`通道 ${f.channel}`);
+    }
   });
 
   it('reads well in Chinese', () => {

@@ -43,7 +43,19 @@ export type MessageKey =
   | 'backend.lensDeclined'
   | 'cam.exact'
   | 'cam.noLinear'
-  | 'cam.noFeatures';
+  | 'cam.noFeatures'
+  | 'precision.at'
+  | 'precision.atChannel'
+  | 'precision.weightOverflow'
+  | 'precision.biasOverflow'
+  | 'precision.activationOverflow'
+  | 'precision.nonFinite'
+  | 'precision.rangeHog'
+  | 'precision.rangeShare'
+  | 'precision.sqnrDrop'
+  | 'precision.subnormal'
+  | 'precision.layerLoss'
+  | 'precision.layerGain';
 
 /** A value is a number, a string shown as it is (a name, a file), or a message of its own. */
 export type MessageValue = string | number | Message;

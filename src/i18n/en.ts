@@ -306,6 +306,9 @@ export const en = {
     bn: 'BatchNorms ({{source}}): {{flagged}} of {{channels}} channels flagged; worst {{bn}}[{{channel}}], |mean|/std {{mean}}, |gamma|/std {{gain}}',
     noBn: 'BatchNorms: folded in this file, nothing to check (the CLI reads them from the checkpoint).',
     summary: '{{images}} photos{{skipped}}, {{seconds}} s. Method: docs/precision.md.',
+    skipped: ' ({{count}} skipped)',
+    progress: '{{phase}} {{done}}',
+    phase: { calibrate: 'calibrate', measure: 'measure' },
   },
   notice: {
     dismiss: 'Dismiss',
@@ -398,6 +401,22 @@ export const en = {
       exact: 'exact CAM from the "{{output}}" output and the final Linear layer',
       noLinear: 'the graph does not end in one Linear layer whose weights can be read',
       noFeatures: 'the model has no "features" output (convert with --features to get one)',
+    },
+    /** The precision check's findings (src/core/precision/describe.ts). */
+    precision: {
+      at: '{{layer}}',
+      atChannel: '{{layer}} channel {{channel}}',
+      weightOverflow: "{{at}}: a weight of {{value}} is beyond fp16's 65504 (Infinity in fp16)",
+      biasOverflow: "{{at}}: a bias of {{value}} is beyond fp16's 65504 (a folded BatchNorm?)",
+      activationOverflow: "{{at}}: activations reach {{value}}, beyond fp16's 65504",
+      nonFinite: '{{at}}: {{count}} non-finite values (inherited from an earlier layer)',
+      rangeHog:
+        "{{at}}: this channel holds the int8 range; the median channel's SQNR drops {{db}} dB",
+      rangeShare: "{{at}}: this channel's max |x| is {{ratio}}x the median channel's",
+      sqnrDrop: "{{at}}: the median channel's SQNR drops {{db}} dB in this layer",
+      subnormal: '{{at}}: {{share}} % of the non-zero activations are fp16 subnormals',
+      layerLoss: '{{at}}: the median channel loses {{db}} dB of SQNR here',
+      layerGain: '{{at}}: the median channel gains {{db}} dB of SQNR here',
     },
   },
   cli: cliEn,
