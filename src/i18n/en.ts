@@ -313,6 +313,19 @@ export const en = {
   notice: {
     dismiss: 'Dismiss',
     badLang: '?lang={{asked}} is not a language of this page (en, zh-CN); using {{used}}.',
+    /** The URL options' notices (src/app/options.ts). */
+    options: {
+      backend: '?backend={{value}} is not one of auto, wasm, webgpu: using auto.',
+      preset: "?preset={{value}} is not a preset ({{presets}}): using the model's own.",
+      threads: '?threads={{value}} is not a whole number from 1 to {{max}}: using the default.',
+      fast: '?fast={{value}} is not 0 or 1: the fast path stays on.',
+      fastbg:
+        '?fastbg={{value}} is not a whole number of MB: models from {{mb}} MB get the fast path in the background.',
+      modelScheme:
+        '?model={{scheme}}:… is not allowed: only https: URLs, paths on this site and model ids from models/models.json load.',
+      modelId: "There is no model with id '{{id}}' in models/models.json.",
+      modelIdList: "There is no model with id '{{id}}' in models/models.json (ids: {{ids}}).",
+    },
   },
   /** A user error as the page and the CLI show it: English shows the message as written. */
   errorDetail: '{{message}}',

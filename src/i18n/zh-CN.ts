@@ -303,6 +303,18 @@ export const zhCN: Messages = {
   notice: {
     dismiss: '关闭',
     badLang: '?lang={{asked}} 不是本页支持的语言（en、zh-CN）；使用{{used}}。',
+    options: {
+      backend: '?backend={{value}} 不是 auto、wasm、webgpu 之一：使用 auto。',
+      preset: '?preset={{value}} 不是预设（{{presets}}）：使用模型自己的预设。',
+      threads: '?threads={{value}} 不是 1 到 {{max}} 之间的整数：使用默认值。',
+      fast: '?fast={{value}} 不是 0 或 1：快速路径保持开启。',
+      fastbg:
+        '?fastbg={{value}} 不是以 MB 为单位的整数：{{mb}} MB 及以上的模型在后台准备快速路径。',
+      modelScheme:
+        '不允许 ?model={{scheme}}:…：只能加载 https: 网址、本站路径和 models/models.json 中的模型 id。',
+      modelId: 'models/models.json 中没有 id 为“{{id}}”的模型。',
+      modelIdList: 'models/models.json 中没有 id 为“{{id}}”的模型（可用 id：{{ids}}）。',
+    },
   },
   errorDetail: '{{headline}}：{{message}}',
   errors: {
