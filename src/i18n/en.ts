@@ -16,6 +16,14 @@ export const en = {
       "Preprocessing is torchvision's, bit for bit (Pillow bilinear resize, center crop, normalise). Nothing leaves this page. Press S for the stage view.",
     language: 'Language',
   },
+  /**
+   * The bundled models' names by manifest id, for other languages (English shows the manifest's
+   * name; test/model-names.test.ts keeps these equal to models/models.json).
+   */
+  modelNames: {
+    'repopt-tiny-seeded': 'RepOpt-VGG tiny (seeded, untrained)',
+    'ghostnet-0.5x-seeded': 'RepGhostNet-0.5x (seeded, untrained)',
+  },
   header: {
     model: 'Model',
     backend: 'Backend',

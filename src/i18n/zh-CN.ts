@@ -11,6 +11,10 @@ export const zhCN: Messages = {
       '预处理与 torchvision 逐位一致（Pillow 双线性缩放、中心裁剪、归一化）。数据不会离开本页。按 S 键进入舞台视图。',
     language: '语言',
   },
+  modelNames: {
+    'repopt-tiny-seeded': 'RepOpt-VGG 微型（随机种子，未训练）',
+    'ghostnet-0.5x-seeded': 'RepGhostNet-0.5x（随机种子，未训练）',
+  },
   header: {
     model: '模型',
     backend: '后端',

@@ -4,6 +4,7 @@ import { errorText } from '../../i18n/message';
 import { loadCompareModel } from '../controller';
 import { useLens } from '../store';
 import { backendText } from './format';
+import { modelDisplayName, useModelName } from './model-name';
 
 /** A second model for side-by-side comparison (e.g. fp16 vs fp32); each new image goes through both. */
 export function ComparePicker() {
@@ -12,7 +13,8 @@ export function ComparePicker() {
   const choice = useLens((s) => s.compareChoice);
   const converted = useLens((s) => s.converted);
   const file = useRef<HTMLInputElement>(null);
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const shown = useModelName();
   const convertedIndex =
     choice?.type === 'file' ? converted.findIndex((c) => c.file === choice.file) : -1;
   const value =
@@ -27,7 +29,7 @@ export function ComparePicker() {
     <details className="panel" data-testid="compare-panel" open={choice !== null}>
       <summary>
         {t('panels.compareSummary')}
-        {status.kind === 'ready' ? `${t('app.colon')}${status.name}` : ''}
+        {status.kind === 'ready' ? `${t('app.colon')}${shown(status.name)}` : ''}
       </summary>
       <label>
         {t('panels.secondModel')}{' '}
@@ -48,7 +50,7 @@ export function ComparePicker() {
           <option value="">{t('header.none')}</option>
           {manifest?.models.map((m) => (
             <option key={m.id} value={m.id}>
-              {m.name}
+              {modelDisplayName(t, i18n.language, m)}
             </option>
           ))}
           {converted.map((c, i) => (
