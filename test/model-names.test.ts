@@ -22,7 +22,7 @@ describe('model names', () => {
     const zh = createI18n('zh-CN').t;
     for (const m of manifest.models) {
       const name = modelDisplayName(zh, 'zh-CN', m);
-      expect(name).toBe(zhCN.modelNames[m.id]);
+      expect(name).toBe(zhCN.modelNames[m.id as keyof typeof zhCN.modelNames]);
       expect(name).toMatch(/[\u4e00-\u9fff]/);
       expect(modelDisplayName(createI18n('en').t, 'en', m)).toBe(m.name);
     }
