@@ -26,7 +26,20 @@ import {
 import { classCountNote } from '../src/core/inference/model-io';
 import { probabilitiesNote, toProbabilities } from '../src/core/inference/postprocess';
 import type { Note } from '../src/core/message';
-import { camNote, labelWarningNote, orientationNote } from '../src/engine/notes';
+import {
+  archNote,
+  camNote,
+  checkpointLayoutNote,
+  labelWarningNote,
+  orientationNote,
+} from '../src/engine/notes';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { readCheckpoint } from '../src/core/checkpoint/torch';
+import { detectArch, seededGhostNet, type DetectedArch } from '../src/core/convert';
+import { seededStateDict } from '../src/core/convert/seeded';
+import { FIXTURES as CONVERT_FIXTURES, loadFixture } from './convert-fixtures';
+import { ROOT } from './helpers/fixtures';
 import { CMYK_BROWSER_NOTE } from '../src/core/image/decode-check';
 import { describeFinding, findingNote, type Finding } from '../src/core/precision';
 import { createI18n } from '../src/i18n/instance';
@@ -71,11 +84,32 @@ const notes: [string, Note][] = [
     `backend: ${c.reason}`,
     { text: c.reason, message: c.message },
   ]),
+  ...(await architectures()).map((a): [string, Note] => [`arch: ${a.description}`, archNote(a)!]),
+  ['layout: stripped prefix', checkpointLayoutNote('state_dict', 'module.')!],
   ...precisionFindings().map((f): [string, Note] => [
     `precision: ${f.kind} tier ${f.tier} channel ${f.channel} value ${f.value}`,
     findingNote(f),
   ]),
 ];
+
+/**
+ * Architectures as the converter describes them: every RepOpt-VGG mode with and without SE, a
+ * released size, and GhostNets of a released width and of another, in several forms.
+ */
+async function architectures(): Promise<DetectedArch[]> {
+  const ghost = async (file: string) =>
+    detectArch(
+      (await readCheckpoint(readFileSync(resolve(ROOT, 'test/data/ghostnet', file)))).stateDict,
+    );
+  return [
+    ...CONVERT_FIXTURES.map((name) => detectArch(loadFixture(name).sd)),
+    detectArch(seededStateDict([4, 6, 16, 1], [2, 2, 2, 4], 1000)),
+    detectArch(seededGhostNet(0.5)),
+    detectArch(seededGhostNet(0.7, 10)),
+    await ghost('deploy.pth'),
+    await ghost('repghost.pth'),
+  ];
+}
 
 /** Every kind of precision finding, with and without a channel, each branch of its wording. */
 function precisionFindings(): Finding[] {
@@ -188,6 +222,17 @@ describe('engine messages', () => {
       expect(text).toMatch(/^stage2\.0\.conv/);
       if (f.channel !== null && f.kind !== 'subnormal') expect(text).toContain(`通道 ${f.channel}`);
     }
+  });
+
+  it("architectures: the note is the converter's description, for each kind", async () => {
+    const archs = await architectures();
+    expect(new Set(archs.map((a) => a.description.split(/[ ,(]/)[0])).size).toBeGreaterThan(2);
+    for (const a of archs) expect(archNote(a)?.text).toBe(a.description);
+    const b1 = archs.find((a) => a.name === 'B1')!;
+    expect(renderMessage(zh.t, archNote(b1)!.message)).toBe(
+      'RepOpt-VGG-B1（target 模式，1000 类）',
+    );
+    expect(checkpointLayoutNote('state_dict', null)).toBeNull();
   });
 
   it('reads well in Chinese', () => {

@@ -423,6 +423,26 @@ export const en = {
       noLinear: 'the graph does not end in one Linear layer whose weights can be read',
       noFeatures: 'the model has no "features" output (convert with --features to get one)',
     },
+    /** A converted model's architecture (src/engine/notes.ts archNote): the converter's words. */
+    arch: {
+      vggKnown: 'RepOpt-VGG-{{name}} ({{mode}} mode, {{classes}} classes)',
+      vggCustom:
+        'RepOpt-VGG, blocks [{{blocks}}], widths [{{widths}}] ({{mode}} mode, {{classes}} classes)',
+      vggCustomSe:
+        'RepOpt-VGG, blocks [{{blocks}}], widths [{{widths}}], with SE ({{mode}} mode, {{classes}} classes)',
+      ghostWidth: '{{family}}-{{width}}x ({{form}}, {{classes}} classes)',
+      ghostCustom:
+        '{{family}}, {{bottlenecks}} bottlenecks in {{stages}} stages ({{form}}, {{classes}} classes)',
+      ghostMode: {
+        target: "RepOpt-GhostNet 'target' form",
+        rep: "RepOptimizers' RepGhostNet 'rep' form",
+        repghost: "RepGhost's training form",
+        hs: "RepOpt-GhostNet 'hs' (hyper-search) form",
+        csla: "RepOpt-GhostNet 'csla' form",
+        deploy: 'RepGhost deployed form',
+      },
+    },
+    convertLayoutStripped: '{{layout}}, "{{prefix}}" prefix removed',
     /** The precision check's findings (src/core/precision/describe.ts). */
     precision: {
       at: '{{layer}}',

@@ -398,6 +398,25 @@ export const zhCN: Messages = {
       noLinear: '计算图不是以一个可读取权重的 Linear 层结尾',
       noFeatures: '模型没有 "features" 输出（用 --features 转换可得到）',
     },
+    arch: {
+      vggKnown: 'RepOpt-VGG-{{name}}（{{mode}} 模式，{{classes}} 类）',
+      vggCustom:
+        'RepOpt-VGG，各阶段块数 [{{blocks}}]，宽度 [{{widths}}]（{{mode}} 模式，{{classes}} 类）',
+      vggCustomSe:
+        'RepOpt-VGG，各阶段块数 [{{blocks}}]，宽度 [{{widths}}]，带 SE（{{mode}} 模式，{{classes}} 类）',
+      ghostWidth: '{{family}}-{{width}}x（{{form}}，{{classes}} 类）',
+      ghostCustom:
+        '{{family}}，{{stages}} 个阶段共 {{bottlenecks}} 个 bottleneck（{{form}}，{{classes}} 类）',
+      ghostMode: {
+        target: "RepOpt-GhostNet 'target' 形式",
+        rep: "RepOptimizers 的 RepGhostNet 'rep' 形式",
+        repghost: 'RepGhost 的训练形式',
+        hs: "RepOpt-GhostNet 'hs'（超参数搜索）形式",
+        csla: "RepOpt-GhostNet 'csla' 形式",
+        deploy: 'RepGhost 部署形式',
+      },
+    },
+    convertLayoutStripped: '{{layout}}，已去掉前缀 "{{prefix}}"',
     precision: {
       at: '{{layer}}',
       atChannel: '{{layer}} 通道 {{channel}}',
