@@ -40,10 +40,18 @@ import { detectArch, seededGhostNet, type DetectedArch } from '../src/core/conve
 import { seededStateDict } from '../src/core/convert/seeded';
 import { FIXTURES as CONVERT_FIXTURES, loadFixture } from './convert-fixtures';
 import { ROOT } from './helpers/fixtures';
+import { deserializeError, serializeError } from '../src/core/errors';
+import { requireSupportedImage } from '../src/core/image/decode-check';
+import { nonImageNote, sniffImageFormat } from '../src/core/image/format';
+import { notAnOnnxModel } from '../src/core/inference/model-io';
 import { CMYK_BROWSER_NOTE } from '../src/core/image/decode-check';
 import { describeFinding, findingNote, type Finding } from '../src/core/precision';
 import { createI18n } from '../src/i18n/instance';
 import { renderMessage } from '../src/i18n/message';
+
+function ascii(text: string): Uint8Array {
+  return Uint8Array.from(text, (c) => c.charCodeAt(0));
+}
 
 const en = createI18n('en');
 const zh = createI18n('zh-CN');
@@ -86,11 +94,59 @@ const notes: [string, Note][] = [
   ]),
   ...(await architectures()).map((a): [string, Note] => [`arch: ${a.description}`, archNote(a)!]),
   ['layout: stripped prefix', checkpointLayoutNote('state_dict', 'module.')!],
+  ...nonImages().map((b): [string, Note] => [`looks: ${nonImageNote(b).text}`, nonImageNote(b)]),
+  ...nonImages()
+    .filter((b) => sniffImageFormat(b) === null)
+    .map((b): [string, Note] => [
+      `not an image: ${nonImageNote(b).text}`,
+      whyOf(() => requireSupportedImage(b)),
+    ]),
+  [
+    'not a model: zip',
+    whyOf(() => {
+      throw notAnOnnxModel(ascii('PK\x03\x04rest'))!;
+    }),
+  ],
   ...precisionFindings().map((f): [string, Note] => [
     `precision: ${f.kind} tier ${f.tier} channel ${f.channel} value ${f.value}`,
     findingNote(f),
   ]),
 ];
+
+/** One file of every kind `describeNonImage` tells apart. */
+function nonImages(): Uint8Array[] {
+  const ftyp = (brand: string) => Uint8Array.from([0, 0, 0, 16, ...ascii(`ftyp${brand}\0\0\0\0`)]);
+  return [
+    new Uint8Array(0),
+    ascii('PK\x03\x04zip'),
+    Uint8Array.from([0x1f, 0x8b, 8, 0]),
+    ascii('%PDF-1.7'),
+    ascii('\x7fELF\x02\x01'),
+    ascii('8BPS\x00\x01'),
+    Uint8Array.from([0xff, 0x0a, 0, 0]),
+    ftyp('isom'),
+    ftyp('abcd'),
+    Uint8Array.from([0x08, 0x07, 0x12, 0x04, 0x74, 0x65, 0x73, 0x74]),
+    ascii('<!DOCTYPE html><html>'),
+    ascii('<?xml version="1.0"?><a/>'),
+    ascii('{"a": 1}'),
+    ascii('hello, world\n'),
+    Uint8Array.from([0xde, 0xad, 0xbe, 0xef, 0x00, 0x01]),
+    Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).slice(0, 8),
+  ];
+}
+
+/** A LensError's English message and its `why`, as a note; through the worker's serialized form. */
+function whyOf(run: () => unknown): Note {
+  try {
+    run();
+  } catch (e) {
+    const back = deserializeError(serializeError(e));
+    expect(back.message).toBe((e as Error).message);
+    return { text: back.message, message: back.why! };
+  }
+  throw new Error('did not throw');
+}
 
 /**
  * Architectures as the converter describes them: every RepOpt-VGG mode with and without SE, a

@@ -15,6 +15,8 @@ export const en = {
     footer:
       "Preprocessing is torchvision's, bit for bit (Pillow bilinear resize, center crop, normalise). Nothing leaves this page. Press S for the stage view.",
     language: 'Language',
+    /** The disclosure that holds an error's English detail. */
+    details: 'Details',
   },
   /**
    * The bundled models' names by manifest id, for other languages (English shows the manifest's
@@ -422,6 +424,30 @@ export const en = {
       exact: 'exact CAM from the "{{output}}" output and the final Linear layer',
       noLinear: 'the graph does not end in one Linear layer whose weights can be read',
       noFeatures: 'the model has no "features" output (convert with --features to get one)',
+    },
+    /** What a file that is not an image (or not a model) looks like (src/core/image/format.ts). */
+    looks: {
+      empty: 'empty file (0 bytes)',
+      image: 'looks like an image in {{format}} format',
+      zip: 'looks like a ZIP archive',
+      gzip: 'looks like a gzip archive',
+      pdf: 'looks like a PDF document',
+      program: 'looks like a program',
+      psd: 'looks like a Photoshop document',
+      jxl: 'looks like a JPEG XL or JPEG 2000 image, which is not supported',
+      video: 'looks like a video (MP4/QuickTime)',
+      isoMedia: 'looks like an ISO media file (brand "{{brand}}")',
+      onnx: 'looks like an ONNX model or other protobuf file',
+      html: 'looks like an HTML page',
+      xml: 'looks like an XML document',
+      json: 'looks like JSON text',
+      text: 'looks like text',
+      binary: 'unrecognised binary data (starts with {{hex}})',
+    },
+    /** A known cause of an error, as a sentence (LensError.why). */
+    errorWhy: {
+      notAnImage: 'This file is not an image: {{why}}.',
+      notAModel: 'This file is not an ONNX model ({{why}}).',
     },
     /** A converted model's architecture (src/engine/notes.ts archNote): the converter's words. */
     arch: {

@@ -10,6 +10,8 @@ export const zhCN: Messages = {
     footer:
       '预处理与 torchvision 逐位一致（Pillow 双线性缩放、中心裁剪、归一化）。数据不会离开本页。按 S 键进入舞台视图。',
     language: '语言',
+    /** The disclosure that holds an error's English detail. */
+    details: '详情',
   },
   modelNames: {
     'repopt-tiny-seeded': 'RepOpt-VGG 微型（随机种子，未训练）',
@@ -397,6 +399,28 @@ export const zhCN: Messages = {
       exact: '由 "{{output}}" 输出和最后的 Linear 层精确计算 CAM',
       noLinear: '计算图不是以一个可读取权重的 Linear 层结尾',
       noFeatures: '模型没有 "features" 输出（用 --features 转换可得到）',
+    },
+    looks: {
+      empty: '空文件（0 字节）',
+      image: '看起来是 {{format}} 格式的图片',
+      zip: '看起来是 ZIP 压缩包',
+      gzip: '看起来是 gzip 压缩包',
+      pdf: '看起来是 PDF 文档',
+      program: '看起来是可执行程序',
+      psd: '看起来是 Photoshop 文档',
+      jxl: '看起来是 JPEG XL 或 JPEG 2000 图片，暂不支持',
+      video: '看起来是视频（MP4/QuickTime）',
+      isoMedia: '看起来是 ISO 媒体文件（品牌 "{{brand}}"）',
+      onnx: '看起来是 ONNX 模型或其他 protobuf 文件',
+      html: '看起来是 HTML 网页',
+      xml: '看起来是 XML 文档',
+      json: '看起来是 JSON 文本',
+      text: '看起来是文本',
+      binary: '无法识别的二进制数据（开头为 {{hex}}）',
+    },
+    errorWhy: {
+      notAnImage: '这个文件{{why}}。',
+      notAModel: '这个文件不是 ONNX 模型，{{why}}。',
     },
     arch: {
       vggKnown: 'RepOpt-VGG-{{name}}（{{mode}} 模式，{{classes}} 类）',

@@ -1,6 +1,6 @@
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
-import { errorText } from '../../i18n/message';
+import { ErrorText } from './ErrorText';
 import { loadCompareModel } from '../controller';
 import { useLens } from '../store';
 import { backendText } from './format';
@@ -84,7 +84,11 @@ export function ComparePicker() {
           t('panels.compareReady', {
             backend: backendText(status.info.backend, status.info.threads),
           })}
-        {status.kind === 'error' && <span className="error">{errorText(t, status.error)}</span>}
+        {status.kind === 'error' && (
+          <span className="error">
+            <ErrorText error={status.error} />
+          </span>
+        )}
       </span>
     </details>
   );

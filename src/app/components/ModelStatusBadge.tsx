@@ -1,9 +1,9 @@
 import { useTranslation } from 'react-i18next';
-import { errorText } from '../../i18n/message';
 import { useSay } from '../i18n/message';
 import { cancelModelLoad } from '../controller';
 import { useLens, type ModelStatus } from '../store';
 import { backendText, bytesText } from './format';
+import { useErrorParts } from './ErrorText';
 import { useModelName } from './model-name';
 
 export function ModelStatusBadge() {
@@ -13,6 +13,7 @@ export function ModelStatusBadge() {
   const { t } = useTranslation();
   const say = useSay();
   const shown = useModelName();
+  const errorParts = useErrorParts();
   const backend = status.kind === 'ready' ? status.info.backend : active?.backend;
   return (
     <div
@@ -58,8 +59,17 @@ export function ModelStatusBadge() {
       )}
       {status.kind === 'error' && (
         <span className="error" data-testid="model-error" role="alert">
-          {t('status.error', { name: shown(status.name), message: errorText(t, status.error) })}
+          {t('status.error', { name: shown(status.name), message: errorParts(status.error).short })}
           {status.stillUsing && t('status.stillUsing', { name: shown(status.stillUsing.name) })}
+          {errorParts(status.error).detail !== null && (
+            <>
+              {' '}
+              <details className="error-details" data-testid="error-details">
+                <summary>{t('app.details')}</summary>
+                {status.error.message}
+              </details>
+            </>
+          )}
         </span>
       )}
     </div>
