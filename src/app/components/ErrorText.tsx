@@ -18,7 +18,7 @@ export function ErrorText({ error }: { error: Pick<SerializedError, 'code' | 'me
           {' '}
           <details className="error-details" data-testid="error-details">
             <summary>{t('app.details')}</summary>
-            {detail}
+            <span className="error-detail-text">{detail}</span>
           </details>
         </>
       )}

@@ -66,7 +66,7 @@ export function ModelStatusBadge() {
               {' '}
               <details className="error-details" data-testid="error-details">
                 <summary>{t('app.details')}</summary>
-                {status.error.message}
+                <span className="error-detail-text">{status.error.message}</span>
               </details>
             </>
           )}
