@@ -132,7 +132,9 @@ describe('a PyTorch checkpoint as the model: converted in memory', () => {
     }
     const zh = cli('--lang', 'zh-CN', 'classify', '--model', checkpoint, photo);
     expect(zh.status, zh.stderr).toBe(0);
-    expect(zh.stderr).toContain(`已在内存中把 ${checkpoint} 转换为 ONNX（`);
+    expect(zh.stderr).toContain(
+      `已在内存中把 ${checkpoint} 转换为 ONNX（RepOpt-VGG，各阶段块数 [1, 1, 1, 1]，宽度 [0.0625, 0.0625, 0.0625, 0.0625]（target 模式，10 类），`,
+    );
   });
 
   it('compare and eval take a checkpoint too', () => {

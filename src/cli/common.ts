@@ -203,7 +203,7 @@ export async function openEngine(
     console.error(
       t('cli.converted', {
         file: terminalSafe(path),
-        description: terminalSafe(converted.description),
+        description: terminalSafe(say(made.converted.messages.description, converted.description)),
         seconds: (converted.ms / 1000).toFixed(1),
         command: `npm run cli -- convert ${terminalSafe(path)}`,
       }),
