@@ -81,6 +81,9 @@ describe('message catalogues', () => {
         'cli.rows.se',
         'cli.rows.sha256',
         'cli.rows.top1',
+        // Layouts around values: a layer's name alone, a phase and its count.
+        'engine.precision.at',
+        'precision.progress',
       ].sort(),
     );
   });

@@ -1,6 +1,12 @@
 /** The page's URL options: good values used, bad ones named in a notice, unsafe models refused. */
 import { describe, expect, it } from 'vitest';
-import { readPageOptions, resolveModelParam, sessionOptionsOf } from '../src/app/options';
+import {
+  readPageOptions,
+  resolveModelParam,
+  sessionOptionsOf,
+  type NoticeT,
+} from '../src/app/options';
+import { createI18n } from '../src/i18n/instance';
 import { parseManifest } from '../src/core/model/manifest';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -67,6 +73,34 @@ describe('readPageOptions', () => {
       notices: [
         '?fastbg=lots is not a whole number of MB: models from 32 MB get the fast path in the background.',
       ],
+    });
+  });
+
+  it('says it in the page language: every notice through the catalogue, the values as typed', () => {
+    const zh = createI18n('zh-CN').t as unknown as NoticeT;
+    const o = readPageOptions(
+      '?backend=cuda&preset=big&threads=two&fast=maybe&fastbg=lots',
+      16,
+      zh,
+    );
+    expect(o.notices).toEqual([
+      '?backend=cuda 不是 auto、wasm、webgpu 之一：使用 auto。',
+      expect.stringMatching(
+        /^\?preset=big 不是预设（torchvision-256-224, .*）：使用模型自己的预设。$/,
+      ) as unknown,
+      '?threads=two 不是 1 到 16 之间的整数：使用默认值。',
+      '?fast=maybe 不是 0 或 1：快速路径保持开启。',
+      '?fastbg=lots 不是以 MB 为单位的整数：32 MB 及以上的模型在后台准备快速路径。',
+    ]);
+    expect(resolveModelParam('file:///etc/passwd', manifest, zh)).toEqual({
+      kind: 'error',
+      message:
+        '不允许 ?model=file:…：只能加载 https: 网址、本站路径和 models/models.json 中的模型 id。',
+    });
+    expect(resolveModelParam('nope', manifest, zh)).toMatchObject({
+      message: expect.stringMatching(
+        /^models\/models\.json 中没有 id 为“nope”的模型（可用 id：repopt-tiny-seeded/,
+      ) as unknown,
     });
   });
 

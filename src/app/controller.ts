@@ -8,7 +8,7 @@ import { createCompare } from './create-compare';
 import { i18next, initial } from './i18n';
 import { LensClient } from './lens-client';
 import { refreshOffline } from './offline';
-import { readPageOptions, sessionOptionsOf } from './options';
+import { readPageOptions, sessionOptionsOf, type NoticeT } from './options';
 import { useLens } from './store';
 
 export { choiceName } from './models';
@@ -26,7 +26,10 @@ function spawnClient(name: string): LensClient {
   return client;
 }
 
-const options = readPageOptions(location.search);
+/** The URL options' notices in the page's language (its i18next is ready: resources are inline). */
+const noticeT: NoticeT = (key, params) =>
+  (i18next.t as unknown as (key: string, params: object) => string)(key, params);
+const options = readPageOptions(location.search, undefined, noticeT);
 const urls = { manifest: MANIFEST_URL, base: document.baseURI };
 const objectUrl = (blob: Blob) => URL.createObjectURL(blob);
 
@@ -56,6 +59,7 @@ export const controller = createController({
   fetch: (input, init) => fetch(input, init),
   objectUrl,
   afterLoad: () => void refreshOffline(),
+  noticeT,
 });
 
 export const {

@@ -67,6 +67,7 @@ export async function convertAndRegister(
     gmacs: converted.gmacs,
     layout: converted.layout,
     ms: converted.ms,
+    messages: converted.messages,
     checkpoint: job.checkpoint,
     fp16: job.fp16,
   };

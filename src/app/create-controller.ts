@@ -17,7 +17,7 @@ import { convertAndRegister } from './convert-flow';
 import type { LensClient } from './lens-client';
 import { Limiter } from './limiter';
 import { choiceName, sourceOf, trackLoad, type PageUrls } from './models';
-import { resolveModelParam, sessionOptionsOf, type PageOptions } from './options';
+import { resolveModelParam, sessionOptionsOf, type NoticeT, type PageOptions } from './options';
 import { presetRunnerFor } from './preset-model';
 import type { ItemState, LensState, ModelChoice, PresetsNote, ResultItem } from './store';
 
@@ -40,6 +40,8 @@ export interface ControllerDeps {
   objectUrl: (blob: Blob) => string;
   /** After each model load (the offline panel's facts). */
   afterLoad?: () => void;
+  /** Renders the URL options' messages (`?model=` refused) in the page's language; English if absent. */
+  noticeT?: NoticeT;
 }
 
 export type Controller = ReturnType<typeof createController>;
@@ -296,7 +298,7 @@ export function createController(deps: ControllerDeps) {
       const first = manifest?.models[0];
       return first ? loadModel({ type: 'manifest', entry: first }) : undefined;
     }
-    const wanted = resolveModelParam(options.model, manifest);
+    const wanted = resolveModelParam(options.model, manifest, deps.noticeT);
     if (wanted.kind === 'entry') return loadModel({ type: 'manifest', entry: wanted.entry });
     if (wanted.kind === 'url') return loadModel({ type: 'url', url: wanted.url });
     store.getState().setStatus({

@@ -12,6 +12,22 @@ import {
 } from '../engine/backends';
 import type { Manifest, ModelEntry } from '../core/model/manifest';
 import { isPresetId, PRESETS, type PresetId } from '../core/preprocess/preprocess';
+import type { Messages } from '../i18n/en';
+import { createI18n } from '../i18n/instance';
+
+/** What renders a notice: the page passes its own `t` (its language); English by default. */
+export type NoticeT = (key: OptionNoticeKey, params: Record<string, string | number>) => string;
+export type OptionNoticeKey = `notice.options.${keyof Messages['notice']['options']}`;
+
+let englishT: NoticeT | null = null;
+/** The catalogue's English, made on first use (Node tests, and the page before its language). */
+function english(): NoticeT {
+  if (englishT === null) {
+    const t = createI18n('en').t as unknown as (key: string, params: object) => string;
+    englishT = (key, params) => t(key, params);
+  }
+  return englishT;
+}
 
 export interface PageOptions {
   backend: BackendPreference | null;
@@ -37,7 +53,11 @@ export interface PageOptions {
 /** Below this a model's rewrite takes well under a second: the fast path is ready first. */
 export const FAST_BACKGROUND_MB = 32;
 
-export function readPageOptions(search: string, maxThreads = 16): PageOptions {
+export function readPageOptions(
+  search: string,
+  maxThreads = 16,
+  t: NoticeT = english(),
+): PageOptions {
   const params = new URLSearchParams(search);
   const notices: string[] = [];
   const backendText = params.get('backend');
@@ -46,40 +66,34 @@ export function readPageOptions(search: string, maxThreads = 16): PageOptions {
   let backend: BackendPreference | null = null;
   if (backendText !== null) {
     if (isBackendPreference(backendText)) backend = backendText;
-    else notices.push(`?backend=${backendText} is not one of auto, wasm, webgpu: using auto.`);
+    else notices.push(t('notice.options.backend', { value: backendText }));
   }
   let preset: PresetId | null = null;
   if (presetText !== null) {
     if (isPresetId(presetText)) preset = presetText;
     else
       notices.push(
-        `?preset=${presetText} is not a preset (${Object.keys(PRESETS).join(', ')}): using the model's own.`,
+        t('notice.options.preset', { value: presetText, presets: Object.keys(PRESETS).join(', ') }),
       );
   }
   let threads: number | null = null;
   if (threadsText !== null) {
     const n = Number(threadsText);
     if (/^\d+$/.test(threadsText) && n >= 1 && n <= maxThreads) threads = n;
-    else
-      notices.push(
-        `?threads=${threadsText} is not a whole number from 1 to ${maxThreads}: using the default.`,
-      );
+    else notices.push(t('notice.options.threads', { value: threadsText, max: maxThreads }));
   }
   const fastText = params.get('fast');
   let fast: boolean | null = null;
   if (fastText !== null) {
     if (fastText === '0' || fastText === 'false') fast = false;
     else if (fastText === '1' || fastText === 'true') fast = true;
-    else notices.push(`?fast=${fastText} is not 0 or 1: the fast path stays on.`);
+    else notices.push(t('notice.options.fast', { value: fastText }));
   }
   const bgText = params.get('fastbg');
   let fastBackgroundMb = FAST_BACKGROUND_MB;
   if (bgText !== null) {
     if (/^\d+$/.test(bgText)) fastBackgroundMb = Number(bgText);
-    else
-      notices.push(
-        `?fastbg=${bgText} is not a whole number of MB: models from ${FAST_BACKGROUND_MB} MB get the fast path in the background.`,
-      );
+    else notices.push(t('notice.options.fastbg', { value: bgText, mb: FAST_BACKGROUND_MB }));
   }
   const kernelsText = params.get('kernels');
   let kernels: KernelsPreference | null = null;
@@ -123,21 +137,27 @@ export type ModelParam =
   | { kind: 'error'; message: string };
 
 /** `?model=`: a manifest id, or a URL or path the page may fetch (http(s) only). */
-export function resolveModelParam(wanted: string, manifest: Manifest | null): ModelParam {
+export function resolveModelParam(
+  wanted: string,
+  manifest: Manifest | null,
+  t: NoticeT = english(),
+): ModelParam {
   const entry = manifest?.models.find((m) => m.id === wanted);
   if (entry) return { kind: 'entry', entry };
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(wanted)?.[1]?.toLowerCase();
   if (scheme !== undefined && scheme !== 'https' && scheme !== 'http')
     return {
       kind: 'error',
-      message: `?model=${scheme}:… is not allowed: only https: URLs, paths on this site and model ids from models/models.json load.`,
+      message: t('notice.options.modelScheme', { scheme }),
     };
   // A bare word is an id, not a file: fetching it would get the page itself back.
   if (scheme === undefined && /^[\w-]+$/.test(wanted)) {
     const ids = manifest?.models.map((m) => m.id) ?? [];
     return {
       kind: 'error',
-      message: `There is no model with id '${wanted}' in models/models.json${ids.length ? ` (ids: ${ids.join(', ')})` : ''}.`,
+      message: ids.length
+        ? t('notice.options.modelIdList', { id: wanted, ids: ids.join(', ') })
+        : t('notice.options.modelId', { id: wanted }),
     };
   }
   return { kind: 'url', url: wanted };

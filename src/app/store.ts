@@ -9,7 +9,7 @@ import type { Manifest, ModelEntry } from '../core/model/manifest';
 import type { Prediction } from '../core/inference/classify';
 import type { PresetId } from '../core/preprocess/preprocess';
 import type { ReferenceEntry, ReferenceProblem } from '../core/data/verify';
-import type { ClassifyPayload, LoadPhase, ModelInfo } from '../engine/types';
+import type { ClassifyPayload, ConvertedModel, LoadPhase, ModelInfo } from '../engine/types';
 import type { CameraProblem } from './camera-problem';
 import type { Language } from '../i18n/language';
 import type { Message } from '../core/message';
@@ -146,6 +146,8 @@ export interface ConvertedEntry {
   gmacs: number;
   layout: string;
   ms: number;
+  /** `description` and `layout` as messages (the page's language); absent: the English. */
+  messages?: ConvertedModel['messages'];
   /** The checkpoint it came from, to convert it again at the other precision. */
   checkpoint: File;
   fp16: boolean;

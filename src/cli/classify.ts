@@ -6,8 +6,15 @@ import { isPresetId, type PresetId } from '../core/preprocess/preprocess';
 import { fsPath } from '../node/byte-paths';
 import type { ExifMode } from '../node/decode-node';
 import { parsePositiveInt } from './args';
-import { expandInputs, openEngine, printJson, skippedLine, type Skipped } from './common';
-import { errorDetail, say, t } from './i18n';
+import {
+  expandInputs,
+  openEngine,
+  printJson,
+  skippedLine,
+  untrainedNotice,
+  type Skipped,
+} from './common';
+import { english, errorDetail, say, t } from './i18n';
 import { terminalSafe } from './safe-output';
 
 export const classifyUsage = `repopt-lens classify --model <model.onnx> [--preset P] [--exif apply|ignore] [--threads N] [--no-fast] [--backend ort|lens] [--json] <image|dir>...`;
@@ -38,13 +45,16 @@ export async function classifyCommand(argv: string[]): Promise<number> {
     throw new LensError('bad-dataset', t('cli.badBackend', { value: values.backend }));
   const threads = parsePositiveInt('--threads', values.threads);
   const { files, skipped } = expandInputs(positionals);
-  const { engine, info } = await openEngine(values.model, {
+  const { engine, info, untrained } = await openEngine(values.model, {
     threads,
     exif,
     fast: !values['no-fast'],
     backend: values.backend,
   });
   info.notes.forEach((note, i) => console.error(say(info.messages.notes[i] ?? null, note)));
+  // The page flags an untrained model's every answer: so does the CLI (and its JSON, in English).
+  if (untrained) console.error(untrainedNotice(values.model));
+  const untrainedNote = untrained ? english('untrained.short') : null;
 
   const out: {
     file: string;
@@ -52,6 +62,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
     logits: Float32Array;
     orientationNote?: string;
     scoreNote?: string;
+    untrainedNote?: string;
   }[] = [];
   // Every file is tried; the unreadable ones are reported one by one and set the exit code.
   const errors: Skipped[] = [...skipped];
@@ -66,6 +77,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
           logits: r.logits,
           ...(r.orientationNote ? { orientationNote: r.orientationNote } : {}),
           ...(r.scoreNote ? { scoreNote: r.scoreNote } : {}),
+          ...(untrainedNote ? { untrainedNote } : {}),
         });
         if (!values.json) {
           const orientation = r.orientationNote && say(r.messages.orientation, r.orientationNote);
@@ -75,6 +87,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
               `  ${(p.probability * 100).toFixed(2).padStart(6)}%  ${String(p.index).padStart(4)}  ${p.label}`,
             );
           if (r.scoreNote) console.log(`  (${say(r.messages.score, r.scoreNote)})`);
+          if (untrained) console.log(`  (${t('untrained.tag')})`);
         }
       } catch (e) {
         const error = (e as Error).message;

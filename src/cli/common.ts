@@ -1,6 +1,7 @@
 /** What the CLI commands share: files, labels, models, progress and output. */
 import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { extname, join, relative, sep } from 'node:path';
+import { basename, extname, join, relative, sep } from 'node:path';
+import { ownedBuffer } from '../core/bytes/owned';
 import { PRESETS, type PresetId } from '../core/preprocess/preprocess';
 import { terminalSafe } from '../core/terminal-safe';
 import { en } from '../i18n/en';
@@ -12,6 +13,8 @@ import { lensBackend } from '../node/lens-node';
 import type { ExifMode } from '../node/decode-node';
 import { describeFastPath, fastPathNote } from '../core/fast';
 import { say, t } from './i18n';
+import { inFile, readInputFile } from './model-files';
+import { isCheckpointPath, untrainedEntryFor } from './model-source';
 
 export { bundledLabels, bundledWnids } from '../node/engine';
 
@@ -156,20 +159,58 @@ export function expandInputs(inputs: readonly string[]): Listing {
   return { files, skipped };
 }
 
-/** An engine with the model at `path` loaded: the CLI's one way to open a model. */
+/** What `openEngine` opened, beyond the engine and its model. */
+export interface OpenedModel {
+  engine: Engine;
+  info: ModelInfo;
+  /** A models.json that lists this file marks it untrained (seeded weights), as the page shows. */
+  untrained: boolean;
+  /** The file was a PyTorch checkpoint, converted to ONNX in memory: what it held. */
+  converted: { description: string; ms: number } | null;
+}
+
+/**
+ * An engine with the model at `path` loaded: the CLI's one way to open a model. A PyTorch
+ * checkpoint is converted in memory by the engine (the page's convert: read safely, nothing in
+ * the file runs), and stderr says so and how to keep the ONNX.
+ */
 export async function openEngine(
   path: string,
   options: { threads: number; exif?: ExifMode; fast?: boolean; backend?: 'ort' | 'lens' },
-): Promise<{ engine: Engine; info: ModelInfo }> {
+): Promise<OpenedModel> {
   const { backend, ...rest } = options;
   const engine = createNodeEngine(
     backend === 'lens' ? { ...rest, backends: [lensBackend(options.threads)] } : rest,
   );
-  const info = await engine.load({
-    source: modelFile(path),
-    backend: 'wasm',
-    fast: options.fast !== false,
-  });
+  const fast = options.fast !== false;
+  let info: ModelInfo;
+  let converted: OpenedModel['converted'] = null;
+  if (isCheckpointPath(path)) {
+    const bytes = readInputFile(path, 'not-a-checkpoint');
+    const made = await inFile(path, () =>
+      engine.convert({
+        bytes: ownedBuffer(bytes),
+        name: basename(path),
+        fp16: false,
+        features: false,
+        backend: 'wasm',
+        threads: options.threads,
+        fast,
+      }),
+    );
+    info = made.info;
+    converted = { description: made.converted.description, ms: made.converted.ms };
+    console.error(
+      t('cli.converted', {
+        file: terminalSafe(path),
+        description: terminalSafe(say(made.converted.messages.description, converted.description)),
+        seconds: (converted.ms / 1000).toFixed(1),
+        command: `npm run cli -- convert ${terminalSafe(path)}`,
+      }),
+    );
+  } else {
+    info = await engine.load({ source: modelFile(path), backend: 'wasm', fast });
+  }
   // A rewrite that was made but failed its self-check: say why the file runs as it is.
   if (info.fast.refused === true)
     console.error(terminalSafe(say(fastPathNote(info.fast).message, describeFastPath(info.fast))));
@@ -178,8 +219,20 @@ export async function openEngine(
     console.error(
       terminalSafe(`${d.backend} backend declined: ${d.reason}; ${info.runner.name} runs it`),
     );
-  return { engine, info };
+  const untrained = converted === null && untrainedEntryFor(path) !== null;
+  return { engine, info, untrained, converted };
 }
+
+/** Where trained checkpoints are published: the link the page's untrained notice gives. */
+export const RELEASE_URL = 'https://github.com/DingXiaoH/RepOptimizers';
+
+/** The untrained caveat the page's notice gives, for stderr, once per model. */
+export const untrainedNotice = (model: string): string =>
+  t('cli.untrained', {
+    model: terminalSafe(model),
+    caveat: t('untrained.short'),
+    url: RELEASE_URL,
+  });
 
 /** The crop size of a preset, for batches of preprocessed tensors. */
 export const cropOf = (preset: PresetId): number => PRESETS[preset].crop;

@@ -6,7 +6,7 @@ import { isPresetId } from '../core/preprocess/preprocess';
 import type { ExifMode } from '../node/decode-node';
 import { PreprocessPool } from '../node/preprocess-pool';
 import { parsePositiveInt } from './args';
-import { cropOf, expandInputs, openEngine, progress, skippedLine } from './common';
+import { cropOf, expandInputs, openEngine, progress, skippedLine, untrainedNotice } from './common';
 import { say, t } from './i18n';
 import { printSafeJson, terminalSafe } from './safe-output';
 
@@ -55,6 +55,9 @@ export async function compareCommand(argv: string[]): Promise<number> {
   const [a, b] = await Promise.all(
     models.map((m) => openEngine(m, { threads, fast: !values['no-fast'] })),
   );
+  models.forEach((m, i) => {
+    if ([a, b][i]!.untrained) console.error(untrainedNotice(m));
+  });
   const pool = new PreprocessPool();
   const bar = progress(files.length, t('cli.phase.compare'));
   const size = cropOf(preset);

@@ -32,6 +32,7 @@ import {
   bundledWnids,
   cropOf,
   openEngine,
+  untrainedNotice,
   printJson,
   progress,
   scanImages,
@@ -231,11 +232,12 @@ export async function evalCommand(argv: string[]): Promise<number> {
       } = findLayout(values.data, values.labels, values.strict);
       let samples = shard(all, shardSpec);
       if (limit !== null) samples = samples.slice(0, limit);
-      const { engine, info } = await openEngine(values.model, {
+      const { engine, info, untrained } = await openEngine(values.model, {
         threads,
         exif,
         fast: !values['no-fast'],
       });
+      if (untrained) console.error(untrainedNotice(values.model));
       info.notes.forEach((n, i) => {
         const m = info.messages.notes[i];
         if (m) noteMessages.set(n, m);

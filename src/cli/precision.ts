@@ -14,7 +14,7 @@ import { readOnnxModel } from '../core/onnx';
 import {
   batchNormsOfStateDict,
   bnReport,
-  describeFinding,
+  findingNote,
   type BnReport,
   type PrecisionReport,
 } from '../core/precision';
@@ -25,7 +25,7 @@ import type { ExifMode } from '../node/decode-node';
 import { createNodeEngine, modelFile } from '../node/engine';
 import { parsePositiveInt } from './args';
 import { expandInputs, progress, skippedLine } from './common';
-import { t } from './i18n';
+import { say, t } from './i18n';
 import { inFile, readInputFile, sha256Hex } from './model-files';
 import { spread } from './quantize';
 import { printSafeJson, terminalSafe } from './safe-output';
@@ -172,7 +172,8 @@ function printSide(name: 'fp16' | 'int8', r: PrecisionReport): void {
     }),
   );
   s.ranking.slice(0, 5).forEach((f, i) => {
-    console.log(`  ${i + 1}. ${terminalSafe(describeFinding(f))}`);
+    const note = findingNote(f);
+    console.log(`  ${i + 1}. ${terminalSafe(say(note.message, note.text))}`);
   });
 }
 

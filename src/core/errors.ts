@@ -2,6 +2,8 @@
  * The project's one error type. Every failure a user can cause carries a stable `code` (for tests,
  * automation and the worker protocol) and a message written for the user.
  */
+import type { Message } from './message';
+
 export type LensErrorCode =
   | 'not-an-image'
   | 'unsupported-image'
@@ -32,10 +34,17 @@ export type LensErrorCode =
 export class LensError extends Error {
   override readonly name = 'LensError';
   readonly code: LensErrorCode;
+  /** The message as data (a known cause), for readers of other languages; absent: English only. */
+  readonly why?: Message;
 
-  constructor(code: LensErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(
+    code: LensErrorCode,
+    message: string,
+    options?: { cause?: unknown; why?: Message | undefined },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
+    if (options?.why) this.why = options.why;
   }
 }
 
@@ -48,14 +57,17 @@ export interface SerializedError {
   name: string;
   code: LensErrorCode;
   message: string;
+  /** LensError.why, when the error has one. */
+  why?: Message;
 }
 
 export function serializeError(e: unknown): SerializedError {
-  if (isLensError(e)) return { name: e.name, code: e.code, message: e.message };
+  if (isLensError(e))
+    return { name: e.name, code: e.code, message: e.message, ...(e.why ? { why: e.why } : {}) };
   if (e instanceof Error) return { name: e.name, code: 'internal', message: e.message || e.name };
   return { name: 'Error', code: 'internal', message: String(e) };
 }
 
 export function deserializeError(e: SerializedError): LensError {
-  return new LensError(e.code, e.message);
+  return new LensError(e.code, e.message, e.why ? { why: e.why } : undefined);
 }

@@ -29,7 +29,7 @@ import { camsFor, type FeatureCapture } from './cams';
 import { describeModel } from './describe';
 import { fastPathAtLoad, prepareInBackground } from './fast-path';
 import { JobQueue } from './job-queue';
-import { labelWarningNote, orientationNote } from './notes';
+import { archNote, checkpointLayoutNote, labelWarningNote, orientationNote } from './notes';
 import { precisionRequest } from './precision';
 import { proveLoaded, refusedByRuntime } from './fast-proof';
 import { quantizeRequest } from './quantize';
@@ -248,9 +248,8 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
         onProgress: (p) =>
           request.onProgress?.({ phase: 'convert', loaded: p.done, total: p.total }),
       });
-      const layout =
-        checkpoint.layout +
-        (checkpoint.stripped ? `, "${checkpoint.stripped}" prefix removed` : '');
+      const layoutNote = checkpointLayoutNote(checkpoint.layout, checkpoint.stripped);
+      const layout = layoutNote?.text ?? checkpoint.layout;
       (checkpoint as unknown) = null;
       const ms = this.now() - t0;
       const name = convertedName(request.name, request.fp16);
@@ -265,6 +264,10 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
           gmacs: converted.gmacs,
           layout,
           ms,
+          messages: {
+            description: archNote(converted.arch)?.message ?? null,
+            layout: layoutNote?.message ?? null,
+          },
         },
       };
     });

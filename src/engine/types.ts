@@ -265,6 +265,8 @@ export interface ConvertedModel {
   gmacs: number;
   layout: string;
   ms: number;
+  /** `description` and `layout` as messages, for other languages (null: the English stands). */
+  messages: { description: Message | null; layout: Message | null };
 }
 
 export interface ModelInfo {

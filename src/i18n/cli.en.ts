@@ -32,6 +32,9 @@ export const cliEn = {
   badBackend: '--backend must be ort or lens, not "{{value}}".',
   positiveInt: '{{option}} must be a whole number of at least 1, not "{{value}}".',
   noImages: 'No images found in {{where}}.',
+  converted:
+    'converted {{file}} to ONNX in memory ({{description}}, {{seconds}} s); to keep the ONNX file: {{command}}',
+  untrained: '{{model}}: {{caveat}} Trained weights: {{url}}',
   skip: {
     notRegular: 'not a regular file (a FIFO, socket or device); skipped',
     noSuchFile: 'no such file (a broken link?)',

@@ -30,6 +30,9 @@ export const cliZhCN: Messages['cli'] = {
   badBackend: '--backend 只能是 ort 或 lens，而不是“{{value}}”。',
   positiveInt: '{{option}} 必须是不小于 1 的整数，而不是“{{value}}”。',
   noImages: '在 {{where}} 中没有找到图片。',
+  converted:
+    '已在内存中把 {{file}} 转换为 ONNX（{{description}}，{{seconds}} 秒）；要保存 ONNX 文件：{{command}}',
+  untrained: '{{model}}：{{caveat}}训练好的权重：{{url}}',
   skip: {
     notRegular: '不是普通文件（FIFO、套接字或设备），已跳过',
     noSuchFile: '文件不存在（链接失效？）',

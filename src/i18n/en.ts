@@ -15,6 +15,16 @@ export const en = {
     footer:
       "Preprocessing is torchvision's, bit for bit (Pillow bilinear resize, center crop, normalise). Nothing leaves this page. Press S for the stage view.",
     language: 'Language',
+    /** The disclosure that holds an error's English detail. */
+    details: 'Details',
+  },
+  /**
+   * The bundled models' names by manifest id, for other languages (English shows the manifest's
+   * name; test/model-names.test.ts keeps these equal to models/models.json).
+   */
+  modelNames: {
+    'repopt-tiny-seeded': 'RepOpt-VGG tiny (seeded, untrained)',
+    'ghostnet-0.5x-seeded': 'RepGhostNet-0.5x (seeded, untrained)',
   },
   header: {
     model: 'Model',
@@ -311,10 +321,26 @@ export const en = {
     bn: 'BatchNorms ({{source}}): {{flagged}} of {{channels}} channels flagged; worst {{bn}}[{{channel}}], |mean|/std {{mean}}, |gamma|/std {{gain}}',
     noBn: 'BatchNorms: folded in this file, nothing to check (the CLI reads them from the checkpoint).',
     summary: '{{images}} photos{{skipped}}, {{seconds}} s. Method: docs/precision.md.',
+    skipped: ' ({{count}} skipped)',
+    progress: '{{phase}} {{done}}',
+    phase: { calibrate: 'calibrate', measure: 'measure' },
   },
   notice: {
     dismiss: 'Dismiss',
     badLang: '?lang={{asked}} is not a language of this page (en, zh-CN); using {{used}}.',
+    /** The URL options' notices (src/app/options.ts). */
+    options: {
+      backend: '?backend={{value}} is not one of auto, wasm, webgpu: using auto.',
+      preset: "?preset={{value}} is not a preset ({{presets}}): using the model's own.",
+      threads: '?threads={{value}} is not a whole number from 1 to {{max}}: using the default.',
+      fast: '?fast={{value}} is not 0 or 1: the fast path stays on.',
+      fastbg:
+        '?fastbg={{value}} is not a whole number of MB: models from {{mb}} MB get the fast path in the background.',
+      modelScheme:
+        '?model={{scheme}}:… is not allowed: only https: URLs, paths on this site and model ids from models/models.json load.',
+      modelId: "There is no model with id '{{id}}' in models/models.json.",
+      modelIdList: "There is no model with id '{{id}}' in models/models.json (ids: {{ids}}).",
+    },
   },
   /** A user error as the page and the CLI show it: English shows the message as written. */
   errorDetail: '{{message}}',
@@ -403,6 +429,66 @@ export const en = {
       exact: 'exact CAM from the "{{output}}" output and the final Linear layer',
       noLinear: 'the graph does not end in one Linear layer whose weights can be read',
       noFeatures: 'the model has no "features" output (convert with --features to get one)',
+    },
+    /** What a file that is not an image (or not a model) looks like (src/core/image/format.ts). */
+    looks: {
+      empty: 'empty file (0 bytes)',
+      image: 'looks like an image in {{format}} format',
+      zip: 'looks like a ZIP archive',
+      gzip: 'looks like a gzip archive',
+      pdf: 'looks like a PDF document',
+      program: 'looks like a program',
+      psd: 'looks like a Photoshop document',
+      jxl: 'looks like a JPEG XL or JPEG 2000 image, which is not supported',
+      video: 'looks like a video (MP4/QuickTime)',
+      isoMedia: 'looks like an ISO media file (brand "{{brand}}")',
+      onnx: 'looks like an ONNX model or other protobuf file',
+      html: 'looks like an HTML page',
+      xml: 'looks like an XML document',
+      json: 'looks like JSON text',
+      text: 'looks like text',
+      binary: 'unrecognised binary data (starts with {{hex}})',
+    },
+    /** A known cause of an error, as a sentence (LensError.why). */
+    errorWhy: {
+      notAnImage: 'This file is not an image: {{why}}.',
+      notAModel: 'This file is not an ONNX model ({{why}}).',
+    },
+    /** A converted model's architecture (src/engine/notes.ts archNote): the converter's words. */
+    arch: {
+      vggKnown: 'RepOpt-VGG-{{name}} ({{mode}} mode, {{classes}} classes)',
+      vggCustom:
+        'RepOpt-VGG, blocks [{{blocks}}], widths [{{widths}}] ({{mode}} mode, {{classes}} classes)',
+      vggCustomSe:
+        'RepOpt-VGG, blocks [{{blocks}}], widths [{{widths}}], with SE ({{mode}} mode, {{classes}} classes)',
+      ghostWidth: '{{family}}-{{width}}x ({{form}}, {{classes}} classes)',
+      ghostCustom:
+        '{{family}}, {{bottlenecks}} bottlenecks in {{stages}} stages ({{form}}, {{classes}} classes)',
+      ghostMode: {
+        target: "RepOpt-GhostNet 'target' form",
+        rep: "RepOptimizers' RepGhostNet 'rep' form",
+        repghost: "RepGhost's training form",
+        hs: "RepOpt-GhostNet 'hs' (hyper-search) form",
+        csla: "RepOpt-GhostNet 'csla' form",
+        deploy: 'RepGhost deployed form',
+      },
+    },
+    convertLayoutStripped: '{{layout}}, "{{prefix}}" prefix removed',
+    /** The precision check's findings (src/core/precision/describe.ts). */
+    precision: {
+      at: '{{layer}}',
+      atChannel: '{{layer}} channel {{channel}}',
+      weightOverflow: "{{at}}: a weight of {{value}} is beyond fp16's 65504 (Infinity in fp16)",
+      biasOverflow: "{{at}}: a bias of {{value}} is beyond fp16's 65504 (a folded BatchNorm?)",
+      activationOverflow: "{{at}}: activations reach {{value}}, beyond fp16's 65504",
+      nonFinite: '{{at}}: {{count}} non-finite values (inherited from an earlier layer)',
+      rangeHog:
+        "{{at}}: this channel holds the int8 range; the median channel's SQNR drops {{db}} dB",
+      rangeShare: "{{at}}: this channel's max |x| is {{ratio}}x the median channel's",
+      sqnrDrop: "{{at}}: the median channel's SQNR drops {{db}} dB in this layer",
+      subnormal: '{{at}}: {{share}} % of the non-zero activations are fp16 subnormals',
+      layerLoss: '{{at}}: the median channel loses {{db}} dB of SQNR here',
+      layerGain: '{{at}}: the median channel gains {{db}} dB of SQNR here',
     },
   },
   cli: cliEn,

@@ -10,6 +10,12 @@ export const zhCN: Messages = {
     footer:
       '预处理与 torchvision 逐位一致（Pillow 双线性缩放、中心裁剪、归一化）。数据不会离开本页。按 S 键进入舞台视图。',
     language: '语言',
+    /** The disclosure that holds an error's English detail. */
+    details: '详情',
+  },
+  modelNames: {
+    'repopt-tiny-seeded': 'RepOpt-VGG 微型（随机种子，未训练）',
+    'ghostnet-0.5x-seeded': 'RepGhostNet-0.5x（随机种子，未训练）',
   },
   header: {
     model: '模型',
@@ -301,10 +307,25 @@ export const zhCN: Messages = {
     bn: 'BatchNorm（{{source}}）：{{channels}} 个通道中 {{flagged}} 个被标出；最差 {{bn}}[{{channel}}]，|mean|/std {{mean}}，|gamma|/std {{gain}}',
     noBn: 'BatchNorm：此文件中已折叠，无可检查（命令行可从检查点读取）。',
     summary: '{{images}} 张照片{{skipped}}，{{seconds}} 秒。方法见 docs/precision.md。',
+    skipped: '（跳过 {{count}} 张）',
+    progress: '{{phase}} {{done}}',
+    phase: { calibrate: '校准', measure: '测量' },
   },
   notice: {
     dismiss: '关闭',
     badLang: '?lang={{asked}} 不是本页支持的语言（en、zh-CN）；使用{{used}}。',
+    options: {
+      backend: '?backend={{value}} 不是 auto、wasm、webgpu 之一：使用 auto。',
+      preset: '?preset={{value}} 不是预设（{{presets}}）：使用模型自己的预设。',
+      threads: '?threads={{value}} 不是 1 到 {{max}} 之间的整数：使用默认值。',
+      fast: '?fast={{value}} 不是 0 或 1：快速路径保持开启。',
+      fastbg:
+        '?fastbg={{value}} 不是以 MB 为单位的整数：{{mb}} MB 及以上的模型在后台准备快速路径。',
+      modelScheme:
+        '不允许 ?model={{scheme}}:…：只能加载 https: 网址、本站路径和 models/models.json 中的模型 id。',
+      modelId: 'models/models.json 中没有 id 为“{{id}}”的模型。',
+      modelIdList: 'models/models.json 中没有 id 为“{{id}}”的模型（可用 id：{{ids}}）。',
+    },
   },
   errorDetail: '{{headline}}：{{message}}',
   errors: {
@@ -383,6 +404,61 @@ export const zhCN: Messages = {
       exact: '由 "{{output}}" 输出和最后的 Linear 层精确计算 CAM',
       noLinear: '计算图不是以一个可读取权重的 Linear 层结尾',
       noFeatures: '模型没有 "features" 输出（用 --features 转换可得到）',
+    },
+    looks: {
+      empty: '空文件（0 字节）',
+      image: '看起来是 {{format}} 格式的图片',
+      zip: '看起来是 ZIP 压缩包',
+      gzip: '看起来是 gzip 压缩包',
+      pdf: '看起来是 PDF 文档',
+      program: '看起来是可执行程序',
+      psd: '看起来是 Photoshop 文档',
+      jxl: '看起来是 JPEG XL 或 JPEG 2000 图片，暂不支持',
+      video: '看起来是视频（MP4/QuickTime）',
+      isoMedia: '看起来是 ISO 媒体文件（品牌 "{{brand}}"）',
+      onnx: '看起来是 ONNX 模型或其他 protobuf 文件',
+      html: '看起来是 HTML 网页',
+      xml: '看起来是 XML 文档',
+      json: '看起来是 JSON 文本',
+      text: '看起来是文本',
+      binary: '无法识别的二进制数据（开头为 {{hex}}）',
+    },
+    errorWhy: {
+      notAnImage: '这个文件{{why}}。',
+      notAModel: '这个文件不是 ONNX 模型，{{why}}。',
+    },
+    arch: {
+      vggKnown: 'RepOpt-VGG-{{name}}（{{mode}} 模式，{{classes}} 类）',
+      vggCustom:
+        'RepOpt-VGG，各阶段块数 [{{blocks}}]，宽度 [{{widths}}]（{{mode}} 模式，{{classes}} 类）',
+      vggCustomSe:
+        'RepOpt-VGG，各阶段块数 [{{blocks}}]，宽度 [{{widths}}]，带 SE（{{mode}} 模式，{{classes}} 类）',
+      ghostWidth: '{{family}}-{{width}}x（{{form}}，{{classes}} 类）',
+      ghostCustom:
+        '{{family}}，{{stages}} 个阶段共 {{bottlenecks}} 个 bottleneck（{{form}}，{{classes}} 类）',
+      ghostMode: {
+        target: "RepOpt-GhostNet 'target' 形式",
+        rep: "RepOptimizers 的 RepGhostNet 'rep' 形式",
+        repghost: 'RepGhost 的训练形式',
+        hs: "RepOpt-GhostNet 'hs'（超参数搜索）形式",
+        csla: "RepOpt-GhostNet 'csla' 形式",
+        deploy: 'RepGhost 部署形式',
+      },
+    },
+    convertLayoutStripped: '{{layout}}，已去掉前缀 "{{prefix}}"',
+    precision: {
+      at: '{{layer}}',
+      atChannel: '{{layer}} 通道 {{channel}}',
+      weightOverflow: '{{at}}：有权重为 {{value}}，超出 fp16 的上限 65504（在 fp16 中变为无穷大）',
+      biasOverflow: '{{at}}：有偏置为 {{value}}，超出 fp16 的上限 65504（是否折叠了 BatchNorm？）',
+      activationOverflow: '{{at}}：激活值达到 {{value}}，超出 fp16 的上限 65504',
+      nonFinite: '{{at}}：{{count}} 个非有限值（来自前面的层）',
+      rangeHog: '{{at}}：这个通道占满了 int8 的范围；中位通道的 SQNR 下降 {{db}} dB',
+      rangeShare: '{{at}}：这个通道的最大 |x| 是中位通道的 {{ratio}} 倍',
+      sqnrDrop: '{{at}}：中位通道的 SQNR 在这一层下降 {{db}} dB',
+      subnormal: '{{at}}：非零激活值中有 {{share}} % 是 fp16 次正规数',
+      layerLoss: '{{at}}：中位通道在这里损失 {{db}} dB 的 SQNR',
+      layerGain: '{{at}}：中位通道在这里提升 {{db}} dB 的 SQNR',
     },
   },
   cli: cliZhCN,

@@ -1,9 +1,10 @@
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
-import { errorText } from '../../i18n/message';
+import { ErrorText } from './ErrorText';
 import { loadCompareModel } from '../controller';
 import { useLens } from '../store';
 import { backendText } from './format';
+import { modelDisplayName, useModelName } from './model-name';
 
 /** A second model for side-by-side comparison (e.g. fp16 vs fp32); each new image goes through both. */
 export function ComparePicker() {
@@ -12,7 +13,8 @@ export function ComparePicker() {
   const choice = useLens((s) => s.compareChoice);
   const converted = useLens((s) => s.converted);
   const file = useRef<HTMLInputElement>(null);
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const shown = useModelName();
   const convertedIndex =
     choice?.type === 'file' ? converted.findIndex((c) => c.file === choice.file) : -1;
   const value =
@@ -27,7 +29,7 @@ export function ComparePicker() {
     <details className="panel" data-testid="compare-panel" open={choice !== null}>
       <summary>
         {t('panels.compareSummary')}
-        {status.kind === 'ready' ? `${t('app.colon')}${status.name}` : ''}
+        {status.kind === 'ready' ? `${t('app.colon')}${shown(status.name)}` : ''}
       </summary>
       <label>
         {t('panels.secondModel')}{' '}
@@ -48,7 +50,7 @@ export function ComparePicker() {
           <option value="">{t('header.none')}</option>
           {manifest?.models.map((m) => (
             <option key={m.id} value={m.id}>
-              {m.name}
+              {modelDisplayName(t, i18n.language, m)}
             </option>
           ))}
           {converted.map((c, i) => (
@@ -82,7 +84,11 @@ export function ComparePicker() {
           t('panels.compareReady', {
             backend: backendText(status.info.backend, status.info.threads),
           })}
-        {status.kind === 'error' && <span className="error">{errorText(t, status.error)}</span>}
+        {status.kind === 'error' && (
+          <span className="error">
+            <ErrorText error={status.error} />
+          </span>
+        )}
       </span>
     </details>
   );

@@ -1,6 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import { compareListInPlace } from '../compare-in-place';
 import { compareOtherPrecision } from '../controller';
+import { useSay } from '../i18n/message';
 import { useLens } from '../store';
 
 /** Checkpoint conversion: options, and the models converted in this session (downloadable). */
@@ -8,6 +9,7 @@ export function ConvertPanel() {
   const options = useLens((s) => s.convertOptions);
   const converted = useLens((s) => s.converted);
   const { t } = useTranslation();
+  const say = useSay();
   return (
     <details className="panel" data-testid="convert-panel" open={converted.length > 0}>
       <summary>
@@ -38,10 +40,10 @@ export function ConvertPanel() {
           <li key={c.url} data-testid="converted-model" data-name={c.name} data-params={c.params}>
             {t('panels.convertedLine', {
               name: c.name,
-              description: c.description,
+              description: say(c.messages?.description, c.description),
               params: (c.params / 1e6).toFixed(3),
               gmacs: c.gmacs.toFixed(3),
-              layout: c.layout,
+              layout: say(c.messages?.layout, c.layout),
               seconds: (c.ms / 1000).toFixed(1),
             })}{' '}
             <a href={c.url} download={c.name} data-testid="download-onnx">

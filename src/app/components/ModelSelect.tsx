@@ -2,6 +2,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { useTranslation } from 'react-i18next';
 import { loadModel } from '../controller';
 import { useLens } from '../store';
+import { modelDisplayName } from './model-name';
 
 /**
  * The model list (the manifest's models, those converted in the page, and a file or URL opened
@@ -12,7 +13,7 @@ export function ModelSelect({ testId, label }: { testId: string; label?: string 
   const { manifest, choice, converted } = useLens(
     useShallow((s) => ({ manifest: s.manifest, choice: s.choice, converted: s.converted })),
   );
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const convertedIndex =
     choice?.type === 'file' ? converted.findIndex((c) => c.file === choice.file) : -1;
   const selected =
@@ -41,7 +42,7 @@ export function ModelSelect({ testId, label }: { testId: string; label?: string 
       {selected === '' && <option value="">{t('header.none')}</option>}
       {manifest?.models.map((m) => (
         <option key={m.id} value={m.id}>
-          {m.name}
+          {modelDisplayName(t, i18n.language, m)}
           {m.untrained && !/untrained/i.test(m.name) ? t('header.untrainedSuffix') : ''}
         </option>
       ))}

@@ -1,9 +1,10 @@
 import { useTranslation } from 'react-i18next';
-import { errorText } from '../../i18n/message';
 import { useSay } from '../i18n/message';
 import { cancelModelLoad } from '../controller';
 import { useLens, type ModelStatus } from '../store';
 import { backendText, bytesText } from './format';
+import { useErrorParts } from './ErrorText';
+import { useModelName } from './model-name';
 
 export function ModelStatusBadge() {
   const status = useLens((s) => s.status);
@@ -11,6 +12,8 @@ export function ModelStatusBadge() {
   const preference = useLens((s) => s.backendPreference);
   const { t } = useTranslation();
   const say = useSay();
+  const shown = useModelName();
+  const errorParts = useErrorParts();
   const backend = status.kind === 'ready' ? status.info.backend : active?.backend;
   return (
     <div
@@ -25,7 +28,7 @@ export function ModelStatusBadge() {
         <span title={say(status.info.messages.backendReason, status.info.backendReason)}>
           ✔{' '}
           {t('status.ready', {
-            name: status.name,
+            name: shown(status.name),
             backend: backendText(status.info.backend, status.info.threads),
             reason: say(status.info.messages.backendReason, status.info.backendReason),
             ms: Math.round(status.info.loadMs + status.info.warmupMs),
@@ -56,8 +59,17 @@ export function ModelStatusBadge() {
       )}
       {status.kind === 'error' && (
         <span className="error" data-testid="model-error" role="alert">
-          {t('status.error', { name: status.name, message: errorText(t, status.error) })}
-          {status.stillUsing && t('status.stillUsing', { name: status.stillUsing.name })}
+          {t('status.error', { name: shown(status.name), message: errorParts(status.error).short })}
+          {status.stillUsing && t('status.stillUsing', { name: shown(status.stillUsing.name) })}
+          {errorParts(status.error).detail !== null && (
+            <>
+              {' '}
+              <details className="error-details" data-testid="error-details">
+                <summary>{t('app.details')}</summary>
+                <span className="error-detail-text">{status.error.message}</span>
+              </details>
+            </>
+          )}
         </span>
       )}
     </div>
@@ -66,12 +78,13 @@ export function ModelStatusBadge() {
 
 function LoadingProgress({ status }: { status: Extract<ModelStatus, { kind: 'loading' }> }) {
   const { t } = useTranslation();
+  const shown = useModelName();
   const downloading = status.phase === 'download';
   const percent = status.total ? (100 * status.loaded) / status.total : null;
   return (
     <>
       <span>
-        {t(`status.${status.phase}`)} {status.name}
+        {t(`status.${status.phase}`)} {shown(status.name)}
         {status.phase === 'convert' && status.total
           ? t('status.block', { loaded: status.loaded, total: status.total })
           : ''}

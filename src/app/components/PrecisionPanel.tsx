@@ -1,9 +1,16 @@
 import { useRef, useState } from 'react';
+import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
-import { describeFinding, type PrecisionSide } from '../../core/precision';
+import { findingNote, type PrecisionSide } from '../../core/precision';
 import type { PrecisionResult, Progress } from '../../engine/types';
+import { useSay } from '../i18n/message';
 import { checkCurrentPrecision } from '../precision';
 import { useLens } from '../store';
+
+/** A load or check phase's name in the page's language (the engine's own word when unknown). */
+function phaseName(t: TFunction, phase: string): string {
+  return phase === 'calibrate' || phase === 'measure' ? t(`precision.phase.${phase}`) : phase;
+}
 
 type Run =
   | { kind: 'idle' }
@@ -57,7 +64,10 @@ export function PrecisionPanel() {
           {' '}
           <span data-testid="precision-progress">
             {run.progress
-              ? `${run.progress.phase} ${run.progress.loaded}${run.progress.total ? `/${run.progress.total}` : ''}`
+              ? t('precision.progress', {
+                  phase: phaseName(t, run.progress.phase),
+                  done: `${run.progress.loaded}${run.progress.total ? `/${run.progress.total}` : ''}`,
+                })
               : t('precision.starting')}
           </span>{' '}
           <button type="button" onClick={() => abort.current?.abort()}>
@@ -77,6 +87,7 @@ export function PrecisionPanel() {
 
 function Side({ name, side }: { name: 'fp16' | 'int8'; side: PrecisionSide }) {
   const { t } = useTranslation();
+  const say = useSay();
   const top = side.ranking[0];
   return (
     <div
@@ -94,9 +105,10 @@ function Side({ name, side }: { name: 'fp16' | 'int8'; side: PrecisionSide }) {
         })}
       </p>
       <ol className="mono small">
-        {side.ranking.slice(0, 5).map((f, i) => (
-          <li key={i}>{describeFinding(f)}</li>
-        ))}
+        {side.ranking.slice(0, 5).map((f, i) => {
+          const note = findingNote(f);
+          return <li key={i}>{say(note.message, note.text)}</li>;
+        })}
       </ol>
     </div>
   );
@@ -111,7 +123,9 @@ function Report({ result }: { result: PrecisionResult }) {
       <p className="muted">
         {t('precision.summary', {
           images: r.images,
-          skipped: result.skipped.length ? ` (${result.skipped.length} skipped)` : '',
+          skipped: result.skipped.length
+            ? t('precision.skipped', { count: result.skipped.length })
+            : '',
           seconds: (result.ms / 1000).toFixed(1),
         })}
       </p>

@@ -2,6 +2,7 @@ import { Fragment, memo, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { CMYK_BROWSER_NOTE } from '../../core/image/decode-check';
 import { errorText } from '../../i18n/message';
+import { ErrorText } from './ErrorText';
 import { useSay } from '../i18n/message';
 import { heatmapRgba, upsampleBilinear } from '../../core/inference/cam';
 import { PRESETS, type PresetId } from '../../core/preprocess/preprocess';
@@ -225,9 +226,9 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
       <div className="details">
         {state.kind === 'pending' && <p className="muted">{t('results.classifying')}</p>}
         {state.kind === 'error' && (
-          <p className="error" role="alert">
-            {errorText(t, state.error)}
-          </p>
+          <div className="error" role="alert">
+            <ErrorText error={state.error} />
+          </div>
         )}
         {payload && (
           <>

@@ -6,6 +6,7 @@ import { useLens, type ModelStatus } from '../store';
 import { CameraProblem } from './CameraProblem';
 import { backendText } from './format';
 import { ModelSelect } from './ModelSelect';
+import { useModelName } from './model-name';
 import { Top5Bars } from './Top5Bars';
 
 /** Photos up to this many pixels are shown from the file itself; larger ones from the thumbnail. */
@@ -24,6 +25,7 @@ export function StageView({ videoRef }: { videoRef: React.RefObject<HTMLVideoEle
   const status = useLens((s) => s.status);
   const last = useLens((s) => s.results.findLast((r) => r.state.kind === 'done'));
   const { t } = useTranslation();
+  const shownName = useModelName();
   const feed = useRef<HTMLVideoElement>(null);
   const close = useRef<HTMLButtonElement>(null);
   const payload = last?.state.kind === 'done' ? last.state.payload : null;
@@ -85,7 +87,7 @@ export function StageView({ videoRef }: { videoRef: React.RefObject<HTMLVideoEle
           <Top5Bars predictions={top} />
           {top.length > 0 && barsFrom && (
             <p className="stage-bars-from" data-testid="stage-bars-from">
-              {t('stage.barsFrom', { name: barsFrom })}
+              {t('stage.barsFrom', { name: shownName(barsFrom) })}
             </p>
           )}
         </div>
@@ -126,11 +128,12 @@ export function StageView({ videoRef }: { videoRef: React.RefObject<HTMLVideoEle
 /** The next model's load, in large type: its phase, name and progress (a bar, or a spinner). */
 function StageLoading({ status }: { status: Extract<ModelStatus, { kind: 'loading' }> }) {
   const { t } = useTranslation();
+  const shownName = useModelName();
   const percent = status.total ? (100 * status.loaded) / status.total : null;
   return (
     <div className="stage-loading" data-testid="stage-loading" data-phase={status.phase}>
       <p>
-        {t('stage.loading', { name: status.name })}
+        {t('stage.loading', { name: shownName(status.name) })}
         <br />
         <small>
           {t(`status.${status.phase}`)}

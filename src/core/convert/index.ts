@@ -18,3 +18,4 @@ export type {
   WeightMap,
 } from './types';
 export { seededGhostNet } from './ghost/seeded';
+export { MODE_NAMES as GHOST_MODE_NAMES } from './ghost/layout';

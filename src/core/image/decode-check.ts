@@ -3,7 +3,8 @@ import { LensError } from '../errors';
 import { readAvifSize } from './avif';
 import { readBmpSize, type ImageSize } from './bmp';
 import { readGifInfo, type GifInfo } from './gif';
-import { describeNonImage, sniffImageFormat, type ImageFormat } from './format';
+import { message } from '../message';
+import { nonImageNote, sniffImageFormat, type ImageFormat } from './format';
 import { largestIcoImage, readIcoInfo } from './ico';
 import { readJpegInfo, type JpegInfo } from './jpeg';
 import { checkPixelCount, MAX_PIXELS } from './pixel-limit';
@@ -13,8 +14,12 @@ export { checkPixelCount, MAX_PIXELS };
 
 export function requireSupportedImage(bytes: Uint8Array): ImageFormat {
   const format = sniffImageFormat(bytes);
-  if (format === null)
-    throw new LensError('not-an-image', `This file is not an image: ${describeNonImage(bytes)}.`);
+  if (format === null) {
+    const why = nonImageNote(bytes);
+    throw new LensError('not-an-image', `This file is not an image: ${why.text}.`, {
+      why: message('errorWhy.notAnImage', { why: why.message }),
+    });
+  }
   if (format === 'svg') {
     throw new LensError(
       'unsupported-image',

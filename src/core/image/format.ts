@@ -3,6 +3,7 @@
  * operating systems get wrong, and naming what a non-image most likely is for error messages.
  */
 import { u16le, u32be, u32le } from '../bytes/endian';
+import { message, type Message, type MessageKey, type Note } from '../message';
 
 export type ImageFormat =
   'png' | 'jpeg' | 'gif' | 'webp' | 'bmp' | 'avif' | 'svg' | 'heic' | 'tiff' | 'ico';
@@ -61,37 +62,55 @@ export function sniffImageFormat(bytes: Uint8Array): ImageFormat | null {
 
 /** A short lower-case phrase for a file that is not a supported image, e.g. "looks like text". */
 export function describeNonImage(bytes: Uint8Array): string {
-  if (bytes.length === 0) return 'empty file (0 bytes)';
+  return nonImageNote(bytes).text;
+}
+
+/** `describeNonImage` with its message (src/core/message.ts), for readers of other languages. */
+export function nonImageNote(bytes: Uint8Array): Note {
+  const note = (text: string, key: MessageKey, params: Message['params'] = {}): Note => ({
+    text,
+    message: message(key, params),
+  });
+  if (bytes.length === 0) return note('empty file (0 bytes)', 'looks.empty');
   const format = sniffImageFormat(bytes);
-  if (format !== null) return `looks like an image in ${FORMAT_NAMES[format]} format`;
+  if (format !== null)
+    return note(`looks like an image in ${FORMAT_NAMES[format]} format`, 'looks.image', {
+      format: FORMAT_NAMES[format],
+    });
   if (ascii(bytes, 0, 4) === 'PK\x03\x04' || ascii(bytes, 0, 4) === 'PK\x05\x06')
-    return 'looks like a ZIP archive';
-  if (startsWith(bytes, [0x1f, 0x8b])) return 'looks like a gzip archive';
-  if (ascii(bytes, 0, 5) === '%PDF-') return 'looks like a PDF document';
+    return note('looks like a ZIP archive', 'looks.zip');
+  if (startsWith(bytes, [0x1f, 0x8b])) return note('looks like a gzip archive', 'looks.gzip');
+  if (ascii(bytes, 0, 5) === '%PDF-') return note('looks like a PDF document', 'looks.pdf');
   if (ascii(bytes, 0, 4) === '\x7fELF' || ascii(bytes, 0, 2) === 'MZ')
-    return 'looks like a program';
-  if (ascii(bytes, 0, 4) === '8BPS') return 'looks like a Photoshop document';
+    return note('looks like a program', 'looks.program');
+  if (ascii(bytes, 0, 4) === '8BPS') return note('looks like a Photoshop document', 'looks.psd');
   if (
     startsWith(bytes, [0xff, 0x0a]) ||
     ascii(bytes, 4, 8) === 'jP  \r\n\x87\n' ||
     ascii(bytes, 4, 8) === 'JXL \r\n\x87\n'
   ) {
-    return 'looks like a JPEG XL or JPEG 2000 image, which is not supported';
+    return note('looks like a JPEG XL or JPEG 2000 image, which is not supported', 'looks.jxl');
   }
   const brands = ftypBrands(bytes);
-  if (brands.some((b) => VIDEO_BRANDS.test(b))) return 'looks like a video (MP4/QuickTime)';
-  if (brands.length > 0) return `looks like an ISO media file (brand "${brands[0]}")`;
-  if (looksLikeOnnx(bytes)) return 'looks like an ONNX model or other protobuf file';
+  if (brands.some((b) => VIDEO_BRANDS.test(b)))
+    return note('looks like a video (MP4/QuickTime)', 'looks.video');
+  if (brands.length > 0)
+    return note(`looks like an ISO media file (brand "${brands[0]}")`, 'looks.isoMedia', {
+      brand: brands[0]!,
+    });
+  if (looksLikeOnnx(bytes))
+    return note('looks like an ONNX model or other protobuf file', 'looks.onnx');
   if (isText(bytes)) {
     const head = textHead(bytes).trimStart().slice(0, 64).toLowerCase();
     if (head.startsWith('<!doctype html') || head.startsWith('<html'))
-      return 'looks like an HTML page';
-    if (head.startsWith('<')) return 'looks like an XML document';
-    if (head.startsWith('{') || head.startsWith('[')) return 'looks like JSON text';
-    return 'looks like text';
+      return note('looks like an HTML page', 'looks.html');
+    if (head.startsWith('<')) return note('looks like an XML document', 'looks.xml');
+    if (head.startsWith('{') || head.startsWith('['))
+      return note('looks like JSON text', 'looks.json');
+    return note('looks like text', 'looks.text');
   }
   const hex = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
-  return `unrecognised binary data (starts with ${hex})`;
+  return note(`unrecognised binary data (starts with ${hex})`, 'looks.binary', { hex });
 }
 
 /** Major and compatible brands of an ISO-BMFF `ftyp` box, or [] when there is none. */

@@ -5,7 +5,7 @@
  */
 import { message, type Note } from '../message';
 import { LensError } from '../errors';
-import { describeNonImage } from '../image/format';
+import { nonImageNote } from '../image/format';
 import { decodeGraph, externalDataFiles } from '../onnx/graph';
 import { readOnnxModel } from '../onnx/reader';
 
@@ -287,11 +287,11 @@ function externalFiles(bytes: Uint8Array): string[] {
  */
 export function notAnOnnxModel(bytes: Uint8Array, options?: { cause?: unknown }): LensError | null {
   if (bytes.byteLength === 0 || bytes[0] === 0x08) return null;
-  return new LensError(
-    'not-a-model',
-    `This file is not an ONNX model (${describeNonImage(bytes)}).`,
-    options,
-  );
+  const why = nonImageNote(bytes);
+  return new LensError('not-a-model', `This file is not an ONNX model (${why.text}).`, {
+    ...options,
+    why: message('errorWhy.notAModel', { why: why.message }),
+  });
 }
 
 /**

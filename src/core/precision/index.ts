@@ -31,4 +31,4 @@ export {
   type PrecisionReport,
   type PrecisionSide,
 } from './precision';
-export { describeFinding } from './describe';
+export { describeFinding, findingNote } from './describe';
