@@ -4,6 +4,7 @@ import { useSay } from '../i18n/message';
 import { cancelModelLoad } from '../controller';
 import { useLens, type ModelStatus } from '../store';
 import { backendText, bytesText } from './format';
+import { LoadStages, stagesLine } from './LoadStages';
 
 export function ModelStatusBadge() {
   const status = useLens((s) => s.status);
@@ -18,17 +19,28 @@ export function ModelStatusBadge() {
       data-testid="model-status"
       data-status={status.kind}
       {...(backend ? { 'data-backend': backend } : {})}
+      {...(status.kind === 'ready' && status.readyMs !== undefined
+        ? { 'data-ready-ms': Math.round(status.readyMs) }
+        : {})}
     >
       {status.kind === 'idle' && <span>{t('status.idle')}</span>}
       {status.kind === 'loading' && <LoadingProgress status={status} />}
       {status.kind === 'ready' && (
-        <span title={say(status.info.messages.backendReason, status.info.backendReason)}>
+        <span
+          title={[
+            say(status.info.messages.backendReason, status.info.backendReason),
+            status.stages ? stagesLine(status.stages, t) : '',
+          ]
+            .filter(Boolean)
+            .join('\n')}
+        >
           ✔{' '}
           {t('status.ready', {
             name: status.name,
             backend: backendText(status.info.backend, status.info.threads),
             reason: say(status.info.messages.backendReason, status.info.backendReason),
-            ms: Math.round(status.info.loadMs + status.info.warmupMs),
+            // From the user's choice to ready; a restored model has only the engine's own time.
+            ms: Math.round(status.readyMs ?? status.info.loadMs + status.info.warmupMs),
           })}
           {preference === 'webgpu' && status.info.backend !== 'webgpu' && (
             <strong className="warn" data-testid="webgpu-fallback">
@@ -95,6 +107,7 @@ function LoadingProgress({ status }: { status: Extract<ModelStatus, { kind: 'loa
       <button type="button" data-testid="cancel-load" onClick={cancelModelLoad}>
         {t('status.cancel')}
       </button>
+      <LoadStages stages={status.stages} startedAt={status.startedAt} />
     </>
   );
 }

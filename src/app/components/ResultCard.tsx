@@ -9,6 +9,7 @@ import type { ClassifyPayload } from '../../engine/types';
 import { compareTop5 } from '../compare-summary';
 import { choiceName, comparePresets, loadAndComparePresets } from '../controller';
 import { useLens, type ItemState, type ModelChoice, type ResultItem } from '../store';
+import { pendingKind } from '../load-stages';
 import { verifyItem } from '../verification';
 import { backendText, ms } from './format';
 import { Top5Bars } from './Top5Bars';
@@ -193,6 +194,19 @@ function CompareResult({ main, other }: { main: ClassifyPayload; other: ItemStat
   );
 }
 
+/** A photo queued during a model load waits for that model; otherwise it is being classified. */
+function Pending({ item }: { item: ResultItem }) {
+  const loading = useLens((s) => s.status.kind === 'loading');
+  const { t } = useTranslation();
+  const kind = pendingKind(item.queuedDuringLoad === true, loading);
+  return (
+    <p className="muted" data-testid="pending" data-waiting={kind}>
+      {kind === 'model' && <span className="spinner" aria-hidden="true" />}{' '}
+      {t(kind === 'model' ? 'results.waitingForModel' : 'results.classifying')}
+    </p>
+  );
+}
+
 export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem }) {
   const { state } = item;
   const payload = state.kind === 'done' ? state.payload : null;
@@ -223,7 +237,7 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
       </figure>
       {payload && <CropCanvas payload={payload} cam={cam} />}
       <div className="details">
-        {state.kind === 'pending' && <p className="muted">{t('results.classifying')}</p>}
+        {state.kind === 'pending' && <Pending item={item} />}
         {state.kind === 'error' && (
           <p className="error" role="alert">
             {errorText(t, state.error)}
