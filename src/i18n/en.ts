@@ -22,6 +22,7 @@ export const en = {
     auto: 'auto',
     wasm: 'WASM',
     webgpu: 'WebGPU (force)',
+    openShort: 'Open…',
     openModel: 'Open .onnx or .pth…',
     none: '(none)',
     untrainedSuffix: ' (untrained)',
@@ -197,6 +198,7 @@ export const en = {
     body: 'Served over plain http from another machine ({{origin}}), the browser withholds what the model cache and the camera need. Photos still classify once a model is loaded from a file; for the camera and downloaded models open the page as https:// (npm run start:lan serves it so) or on this machine as http://localhost.',
   },
   tools: {
+    jump: 'Tools ↓',
     title: 'Engineer tools',
     hint: 'model details, convert, compare, verify, labels, offline',
     preset: 'Preprocessing',

@@ -17,6 +17,7 @@ export const zhCN: Messages = {
     auto: '自动',
     wasm: 'WASM',
     webgpu: 'WebGPU（强制）',
+    openShort: '打开…',
     openModel: '打开 .onnx 或 .pth…',
     none: '（无）',
     untrainedSuffix: '（未训练）',
@@ -187,6 +188,7 @@ export const zhCN: Messages = {
     body: '通过普通 http 从另一台机器访问（{{origin}}）时，浏览器不提供模型缓存和摄像头所需的功能。从文件加载模型后照片仍可分类；要使用摄像头和下载模型，请用 https:// 打开（npm run start:lan 即以此方式提供），或在本机用 http://localhost 打开。',
   },
   tools: {
+    jump: '工具 ↓',
     title: '工程师工具',
     hint: '模型详情、转换、对比、验证、标签、离线',
     preset: '预处理',
