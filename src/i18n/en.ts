@@ -101,6 +101,14 @@ export const en = {
     clear: 'Clear',
     empty: 'Results appear here, newest first: the top-5, the crop the network saw, and timings.',
     waitingForModel: 'Waiting for the model…',
+    lead: {
+      likely: 'Most likely: {{label}} ({{percent}} %)',
+      unsure: 'Not sure: perhaps {{label}} ({{percent}} %)',
+      untrained:
+        'No real answer: this model is untrained, so "{{label}}" ({{percent}} %) says nothing about the photo.',
+    },
+    legend:
+      'How to read the bars: % is how sure the model is of each class (over all its classes they add up to 100 %); #155 is the class number in ImageNet-1k.',
     classifying: 'Classifying…',
     cropCaption: 'What the network saw: the {{size}}x{{size}} crop',
     details: 'Details',

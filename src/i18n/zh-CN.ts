@@ -94,6 +94,13 @@ export const zhCN: Messages = {
     clear: '清空',
     empty: '结果显示在这里，最新的在前：前 5 名、网络看到的裁剪区域和耗时。',
     waitingForModel: '正在等待模型…',
+    lead: {
+      likely: '最可能：{{label}}（{{percent}}%）',
+      unsure: '不太确定：也许是{{label}}（{{percent}}%）',
+      untrained: '没有真正的答案：此模型未经训练，“{{label}}”（{{percent}}%）与照片无关。',
+    },
+    legend:
+      '如何看条形图：百分比是模型对每个类别的把握（所有类别合计 100%）；#155 是该类别在 ImageNet-1k 中的编号。',
     classifying: '正在分类…',
     cropCaption: '网络看到的内容：{{size}}x{{size}} 裁剪',
     details: '详情',
