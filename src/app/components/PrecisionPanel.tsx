@@ -1,3 +1,4 @@
+import { Nums } from './Nums';
 import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { describeFinding, type PrecisionSide } from '../../core/precision';
@@ -87,15 +88,19 @@ function Side({ name, side }: { name: 'fp16' | 'int8'; side: PrecisionSide }) {
       data-top-kind={top?.kind ?? ''}
     >
       <p>
-        {t('precision.side', {
-          name,
-          first: side.firstBreak ?? t('precision.none'),
-          top1: `${(side.agreement.top1Agreement * 100).toFixed(1)} %`,
-        })}
+        <Nums
+          text={t('precision.side', {
+            name,
+            first: side.firstBreak ?? t('precision.none'),
+            top1: `${(side.agreement.top1Agreement * 100).toFixed(1)} %`,
+          })}
+        />
       </p>
       <ol className="mono small">
         {side.ranking.slice(0, 5).map((f, i) => (
-          <li key={i}>{describeFinding(f)}</li>
+          <li key={i}>
+            <Nums text={describeFinding(f)} />
+          </li>
         ))}
       </ol>
     </div>
