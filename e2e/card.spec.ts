@@ -32,7 +32,8 @@ test('a card leads with the answer in words (or says an untrained model has none
   const lead = card.getByTestId('lead');
   // The bundled model is seeded: its top class is no answer, and the card says so first.
   await expect(lead).toHaveAttribute('data-lead', 'untrained');
-  await expect(lead).toContainText('No real answer: this model is untrained');
+  await expect(lead).toContainText('Not a real answer:');
+  await expect(lead).toContainText('comes from untrained weights');
   await expect(lead).toContainText(`"${top!.label.split(',')[0]}"`);
   const leadBox = (await lead.boundingBox())!;
   const barBox = (await card.getByTestId('top5-row').first().boundingBox())!;

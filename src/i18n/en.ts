@@ -91,6 +91,7 @@ export const en = {
     or: 'or paste (Ctrl+V); a .pth checkpoint is converted',
     orTouch: 'a .pth checkpoint is converted',
     examples: 'Try an example:',
+    moreTouch: 'Add photos…',
     more: 'Add photos: drop, paste or choose…',
     overlay: 'Drop images to classify',
   },
@@ -104,8 +105,7 @@ export const en = {
     lead: {
       likely: 'Most likely: {{label}} ({{percent}} %)',
       unsure: 'Not sure: perhaps {{label}} ({{percent}} %)',
-      untrained:
-        'No real answer: this model is untrained, so "{{label}}" ({{percent}} %) says nothing about the photo.',
+      untrained: 'Not a real answer: "{{label}}" ({{percent}} %) comes from untrained weights.',
     },
     legend:
       'How to read the bars: % is how sure the model is of each class (over all its classes they add up to 100 %); #155 is the class number in ImageNet-1k.',

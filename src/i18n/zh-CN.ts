@@ -84,6 +84,7 @@ export const zhCN: Messages = {
     or: '或粘贴（Ctrl+V）；.pth 检查点会被转换',
     orTouch: '.pth 检查点会被转换',
     examples: '试试示例：',
+    moreTouch: '添加照片…',
     more: '添加照片：拖放、粘贴或选择…',
     overlay: '松开即可分类',
   },
@@ -97,7 +98,7 @@ export const zhCN: Messages = {
     lead: {
       likely: '最可能：{{label}}（{{percent}}%）',
       unsure: '不太确定：也许是{{label}}（{{percent}}%）',
-      untrained: '没有真正的答案：此模型未经训练，“{{label}}”（{{percent}}%）与照片无关。',
+      untrained: '不是真正的答案：“{{label}}”（{{percent}}%）来自未经训练的权重。',
     },
     legend:
       '如何看条形图：百分比是模型对每个类别的把握（所有类别合计 100%）；#155 是该类别在 ImageNet-1k 中的编号。',

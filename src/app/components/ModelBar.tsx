@@ -5,10 +5,13 @@ import { isBackendPreference } from '../../core/inference/backend';
 import { useTranslation } from 'react-i18next';
 import { loadModel, openModelFiles, setLabelLanguage } from '../controller';
 import { setLanguage } from '../i18n';
-import { isLanguage, LANGUAGE_NAMES, LANGUAGES } from '../../i18n/language';
+import { isLanguage, LANGUAGE_NAMES, LANGUAGE_SHORT_NAMES, LANGUAGES } from '../../i18n/language';
 import { useLens } from '../store';
 import { ModelSelect } from './ModelSelect';
 import { ModelStatusBadge } from './ModelStatusBadge';
+
+/** A phone's header: the language select shows short names ("EN", "中文"). Read once. */
+const NARROW = typeof matchMedia === 'function' && matchMedia('(max-width: 599px)').matches;
 
 /** English or 简体中文; the label language follows (and can then be switched on its own). */
 function LanguageSelect() {
@@ -29,7 +32,7 @@ function LanguageSelect() {
       >
         {LANGUAGES.map((l) => (
           <option key={l} value={l} lang={l}>
-            {LANGUAGE_NAMES[l]}
+            {(NARROW ? LANGUAGE_SHORT_NAMES : LANGUAGE_NAMES)[l]}
           </option>
         ))}
       </select>
