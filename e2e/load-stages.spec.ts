@@ -108,3 +108,26 @@ test('a slow model picked as a file: reading, preparing and a warm-up with a spi
   const info = await page.evaluate(() => window.__lens!.state().activeInfo!);
   expect(readyMs).toBeGreaterThanOrEqual(info.loadMs + info.warmupMs);
 });
+
+test('a fast path prepared after the load says so beside "ready" until it takes over', async ({
+  page,
+  lens,
+}) => {
+  // Watched from before the page's own scripts: the note may come and go quickly.
+  await page.addInitScript(() => {
+    const w = window as unknown as { __fastPending: boolean };
+    w.__fastPending = false;
+    new MutationObserver(() => {
+      if (document.querySelector('[data-testid=fast-pending]')) w.__fastPending = true;
+    }).observe(document, { subtree: true, childList: true });
+  });
+  // ?fastbg=0: every model answers with the file first and takes the fast path in the background.
+  await lens.openReady('?fastbg=0&lang=en');
+  await expect(page.getByTestId('model-fast-path')).toHaveAttribute('data-path', 'winograd', {
+    timeout: 120_000,
+  });
+  expect(
+    await page.evaluate(() => (window as unknown as { __fastPending: boolean }).__fastPending),
+  ).toBe(true);
+  await expect(page.getByTestId('fast-pending')).toHaveCount(0);
+});

@@ -53,7 +53,7 @@ export const en = {
   stages: {
     title: 'Loading stages',
     seconds: '{{s}} s',
-    readyIn: 'ready in {{s}} s from your choice',
+    fastBackground: 'fast path: being prepared in the background…',
     download: 'download',
     file: 'read file',
     read: 'read checkpoint',

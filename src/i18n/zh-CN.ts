@@ -47,7 +47,7 @@ export const zhCN: Messages = {
   stages: {
     title: '加载阶段',
     seconds: '{{s}} 秒',
-    readyIn: '从选择起 {{s}} 秒就绪',
+    fastBackground: '快速路径：正在后台准备…',
     download: '下载',
     file: '读取文件',
     read: '读取检查点',

@@ -42,6 +42,13 @@ export function ModelStatusBadge() {
             // From the user's choice to ready; a restored model has only the engine's own time.
             ms: Math.round(status.readyMs ?? status.info.loadMs + status.info.warmupMs),
           })}
+          {status.info.fast.pending === true && (
+            // A big model answers with the file first; the fast path is the load's last stage.
+            <span className="fast-pending" data-testid="fast-pending">
+              {' '}
+              <span className="spinner" aria-hidden="true" /> {t('stages.fastBackground')}
+            </span>
+          )}
           {preference === 'webgpu' && status.info.backend !== 'webgpu' && (
             <strong className="warn" data-testid="webgpu-fallback">
               {' '}
