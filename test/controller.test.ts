@@ -93,6 +93,39 @@ describe('createController', () => {
     }
   });
 
+  it('reports each stage of a load with its time, ready in the time since the choice, and a photo queued during the load waits for the model', async () => {
+    const { controller } = setup();
+    await controller.start();
+    const t0 = performance.now();
+    const entry = useLens.getState().manifest!.models[0]!;
+    const loading = controller.loadModel({ type: 'manifest', entry });
+    expect(useLens.getState().status.kind).toBe('loading');
+    const queued = controller.classifyFiles([photo('chelsea.png')]);
+    expect(useLens.getState().results[0]).toMatchObject({
+      queuedDuringLoad: true,
+      state: { kind: 'pending' },
+    });
+    await loading;
+    const elapsed = performance.now() - t0;
+    const { status } = useLens.getState();
+    if (status.kind !== 'ready') throw new Error(`not ready: ${status.kind}`);
+    const phases = status.stages!.map((s) => s.phase);
+    // The bundled model's 3x3 convolutions take the fast path, checked at load.
+    expect(phases).toEqual(['download', 'session', 'fast', 'warmup']);
+    for (const s of status.stages!) expect(s.ms).not.toBeNull();
+    const sum = status.stages!.reduce((total, s) => total + s.ms!, 0);
+    expect(status.readyMs).toBeCloseTo(status.stages![0]!.startMs + sum, 6);
+    expect(status.readyMs!).toBeLessThanOrEqual(elapsed);
+    // The engine's own time is part of it, never more.
+    expect(status.readyMs!).toBeGreaterThanOrEqual(status.info.loadMs + status.info.warmupMs);
+    await queued;
+    const [result] = useLens.getState().results;
+    if (result?.state.kind !== 'done') throw new Error('the queued photo was not classified');
+    expect(result.state.payload.top5.map((p) => p.index)).toEqual(
+      references.images['chelsea.png']!.top5.map((p) => p.index),
+    );
+  });
+
   it('keeps the model in use when another fails to load, and says which one answers', async () => {
     const { controller } = setup();
     await controller.start();

@@ -66,6 +66,7 @@ describe('store', () => {
       phase: 'download',
       loaded: 1,
       total: 2,
+      stages: [],
     });
     const now = useLens.getState();
     expect(now.activeInfo).toBe(info);

@@ -43,7 +43,13 @@ const browser = await chromium.launch({
 });
 
 async function page(width, height, query = '') {
-  const context = await browser.newContext({ viewport: { width, height }, locale: 'en-US' });
+  // A phone is a touch screen (no keyboard hints there), as the page sees a real one.
+  const phone = width < 600 ? { hasTouch: true, isMobile: true } : {};
+  const context = await browser.newContext({
+    viewport: { width, height },
+    locale: 'en-US',
+    ...phone,
+  });
   const p = await context.newPage();
   await p.goto(base + query);
   await p.locator('[data-testid=model-status][data-status=ready]').waitFor({ timeout: 60_000 });

@@ -129,8 +129,8 @@ export function createController(deps: ControllerDeps) {
     const untrained = choice.type === 'manifest' && choice.entry.untrained === true;
     const outcome = await trackLoad(
       choiceName(choice),
-      // A local file is opened, not downloaded: the first words on screen say so.
-      choice.type === 'file' ? 'session' : 'download',
+      // A local file is read, not downloaded: the first stage on screen says so.
+      choice.type === 'file' ? 'file' : 'download',
       (status) => generation === loadGeneration && store.getState().setStatus(status),
       () => store.getState().activeInfo,
       // Reading a local file is part of the load: a file gone since it was picked is a load error.
@@ -323,6 +323,8 @@ export function createController(deps: ControllerDeps) {
       modelChoice: state.activeChoice,
       untrained: state.activeInfo?.untrained ?? false,
       state: { kind: 'pending' },
+      // The engine runs it after the load under way: the card says it waits for the model.
+      queuedDuringLoad: state.status.kind === 'loading',
       file,
       presets: null,
       presetsNote: null,

@@ -7,6 +7,7 @@
 import { isLensError, serializeError } from '../core/errors';
 import { resolveModelUrl } from '../core/model/manifest';
 import type { LoadPhase, ModelInfo, ModelSource, Progress } from '../engine/types';
+import { advanceStages, finishStages, type LoadStage } from './load-stages';
 import type { ModelChoice, ModelStatus } from './store';
 
 export function choiceName(choice: ModelChoice): string {
@@ -60,24 +61,36 @@ export async function trackLoad<T extends { info: ModelInfo }>(
   setStatus: (status: ModelStatus) => void,
   stillUsing: () => ModelInfo | null,
   run: (onProgress: (p: Progress) => void) => Promise<T>,
+  now: () => number = () => performance.now(),
 ): Promise<{ made: T } | { error: unknown }> {
-  const startedAt = performance.now();
-  const loading = (p: Progress): ModelStatus => ({
-    kind: 'loading',
-    startedAt,
-    bytesPerSecond:
-      p.phase === 'download'
-        ? p.loaded / Math.max((performance.now() - startedAt) / 1000, 1e-3)
-        : null,
-    name,
-    phase: p.phase,
-    loaded: p.loaded,
-    total: p.total,
-  });
+  // The user's choice: "ready in" and every stage's time count from here.
+  const startedAt = now();
+  let stages: LoadStage[] = [];
+  const loading = (p: Progress): ModelStatus => {
+    stages = advanceStages(stages, p, now() - startedAt);
+    return {
+      kind: 'loading',
+      startedAt,
+      bytesPerSecond:
+        p.phase === 'download' ? p.loaded / Math.max((now() - startedAt) / 1000, 1e-3) : null,
+      name,
+      phase: p.phase,
+      loaded: p.loaded,
+      total: p.total,
+      stages,
+    };
+  };
   setStatus(loading({ phase: firstPhase, loaded: 0, total: null }));
   try {
     const made = await run((p) => setStatus(loading(p)));
-    setStatus({ kind: 'ready', name, info: made.info });
+    const readyMs = now() - startedAt;
+    setStatus({
+      kind: 'ready',
+      name,
+      info: made.info,
+      readyMs,
+      stages: finishStages(stages, readyMs),
+    });
     return { made };
   } catch (error) {
     // A cancelled load is the user's own act (or a newer choice): the caller restores the status.

@@ -11,6 +11,7 @@ import type { PresetId } from '../core/preprocess/preprocess';
 import type { ReferenceEntry, ReferenceProblem } from '../core/data/verify';
 import type { ClassifyPayload, ConvertedModel, LoadPhase, ModelInfo } from '../engine/types';
 import type { CameraProblem } from './camera-problem';
+import type { LoadStage } from './load-stages';
 import type { Language } from '../i18n/language';
 import type { Message } from '../core/message';
 
@@ -32,8 +33,17 @@ export type ModelStatus =
       phase: LoadPhase;
       loaded: number;
       total: number | null;
+      /** Every stage so far, the running one last (download, file, session, fast, warmup). */
+      stages: readonly LoadStage[];
     }
-  | { kind: 'ready'; name: string; info: ModelInfo }
+  | {
+      kind: 'ready';
+      name: string;
+      info: ModelInfo;
+      /** From the user's choice to ready, in ms (absent: a model restored, not loaded). */
+      readyMs?: number;
+      stages?: readonly LoadStage[];
+    }
   | { kind: 'error'; name: string; error: SerializedError; stillUsing: ModelInfo | null };
 
 export interface ModelSlice {
@@ -84,6 +94,8 @@ export interface ResultItem {
   modelChoice: ModelChoice | null;
   untrained: boolean;
   state: ItemState;
+  /** Added while a model was loading: the engine runs it after that load ("waiting for the model"). */
+  queuedDuringLoad?: boolean;
   /** The image itself, kept to re-run it (preset comparison, a second model). */
   file: Blob;
   /** One-click comparison of the three presets on this image. */

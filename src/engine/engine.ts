@@ -505,6 +505,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
       // -- fast-path self-check (src/engine/fast-proof.ts): the file as it is answers the same
       // probe; on any difference it is kept instead of the rewritten model.
       if (fast.path === 'winograd') {
+        request.onProgress?.({ phase: 'fast', loaded: 0, total: null });
         const features = classifier ? io.featuresName : null;
         ({ session, fast } = await proveLoaded({
           fast: session,
@@ -522,6 +523,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
       }
       // -- end of the self-check
       // One warm-up run: the first inference pays for kernel selection and memory planning.
+      request.onProgress?.({ phase: 'warmup', loaded: 0, total: null });
       const t1 = this.now();
       const logits = await warmUp(session);
       const warmupMs = this.now() - t1;

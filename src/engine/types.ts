@@ -141,9 +141,17 @@ export interface FetchedModel {
 /** download: bytes; read: the checkpoint (no counts); convert: blocks fused; session: creation. */
 export type LoadPhase =
   | 'download'
+  /** A local model file read into memory (the page, before the worker has it). */
+  | 'file'
+  /** A checkpoint read (conversion). */
   | 'read'
   | 'convert'
+  /** The runtime's session made (the fast path's rewrite included when it runs at load). */
   | 'session'
+  /** The fast path's self-check: the rewritten model and the file answer the same probe. */
+  | 'fast'
+  /** One run on a grey image (kernel selection, memory planning). */
+  | 'warmup'
   /** Quantization: calibration, ranking layers (--keep-float auto), measuring the report. */
   | QuantPhase;
 export interface Progress {

@@ -6,6 +6,8 @@ export const LANGUAGES = ['en', 'zh-CN'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
 export const LANGUAGE_NAMES: Record<Language, string> = { en: 'English', 'zh-CN': '简体中文' };
+/** The same names where room is short (a phone's header). */
+export const LANGUAGE_SHORT_NAMES: Record<Language, string> = { en: 'EN', 'zh-CN': '中文' };
 
 /** Any Chinese tag written in simplified script or used in mainland China/Singapore. */
 function match(tag: string): Language | null {

@@ -1,3 +1,4 @@
+import { Nums } from './Nums';
 import { describeFastPath, fastPathNote } from '../../core/fast';
 import { useTranslation } from 'react-i18next';
 import { useSay } from '../i18n/message';
@@ -85,29 +86,41 @@ export function ModelPanel() {
           <tr>
             <th>{t('panels.parameters')}</th>
             <td data-testid="model-params">
-              {d.repopt &&
-                t('panels.paramsTorch', {
-                  n: d.repopt.checkpointParams.toLocaleString('en-US'),
+              {d.repopt && (
+                <Nums
+                  text={t('panels.paramsTorch', {
+                    n: d.repopt.checkpointParams.toLocaleString('en-US'),
+                  })}
+                />
+              )}
+              {d.ghostnet?.checkpointParams != null && (
+                <Nums
+                  text={t('panels.paramsGhost', {
+                    n: d.ghostnet.checkpointParams.toLocaleString('en-US'),
+                    mode: d.ghostnet.mode,
+                  })}
+                />
+              )}
+              <Nums
+                text={t('panels.paramsFile', {
+                  n: d.params.toLocaleString('en-US'),
+                  types: Object.entries(d.paramsByType)
+                    .map(([type, n]) => `${type}: ${n.toLocaleString('en-US')}`)
+                    .join(', '),
                 })}
-              {d.ghostnet?.checkpointParams != null &&
-                t('panels.paramsGhost', {
-                  n: d.ghostnet.checkpointParams.toLocaleString('en-US'),
-                  mode: d.ghostnet.mode,
-                })}
-              {t('panels.paramsFile', {
-                n: d.params.toLocaleString('en-US'),
-                types: Object.entries(d.paramsByType)
-                  .map(([type, n]) => `${type}: ${n.toLocaleString('en-US')}`)
-                  .join(', '),
-              })}
+              />
             </td>
           </tr>
           <tr>
             <th>{t('panels.gmacs')}</th>
             <td>
-              {d.gmacs === null
-                ? t('panels.gmacsUnknown')
-                : t('panels.gmacsValue', { gmacs: d.gmacs.toFixed(4) })}
+              <Nums
+                text={
+                  d.gmacs === null
+                    ? t('panels.gmacsUnknown')
+                    : t('panels.gmacsValue', { gmacs: d.gmacs.toFixed(4) })
+                }
+              />
             </td>
           </tr>
           <tr>
@@ -210,18 +223,28 @@ export function ModelPanel() {
               data-pending={info.fast.pending ? 'true' : undefined}
             >
               {say(fastPathNote(info.fast).message, describeFastPath(info.fast))}
-              {info.fast.path === 'winograd' &&
-                t(info.runner.name === 'lens' ? 'panels.fastDetailLens' : 'panels.fastDetail', {
-                  ms: Math.round(info.fast.rewriteMs),
-                  mib: (info.fast.transformedWeightBytes / 2 ** 20).toFixed(0),
-                })}
-              {info.fast.path === 'winograd' &&
-                info.fast.check &&
-                t('panels.fastChecked', {
-                  images: info.fast.check.images,
-                  rel: (info.fast.check.maxAbsDiff / (info.fast.check.scale || 1)).toExponential(1),
-                  bound: info.fast.check.bound.toExponential(1),
-                })}
+              {info.fast.path === 'winograd' && (
+                <Nums
+                  text={t(
+                    info.runner.name === 'lens' ? 'panels.fastDetailLens' : 'panels.fastDetail',
+                    {
+                      ms: Math.round(info.fast.rewriteMs),
+                      mib: (info.fast.transformedWeightBytes / 2 ** 20).toFixed(0),
+                    },
+                  )}
+                />
+              )}
+              {info.fast.path === 'winograd' && info.fast.check && (
+                <Nums
+                  text={t('panels.fastChecked', {
+                    images: info.fast.check.images,
+                    rel: (info.fast.check.maxAbsDiff / (info.fast.check.scale || 1)).toExponential(
+                      1,
+                    ),
+                    bound: info.fast.check.bound.toExponential(1),
+                  })}
+                />
+              )}
             </td>
           </tr>
           <tr>

@@ -5,6 +5,7 @@ import { useLens, type ModelStatus } from '../store';
 import { backendText, bytesText } from './format';
 import { useErrorParts } from './ErrorText';
 import { useModelName } from './model-name';
+import { LoadStages, stagesLine } from './LoadStages';
 
 export function ModelStatusBadge() {
   const status = useLens((s) => s.status);
@@ -21,18 +22,36 @@ export function ModelStatusBadge() {
       data-testid="model-status"
       data-status={status.kind}
       {...(backend ? { 'data-backend': backend } : {})}
+      {...(status.kind === 'ready' && status.readyMs !== undefined
+        ? { 'data-ready-ms': Math.round(status.readyMs) }
+        : {})}
     >
       {status.kind === 'idle' && <span>{t('status.idle')}</span>}
       {status.kind === 'loading' && <LoadingProgress status={status} />}
       {status.kind === 'ready' && (
-        <span title={say(status.info.messages.backendReason, status.info.backendReason)}>
+        <span
+          title={[
+            say(status.info.messages.backendReason, status.info.backendReason),
+            status.stages ? stagesLine(status.stages, t) : '',
+          ]
+            .filter(Boolean)
+            .join('\n')}
+        >
           ✔{' '}
           {t('status.ready', {
             name: shown(status.name),
             backend: backendText(status.info.backend, status.info.threads),
             reason: say(status.info.messages.backendReason, status.info.backendReason),
-            ms: Math.round(status.info.loadMs + status.info.warmupMs),
+            // From the user's choice to ready; a restored model has only the engine's own time.
+            ms: Math.round(status.readyMs ?? status.info.loadMs + status.info.warmupMs),
           })}
+          {status.info.fast.pending === true && (
+            // A big model answers with the file first; the fast path is the load's last stage.
+            <span className="fast-pending" data-testid="fast-pending">
+              {' '}
+              <span className="spinner" aria-hidden="true" /> {t('stages.fastBackground')}
+            </span>
+          )}
           {preference === 'webgpu' && status.info.backend !== 'webgpu' && (
             <strong className="warn" data-testid="webgpu-fallback">
               {' '}
@@ -108,6 +127,7 @@ function LoadingProgress({ status }: { status: Extract<ModelStatus, { kind: 'loa
       <button type="button" data-testid="cancel-load" onClick={cancelModelLoad}>
         {t('status.cancel')}
       </button>
+      <LoadStages stages={status.stages} startedAt={status.startedAt} />
     </>
   );
 }

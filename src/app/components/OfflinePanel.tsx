@@ -1,3 +1,4 @@
+import { Nums } from './Nums';
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { resolveModelUrl } from '../../core/model/manifest';
@@ -23,8 +24,8 @@ export function OfflinePanel() {
     <details className="panel offline" data-testid="offline-panel">
       <summary>
         {t('panels.offlineSummary', { count: offline.cached.length })}
-        {offline.usage !== null && t('panels.used', { size: mb(offline.usage) })}
-        {offline.quota !== null && t('panels.of', { size: mb(offline.quota) })}
+        {offline.usage !== null && <Nums text={t('panels.used', { size: mb(offline.usage) })} />}
+        {offline.quota !== null && <Nums text={t('panels.of', { size: mb(offline.quota) })} />}
       </summary>
       <ul>
         {manifest?.models.map((m) => {

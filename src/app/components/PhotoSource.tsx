@@ -17,7 +17,9 @@ export function PhotoSource() {
   return (
     <section className={compact ? 'drop-target compact' : 'drop-target'} data-testid="drop-zone">
       <button type="button" className="drop-button" onClick={() => input.current?.click()}>
-        <span className="drop-title">{compact ? t('drop.more') : t('drop.title')}</span>
+        <span className="drop-title">
+          {compact ? t(TOUCH_ONLY ? 'drop.moreTouch' : 'drop.more') : t('drop.title')}
+        </span>
         {!compact && <span className="drop-choose">{t('drop.choose')}</span>}
         <span className="drop-hint">{TOUCH_ONLY ? t('drop.orTouch') : t('drop.or')}</span>
       </button>

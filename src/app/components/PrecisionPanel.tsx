@@ -1,3 +1,4 @@
+import { Nums } from './Nums';
 import { useRef, useState } from 'react';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
@@ -98,16 +99,22 @@ function Side({ name, side }: { name: 'fp16' | 'int8'; side: PrecisionSide }) {
       data-top-kind={top?.kind ?? ''}
     >
       <p>
-        {t('precision.side', {
-          name,
-          first: side.firstBreak ?? t('precision.none'),
-          top1: `${(side.agreement.top1Agreement * 100).toFixed(1)} %`,
-        })}
+        <Nums
+          text={t('precision.side', {
+            name,
+            first: side.firstBreak ?? t('precision.none'),
+            top1: `${(side.agreement.top1Agreement * 100).toFixed(1)} %`,
+          })}
+        />
       </p>
       <ol className="mono small">
         {side.ranking.slice(0, 5).map((f, i) => {
           const note = findingNote(f);
-          return <li key={i}>{say(note.message, note.text)}</li>;
+          return (
+            <li key={i}>
+              <Nums text={say(note.message, note.text)} />
+            </li>
+          );
         })}
       </ol>
     </div>

@@ -10,6 +10,8 @@ import type { ClassifyPayload } from '../../engine/types';
 import { compareTop5 } from '../compare-summary';
 import { choiceName, comparePresets, loadAndComparePresets } from '../controller';
 import { useLens, type ItemState, type ModelChoice, type ResultItem } from '../store';
+import { leadOf } from '../lead';
+import { pendingKind } from '../load-stages';
 import { verifyItem } from '../verification';
 import { backendText, ms } from './format';
 import { Top5Bars } from './Top5Bars';
@@ -194,6 +196,31 @@ function CompareResult({ main, other }: { main: ClassifyPayload; other: ItemStat
   );
 }
 
+/** The answer in words before the bars (or, for an untrained model, that there is none). */
+function LeadSentence({ payload, untrained }: { payload: ClassifyPayload; untrained: boolean }) {
+  const { t } = useTranslation();
+  const lead = leadOf(payload.top5, untrained);
+  if (lead.kind === 'none') return null;
+  return (
+    <p className={`lead ${lead.kind}`} data-testid="lead" data-lead={lead.kind}>
+      {t(`results.lead.${lead.kind}`, { label: lead.label, percent: lead.percent })}
+    </p>
+  );
+}
+
+/** A photo queued during a model load waits for that model; otherwise it is being classified. */
+function Pending({ item }: { item: ResultItem }) {
+  const loading = useLens((s) => s.status.kind === 'loading');
+  const { t } = useTranslation();
+  const kind = pendingKind(item.queuedDuringLoad === true, loading);
+  return (
+    <p className="muted" data-testid="pending" data-waiting={kind}>
+      {kind === 'model' && <span className="spinner" aria-hidden="true" />}{' '}
+      {t(kind === 'model' ? 'results.waitingForModel' : 'results.classifying')}
+    </p>
+  );
+}
+
 export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem }) {
   const { state } = item;
   const payload = state.kind === 'done' ? state.payload : null;
@@ -224,7 +251,7 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
       </figure>
       {payload && <CropCanvas payload={payload} cam={cam} />}
       <div className="details">
-        {state.kind === 'pending' && <p className="muted">{t('results.classifying')}</p>}
+        {state.kind === 'pending' && <Pending item={item} />}
         {state.kind === 'error' && (
           <div className="error" role="alert">
             <ErrorText error={state.error} />
@@ -232,6 +259,7 @@ export const ResultCard = memo(function ResultCard({ item }: { item: ResultItem 
         )}
         {payload && (
           <>
+            <LeadSentence payload={payload} untrained={item.untrained} />
             {item.untrained && <p className="untrained-tag">{t('untrained.tag')}</p>}
             {verdict && (
               <p

@@ -17,6 +17,10 @@ export function ResultList() {
           {t('results.clear')}
         </button>
       </div>
+      {/* Visible text, not a tooltip: a touch screen has no hover. */}
+      <p className="meta legend" data-testid="results-legend">
+        {t('results.legend')}
+      </p>
       <ol className="results" reversed>
         {results.toReversed().map((r) => (
           <ResultCard key={r.id} item={r} />

@@ -3,6 +3,14 @@ import { stopCamera } from '../live';
 import { useLens } from '../store';
 import { TOUCH_ONLY } from '../touch';
 
+/** Opens the Engineer tools (below the results on narrow screens) and scrolls to them. */
+function openTools(): void {
+  const tools = document.querySelector<HTMLElement>('[data-testid=engineer-tools]');
+  const details = tools?.querySelector('details');
+  if (details) details.open = true;
+  tools?.scrollIntoView({ block: 'start' });
+}
+
 /** Where images come from: photos (drop, paste, pick, examples) or the camera, in one place. */
 export function SourceSwitch() {
   const source = useLens((s) => s.source);
@@ -33,6 +41,10 @@ export function SourceSwitch() {
         onClick={() => useLens.getState().setStage(!useLens.getState().stage)}
       >
         {TOUCH_ONLY ? t('stage.openTouch') : t('stage.open')}
+      </button>
+      {/* Narrow screens keep the tools below the results: this opens them and goes there. */}
+      <button type="button" className="tools-jump" data-testid="tools-jump" onClick={openTools}>
+        {t('tools.jump')}
       </button>
     </div>
   );

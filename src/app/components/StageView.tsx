@@ -1,3 +1,4 @@
+import { LoadStages } from './LoadStages';
 import { useEffect, useMemo, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatRate } from '../live-rate';
@@ -141,6 +142,7 @@ function StageLoading({ status }: { status: Extract<ModelStatus, { kind: 'loadin
         </small>
       </p>
       <progress {...(status.total ? { value: status.loaded, max: status.total } : {})} />
+      <LoadStages stages={status.stages} startedAt={status.startedAt} />
     </div>
   );
 }
