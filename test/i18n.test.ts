@@ -84,6 +84,8 @@ describe('message catalogues', () => {
         // Layouts around values: a layer's name alone, a phase and its count.
         'engine.precision.at',
         'precision.progress',
+        // Two translated messages joined (the WASM reason; the lens kernels).
+        'engine.backend.lensAfter',
       ].sort(),
     );
   });
