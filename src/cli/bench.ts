@@ -595,6 +595,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
     (quick
       ? join(mkdtempSync(join(tmpdir(), 'lens-bench-')), 'benchmarks.md')
       : join(ROOT, 'docs/benchmarks.md'));
+  // A new folder is made, not refused after half an hour of measuring.
+  mkdirSync(dirname(resolve(out)), { recursive: true });
   writeFileSync(out, benchMarkdown(report));
   writeFileSync(out.replace(/\.md$/, '.json'), JSON.stringify(report, null, 2) + '\n');
   log(t('cli.bench.wrote', { out, json: out.replace(/\.md$/, '.json') }));
