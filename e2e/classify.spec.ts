@@ -93,7 +93,7 @@ test.describe('classify fixture photos with the tiny model (WASM)', () => {
     page,
     lens,
   }) => {
-    await lens.openReady('?fastbg=0');
+    await lens.openReady('?fastbg=0&kernels=onnxruntime');
     // Photos picked at once: the first answers before the background work, or during it.
     await lens.pickImages('coffee.png', 'chelsea.png');
     await lens.expectMatchesPyTorch('coffee.png');

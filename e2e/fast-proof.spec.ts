@@ -75,7 +75,7 @@ test('gap-broadcast with ?fastbg=0: the background path proves the rewrite, then
   page,
   lens,
 }) => {
-  await lens.openReady('?model=repopt-tiny-seeded&fastbg=0');
+  await lens.openReady('?model=repopt-tiny-seeded&fastbg=0&kernels=onnxruntime');
   const file = join(dir, 'gap-broadcast.onnx');
   await lens.pickModel(file);
   await expect(lens.status).toContainText('gap-broadcast.onnx');

@@ -121,8 +121,9 @@ test('a fast path prepared after the load says so beside "ready" until it takes 
       if (document.querySelector('[data-testid=fast-pending]')) w.__fastPending = true;
     }).observe(document, { subtree: true, childList: true });
   });
-  // ?fastbg=0: every model answers with the file first and takes the fast path in the background.
-  await lens.openReady('?fastbg=0&lang=en');
+  // ?fastbg=0: every model answers with the file first and takes the fast path in the background
+  // (onnxruntime's path: the lens kernels pack their Winograd weights at load).
+  await lens.openReady('?fastbg=0&kernels=onnxruntime&lang=en');
   await expect(page.getByTestId('model-fast-path')).toHaveAttribute('data-path', 'winograd', {
     timeout: 120_000,
   });
