@@ -125,7 +125,7 @@ for (const m of models) {
   console.log(`
 ${m.label}:`);
   console.log(
-    layerMarkdown(await layerTable(lens.find((l) => l.model === m.label)!.load.model, runs)),
+    layerMarkdown(layerTable(lens.find((l) => l.model === m.label)!.load.model, runs)),
   );
 }
 for (const o of orts) await o.session.dispose();

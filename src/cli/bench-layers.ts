@@ -63,11 +63,11 @@ export function gemmPeak(k: LensKernels, reps = 200): number {
   return (m * n * kk) / best / 1e6;
 }
 
-export async function layerTable(model: LensModel, runs: number, size = 224): Promise<LayerTable> {
+export function layerTable(model: LensModel, runs: number, size = 224): LayerTable {
   const input = Float32Array.from({ length: 3 * size * size }, (_, i) => Math.sin(i * 0.37) * 2);
   const best = new Map<LensOp, number>();
   for (let r = 0; r < runs + 1; r++)
-    await model.run(input, [1, 3, size, size], [], (op, ms) => {
+    model.run(input, [1, 3, size, size], [], (op, ms) => {
       if (r > 0) best.set(op, Math.min(best.get(op) ?? Infinity, ms));
     });
   const peak = gemmPeak(model.kernels);

@@ -434,7 +434,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
       );
       const load = await createLensNodeSession(bytes, { threads: 1, tiles });
       if (load.claimed) {
-        report.layers = await layerTable(load.model, quick ? 2 : 5);
+        report.layers = layerTable(load.model, quick ? 2 : 5);
         await load.session.dispose();
       } else notes.push(`Lens kernels per layer: the kernels declined ${basename(profiled)}.`);
     }

@@ -100,7 +100,7 @@ export async function createLensSession(
       runOutputs(inputName, input, dims, names) {
         if (inputName !== claim.graph.input.name)
           throw new LensError('internal', `The model's input is "${claim.graph.input.name}".`);
-        return model.run(input, dims, names);
+        return Promise.resolve(model.run(input, dims, names));
       },
       release: () => pool?.close() ?? Promise.resolve(),
     }),

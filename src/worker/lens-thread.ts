@@ -1,37 +1,30 @@
 /// <reference lib="webworker" />
 /**
  * One lens kernels thread in the page: the threads build instantiated on the session's shared
- * memory with a stack of its own (first message), then runs each call it is sent and answers
- * when it is done. Started by src/worker/lens-pool-web.ts.
+ * memory with a stack of its own (its one message), then it serves its mailbox slot
+ * (src/core/lens/mailbox.mjs) until the pool quits. Started by src/worker/lens-pool-web.ts.
  */
-import type { KernelCall } from '../core/lens/kernels';
+import { serve, slot } from '../core/lens/mailbox.mjs';
+import type { ThreadInit } from '../core/lens/pool';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 export type ThreadReply = { ok: true } | { ok: false; message: string };
-type ThreadMessage =
-  | { init: { module: WebAssembly.Module; memory: WebAssembly.Memory; stackTop: number } }
-  | { call: KernelCall };
 
-let exports: Record<string, unknown> | null = null;
-
-self.onmessage = (e: MessageEvent<ThreadMessage>) => {
+self.onmessage = (e: MessageEvent<ThreadInit>) => {
+  let fns: ((...args: number[]) => void)[];
   try {
-    if ('init' in e.data) {
-      const { module, memory, stackTop } = e.data.init;
-      const instance = new WebAssembly.Instance(module, { env: { memory } });
-      exports = instance.exports;
-      (exports['__stack_pointer'] as WebAssembly.Global).value = stackTop;
-    } else {
-      if (!exports) throw new Error('not started');
-      const fn = exports[e.data.call.fn] as (...args: number[]) => void;
-      fn(...e.data.call.args);
-    }
-    self.postMessage({ ok: true } satisfies ThreadReply);
+    const { module, memory, stackTop, names } = e.data;
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    (instance.exports['__stack_pointer'] as WebAssembly.Global).value = stackTop;
+    fns = names.map((n) => instance.exports[n] as (...args: number[]) => void);
   } catch (err) {
     self.postMessage({
       ok: false,
       message: String((err as Error)?.message ?? err),
     } satisfies ThreadReply);
+    return;
   }
+  self.postMessage({ ok: true } satisfies ThreadReply);
+  serve(slot(e.data.memory.buffer, e.data.slot), fns);
 };

@@ -32,15 +32,17 @@ interface Exports {
 }
 
 /** The kernels a layer's work is split into (one call per thread and phase). */
-export type KernelName =
-  | 'lens_gemm_f32_4x8'
-  | 'lens_conv3x3_wino_f43'
-  | 'lens_conv3x3_wino_f23'
-  | 'lens_im2col'
-  | 'lens_depthwise'
-  | 'lens_im2col_u8'
-  | 'lens_qgemm_u8i8'
-  | 'lens_qdepthwise_u8';
+export const KERNEL_NAMES = [
+  'lens_gemm_f32_4x8',
+  'lens_conv3x3_wino_f43',
+  'lens_conv3x3_wino_f23',
+  'lens_im2col',
+  'lens_depthwise',
+  'lens_im2col_u8',
+  'lens_qgemm_u8i8',
+  'lens_qdepthwise_u8',
+] as const;
+export type KernelName = (typeof KERNEL_NAMES)[number];
 export interface KernelCall {
   fn: KernelName;
   args: number[];

@@ -28,8 +28,10 @@ interface Plan {
  */
 export interface LensPool {
   readonly workers: number;
-  /** Runs calls[i] on worker i, all at once; resolves when every one is done. */
-  run(calls: readonly KernelCall[]): Promise<void>;
+  /** Starts calls[i] on worker i and returns at once. */
+  start(calls: readonly KernelCall[]): void;
+  /** Blocks until every started call is done; throws the first worker's error. */
+  join(): void;
   close(): Promise<void>;
 }
 interface Dense {
@@ -116,13 +118,13 @@ export class LensModel {
    * Runs a batch (NCHW) and returns the named values, batch-major, with the batch as the first
    * dimension.
    */
-  async run(
+  run(
     input: Float32Array,
     dims: readonly number[],
     names: readonly string[],
     /** Called after each op with its time in ms (the bench's per-layer table). */
     profile?: (op: LensOp, ms: number) => void,
-  ): Promise<{ data: Float32Array; dims: number[] }[]> {
+  ): { data: Float32Array; dims: number[] }[] {
     if (dims.length !== 4)
       throw new RangeError(`lens: a 4-D NCHW input expected, got [${dims.join(', ')}]`);
     const [n, c, h, w] = dims as [number, number, number, number];
@@ -138,7 +140,7 @@ export class LensModel {
       this.kernels.f32.set(input.subarray(i * per, (i + 1) * per), x.ptr / 4);
       for (const op of this.graph.ops) {
         const t0 = profile ? performance.now() : 0;
-        if (op.op === 'conv' || op.op === 'qconv') await this.conv(op, plan);
+        if (op.op === 'conv' || op.op === 'qconv') this.conv(op, plan);
         else this.exec(op, plan);
         profile?.(op, performance.now() - t0);
       }
@@ -221,7 +223,7 @@ export class LensModel {
     return plan;
   }
 
-  private async conv(op: Extract<LensOp, { op: 'conv' | 'qconv' }>, plan: Plan): Promise<void> {
+  private conv(op: Extract<LensOp, { op: 'conv' | 'qconv' }>, plan: Plan): void {
     const x = plan.values.get(op.x)!;
     const y = plan.values.get(op.y)!;
     const layer = this.convs.get(op)!;
@@ -231,10 +233,16 @@ export class LensModel {
     // A small layer takes less time than handing it to the other threads and back: one thread.
     const scratch = macs < this.minSplitMacs ? plan.scratch.slice(0, 1) : plan.scratch;
     for (const phase of layer.work(x.ptr, y.ptr, h, w, scratch)) {
-      const others = this.pool && phase.length > 1 ? this.pool.run(phase.slice(1)) : null;
-      this.kernels.call(phase[0]!);
-      if (others) await others;
-      else for (const call of phase.slice(1)) this.kernels.call(call);
+      if (!this.pool || phase.length < 2) {
+        for (const call of phase) this.kernels.call(call);
+        continue;
+      }
+      this.pool.start(phase.slice(1));
+      try {
+        this.kernels.call(phase[0]!);
+      } finally {
+        this.pool.join(); // the workers write the same memory: never leave them running
+      }
     }
   }
 
