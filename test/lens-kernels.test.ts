@@ -4,7 +4,12 @@
  * Measured errors (relative to each output's largest value) are printed and bounded.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PackedConv, type ConvMethod, type ConvSpec } from '../src/core/lens/conv';
+import {
+  PackedConv,
+  winogradSplit,
+  type ConvMethod,
+  type ConvSpec,
+} from '../src/core/lens/conv';
 import { instantiateKernels, LensKernels, NO_CLAMP, packRows4 } from '../src/core/lens/kernels';
 import { packWinogradF43 } from '../src/core/lens/pack';
 import { kernelBytes } from '../src/node/lens-node';
@@ -126,7 +131,18 @@ describe.each(ISAS)('%s build', (isa) => {
     const yp = k.alloc(p.cout * g.ho * g.wo);
     const scratch = k.alloc(layer.scratchFloats(p.h, p.w));
     layer.run(xp, yp, p.h, p.w, scratch);
-    const got = k.read(yp, p.cout * g.ho * g.wo);
+    const got = k.read(yp, p.cout * g.ho * g.wo).slice();
+    // Split as 2 and 3 threads would (the calls run here in turn, each with its own scratch): the
+    // same floats, bit for bit (Winograd: by channels or by tiles, as winogradSplit decides).
+    for (const threads of [2, 3]) {
+      const scratches = Array.from({ length: threads }, () =>
+        k.alloc(layer.scratchFloats(p.h, p.w)),
+      );
+      const y2 = k.alloc(p.cout * g.ho * g.wo);
+      for (const phase of layer.work(xp, y2, p.h, p.w, scratches))
+        for (const call of phase) k.call(call);
+      expect(k.read(y2, p.cout * g.ho * g.wo)).toEqual(got);
+    }
     const ref = convF64(p, x, w, b, lo);
     expect([g.ho, g.wo]).toEqual([ref.ho, ref.wo]);
     const err = relError(got, ref.y);
@@ -233,5 +249,30 @@ describe('the Winograd weight transform', () => {
     expect(got.length).toBe(want.length);
     // Same float64 arithmetic, same order: equal up to one rounding of the last bit.
     expect(relError(got, want)).toBeLessThanOrEqual(1e-7);
+  });
+});
+
+describe('winogradSplit', () => {
+  it('by output channels (blocks of 4, equal shares) when each thread gets 8 blocks', () => {
+    expect(winogradSplit(16, 512, 2)).toEqual([
+      { tiles: [0, 16], channels: [0, 256] },
+      { tiles: [0, 16], channels: [256, 512] },
+    ]);
+    expect(winogradSplit(49, 70, 2)).toEqual([
+      { tiles: [0, 49], channels: [0, 36] },
+      { tiles: [0, 49], channels: [36, 72] },
+    ]);
+  });
+  it('by tiles in units of 8 otherwise, every tile once', () => {
+    expect(winogradSplit(196, 64, 3)).toEqual([
+      { tiles: [0, 64], channels: [0, 64] },
+      { tiles: [64, 128], channels: [0, 64] },
+      { tiles: [128, 196], channels: [0, 64] },
+    ]);
+    expect(winogradSplit(9, 12, 2)).toEqual([
+      { tiles: [0, 8], channels: [0, 12] },
+      { tiles: [8, 9], channels: [0, 12] },
+    ]);
+    expect(winogradSplit(30, 512, 1)).toEqual([{ tiles: [0, 30], channels: [0, 512] }]);
   });
 });

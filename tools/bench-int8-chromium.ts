@@ -143,6 +143,8 @@ const result = await page.evaluate(
             nt,
             0,
             tiles,
+            0,
+            coutPad,
           ),
         );
       } else {

@@ -1,14 +1,21 @@
 /*
- * Winograd F(4x4, 3x3) convolution, stride 1, any padding, with the transforms fused around the
- * multiply: tiles are taken in blocks of NT, and for each block the input transform writes
- * V[36][cin][NT], 36 GEMMs write M[36][coutPad][NT], and the output transform adds the bias,
- * clamps and stores into the CHW output. V is panel-packed for the GEMM: V[xi][t / 8][cin][8]. V and M are one block's size (they stay in cache), so no
+ * Winograd convolution, 3x3 stride 1, any padding: F(4x4,3x3) (6x6 input tiles, 36 points) and
+ * F(2x2,3x3) (4x4 tiles, 16 points, the tile the engine's per-layer rule picks for small maps
+ * and tight weight budgets). One driver runs both: tiles are taken in blocks of nt, and for each
+ * block the input transform writes V[points][cin][nt], `points` GEMMs write M[points][coutPad][nt],
+ * and the output transform adds the bias, clamps and stores into the CHW output. V is
+ * panel-packed for the GEMM: V[xi][t / 8][cin][8]. V and M are one block's size, so no
  * layer-sized intermediate tensor exists.
  *
+ * The transforms work on 4 tiles at once, one per SIMD lane. A lane's input rows are two (or one)
+ * vector loads where its tile lies inside the map, and gathered with zeros at the border; a 4x4
+ * transpose turns rows of one tile into columns across the 4 tiles. The output goes the other
+ * way: a transpose, then one vector store per row of a tile that lies inside.
+ *
  * U (the transformed weights, G g G^T for every output/input channel pair) is packed at load in
- * the GEMM's A layout, one matrix per position xi: U + xi * coutPad * cin.
- * The 36 V and M matrices start `vs` and `ms` floats apart; lens_wino_stride picks strides that
- * are not multiples of 4 KiB (36 streams in one cache set otherwise).
+ * the GEMM's A layout, one matrix per point xi: U + xi * coutPad * cin.
+ * The V and M matrices start `vs` and `ms` floats apart; lens_wino_stride picks strides that
+ * are not multiples of 4 KiB (the matrices' streams in one cache set otherwise).
  */
 #include "lens.h"
 
@@ -17,104 +24,185 @@ int EXPORT(lens_wino_stride)(int rows, int nt) {
   return (s * 4) % 4096 == 0 ? s + 16 : s;
 }
 
-/* B^T d for one 6-vector (d0..d5 along one axis). */
-#define BT(d0, d1, d2, d3, d4, d5, o0, o1, o2, o3, o4, o5)                                     \
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+/* (a, b, c, d) rows to columns: o_k = (a[k], b[k], c[k], d[k]). */
+#define TRANSPOSE4(a, b, c, d, o0, o1, o2, o3)                                                 \
   do {                                                                                         \
-    const v128_t f4 = wasm_f32x4_splat(4.0f), f5 = wasm_f32x4_splat(5.0f);                     \
-    const v128_t f2 = wasm_f32x4_splat(2.0f);                                                  \
-    const v128_t t1 = wasm_f32x4_sub(d4, wasm_f32x4_mul(f4, d2));  /* d4 - 4 d2 */             \
-    const v128_t t2 = wasm_f32x4_sub(d3, wasm_f32x4_mul(f4, d1));  /* d3 - 4 d1 */             \
-    const v128_t t3 = wasm_f32x4_sub(d4, d2);                                                  \
-    const v128_t t4 = wasm_f32x4_mul(f2, wasm_f32x4_sub(d3, d1)); /* 2 (d3 - d1) */            \
-    o0 = wasm_f32x4_add(wasm_f32x4_sub(wasm_f32x4_mul(f4, d0), wasm_f32x4_mul(f5, d2)), d4);   \
-    o1 = wasm_f32x4_add(t1, t2);                                                               \
-    o2 = wasm_f32x4_sub(t1, t2);                                                               \
-    o3 = wasm_f32x4_add(t3, t4);                                                               \
-    o4 = wasm_f32x4_sub(t3, t4);                                                               \
-    o5 = wasm_f32x4_add(wasm_f32x4_sub(wasm_f32x4_mul(f4, d1), wasm_f32x4_mul(f5, d3)), d5);   \
+    const v128_t t0 = wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(a, b, 2, 6, 3, 7); \
+    const v128_t t2 = wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(c, d, 2, 6, 3, 7); \
+    o0 = wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5);                                               \
+    o1 = wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7);                                               \
+    o2 = wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5);                                               \
+    o3 = wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7);                                               \
   } while (0)
 
-/* A^T m for one 6-vector. */
-#define AT(m0, m1, m2, m3, m4, m5, y0, y1, y2, y3)                                             \
-  do {                                                                                         \
-    const v128_t s12 = wasm_f32x4_add(m1, m2), d12 = wasm_f32x4_sub(m1, m2);                   \
-    const v128_t s34 = wasm_f32x4_add(m3, m4), d34 = wasm_f32x4_sub(m3, m4);                   \
-    y0 = wasm_f32x4_add(wasm_f32x4_add(m0, s12), s34);                                         \
-    y1 = wasm_f32x4_add(d12, wasm_f32x4_mul(wasm_f32x4_splat(2.0f), d34));                     \
-    y2 = wasm_f32x4_add(s12, wasm_f32x4_mul(wasm_f32x4_splat(4.0f), s34));                     \
-    y3 = wasm_f32x4_add(wasm_f32x4_add(d12, wasm_f32x4_mul(wasm_f32x4_splat(8.0f), d34)), m5); \
-  } while (0)
-
-/* Input transform of 4 tiles (one per lane) of one channel into V[xi][.][t..t+3]. */
-static void input_tiles(const float *x, int H, int W, const int *oy, const int *ox, float *v,
-                        int vs) {
-  float d[36][4] __attribute__((aligned(16)));
-  for (int j = 0; j < 4; j++) {
-    for (int r = 0; r < 6; r++) {
-      const int y = oy[j] + r;
-      const int inside = y >= 0 && y < H;
-      for (int c = 0; c < 6; c++) {
-        const int xx = ox[j] + c;
-        d[r * 6 + c][j] = inside && xx >= 0 && xx < W ? x[y * W + xx] : 0.0f;
-      }
-    }
+/*
+ * `n` (4 or 6) values of row y from column x0 of a channel, in p[0..1] (the second vector holds
+ * columns 2..5 when n is 6): two loads where the row lies inside, else gathered with zeros.
+ */
+ALWAYS_INLINE void load_row(const float *x, int H, int W, int y, int x0, int n, v128_t *p) {
+  if (y >= 0 && y < H && x0 >= 0 && x0 + n <= W) {
+    p[0] = wasm_v128_load(x + y * W + x0);
+    if (n == 6) p[1] = wasm_v128_load(x + y * W + x0 + 2);
+    return;
   }
-  v128_t t[36];
-  for (int c = 0; c < 6; c++) /* columns: B^T d */
-    BT(wasm_v128_load(d[c]), wasm_v128_load(d[6 + c]), wasm_v128_load(d[12 + c]),
-       wasm_v128_load(d[18 + c]), wasm_v128_load(d[24 + c]), wasm_v128_load(d[30 + c]), t[c],
-       t[6 + c], t[12 + c], t[18 + c], t[24 + c], t[30 + c]);
-  for (int r = 0; r < 6; r++) { /* rows: (B^T d) B */
-    v128_t o0, o1, o2, o3, o4, o5;
-    BT(t[6 * r], t[6 * r + 1], t[6 * r + 2], t[6 * r + 3], t[6 * r + 4], t[6 * r + 5], o0, o1,
-       o2, o3, o4, o5);
-    wasm_v128_store(v + (6 * r + 0) * vs, o0);
-    wasm_v128_store(v + (6 * r + 1) * vs, o1);
-    wasm_v128_store(v + (6 * r + 2) * vs, o2);
-    wasm_v128_store(v + (6 * r + 3) * vs, o3);
-    wasm_v128_store(v + (6 * r + 4) * vs, o4);
-    wasm_v128_store(v + (6 * r + 5) * vs, o5);
-  }
+  float t[8] __attribute__((aligned(16))) = {0};
+  if (y >= 0 && y < H)
+    for (int c = 0; c < n; c++)
+      if (x0 + c >= 0 && x0 + c < W) t[c] = x[y * W + x0 + c];
+  p[0] = wasm_v128_load(t);
+  if (n == 6) p[1] = wasm_v128_load(t + 2);
 }
 
-/* Output transform of 4 tiles of one output channel, bias and clamp fused into the store. */
-static void output_tiles(const float *m, int ms, float *y, int Ho, int Wo, const int *oy,
-                         const int *ox, float bias, float lo, float hi) {
-  v128_t t[24];
-  for (int c = 0; c < 6; c++)
-    AT(wasm_v128_load(m + c * ms), wasm_v128_load(m + (6 + c) * ms),
-       wasm_v128_load(m + (12 + c) * ms), wasm_v128_load(m + (18 + c) * ms),
-       wasm_v128_load(m + (24 + c) * ms), wasm_v128_load(m + (30 + c) * ms), t[c], t[6 + c],
-       t[12 + c], t[18 + c]);
-  const v128_t vb = wasm_f32x4_splat(bias), vlo = wasm_f32x4_splat(lo),
-               vhi = wasm_f32x4_splat(hi);
-  float out[16][4] __attribute__((aligned(16)));
-  for (int r = 0; r < 4; r++) {
-    v128_t y0, y1, y2, y3;
-    AT(t[6 * r], t[6 * r + 1], t[6 * r + 2], t[6 * r + 3], t[6 * r + 4], t[6 * r + 5], y0, y1,
-       y2, y3);
-    wasm_v128_store(out[4 * r + 0], vclamp(wasm_f32x4_add(y0, vb), vlo, vhi));
-    wasm_v128_store(out[4 * r + 1], vclamp(wasm_f32x4_add(y1, vb), vlo, vhi));
-    wasm_v128_store(out[4 * r + 2], vclamp(wasm_f32x4_add(y2, vb), vlo, vhi));
-    wasm_v128_store(out[4 * r + 3], vclamp(wasm_f32x4_add(y3, vb), vlo, vhi));
-  }
-  for (int j = 0; j < 4; j++) {
-    if (oy[j] < 0) continue; /* a lane past the last tile */
-    const int rows = Ho - oy[j] < 4 ? Ho - oy[j] : 4, cols = Wo - ox[j] < 4 ? Wo - ox[j] : 4;
-    for (int r = 0; r < rows; r++)
-      for (int c = 0; c < cols; c++) y[(oy[j] + r) * Wo + ox[j] + c] = out[4 * r + c][j];
+/* Row r of the 4 lanes' tiles as `n` column vectors d[0..n) (lane j = tile j). */
+ALWAYS_INLINE void tile_row(const float *x, int H, int W, const int *oy, const int *ox, int r,
+                            int n, v128_t *d) {
+  v128_t p[4][2];
+  for (int j = 0; j < 4; j++) load_row(x, H, W, oy[j] + r, ox[j], n, p[j]);
+  TRANSPOSE4(p[0][0], p[1][0], p[2][0], p[3][0], d[0], d[1], d[2], d[3]);
+  if (n == 6) {
+    const v128_t t1 = wasm_i32x4_shuffle(p[0][1], p[1][1], 2, 6, 3, 7);
+    const v128_t t3 = wasm_i32x4_shuffle(p[2][1], p[3][1], 2, 6, 3, 7);
+    d[4] = wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5);
+    d[5] = wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7);
   }
 }
 
 /*
- * Tiles [t0, t1) of the layer (tile t is row t / ceil(Wo/4), column t % ceil(Wo/4)), in blocks
- * of nt (a multiple of 8). V holds 36 * vs floats, M 36 * ms (vs, ms from lens_wino_stride).
+ * Row r of the 4 lanes' output tiles (y[0..m) as lanes: column c of tile j in lane j of y[c]),
+ * stored at (oy + r, ox): one vector (or 64-bit) store per tile that lies inside, else the
+ * columns that do. A lane with oy < 0 is past the last tile.
  */
-void EXPORT(lens_conv3x3_wino_f43)(const float *x, int cin, int H, int W, int pt, int pl,
-                                   float *y, int cout, int Ho, int Wo, const float *U,
-                                   const float *bias, float lo, float hi, float *V, float *M,
-                                   int nt, int t0, int t1) {
-  const int tw = (Wo + 3) / 4;
+ALWAYS_INLINE void store_row(float *y, int Ho, int Wo, const int *oy, const int *ox, int r, int m,
+                             const v128_t *v) {
+  float rows[4][4] __attribute__((aligned(16)));
+  v128_t o[4];
+  if (m == 4) {
+    TRANSPOSE4(v[0], v[1], v[2], v[3], o[0], o[1], o[2], o[3]);
+  } else {
+    const v128_t lo = wasm_i32x4_shuffle(v[0], v[1], 0, 4, 1, 5); /* tiles 0, 1 */
+    const v128_t hi = wasm_i32x4_shuffle(v[0], v[1], 2, 6, 3, 7); /* tiles 2, 3 */
+    o[0] = lo;
+    o[1] = wasm_i32x4_shuffle(lo, lo, 2, 3, 0, 1);
+    o[2] = hi;
+    o[3] = wasm_i32x4_shuffle(hi, hi, 2, 3, 0, 1);
+  }
+  for (int j = 0; j < 4; j++) {
+    const int yy = oy[j] + r;
+    if (oy[j] < 0 || yy >= Ho) continue;
+    float *dst = y + yy * Wo + ox[j];
+    if (ox[j] + m <= Wo) {
+      if (m == 4) wasm_v128_store(dst, o[j]);
+      else wasm_v128_store64_lane(dst, o[j], 0);
+    } else {
+      wasm_v128_store(rows[j], o[j]);
+      for (int c = 0; c < Wo - ox[j]; c++) dst[c] = rows[j][c];
+    }
+  }
+}
+
+/* B^T d for one 6-vector (F(4x4,3x3)). */
+#define BT6(d, o)                                                                              \
+  do {                                                                                         \
+    const v128_t f4 = wasm_f32x4_splat(4.0f), f5 = wasm_f32x4_splat(5.0f);                     \
+    const v128_t t1 = wasm_f32x4_sub(d[4], wasm_f32x4_mul(f4, d[2])); /* d4 - 4 d2 */          \
+    const v128_t t2 = wasm_f32x4_sub(d[3], wasm_f32x4_mul(f4, d[1])); /* d3 - 4 d1 */          \
+    const v128_t t3 = wasm_f32x4_sub(d[4], d[2]);                                              \
+    const v128_t t4 = wasm_f32x4_mul(wasm_f32x4_splat(2.0f), wasm_f32x4_sub(d[3], d[1]));      \
+    o[0] = wasm_f32x4_add(wasm_f32x4_sub(wasm_f32x4_mul(f4, d[0]), wasm_f32x4_mul(f5, d[2])), d[4]); \
+    o[1] = wasm_f32x4_add(t1, t2);                                                             \
+    o[2] = wasm_f32x4_sub(t1, t2);                                                             \
+    o[3] = wasm_f32x4_add(t3, t4);                                                             \
+    o[4] = wasm_f32x4_sub(t3, t4);                                                             \
+    o[5] = wasm_f32x4_add(wasm_f32x4_sub(wasm_f32x4_mul(f4, d[1]), wasm_f32x4_mul(f5, d[3])), d[5]); \
+  } while (0)
+
+/* A^T m for one 6-vector (F(4x4,3x3)). */
+#define AT6(m, y)                                                                              \
+  do {                                                                                         \
+    const v128_t s12 = wasm_f32x4_add(m[1], m[2]), d12 = wasm_f32x4_sub(m[1], m[2]);           \
+    const v128_t s34 = wasm_f32x4_add(m[3], m[4]), d34 = wasm_f32x4_sub(m[3], m[4]);           \
+    y[0] = wasm_f32x4_add(wasm_f32x4_add(m[0], s12), s34);                                     \
+    y[1] = wasm_f32x4_add(d12, wasm_f32x4_mul(wasm_f32x4_splat(2.0f), d34));                   \
+    y[2] = wasm_f32x4_add(s12, wasm_f32x4_mul(wasm_f32x4_splat(4.0f), s34));                   \
+    y[3] = wasm_f32x4_add(wasm_f32x4_add(d12, wasm_f32x4_mul(wasm_f32x4_splat(8.0f), d34)), m[5]); \
+  } while (0)
+
+/* B^T d for one 4-vector (F(2x2,3x3)): B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. */
+#define BT4(d, o)                                                                              \
+  do {                                                                                         \
+    o[0] = wasm_f32x4_sub(d[0], d[2]);                                                         \
+    o[1] = wasm_f32x4_add(d[1], d[2]);                                                         \
+    o[2] = wasm_f32x4_sub(d[2], d[1]);                                                         \
+    o[3] = wasm_f32x4_sub(d[1], d[3]);                                                         \
+  } while (0)
+
+/* A^T m for one 4-vector (F(2x2,3x3)): A^T = [1 1 1 0; 0 1 -1 -1]. */
+#define AT4(m, y)                                                                              \
+  do {                                                                                         \
+    y[0] = wasm_f32x4_add(wasm_f32x4_add(m[0], m[1]), m[2]);                                   \
+    y[1] = wasm_f32x4_sub(wasm_f32x4_sub(m[1], m[2]), m[3]);                                   \
+  } while (0)
+
+/*
+ * Input transform of 4 tiles (one per lane) of one channel into V[xi][.][t..t+3]: each row's
+ * d B first (into e), then B^T of each column of e, stored at xi = a * row + column.
+ */
+ALWAYS_INLINE void input_tiles(const float *x, int H, int W, const int *oy, const int *ox,
+                               float *v, int vs, int a) {
+  v128_t e[6][6];
+  for (int r = 0; r < a; r++) {
+    v128_t d[6];
+    tile_row(x, H, W, oy, ox, r, a, d);
+    if (a == 6) BT6(d, e[r]);
+    else BT4(d, e[r]);
+  }
+  for (int c = 0; c < a; c++) {
+    v128_t col[6], o[6];
+    for (int r = 0; r < a; r++) col[r] = e[r][c];
+    if (a == 6) BT6(col, o);
+    else BT4(col, o);
+    for (int r = 0; r < a; r++) wasm_v128_store(v + (a * r + c) * vs, o[r]);
+  }
+}
+
+/* Output transform of 4 tiles of one output channel, bias and clamp fused into the store. */
+ALWAYS_INLINE void output_tiles(const float *mm, int ms, float *y, int Ho, int Wo, const int *oy,
+                                const int *ox, float bias, float lo, float hi, int a) {
+  const int m = a - 2;
+  v128_t t[4][6]; /* t[row of A^T m][column] */
+  for (int c = 0; c < a; c++) {
+    v128_t col[6], o[4];
+    for (int r = 0; r < a; r++) col[r] = wasm_v128_load(mm + (a * r + c) * ms);
+    if (a == 6) AT6(col, o);
+    else AT4(col, o);
+    for (int r = 0; r < m; r++) t[r][c] = o[r];
+  }
+  const v128_t vb = wasm_f32x4_splat(bias), vlo = wasm_f32x4_splat(lo),
+               vhi = wasm_f32x4_splat(hi);
+  for (int r = 0; r < m; r++) {
+    v128_t o[4];
+    if (a == 6) AT6(t[r], o);
+    else AT4(t[r], o);
+    for (int c = 0; c < m; c++) o[c] = vclamp(wasm_f32x4_add(o[c], vb), vlo, vhi);
+    store_row(y, Ho, Wo, oy, ox, r, m, o);
+  }
+}
+
+/*
+ * Output channels [co0, co1) (multiples of 4, or co1 = coutPad) of tiles [t0, t1) of the layer
+ * (tile t is row t / ceil(Wo/m), column t % ceil(Wo/m)), in blocks of nt (a multiple of 8), with
+ * a = m + 2 (6: F(4x4,3x3), 4: F(2x2,3x3)). V holds a^2 * vs floats, M a^2 * ms (vs, ms from
+ * lens_wino_stride). Threads split a layer by tiles, or by output channels: each then transforms
+ * the same input tiles and streams only its rows of U.
+ */
+ALWAYS_INLINE void wino_conv(int a, const float *x, int cin, int H, int W, int pt, int pl,
+                             float *y, int cout, int Ho, int Wo, const float *U,
+                             const float *bias, float lo, float hi, float *V, float *M, int nt,
+                             int t0, int t1, int co0, int co1) {
+  const int m = a - 2, points = a * a;
+  const int tw = (Wo + m - 1) / m;
   const int coutPad = (cout + 3) & ~3;
   const int vs = lens_wino_stride(cin, nt), ms = lens_wino_stride(coutPad, nt);
   for (int b0 = t0; b0 < t1; b0 += nt) {
@@ -123,59 +211,85 @@ void EXPORT(lens_conv3x3_wino_f43)(const float *x, int cin, int H, int W, int pt
       int iy[4], ix[4];
       for (int j = 0; j < 4; j++) {
         const int tile = b0 + t + j;
-        iy[j] = t + j < n ? (tile / tw) * 4 - pt : -2000000; /* past the block: zeros */
-        ix[j] = t + j < n ? (tile % tw) * 4 - pl : 0;
+        iy[j] = t + j < n ? (tile / tw) * m - pt : -2000000; /* past the block: zeros */
+        ix[j] = t + j < n ? (tile % tw) * m - pl : 0;
       }
       float *panel = V + (t / 8) * cin * 8 + t % 8;
-      for (int c = 0; c < cin; c++) input_tiles(x + c * H * W, H, W, iy, ix, panel + c * 8, vs);
+      for (int c = 0; c < cin; c++)
+        input_tiles(x + c * H * W, H, W, iy, ix, panel + c * 8, vs, a);
     }
-    for (int xi = 0; xi < 36; xi++)
-      lens_gemm_f32_4x8(coutPad, nt, cin, U + xi * coutPad * cin, V + xi * vs, 8, cin * 8,
-                        M + xi * ms, nt, 0, -__builtin_inff(), __builtin_inff());
+    /* n columns, not nt: a short last block costs its own width (rounded to the GEMM's 8). */
+    for (int xi = 0; xi < points; xi++)
+      lens_gemm_f32_4x8(co1 - co0, n, cin, U + xi * coutPad * cin + co0 * cin, V + xi * vs, 8,
+                        cin * 8, M + xi * ms + co0 * nt, nt, 0, -__builtin_inff(),
+                        __builtin_inff());
     for (int t = 0; t < n; t += 4) {
       int oy[4], ox[4];
       for (int j = 0; j < 4; j++) {
         const int tile = b0 + t + j;
-        oy[j] = t + j < n ? (tile / tw) * 4 : -1;
-        ox[j] = t + j < n ? (tile % tw) * 4 : 0;
+        oy[j] = t + j < n ? (tile / tw) * m : -1;
+        ox[j] = t + j < n ? (tile % tw) * m : 0;
       }
-      for (int co = 0; co < cout; co++)
-        output_tiles(M + co * nt + t, ms, y + co * Ho * Wo, Ho, Wo, oy, ox, bias[co], lo, hi);
+      for (int co = co0; co < (co1 < cout ? co1 : cout); co++)
+        output_tiles(M + co * nt + t, ms, y + co * Ho * Wo, Ho, Wo, oy, ox, bias[co], lo, hi, a);
     }
   }
 }
 
+void EXPORT(lens_conv3x3_wino_f43)(const float *x, int cin, int H, int W, int pt, int pl,
+                                   float *y, int cout, int Ho, int Wo, const float *U,
+                                   const float *bias, float lo, float hi, float *V, float *M,
+                                   int nt, int t0, int t1, int co0, int co1) {
+  wino_conv(6, x, cin, H, W, pt, pl, y, cout, Ho, Wo, U, bias, lo, hi, V, M, nt, t0, t1,
+            co0, co1);
+}
+
+void EXPORT(lens_conv3x3_wino_f23)(const float *x, int cin, int H, int W, int pt, int pl,
+                                   float *y, int cout, int Ho, int Wo, const float *U,
+                                   const float *bias, float lo, float hi, float *V, float *M,
+                                   int nt, int t0, int t1, int co0, int co1) {
+  wino_conv(4, x, cin, H, W, pt, pl, y, cout, Ho, Wo, U, bias, lo, hi, V, M, nt, t0, t1,
+            co0, co1);
+}
+
 /*
  * The weight transform, once at load: U = G g G^T for every (co, ci), in double precision and
- * rounded once, packed as 36 GEMM A matrices [coutPad / 4][cin][4] (rows past cout stay as the
- * caller zeroed them). w: ONNX's [cout][cin][3][3].
+ * rounded once, packed as a^2 GEMM A matrices [coutPad / 4][cin][4] (rows past cout stay as the
+ * caller zeroed them). G is a x 3; w: ONNX's [cout][cin][3][3]. Four output channels at a time:
+ * their a^2 values for one input channel are a^2 16-byte stores (one per matrix, 4 lanes)
+ * instead of 4 a^2 scattered ones.
  */
-void EXPORT(lens_pack_wino_f43)(const float *w, int cout, int cin, float *U) {
-  static const double G[6][3] = {{1.0 / 4, 0, 0},
-                                 {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-                                 {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-                                 {1.0 / 24, 1.0 / 12, 1.0 / 6},
-                                 {1.0 / 24, -1.0 / 12, 1.0 / 6},
-                                 {0, 0, 1}};
+static void pack_wino(const double *G, int a, const float *w, int cout, int cin, float *U) {
   const int coutPad = (cout + 3) & ~3;
   const long xs = (long)coutPad * cin;
-  /* Four output channels at a time: their 36 values for one input channel are 36 16-byte stores
-   * (one per matrix, 4 lanes) instead of 144 scattered ones. Rows past cout stay zero. */
   for (int c4 = 0; c4 < coutPad; c4 += 4)
     for (int ci = 0; ci < cin; ci++) {
       float u4[36][4] __attribute__((aligned(16))) = {{0}};
       for (int lane = 0; lane < 4 && c4 + lane < cout; lane++) {
         const float *g = w + ((long)(c4 + lane) * cin + ci) * 9;
         double t[6][3];
-        for (int r = 0; r < 6; r++)
+        for (int r = 0; r < a; r++)
           for (int c = 0; c < 3; c++)
-            t[r][c] = G[r][0] * g[c] + G[r][1] * g[3 + c] + G[r][2] * g[6 + c];
-        for (int r = 0; r < 6; r++)
-          for (int c = 0; c < 6; c++)
-            u4[6 * r + c][lane] =
-                (float)(t[r][0] * G[c][0] + t[r][1] * G[c][1] + t[r][2] * G[c][2]);
+            t[r][c] = G[3 * r] * g[c] + G[3 * r + 1] * g[3 + c] + G[3 * r + 2] * g[6 + c];
+        for (int r = 0; r < a; r++)
+          for (int c = 0; c < a; c++)
+            u4[a * r + c][lane] =
+                (float)(t[r][0] * G[3 * c] + t[r][1] * G[3 * c + 1] + t[r][2] * G[3 * c + 2]);
       }
       float *u = U + (long)c4 * cin + ci * 4;
-      for (int xi = 0; xi < 36; xi++) wasm_v128_store(u + xi * xs, wasm_v128_load(u4[xi]));
+      for (int xi = 0; xi < a * a; xi++) wasm_v128_store(u + xi * xs, wasm_v128_load(u4[xi]));
     }
+}
+
+void EXPORT(lens_pack_wino_f43)(const float *w, int cout, int cin, float *U) {
+  static const double G[6 * 3] = {1.0 / 4,  0,        0,        -1.0 / 6, -1.0 / 6, -1.0 / 6,
+                                  -1.0 / 6, 1.0 / 6,  -1.0 / 6, 1.0 / 24, 1.0 / 12, 1.0 / 6,
+                                  1.0 / 24, -1.0 / 12, 1.0 / 6, 0,        0,        1};
+  pack_wino(G, 6, w, cout, cin, U);
+}
+
+/* F(2x2,3x3): G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]. */
+void EXPORT(lens_pack_wino_f23)(const float *w, int cout, int cin, float *U) {
+  static const double G[4 * 3] = {1, 0, 0, 0.5, 0.5, 0.5, 0.5, -0.5, 0.5, 0, 0, 1};
+  pack_wino(G, 4, w, cout, cin, U);
 }

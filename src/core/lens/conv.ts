@@ -53,11 +53,35 @@ export function chooseConvMethod(s: ConvSpec): ConvMethod {
 }
 
 /**
- * Tiles per Winograd block: V (36 x cin x nt floats) near 576 KiB so the block's transforms and
- * GEMMs stay in L2; a multiple of 8 (the GEMM's column panel).
+ * Tiles per Winograd block: one point's V (cin x nt floats) near 32 KiB, so each GEMM's B stays in
+ * L1 while U's rows stream past it; a multiple of 8 (the GEMM's column panel). Every block
+ * streams all of U once (36 / 9 of the weights): the more tiles a block takes, the fewer times.
  */
 export function winogradBlock(cin: number): number {
-  return Math.min(64, Math.max(8, Math.floor(4096 / cin / 8) * 8));
+  return Math.min(64, Math.max(8, Math.floor(8192 / cin / 8) * 8));
+}
+
+/**
+ * How a Winograd layer's work is split between threads. By output channels where each thread
+ * gets at least 8 blocks of 4: every thread transforms the same input tiles (a few per cent of
+ * the layer) but streams only its rows of U, and the threads' shares are equal. Otherwise by
+ * tiles, in units of 8 (the GEMM's panel). One range of each: [from, to).
+ */
+export function winogradSplit(
+  tiles: number,
+  cout: number,
+  threads: number,
+): { tiles: [number, number]; channels: [number, number] }[] {
+  const quads = Math.ceil(cout / 4);
+  if (threads > 1 && quads >= 8 * threads)
+    return split(quads, threads).map(([a, b]) => ({
+      tiles: [0, tiles],
+      channels: [a * 4, b * 4],
+    }));
+  return split(Math.ceil(tiles / 8), threads).map(([a, b]) => ({
+    tiles: [a * 8, Math.min(b * 8, tiles)],
+    channels: [0, quads * 4],
+  }));
 }
 
 export function convGeometry(s: ConvSpec, h: number, w: number): ConvGeometry {
@@ -145,8 +169,8 @@ export class PackedConv {
   /**
    * The layer's work for `scratch.length` threads: phases in order, each a list of calls that run
    * in parallel (call i on thread i; each thread has its own scratch of `scratchFloats`).
-   * Winograd splits its tiles (in whole blocks), the GEMMs their rows (in blocks of 4: every
-   * thread streams its own share of the weights), depthwise its channels.
+   * Winograd splits its output channels or its tiles (`winogradSplit`), the GEMMs their rows (in
+   * blocks of 4: every thread streams its own share of the weights), depthwise its channels.
    */
   work(x: number, y: number, h: number, w: number, scratch: readonly number[]): KernelCall[][] {
     const g = this.geometry(h, w);
@@ -183,13 +207,12 @@ export class PackedConv {
         const { m, matrices, fn } = WINOGRAD[this.method];
         const nt = winogradBlock(g.cin);
         const tiles = Math.ceil(g.ho / m) * Math.ceil(g.wo / m);
-        const blocks = split(Math.ceil(tiles / nt), threads);
         const vs = this.k.winoStride(g.cin, nt);
         return [
-          blocks
-            .map(([b0, b1], t) => [b0 * nt, Math.min(b1 * nt, tiles), scratch[t]!] as const)
-            .filter(([t0, t1]) => t1 > t0)
-            .map(([t0, t1, s]) => ({
+          winogradSplit(tiles, g.cout, threads)
+            .map((part, t) => ({ ...part, s: scratch[t]! }))
+            .filter(({ tiles: [t0, t1], channels: [c0, c1] }) => t1 > t0 && c1 > c0)
+            .map(({ tiles: [t0, t1], channels: [c0, c1], s }) => ({
               fn,
               // M after V, 64 bytes further so their first rows do not share a cache set.
               args: [
@@ -212,6 +235,8 @@ export class PackedConv {
                 nt,
                 t0,
                 t1,
+                c0,
+                c1,
               ],
             })),
         ];

@@ -198,48 +198,6 @@ export class LensKernels {
     return this.e.lens_wino_stride(rows, nt);
   }
 
-  conv3x3Winograd(p: {
-    x: Ptr;
-    cin: number;
-    h: number;
-    w: number;
-    padTop: number;
-    padLeft: number;
-    y: Ptr;
-    cout: number;
-    ho: number;
-    wo: number;
-    u: Ptr;
-    bias: Ptr;
-    clamp: Clamp;
-    v: Ptr;
-    m: Ptr;
-    nt: number;
-    tiles: readonly [number, number];
-  }): void {
-    this.e.lens_conv3x3_wino_f43(
-      p.x,
-      p.cin,
-      p.h,
-      p.w,
-      p.padTop,
-      p.padLeft,
-      p.y,
-      p.cout,
-      p.ho,
-      p.wo,
-      p.u,
-      p.bias,
-      p.clamp.lo,
-      p.clamp.hi,
-      p.v,
-      p.m,
-      p.nt,
-      p.tiles[0],
-      p.tiles[1],
-    );
-  }
-
   /** The convolution's GEMM B, panel-packed (see lens_im2col). */
   im2col(g: ConvGeometry, x: Ptr, col: Ptr): void {
     this.e.lens_im2col(
