@@ -4,12 +4,7 @@
  * Measured errors (relative to each output's largest value) are printed and bounded.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  PackedConv,
-  winogradSplit,
-  type ConvMethod,
-  type ConvSpec,
-} from '../src/core/lens/conv';
+import { PackedConv, winogradSplit, type ConvMethod, type ConvSpec } from '../src/core/lens/conv';
 import { instantiateKernels, LensKernels, NO_CLAMP, packRows4 } from '../src/core/lens/kernels';
 import { packWinogradF43 } from '../src/core/lens/pack';
 import { kernelBytes } from '../src/node/lens-node';

@@ -124,9 +124,7 @@ for (const l of lens)
 for (const m of models) {
   console.log(`
 ${m.label}:`);
-  console.log(
-    layerMarkdown(layerTable(lens.find((l) => l.model === m.label)!.load.model, runs)),
-  );
+  console.log(layerMarkdown(layerTable(lens.find((l) => l.model === m.label)!.load.model, runs)));
 }
 for (const o of orts) await o.session.dispose();
 for (const l of lens) await l.load.session.dispose();
