@@ -4,7 +4,14 @@
  */
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { opTable, parseProfileOutput, profileWasm } from '../src/cli/bench-profile';
+import { layerMarkdown, withOrtTimes, type LayerTable } from '../src/cli/bench-layers';
+import {
+  nodeTimes,
+  opTable,
+  parseProfileOutput,
+  profileWasm,
+  profileWasmNodes,
+} from '../src/cli/bench-profile';
 
 const run = (ts: number, dur: number) => ({ cat: 'Session', name: 'model_run', ts, dur });
 const kernel = (name: string, op: string, ts: number, dur: number) => ({
@@ -38,6 +45,22 @@ describe('opTable', () => {
     expect(opTable([run(0, 10), kernel('/a', 'Conv', 1, 5)])).toEqual([]);
   });
 
+  it('nodeTimes: the mean per node over the runs after the first, by the node name', () => {
+    const events = [
+      run(0, 100),
+      kernel('/a', 'Conv', 10, 80),
+      run(200, 100),
+      kernel('/a', 'Conv', 210, 40),
+      kernel('/b', 'Conv', 250, 20),
+      run(400, 100),
+      kernel('/a', 'Conv', 410, 60),
+    ];
+    expect([...nodeTimes(events)]).toEqual([
+      ['/a', 0.05],
+      ['/b', 0.01],
+    ]);
+  });
+
   it('finds the JSON between the markers, and says when there is none', () => {
     const out = `noise\n<<<LENS-PROFILE\n[\n${JSON.stringify(run(0, 1))}\n]\nLENS-PROFILE>>>\n`;
     expect(parseProfileOutput(out)).toEqual([run(0, 1)]);
@@ -56,5 +79,48 @@ describe('profileWasm', () => {
     expect(r.direct.some((o) => o.op === 'MatMul')).toBe(false);
     expect(r.fast.find((o) => o.op === 'MatMul')!.nodes).toBe(3);
     for (const o of [...r.direct, ...r.fast]) expect(o.ms).toBeGreaterThan(0);
+  }, 60_000);
+});
+
+describe('the per-layer table beside onnxruntime-web', () => {
+  it('puts each Conv node time on its row by name, with the ratio and the sums', () => {
+    const row = (index: number, name: string, ms: number) => ({
+      index,
+      name,
+      ms,
+      conv: '8->8 3x3 s1',
+      out: '4x4',
+      method: 'im2col',
+      directGmacs: 1,
+      doneGmacs: 1,
+      peakShare: 0.5,
+    });
+    const t: LayerTable = {
+      isa: 'relaxed',
+      threads: 1,
+      runs: 2,
+      peakGmacs: 2,
+      rows: [row(0, '/a', 1), row(1, '/b', 2)],
+      totalMs: 3.5,
+      directGmac: 0.1,
+    };
+    const md = layerMarkdown(withOrtTimes(t, new Map([['/b', 5]]), 1));
+    expect(md).toContain(
+      '| 1 | 8->8 3x3 s1 | 4x4 | im2col | 2.00 | 1.0 | 1.0 | 50 % | 5.00 | 2.5x |',
+    );
+    expect(md).toMatch(/\| 0 \| .* \| 50 % \| \| \|/);
+    expect(md).toContain("3.0 ms on the lens kernels, 5.0 ms on onnxruntime-web's");
+    expect(layerMarkdown(t)).not.toContain('onnxruntime-web');
+  });
+
+  it('profileWasmNodes names every Conv node of the tiny model', () => {
+    const times = profileWasmNodes(
+      resolve(import.meta.dirname, '../models/repopt-tiny.onnx'),
+      1,
+      1,
+    );
+    const convs = [...times.keys()].filter((n) => n.endsWith('/Conv'));
+    expect(convs).toHaveLength(6);
+    for (const n of convs) expect(times.get(n)).toBeGreaterThan(0);
   }, 60_000);
 });

@@ -8,12 +8,13 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { claimModel } from '../src/core/lens/graph';
 import { decodeModel } from '../src/core/onnx/edit';
-import { AttributeType, DataType, ModelProto } from '../src/core/onnx/proto';
+import { ModelProto } from '../src/core/onnx/proto';
 import { openSession, RUNTIME_NAME } from '../src/engine/backends';
 import { lensBackend, createLensNodeSession } from '../src/node/lens-node';
 import { createNodeSession, nodeSessionFactory } from '../src/node/ort-node';
 import { ROOT } from './helpers/fixtures';
 import { randomArray, relError } from './helpers/lens';
+import { float, floatTensor, i64, int, ints, io, node } from './helpers/onnx-graph';
 
 const tiny = () => readFileSync(resolve(ROOT, 'models/repopt-tiny.onnx'));
 
@@ -84,43 +85,7 @@ describe('claim', () => {
 });
 
 // A small graph of the ops the converter fixtures do not reach.
-const f = (name: string, dims: number[], seed: number, scale = 0.5) => ({
-  name,
-  dims,
-  dataType: DataType['FLOAT'],
-  rawData: new Uint8Array(
-    randomArray(
-      dims.reduce((a, b) => a * b, 1),
-      seed,
-      scale,
-    ).buffer,
-  ),
-});
-const i64 = (name: string, values: number[]) => ({
-  name,
-  dims: [values.length],
-  dataType: DataType['INT64'],
-  rawData: new Uint8Array(BigInt64Array.from(values, BigInt).buffer),
-});
-const ints = (name: string, v: number[]) => ({ name, type: AttributeType['INTS'], ints: v });
-const int = (name: string, v: number) => ({ name, type: AttributeType['INT'], i: v });
-const float = (name: string, v: number) => ({ name, type: AttributeType['FLOAT'], f: v });
-const node = (opType: string, input: string[], output: string[], attribute: object[] = []) => ({
-  opType,
-  name: output[0],
-  input,
-  output,
-  attribute,
-});
-const io = (name: string, dims: (number | string)[]) => ({
-  name,
-  type: {
-    tensorType: {
-      elemType: DataType['FLOAT'],
-      shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
-    },
-  },
-});
+const f = floatTensor;
 
 function opsModel(opset: number): Uint8Array {
   const C = 8;

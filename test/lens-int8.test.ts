@@ -26,7 +26,8 @@ import type { LoadedSession } from '../src/engine/types';
 import { createLensNodeSession, kernelBytes } from '../src/node/lens-node';
 import { createNodeSession } from '../src/node/ort-node';
 import { ROOT } from './helpers/fixtures';
-import { randomArray, seeded } from './helpers/lens';
+import { compareLogits, randomArray, seeded } from './helpers/lens';
+import { floatTensor, io, ints, node } from './helpers/onnx-graph';
 import { fixtureImages, quantizeWith } from './helpers/quantize';
 
 const ISAS = ['relaxed', 'simd128'] as const;
@@ -238,31 +239,10 @@ function putBytesI32(k: LensKernels, a: Int32Array): number {
   return putBytes(k, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
 }
 
-function softmax(logits: ArrayLike<number>, classes: number, row: number): number[] {
-  const x = Array.from({ length: classes }, (_, i) => logits[row * classes + i]!);
-  const m = Math.max(...x);
-  const e = x.map((v) => Math.exp(v - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / s);
-}
-const top5 = (p: number[]) =>
-  p
-    .map((v, i) => [v, i] as const)
-    .sort((a, b) => b[0] - a[0])
-    .slice(0, 5)
-    .map((e) => e[1]);
-
 /** max |dp| over the batch after checking every row's top 5, and the share of identical logits. */
 function compare(got: Float32Array, want: Float32Array, batch: number) {
-  const classes = want.length / batch;
-  let dp = 0;
-  for (let r = 0; r < batch; r++) {
-    const p = softmax(got, classes, r);
-    const q = softmax(want, classes, r);
-    expect(top5(p)).toEqual(top5(q));
-    for (let i = 0; i < classes; i++) dp = Math.max(dp, Math.abs(p[i]! - q[i]!));
-  }
-  const same = got.filter((v, i) => v === want[i]).length / want.length;
+  const { dp, same, sameTop5 } = compareLogits(got, want, batch);
+  expect(sameTop5).toBe(true);
   return { dp, same };
 }
 
@@ -396,37 +376,7 @@ describe('the tiny model quantized by the project, against onnxruntime-node on t
  * quantized by the project's quantizer on seeded random images.
  */
 function ghostlike(): Uint8Array {
-  const f = (name: string, dims: number[], seed: number, scale = 0.5) => ({
-    name,
-    dims,
-    dataType: DataType['FLOAT'],
-    rawData: new Uint8Array(
-      randomArray(
-        dims.reduce((a, b) => a * b, 1),
-        seed,
-        scale,
-      ).buffer,
-    ),
-  });
-  const ints = (name: string, v: number[]) => ({ name, type: AttributeType['INTS'], ints: v });
-  const node = (opType: string, input: string[], output: string[], attribute: object[] = []) => ({
-    opType,
-    name: output[0],
-    input,
-    output,
-    attribute,
-  });
-  const io = (name: string, dims: (number | string)[]) => ({
-    name,
-    type: {
-      tensorType: {
-        elemType: DataType['FLOAT'],
-        shape: {
-          dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })),
-        },
-      },
-    },
-  });
+  const f = floatTensor;
   const pad1 = ints('pads', [1, 1, 1, 1]);
   return ModelProto.encode({
     irVersion: 7,

@@ -13,36 +13,16 @@ import { createLensNodeSession } from '../src/node/lens-node';
 import { createNodeSession } from '../src/node/ort-node';
 import { FIXTURES, loadFixture, loadInputs } from './convert-fixtures';
 import { ROOT } from './helpers/fixtures';
-import { randomArray } from './helpers/lens';
+import { compareLogits, randomArray } from './helpers/lens';
 
 const ISAS = ['relaxed', 'simd128'] as const;
 const MAX_DP = 1e-5;
 
-function softmax(logits: ArrayLike<number>, classes: number, row: number): number[] {
-  const x = Array.from({ length: classes }, (_, i) => logits[row * classes + i]!);
-  const m = Math.max(...x);
-  const e = x.map((v) => Math.exp(v - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / s);
-}
-const top5 = (p: number[]) =>
-  p
-    .map((v, i) => [v, i] as const)
-    .sort((a, b) => b[0] - a[0])
-    .slice(0, 5)
-    .map((e) => e[1]);
-
 /** max |dp| over the batch, after checking every row's top 5. */
 function compare(got: ArrayLike<number>, want: ArrayLike<number>, batch: number): number {
-  const classes = want.length / batch;
-  let worst = 0;
-  for (let r = 0; r < batch; r++) {
-    const p = softmax(got, classes, r);
-    const q = softmax(want, classes, r);
-    expect(top5(p)).toEqual(top5(q));
-    for (let i = 0; i < classes; i++) worst = Math.max(worst, Math.abs(p[i]! - q[i]!));
-  }
-  return worst;
+  const c = compareLogits(got, want, batch);
+  expect(c.sameTop5).toBe(true);
+  return c.dp;
 }
 
 async function lens(bytes: Uint8Array, isa: (typeof ISAS)[number]): Promise<LoadedSession> {

@@ -24,6 +24,10 @@ export interface LayerRow {
   doneGmacs: number;
   /** `doneGmacs` over the micro-kernel's peak. */
   peakShare: number;
+  /** The Conv node's name in the file. */
+  name: string;
+  /** onnxruntime-web's kernel time for the same node (its profiler, the file as it is), ms. */
+  ortMs?: number;
 }
 
 export interface LayerTable {
@@ -36,6 +40,8 @@ export interface LayerTable {
   /** All ops, ms (convolutions and the rest). */
   totalMs: number;
   directGmac: number;
+  /** Threads of the onnxruntime-web profile behind `ortMs`, when there is one. */
+  ortThreads?: number;
 }
 
 /** Multiply-adds a method does per output pixel of one (cin, cout) pair. */
@@ -105,6 +111,7 @@ export function layerTable(model: LensModel, runs: number, size = 224): LayerTab
       directGmacs: direct / ms / 1e6,
       doneGmacs,
       peakShare: doneGmacs / peak,
+      name: op.name,
     });
     [h, w] = [g.ho, g.wo];
   }
@@ -119,19 +126,41 @@ export function layerTable(model: LensModel, runs: number, size = 224): LayerTab
   };
 }
 
+/** The table with onnxruntime-web's time per Conv node (by name) beside each lens row. */
+export function withOrtTimes(
+  t: LayerTable,
+  ortMs: ReadonlyMap<string, number>,
+  threads: number,
+): LayerTable {
+  return {
+    ...t,
+    ortThreads: threads,
+    rows: t.rows.map((r) => {
+      const ms = ortMs.get(r.name);
+      return ms === undefined ? r : { ...r, ortMs: ms };
+    }),
+  };
+}
+
 export function layerMarkdown(t: LayerTable): string {
-  const head = `Per convolution, lens kernels (${t.isa}, ${t.threads} thread(s), best of ${t.runs}, in Node: the page's WebAssembly). Peak: the 4x8 GEMM micro-kernel on L1-resident operands, ${t.peakGmacs.toFixed(1)} GMAC/s per thread. "direct" counts the convolution's multiply-adds as written (Winograd's rate is effective), "done" the ones the kernel did.`;
+  const ort = t.ortThreads !== undefined;
+  const head = `Per convolution, lens kernels (${t.isa}, ${t.threads} thread(s), best of ${t.runs}, in Node: the page's WebAssembly). Peak: the 4x8 GEMM micro-kernel on L1-resident operands, ${t.peakGmacs.toFixed(1)} GMAC/s per thread. "direct" counts the convolution's multiply-adds as written (Winograd's rate is effective), "done" the ones the kernel did.${ort ? ` "onnxruntime-web": the same Conv node in onnxruntime-web's WASM kernels (its profiler, ${t.ortThreads} thread(s), the file as it is, mean of the timed runs), and its time over ours.` : ''}`;
+  // The two onnxruntime-web cells after a row's "of peak |" (empty where the node had no time).
+  const cells = (r: LayerRow) =>
+    r.ortMs === undefined ? ' | |' : ` ${r.ortMs.toFixed(2)} | ${(r.ortMs / r.ms).toFixed(1)}x |`;
   const rows = t.rows.map(
     (r) =>
-      `| ${r.index} | ${r.conv} | ${r.out} | ${r.method} | ${r.ms.toFixed(2)} | ${r.directGmacs.toFixed(1)} | ${r.doneGmacs.toFixed(1)} | ${(r.peakShare * 100).toFixed(0)} % |`,
+      `| ${r.index} | ${r.conv} | ${r.out} | ${r.method} | ${r.ms.toFixed(2)} | ${r.directGmacs.toFixed(1)} | ${r.doneGmacs.toFixed(1)} | ${(r.peakShare * 100).toFixed(0)} % |${ort ? cells(r) : ''}`,
   );
+  const ortSum = t.rows.reduce((a, r) => a + (r.ortMs ?? 0), 0);
+  const convSum = t.rows.reduce((a, r) => a + r.ms, 0);
   return [
     head,
     '',
-    '| # | conv | out | method | ms | GMAC/s direct | GMAC/s done | of peak |',
-    '| - | - | - | - | - | - | - | - |',
+    `| # | conv | out | method | ms | GMAC/s direct | GMAC/s done | of peak |${ort ? ' onnxruntime-web ms | onnxruntime-web / lens |' : ''}`,
+    `| - | - | - | - | - | - | - | - |${ort ? ' - | - |' : ''}`,
     ...rows,
     '',
-    `All ops ${t.totalMs.toFixed(1)} ms; ${t.directGmac.toFixed(2)} G multiply-adds as written.`,
+    `All ops ${t.totalMs.toFixed(1)} ms; ${t.directGmac.toFixed(2)} G multiply-adds as written.${ort ? ` The convolutions: ${convSum.toFixed(1)} ms on the lens kernels, ${ortSum.toFixed(1)} ms on onnxruntime-web's.` : ''}`,
   ].join('\n');
 }

@@ -56,6 +56,22 @@ export function opTable(events: readonly TraceEvent[]): OpProfile[] {
     .sort((a, b) => b.ms - a.ms);
 }
 
+/** Mean kernel time per node over the timed runs (as `opTable`), ms, by the node's name. */
+export function nodeTimes(events: readonly TraceEvent[]): Map<string, number> {
+  const runs = events
+    .filter((e) => e.cat === 'Session' && e.name === 'model_run')
+    .sort((a, b) => a.ts! - b.ts!)
+    .slice(1);
+  const inTimed = (ts: number) => runs.some((r) => ts >= r.ts! && ts <= r.ts! + r.dur!);
+  const out = new Map<string, number>();
+  for (const e of events) {
+    if (e.cat !== 'Node' || !e.name?.endsWith('_kernel_time') || !inTimed(e.ts!)) continue;
+    const name = e.name.slice(0, -'_kernel_time'.length);
+    out.set(name, (out.get(name) ?? 0) + e.dur! / 1000 / runs.length);
+  }
+  return out;
+}
+
 /** The JSON array onnxruntime printed between the child's markers. */
 export function parseProfileOutput(stdout: string): TraceEvent[] {
   const start = stdout.indexOf('<<<LENS-PROFILE');
@@ -65,16 +81,28 @@ export function parseProfileOutput(stdout: string): TraceEvent[] {
   return JSON.parse(body) as TraceEvent[];
 }
 
-export function profileWasm(model: string, runs: number, threads = 2): ProfileReport {
+/** onnxruntime's profile of one run of the child: the model direct or on the fast path. */
+function profileEvents(model: string, path: 'direct' | 'fast', runs: number, threads: number) {
   const child = resolve(import.meta.dirname, 'profile-wasm-child.ts');
-  const one = (path: 'direct' | 'fast') => {
-    const out = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', child, model, path, String(runs), String(threads)],
-      { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 },
-    );
-    if (out.status !== 0) throw new Error(`profile (${path}) failed: ${out.stderr.slice(-2000)}`);
-    return opTable(parseProfileOutput(out.stdout));
-  };
+  const out = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', child, model, path, String(runs), String(threads)],
+    { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 },
+  );
+  if (out.status !== 0) throw new Error(`profile (${path}) failed: ${out.stderr.slice(-2000)}`);
+  return parseProfileOutput(out.stdout);
+}
+
+export function profileWasm(model: string, runs: number, threads = 2): ProfileReport {
+  const one = (path: 'direct' | 'fast') => opTable(profileEvents(model, path, runs, threads));
   return { threads, runs, direct: one('direct'), fast: one('fast') };
+}
+
+/** onnxruntime-web's time per node of the file as it is (the per-layer table's comparison). */
+export function profileWasmNodes(
+  model: string,
+  runs: number,
+  threads: number,
+): Map<string, number> {
+  return nodeTimes(profileEvents(model, 'direct', runs, threads));
 }

@@ -32,8 +32,8 @@ import {
 import { parsePositiveInt } from './args';
 import { printJson } from './common';
 import { benchMarkdown, loadNote, type BenchReport, type ModelBench } from './bench-report';
-import { profileWasm } from './bench-profile';
-import { layerTable } from './bench-layers';
+import { profileWasm, profileWasmNodes } from './bench-profile';
+import { layerTable, withOrtTimes } from './bench-layers';
 import { fastPathAtLoad } from '../engine/fast-path';
 import { createLensNodeSession } from '../node/lens-node';
 import { pagePeakMemory, type MemoryRow } from './bench-memory';
@@ -434,7 +434,11 @@ export async function benchCommand(argv: string[]): Promise<number> {
       );
       const load = await createLensNodeSession(bytes, { threads: 1, tiles });
       if (load.claimed) {
-        report.layers = layerTable(load.model, quick ? 2 : 5);
+        report.layers = withOrtTimes(
+          layerTable(load.model, quick ? 2 : 5),
+          profileWasmNodes(profiled, quick ? 2 : 5, 1),
+          1,
+        );
         await load.session.dispose();
       } else notes.push(`Lens kernels per layer: the kernels declined ${basename(profiled)}.`);
     }

@@ -79,3 +79,40 @@ export function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   }
   return m === 0 ? d : d / m;
 }
+
+/** Softmax of row `row` of a [batch][classes] logits array. */
+export function softmaxRow(logits: ArrayLike<number>, classes: number, row: number): number[] {
+  const x = Array.from({ length: classes }, (_, i) => logits[row * classes + i]!);
+  const m = Math.max(...x);
+  const e = x.map((v) => Math.exp(v - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / s);
+}
+
+/** Indices of the five largest values, largest first. */
+export const top5 = (p: number[]) =>
+  p
+    .map((v, i) => [v, i] as const)
+    .sort((a, b) => b[0] - a[0])
+    .slice(0, 5)
+    .map((e) => e[1]);
+
+/**
+ * Two batches of logits compared as the bar reads them: whether every row's top 5 is the same
+ * (`sameTop5`), the largest |dp| over the batch's softmax rows, and the share of logits equal to
+ * the bit (`same`).
+ */
+export function compareLogits(got: ArrayLike<number>, want: ArrayLike<number>, batch: number) {
+  const classes = want.length / batch;
+  let dp = 0;
+  let sameTop5 = true;
+  for (let r = 0; r < batch; r++) {
+    const p = softmaxRow(got, classes, r);
+    const q = softmaxRow(want, classes, r);
+    if (top5(p).join() !== top5(q).join()) sameTop5 = false;
+    for (let i = 0; i < classes; i++) dp = Math.max(dp, Math.abs(p[i]! - q[i]!));
+  }
+  let equal = 0;
+  for (let i = 0; i < want.length; i++) if (got[i] === want[i]) equal++;
+  return { dp, sameTop5, same: equal / want.length };
+}
