@@ -3,6 +3,10 @@
 Pillow + torchvision preprocessing of one image. Prints one JSON object.
 
     /usr/bin/python3 tools/bench_torch.py --arch B1 --runs 10 --threads 2 [--image photo.jpg]
+
+With --serve it builds the model, warms up, prints {"ready": true} and then, for each line N read
+from standard input, times N inferences and prints {"ms": [...]} (one line): `npm run bench`
+interleaves PyTorch with the page's timed runs this way. It ends at the end of its input.
 """
 import argparse
 import json
@@ -35,6 +39,22 @@ def timed(fn, runs, warmup):
     return stats(out)
 
 
+def serve(model, x, warmup):
+    """Timed runs on request: a line N in, {"ms": [N times]} out, until the input ends."""
+    with torch.no_grad():
+        for _ in range(warmup):
+            model(x)
+        print(json.dumps({'ready': True, 'torch': torch.__version__}), flush=True)
+        for line in sys.stdin:
+            n = int(line)
+            out = []
+            for _ in range(n):
+                t0 = time.perf_counter()
+                model(x)
+                out.append((time.perf_counter() - t0) * 1000)
+            print(json.dumps({'ms': out}), flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--arch', default='tiny', help='tiny, B1, B2, L1 or L2')
@@ -42,6 +62,7 @@ def main():
     ap.add_argument('--warmup', type=int, default=2)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--image', help='also time Pillow decode + torchvision preprocessing of this file')
+    ap.add_argument('--serve', action='store_true', help='time N runs per line N read from stdin')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     if args.arch == 'tiny':
@@ -52,6 +73,9 @@ def main():
     model.eval()
     x = torch.randn(1, 3, 224, 224)
     result = {'torch': torch.__version__, 'threads': args.threads}
+    if args.serve:
+        serve(model, x, args.warmup)
+        return
     with torch.no_grad():
         result['inference_ms'] = timed(lambda: model(x), args.runs, args.warmup)
     if args.image:

@@ -38,7 +38,7 @@ import { fastPathAtLoad } from '../engine/fast-path';
 import { createLensNodeSession } from '../node/lens-node';
 import { pagePeakMemory, type MemoryRow } from './bench-memory';
 import { t } from './i18n';
-import type { Page } from '@playwright/test';
+import { interleave, pageTimer, sessionTimer, torchTimer, type Timer } from './bench-timers';
 import type { ClassifyPayload } from '../engine/types';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -105,40 +105,6 @@ function ensureSeeded(arch: KnownArch, fp16: boolean): string {
   return file;
 }
 
-async function nodeBench(file: string, threads: number, runs: number): Promise<Stats> {
-  const { a } = await nodeBenchInterleaved(
-    { a: new Uint8Array(readFileSync(file)) },
-    threads,
-    runs,
-  );
-  return a!;
-}
-
-/** Several models timed in turn (A B A B ...), so a disturbance hits them alike. */
-async function nodeBenchInterleaved(
-  models: Record<string, Uint8Array>,
-  threads: number,
-  runs: number,
-): Promise<Record<string, Stats>> {
-  const sessions = await Promise.all(
-    Object.entries(models).map(async ([k, bytes]) => {
-      const session = await createNodeSession(bytes, threads);
-      session.bind(session.inputs[0]!.name, session.outputs[0]!.name);
-      return [k, session] as const;
-    }),
-  );
-  const input = new Float32Array(3 * 224 * 224).map((_, i) => Math.sin(i) * 2);
-  const times = new Map<string, number[]>(sessions.map(([k]) => [k, []]));
-  for (let i = 0; i < runs + 2; i++)
-    for (const [k, session] of sessions) {
-      const t0 = performance.now();
-      await session.run(input, [1, 3, 224, 224]);
-      if (i >= 2) times.get(k)!.push(performance.now() - t0);
-    }
-  for (const [, session] of sessions) await session.dispose();
-  return Object.fromEntries([...times].map(([k, t]) => [k, stats(t.length ? t : [NaN])]));
-}
-
 /**
  * The fast path's model written next to the original (models/generated/, git-ignored), so the page
  * can be timed on it before and after the engine applies the rewrite itself.
@@ -199,31 +165,6 @@ function finish(
     gflops_node2: gflops(node2),
     gflops_wasm2: gflops(wasm2),
   };
-}
-
-/**
- * Timed runs on several open pages in blocks A B C ... A B C (the machine's noise falls on all of
- * them alike), the first block after two warm-up runs; then each page's stats, and it is closed.
- */
-async function interleave(
-  pages: { k: string; page: Page; close: () => Promise<void> }[],
-  into: Record<string, Stats>,
-  runs: number,
-  check?: (p: { k: string }, payloads: ClassifyPayload[]) => void,
-): Promise<void> {
-  const blocks = 3;
-  const each = Math.ceil(runs / blocks);
-  const samples = new Map<string, number[]>(pages.map((p) => [p.k, []]));
-  for (let b = 0; b < blocks; b++)
-    for (const p of pages) {
-      const payloads = await classifyRepeatedly(p.page, PHOTO, each, b === 0 ? 2 : 0);
-      samples.get(p.k)!.push(...payloads.map((x) => x.timings.inferenceMs));
-      if (b === 0) check?.(p, payloads);
-    }
-  for (const p of pages) {
-    into[p.k] = stats(samples.get(p.k)!);
-    await p.close();
-  }
 }
 
 function machine(): BenchReport['machine'] {
@@ -310,39 +251,48 @@ export async function benchCommand(argv: string[]): Promise<number> {
         EXACTNESS_IMAGES.map((n) => join(ROOT, 'e2e/fixtures/images', n)),
       );
       const int8Url = `/${relative(ROOT, int8.path).split('\\').join('/')}`;
-      log(t('cli.bench.node', { arch }));
-      const node1 = await nodeBench(file, 1, runs);
-      const node = await nodeBenchInterleaved(
-        { stock: new Uint8Array(readFileSync(file)), fast: fast.bytes, int8: int8.bytes },
-        2,
-        runs,
-      );
-      let torch2: Stats | null = null;
-      if (haveTorch && (arch === 'tiny' || !values.model))
-        torch2 = torchBench(arch, runs)?.inference_ms ?? null;
-      const wasm: Record<string, Stats> = {};
+      // Everything timed on this model, in two interleaved sets (blocks A B C ... A B C): the
+      // 1-thread runtimes, then the 2-thread ones with PyTorch; so every ratio in the report is
+      // between figures measured in the same minutes.
+      const stock = new Uint8Array(readFileSync(file));
+      const bound = async (bytes: Uint8Array, threads: number) => {
+        const session = await createNodeSession(bytes, threads);
+        session.bind(session.inputs[0]!.name, session.outputs[0]!.name);
+        return session;
+      };
+      const timed: Record<string, Stats> = {};
       let runner = '';
+      const threadCheck = (payloads: ClassifyPayload[]) => {
+        if (payloads[0]!.threads !== 2)
+          notes.push(`${arch}: asked for 2 WASM threads, the app ran ${payloads[0]!.threads}.`);
+      };
       const browser = await launch(false);
+      const timers: Timer[] = [];
       try {
         log(t('cli.bench.wasm1', { arch }));
-        // 1 thread: the page's default and onnxruntime-web's kernels, in blocks A B A B.
-        const ones = [];
+        timers.push(sessionTimer('node1', await bound(stock, 1)));
         for (const [k, q] of [
           ['1', ''],
           ['1ort', '&kernels=onnxruntime'],
-        ] as const)
-          ones.push({
-            k,
-            ...(await openApp(
-              browser,
-              app.url,
-              `model=${encodeURIComponent(url)}&backend=wasm&threads=1${q}`,
-            )),
-          });
-        await interleave(ones, wasm, runs);
-        // WASM-2: the page's default, its SIMD128 build, ?fast=0, onnxruntime-web's kernels, the
-        // rewritten file and int8 (both kernels), in blocks A B C ... A B C.
+        ] as const) {
+          const query = `model=${encodeURIComponent(url)}&backend=wasm&threads=1${q}`;
+          timers.push(pageTimer(k, await openApp(browser, app.url, query), PHOTO));
+        }
+        await interleave(timers.splice(0), timed, runs);
+        // 2 threads: onnxruntime-node (the file, the rewritten file, int8), PyTorch, and the
+        // page: its default, its SIMD128 build, ?fast=0, onnxruntime-web's kernels, the
+        // rewritten file and int8 (both kernels).
         log(t('cli.bench.wasm2', { arch }));
+        timers.push(
+          sessionTimer('node2', await bound(stock, 2)),
+          sessionTimer('node2fast', await bound(fast.bytes, 2)),
+          sessionTimer('node2int8', await bound(int8.bytes, 2)),
+        );
+        const torch =
+          haveTorch && (arch === 'tiny' || !values.model)
+            ? await torchTimer(PYTHON, join(ROOT, 'tools/bench_torch.py'), arch, 2)
+            : null;
+        if (torch) timers.push(torch);
         const variants = [
           ['default', `model=${encodeURIComponent(url)}`],
           ['simd128', `model=${encodeURIComponent(url)}&kernels=lens-simd128`],
@@ -352,17 +302,20 @@ export async function benchCommand(argv: string[]): Promise<number> {
           ['int8', `model=${encodeURIComponent(int8Url)}`],
           ['ortInt8', `model=${encodeURIComponent(int8Url)}&kernels=onnxruntime`],
         ] as const;
-        const pages = [];
-        for (const [k, q] of variants)
-          pages.push({ k, ...(await openApp(browser, app.url, `${q}&backend=wasm&threads=2`)) });
-        runner = pages[0]!.ready.runner;
-        await interleave(pages, wasm, runs, (_p, payloads) => {
-          if (payloads[0]!.threads !== 2)
-            notes.push(`${arch}: asked for 2 WASM threads, the app ran ${payloads[0]!.threads}.`);
-        });
+        for (const [k, q] of variants) {
+          const opened = await openApp(browser, app.url, `${q}&backend=wasm&threads=2`);
+          if (k === 'default') runner = opened.ready.runner;
+          timers.push(pageTimer(k, opened, PHOTO, threadCheck));
+        }
+        await interleave(timers.splice(0), timed, runs);
       } finally {
+        for (const timer of timers) await timer.close().catch(() => undefined);
         await browser.close();
       }
+      const wasm = timed;
+      const node1 = timed['node1']!;
+      const node = { stock: timed['node2'], fast: timed['node2fast'], int8: timed['node2int8'] };
+      const torch2 = timed['torch'] ?? null;
       let webgpu: Stats | null = null;
       const gpuBrowser = await launch(true);
       try {

@@ -172,9 +172,10 @@ export const cliEn = {
       "--model must be inside the project's models/ folder (the app serves it), got {{file}}",
     winograd: '{{arch}}: Winograd fast path (rewrite at load time) ...',
     int8: '{{arch}}: int8 (percentile calibration on {{count}} fixture photos) ...',
-    node: '{{arch}}: onnxruntime-node 1 thread, then 2 threads stock, fast and int8 interleaved ...',
-    wasm1: "{{arch}}: onnxruntime-web WASM, 1 thread, in the app's worker ...",
-    wasm2: '{{arch}}: onnxruntime-web WASM, 2 threads: default, fast=0, rewritten file, int8 ...',
+    wasm1:
+      '{{arch}}: 1 thread, interleaved: onnxruntime-node and the page (lens kernels, onnxruntime-web) ...',
+    wasm2:
+      '{{arch}}: 2 threads, interleaved: onnxruntime-node (file, rewritten file, int8), PyTorch, and the page (default, SIMD128, fast=0, onnxruntime-web, rewritten file, int8 on both kernels) ...',
     webgpu: '{{arch}}: WebGPU ...',
     bigPhoto:
       '12 MP photo: decode + preprocess in the worker, in Node, and with Pillow + torchvision ...',
