@@ -96,3 +96,18 @@ void EXPORT(lens_gemm_f32_ref)(int M, int N, int K, const float *A, const float 
       C[m * ldc + n] = sclamp(s, lo, hi);
     }
 }
+
+/*
+ * A [rows][k] row-major into the GEMM's A layout (blocks of 4 rows, K x 4 each; rows past `rows`
+ * zero), at load: out holds ceil(rows / 4) * 4 * k floats.
+ */
+void EXPORT(lens_pack_rows4)(const float *a, int rows, int k, float *out) {
+  const int padded = (rows + 3) & ~3;
+  for (int r0 = 0; r0 < padded; r0 += 4) {
+    float *o = out + (long)r0 * k;
+    for (int r = 0; r < 4; r++) {
+      const float *src = r0 + r < rows ? a + (long)(r0 + r) * k : 0;
+      for (int i = 0; i < k; i++) o[i * 4 + r] = src ? src[i] : 0.0f;
+    }
+  }
+}

@@ -255,29 +255,39 @@ void EXPORT(lens_conv3x3_wino_f23)(const float *x, int cin, int H, int W, int pt
 /*
  * The weight transform, once at load: U = G g G^T for every (co, ci), in double precision and
  * rounded once, packed as a^2 GEMM A matrices [coutPad / 4][cin][4] (rows past cout stay as the
- * caller zeroed them). G is a x 3; w: ONNX's [cout][cin][3][3]. Four output channels at a time:
- * their a^2 values for one input channel are a^2 16-byte stores (one per matrix, 4 lanes)
- * instead of 4 a^2 scattered ones.
+ * caller zeroed them). G is a x 3; w: ONNX's [cout][cin][3][3]. Four output channels (one per
+ * lane) and PACK_CI input channels at a time go to a local block first, which then goes out as
+ * one contiguous run per matrix: the a^2 matrices lie a multiple of 4 KiB apart, so writing each
+ * pair's a^2 values straight into them hits one cache set a^2 times (measured: 4x slower).
  */
-static void pack_wino(const double *G, int a, const float *w, int cout, int cin, float *U) {
+#define PACK_CI 32
+ALWAYS_INLINE void pack_wino(const double *G, int a, const float *w, int cout, int cin, float *U) {
   const int coutPad = (cout + 3) & ~3;
   const long xs = (long)coutPad * cin;
+  float block[36][PACK_CI][4] __attribute__((aligned(16)));
   for (int c4 = 0; c4 < coutPad; c4 += 4)
-    for (int ci = 0; ci < cin; ci++) {
-      float u4[36][4] __attribute__((aligned(16))) = {{0}};
-      for (int lane = 0; lane < 4 && c4 + lane < cout; lane++) {
-        const float *g = w + ((long)(c4 + lane) * cin + ci) * 9;
-        double t[6][3];
-        for (int r = 0; r < a; r++)
-          for (int c = 0; c < 3; c++)
-            t[r][c] = G[3 * r] * g[c] + G[3 * r + 1] * g[3 + c] + G[3 * r + 2] * g[6 + c];
-        for (int r = 0; r < a; r++)
-          for (int c = 0; c < a; c++)
-            u4[a * r + c][lane] =
-                (float)(t[r][0] * G[3 * c] + t[r][1] * G[3 * c + 1] + t[r][2] * G[3 * c + 2]);
+    for (int c0 = 0; c0 < cin; c0 += PACK_CI) {
+      const int nc = cin - c0 < PACK_CI ? cin - c0 : PACK_CI;
+      for (int i = 0; i < nc; i++)
+        for (int lane = 0; lane < 4; lane++) {
+          if (c4 + lane >= cout) {
+            for (int xi = 0; xi < a * a; xi++) block[xi][i][lane] = 0.0f;
+            continue;
+          }
+          const float *g = w + ((long)(c4 + lane) * cin + c0 + i) * 9;
+          double t[6][3];
+          for (int r = 0; r < a; r++)
+            for (int c = 0; c < 3; c++)
+              t[r][c] = G[3 * r] * g[c] + G[3 * r + 1] * g[3 + c] + G[3 * r + 2] * g[6 + c];
+          for (int r = 0; r < a; r++)
+            for (int c = 0; c < a; c++)
+              block[a * r + c][i][lane] =
+                  (float)(t[r][0] * G[3 * c] + t[r][1] * G[3 * c + 1] + t[r][2] * G[3 * c + 2]);
+        }
+      for (int xi = 0; xi < a * a; xi++) {
+        float *u = U + xi * xs + (long)c4 * cin + c0 * 4;
+        for (int i = 0; i < nc; i++) wasm_v128_store(u + 4 * i, wasm_v128_load(block[xi][i]));
       }
-      float *u = U + (long)c4 * cin + ci * 4;
-      for (int xi = 0; xi < a * a; xi++) wasm_v128_store(u + xi * xs, wasm_v128_load(u4[xi]));
     }
 }
 

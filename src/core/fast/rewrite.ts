@@ -21,6 +21,7 @@ import {
   decodeModel,
   encodeModel,
   floatTensor,
+  floatsReadable,
   int32Tensor,
   int64Tensor,
   tensorFloats,
@@ -199,7 +200,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 interface Candidate extends LayerFacts {
   index: number;
   node: EditNode;
-  weights: Float32Array;
+  weightTensor: EditTensor;
   weightName: string;
   storedBytes: number;
   relu: EditNode | null;
@@ -300,8 +301,8 @@ export function rewriteWinograd(
     if (act.elemType !== FLOAT) return skip(`activations are ${typeName(act.elemType)}, not float`);
     const x = act.chw;
     if (w.lossy) return skip(`weight goes through a Cast that rounds it (${w.lossy})`);
-    const weights = tensorFloats(w.tensor);
-    if (!weights) return skip('weight is not embedded float32/float16');
+    // Only checked here: the values are read (a copy of each layer's) when the graph is written.
+    if (!floatsReadable(w.tensor)) return skip('weight is not embedded float32/float16');
     if (dims[1] !== x[0]) return skip('weight and input channels differ');
     const out = n.output[0]!;
     const next = consumers.get(out) ?? [];
@@ -318,9 +319,9 @@ export function rewriteWinograd(
       cout: dims[0]!,
       height: x[1],
       width: x[2],
-      weights,
+      weightTensor: w.tensor,
       weightName: w.tensor.name,
-      storedBytes: w.tensor.rawData?.length ?? weights.length * 4,
+      storedBytes: w.tensor.rawData?.length ?? (w.tensor.floatData?.length ?? 0) * 4,
       relu,
       f: 'direct',
     });
@@ -483,7 +484,7 @@ export function rewriteWinograd(
     const v = op('MatMul', [transform(f, 'input'), flat], `${p}V`);
     const v3 = op('Reshape', [v, shapeConst([a2, -1, C])], `${p}V3`);
     const uName = fresh(`${p}U`);
-    const weights = c.weights;
+    const weights = tensorFloats(c.weightTensor)!;
     reserved.push({
       name: uName,
       dims: [a2, C, K],

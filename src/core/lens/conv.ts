@@ -2,13 +2,7 @@
  * One convolution layer on the lens kernels: which kernel runs it (a table by shape, below), its
  * weights packed once at construction, and its run on CHW buffers with a shared scratch buffer.
  */
-import {
-  type Clamp,
-  type ConvGeometry,
-  type KernelCall,
-  type LensKernels,
-  packRows4,
-} from './kernels';
+import type { Clamp, ConvGeometry, KernelCall, LensKernels } from './kernels';
 import { padBias } from './pack';
 
 export interface ConvSpec {
@@ -23,6 +17,12 @@ export interface ConvSpec {
   groups: number;
   /** ONNX layout [cout][cin / groups][kh][kw]. */
   weights: Float32Array;
+  /**
+   * The same weights as float32 little-endian bytes, where the file holds them so (a view into
+   * the file): packing copies them straight into the kernels' memory, and `weights` (made on
+   * demand) is never read.
+   */
+  weightBytes?: Uint8Array;
   bias: Float32Array | null;
   clamp: Clamp;
 }
@@ -109,7 +109,7 @@ export function convGeometry(s: ConvSpec, h: number, w: number): ConvGeometry {
 
 export class PackedConv {
   readonly method: ConvMethod;
-  readonly spec: Omit<ConvSpec, 'weights' | 'bias'>;
+  readonly spec: Omit<ConvSpec, 'weights' | 'weightBytes' | 'bias'>;
   /** Packed weights and padded bias, in the kernels' memory. */
   private readonly a: number;
   private readonly bias: number;
@@ -121,25 +121,22 @@ export class PackedConv {
     spec: ConvSpec,
     method: ConvMethod = chooseConvMethod(spec),
   ) {
-    const { weights, bias, ...rest } = spec;
-    this.spec = rest;
+    // Named, not spread: `weights` may be made on demand, and the file's bytes serve instead.
+    const { cin, cout, kh, kw, strides, pads, groups, clamp } = spec;
+    this.spec = { cin, cout, kh, kw, strides, pads, groups, clamp };
     this.method = method;
-    if (isWinograd(method)) {
-      const u =
-        method === 'winograd-f43'
-          ? k.packWinogradF43(weights, spec.cout, spec.cin)
-          : k.packWinogradF23(weights, spec.cout, spec.cin);
-      this.a = u.ptr;
-      this.packedBytes = u.floats * 4;
-    } else {
-      const packed =
-        method === 'depthwise'
-          ? weights
-          : packRows4(weights, spec.cout, spec.cin * spec.kh * spec.kw);
-      this.a = k.put(packed);
-      this.packedBytes = packed.length * 4;
-    }
-    this.bias = k.put(padBias(bias, spec.cout));
+    const w = spec.weightBytes ?? spec.weights;
+    const packed =
+      method === 'winograd-f43'
+        ? k.packWinogradF43(w, cout, cin)
+        : method === 'winograd-f23'
+          ? k.packWinogradF23(w, cout, cin)
+          : method === 'depthwise'
+            ? { ptr: w instanceof Uint8Array ? k.putBytes(w) : k.put(w), floats: cout * kh * kw }
+            : k.packRows4(w, cout, cin * kh * kw);
+    this.a = packed.ptr;
+    this.packedBytes = packed.floats * 4;
+    this.bias = k.put(padBias(spec.bias, cout));
   }
 
   geometry(h: number, w: number): ConvGeometry {

@@ -16,6 +16,11 @@ import type { Clamp } from './kernels';
 export interface Constant {
   dims: number[];
   data: Float32Array;
+  /**
+   * `data` as float32 little-endian bytes, a view into the file where it holds them so; then
+   * `data` is made on demand (a convolution's weights go from these bytes into the kernels).
+   */
+  raw?: Uint8Array;
   /** The integers and parameters a DequantizeLinear made `data` from (int8 weights, int32 bias). */
   quant?: QuantInfo;
 }
@@ -330,9 +335,12 @@ function convSpec(n: Node, w: Constant, b: Constant | null): ConvSpec {
     bias: b?.data ?? null,
     clamp: { lo: -Infinity, hi: Infinity },
   };
-  // Dequantized weights are made when a float kernel packs them (int8 layers never do).
-  if (w.quant) Object.defineProperty(spec, 'weights', { get: () => w.data, enumerable: true });
+  // Dequantized weights are made when a float kernel packs them (int8 layers never do); a file's
+  // float32 bytes go to the kernels as they are.
+  if (w.quant || w.raw)
+    Object.defineProperty(spec, 'weights', { get: () => w.data, enumerable: true });
   else spec.weights = w.data;
+  if (!w.quant && w.raw) spec.weightBytes = w.raw;
   return spec;
 }
 
@@ -490,7 +498,13 @@ function fuseActivations(ops: LensOp[], outputs: ReadonlySet<string>): LensOp[] 
       prev.spec.clamp.lo === -Infinity &&
       prev.spec.clamp.hi === Infinity
     ) {
-      out[out.length - 1] = { ...prev, y: o.y, spec: { ...prev.spec, clamp: o.clamp } };
+      // The spec's own descriptors, not a spread: its weights may be a getter made on demand.
+      const spec = Object.defineProperties(
+        {} as ConvSpec,
+        Object.getOwnPropertyDescriptors(prev.spec),
+      );
+      spec.clamp = o.clamp;
+      out[out.length - 1] = { ...prev, y: o.y, spec };
       continue;
     }
     out.push(o);
@@ -530,9 +544,26 @@ function constantOf(t: EditTensor): Constant | null {
     else return null;
     return { dims, data };
   }
+  if (
+    t.dataType === DataType['FLOAT'] &&
+    t.rawData?.length === dims.reduce((a, b) => a * b, 1) * 4 &&
+    LITTLE_ENDIAN
+  ) {
+    // B1's 207 MB of weights are not copied here: packing reads the file's bytes.
+    let floats: Float32Array | null = null;
+    return {
+      dims,
+      raw: t.rawData,
+      get data() {
+        return (floats ??= tensorFloats(t)!);
+      },
+    };
+  }
   const data = tensorFloats(t);
   return data ? { dims, data } : null;
 }
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function declaredDims(v: DecodedValueInfo): (number | string)[] {
   return (

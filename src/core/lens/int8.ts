@@ -197,11 +197,7 @@ export function qdotMode(k: LensKernels): number {
 }
 
 export function putBytes(k: LensKernels, data: Int8Array | Uint8Array): number {
-  const p = k.alloc(Math.ceil(data.length / 4));
-  new Uint8Array(k.memory.buffer, p, data.length).set(
-    new Uint8Array(data.buffer, data.byteOffset, data.length),
-  );
-  return p;
+  return k.putBytes(data);
 }
 export function putInt32(k: LensKernels, data: Int32Array): number {
   const p = k.alloc(data.length);

@@ -20,6 +20,7 @@ interface Exports {
   lens_pack_wino_f43(w: Ptr, cout: number, cin: number, u: Ptr): void;
   lens_conv3x3_wino_f43: Kernel;
   lens_pack_wino_f23(w: Ptr, cout: number, cin: number, u: Ptr): void;
+  lens_pack_rows4(a: Ptr, rows: number, k: number, out: Ptr): void;
   lens_conv3x3_wino_f23: Kernel;
   lens_im2col: Kernel;
   lens_conv_ref(...a: number[]): void;
@@ -126,26 +127,72 @@ export class LensKernels {
   }
 
   /**
-   * F(4x4,3x3) weights (ONNX [cout][cin][3][3]) transformed and packed into a new buffer: 36 GEMM
-   * A matrices of [ceil(cout / 4) * 4][cin]. The transform runs in WebAssembly, in float64.
+   * Weights packed at load into a new buffer of `floats`: the weights (`w`: floats, or float32
+   * little-endian bytes as a file holds them) go into a temporary buffer of this memory, `pack`
+   * turns them into the new one, and the temporary is freed. JavaScript never holds a copy.
    */
-  packWinogradF43(w: Float32Array, cout: number, cin: number): { ptr: Ptr; floats: number } {
-    const floats = 36 * Math.ceil(cout / 4) * 4 * cin;
-    const u = this.alloc(floats);
+  packed(
+    w: Float32Array | Uint8Array,
+    floats: number,
+    pack: (from: Ptr, to: Ptr) => void,
+  ): { ptr: Ptr; floats: number } {
+    const out = this.alloc(floats);
     const mark = this.top;
-    this.e.lens_pack_wino_f43(this.put(w), cout, cin, u);
+    const n = w instanceof Uint8Array ? Math.ceil(w.byteLength / 4) : w.length;
+    let from: Ptr;
+    if (this.staging && n <= this.staging.floats) {
+      from = this.staging.ptr;
+      new Uint8Array(this.memory.buffer, from, w.byteLength).set(
+        new Uint8Array(w.buffer, w.byteOffset, w.byteLength),
+      );
+    } else from = w instanceof Uint8Array ? this.putBytes(w) : this.put(w);
+    pack(from, out);
     this.release(mark);
-    return { ptr: u, floats };
+    return { ptr: out, floats };
+  }
+
+  private staging: { ptr: Ptr; floats: number } | null = null;
+
+  /**
+   * A buffer of `floats` that `packed` copies weights into instead of a fresh temporary (kept
+   * for this instance's life; a larger request replaces it).
+   */
+  reserveStaging(floats: number): void {
+    if (floats > 0 && (!this.staging || this.staging.floats < floats))
+      this.staging = { ptr: this.alloc(floats), floats };
+  }
+
+  /**
+   * F(4x4,3x3) weights (ONNX [cout][cin][3][3]) transformed and packed: 36 GEMM A matrices of
+   * [ceil(cout / 4) * 4][cin]. The transform runs in WebAssembly, in float64.
+   */
+  packWinogradF43(w: Float32Array | Uint8Array, cout: number, cin: number) {
+    return this.packed(w, 36 * Math.ceil(cout / 4) * 4 * cin, (from, to) =>
+      this.e.lens_pack_wino_f43(from, cout, cin, to),
+    );
   }
 
   /** F(2x2,3x3)'s weights packed the same way: 16 GEMM A matrices (`packWinogradF43`'s twin). */
-  packWinogradF23(w: Float32Array, cout: number, cin: number): { ptr: Ptr; floats: number } {
-    const floats = 16 * Math.ceil(cout / 4) * 4 * cin;
-    const u = this.alloc(floats);
-    const mark = this.top;
-    this.e.lens_pack_wino_f23(this.put(w), cout, cin, u);
-    this.release(mark);
-    return { ptr: u, floats };
+  packWinogradF23(w: Float32Array | Uint8Array, cout: number, cin: number) {
+    return this.packed(w, 16 * Math.ceil(cout / 4) * 4 * cin, (from, to) =>
+      this.e.lens_pack_wino_f23(from, cout, cin, to),
+    );
+  }
+
+  /** A [rows][k] (row-major) in the GEMM's A layout (`packRows4`), packed in WebAssembly. */
+  packRows4(w: Float32Array | Uint8Array, rows: number, k: number) {
+    return this.packed(w, Math.ceil(rows / 4) * 4 * k, (from, to) =>
+      this.e.lens_pack_rows4(from, rows, k, to),
+    );
+  }
+
+  /** Copies bytes (any alignment) into a new buffer, padded to whole floats. */
+  putBytes(data: Int8Array | Uint8Array): Ptr {
+    const p = this.alloc(Math.ceil(data.length / 4));
+    new Uint8Array(this.memory.buffer, p, data.length).set(
+      new Uint8Array(data.buffer, data.byteOffset, data.length),
+    );
+    return p;
   }
 
   /** Copies `data` into a new buffer. */

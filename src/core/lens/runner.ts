@@ -75,6 +75,15 @@ export class LensModel {
     this.threads = 1 + (pool?.workers ?? 0);
     this.minSplitMacs = options.minSplitMacs ?? SMALL_LAYER_MACS;
     const winograd = options.winograd ?? true;
+    // One staging buffer for every float layer's weights on their way to being packed: fresh
+    // memory costs a page fault per 4 KiB on first touch (3-4 ms per MB measured here), and a
+    // buffer freed after each layer would sit where the next layer's packed weights go.
+    const staged = graph.ops.map((op) =>
+      op.op === 'conv'
+        ? (op.spec.cout * op.spec.cin * op.spec.kh * op.spec.kw) / op.spec.groups
+        : 0,
+    );
+    kernels.reserveStaging(Math.max(0, ...staged));
     for (const op of graph.ops) {
       if (op.op === 'conv') {
         let method = chooseConvMethod(op.spec);

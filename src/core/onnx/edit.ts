@@ -116,31 +116,35 @@ export const floatTensor = (name: string, values: Float32Array, dims: number[]) 
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/**
+ * Whether `tensorFloats` reads `t` (embedded float32, or float16 raw data, of its dims' size),
+ * without copying anything: a 207 MB model's weights are checked in no time.
+ */
+export function floatsReadable(t: EditTensor): boolean {
+  if (t.dataLocation === 1) return false;
+  const count = t.dims.reduce<number>((a, d) => a * toNumber(d), 1);
+  const raw = t.rawData && t.rawData.length ? t.rawData : null;
+  if (t.dataType === DataType['FLOAT'])
+    return raw ? raw.length === count * 4 : t.floatData?.length === count;
+  return t.dataType === DataType['FLOAT16'] && raw !== null && raw.length === count * 2;
+}
+
 /** float32 or float16 initializer values as float32 (both exact); null for other types or external data. */
 export function tensorFloats(t: EditTensor): Float32Array | null {
-  if (t.dataLocation === 1) return null;
+  if (!floatsReadable(t)) return null;
   const count = t.dims.reduce<number>((a, d) => a * toNumber(d), 1);
   const raw = t.rawData && t.rawData.length ? t.rawData : null;
   const out = new Float32Array(count);
-  if (t.dataType === DataType['FLOAT']) {
-    if (raw) {
-      if (raw.length !== count * 4) return null;
-      if (LITTLE_ENDIAN) {
-        new Uint8Array(out.buffer).set(raw);
-        return out;
-      }
-      const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-      for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
-    } else if (t.floatData && t.floatData.length === count) out.set(t.floatData);
-    else return null;
-    return out;
-  }
-  if (t.dataType === DataType['FLOAT16'] && raw && raw.length === count * 2) {
-    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  if (t.dataType === DataType['FLOAT16']) {
+    const view = new DataView(raw!.buffer, raw!.byteOffset, raw!.byteLength);
     for (let i = 0; i < count; i++) out[i] = float16Value(view.getUint16(i * 2, true));
-    return out;
+  } else if (!raw) out.set(t.floatData!);
+  else if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(raw);
+  else {
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
   }
-  return null;
+  return out;
 }
 
 export interface ReservedFloats {
