@@ -111,6 +111,28 @@ test.describe('classify fixture photos with the tiny model (WASM)', () => {
     await expect(lines.first()).toHaveText(/^Winograd: \d+ of 6 3x3 convolutions/);
   });
 
+  test('?fastbg=0 on the lens kernels: every layer as written answers first, then their Winograd session takes over; both as PyTorch', async ({
+    page,
+    lens,
+  }) => {
+    await lens.openReady('?fastbg=0');
+    await expect(page.getByTestId('model-runner')).toHaveAttribute('data-runner', 'lens');
+    await lens.pickImages('coffee.png', 'chelsea.png');
+    await lens.expectMatchesPyTorch('coffee.png');
+    await lens.expectMatchesPyTorch('chelsea.png');
+    const fast = page.getByTestId('model-fast-path');
+    await expect(fast).toHaveAttribute('data-path', 'winograd', { timeout: 60_000 });
+    await expect(fast).not.toHaveAttribute('data-pending', 'true');
+    // The self-check against the first session ran before the swap.
+    await expect(fast).toContainText('checked against the file on');
+    await expect(page.getByTestId('model-runner')).toHaveAttribute('data-runner', 'lens');
+    await lens.pickImages('rocket.jpg');
+    await lens.expectMatchesPyTorch('rocket.jpg');
+    await expect(page.getByTestId('result-fast-path').first()).toHaveText(
+      /^Winograd: \d+ of 6 3x3 convolutions/,
+    );
+  });
+
   test('a model with layers at every map size: rewritten in the page, results as the unmodified file in onnxruntime-node', async ({
     page,
   }, testInfo) => {

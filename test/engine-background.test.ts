@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { TINY_MODEL } from './helpers/fixtures';
 import type { LoadedSession } from '../src/engine/types';
 import { nodeSessionFactory } from '../src/node/ort-node';
+import { lensBackend } from '../src/node/lens-node';
 
 const preset = 'torchvision-256-224' as const;
 const pngFixtures = Object.keys(references.images).filter((n) => n.endsWith('.png'));
@@ -46,6 +47,44 @@ describe('fast path in the background', () => {
     expect(settled?.fast).toMatchObject({ path: 'winograd', reason: null, total3x3: 6 });
     expect(settled?.fast.pending).toBeUndefined();
     expect(settled?.fast.rewriteMs).toBeGreaterThan(0);
+    for (const n of pngFixtures) {
+      const r = references.images[n]!;
+      const later = await engine.classify({ file: imageBlob(n), preset });
+      expect(later.fastPath, n).toMatch(/^Winograd: \d+ of 6 3x3 convolutions/);
+      expect(
+        later.top5.map((p) => p.index),
+        n,
+      ).toEqual(r.top5.map((p) => p.index));
+      expect(maxDp(later.top5, r.top5), n).toBeLessThan(MAX_DP);
+    }
+    await engine.dispose();
+  });
+
+  it('on the lens kernels: every layer as written answers first, then their Winograd session; both as PyTorch', async () => {
+    const engine = testEngine({ backends: [lensBackend(2)] });
+    const info = await engine.load({
+      source: tinyBytes(),
+      backend: 'wasm',
+      fastInBackgroundFrom: 0,
+    });
+    expect(info.runner.name).toBe('lens');
+    expect(info.fast).toMatchObject({ path: 'direct', pending: true });
+    const name = pngFixtures[0]!;
+    const ref = references.images[name]!;
+    const first = await engine.classify({ file: imageBlob(name), preset });
+    expect(first.fastPath).toBe('direct convolutions (the fast path is being prepared)');
+    expect(first.top5.map((p) => p.index)).toEqual(ref.top5.map((p) => p.index));
+    expect(maxDp(first.top5, ref.top5)).toBeLessThan(MAX_DP);
+
+    const settled = await engine.inspect();
+    expect(settled?.runner.name).toBe('lens');
+    // The same rule, the same facts as at load, and the self-check ran against the first session.
+    expect(settled?.fast).toMatchObject({ path: 'winograd', reason: null, total3x3: 6 });
+    expect(settled?.fast.pending).toBeUndefined();
+    expect(settled?.fast.check?.images).toBeGreaterThan(0);
+    expect(settled?.fast.check!.maxAbsDiff).toBeLessThanOrEqual(
+      settled!.fast.check!.bound * settled!.fast.check!.scale,
+    );
     for (const n of pngFixtures) {
       const r = references.images[n]!;
       const later = await engine.classify({ file: imageBlob(n), preset });

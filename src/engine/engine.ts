@@ -24,10 +24,10 @@ import { denormalizeToRgba, PRESETS, type PresetId } from '../core/preprocess/pr
 import { LensError } from '../core/errors';
 import { fastPathNote, type FastBackend, type FastPathInfo } from '../core/fast';
 import type { Note } from '../core/message';
-import { openSession } from './backends';
+import { openSession, RUNTIME_NAME } from './backends';
 import { camsFor, type FeatureCapture } from './cams';
 import { describeModel } from './describe';
-import { fastPathAtLoad, prepareInBackground } from './fast-path';
+import { fastPathAtLoad, planInBackground, prepareInBackground } from './fast-path';
 import { JobQueue } from './job-queue';
 import { archNote, checkpointLayoutNote, labelWarningNote, orientationNote } from './notes';
 import { precisionRequest } from './precision';
@@ -614,17 +614,42 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
   /** The background fast path of the active model (src/engine/fast-path.ts); its facts when settled. */
   private async fastInBackground(model: ActiveModel, runtime: FastBackend): Promise<void> {
     const options = sessionOptions(model.request, model.externalData);
-    const fast = await prepareInBackground({
-      model: {
-        get session() {
-          return model.session;
-        },
-        set session(session) {
-          model.session = session;
-        },
-        numClasses: model.info.numClasses,
-        io: model.io,
+    const swappable = {
+      get session() {
+        return model.session;
       },
+      set session(session) {
+        model.session = session;
+      },
+      numClasses: model.info.numClasses,
+      io: model.io,
+    };
+    if (model.info.runner.name !== RUNTIME_NAME) {
+      // Kernels with their own Winograd (the lens kernels): a session that packs the rule's
+      // tiles replaces the one that runs every layer as written.
+      const fast = await planInBackground({
+        model: swappable,
+        bytes: model.bytes,
+        jobs: this.jobs,
+        now: this.now,
+        wanted: () => this.active === model,
+        warmUp,
+        size: WARMUP_SIZE,
+        makeSession: async (tiles) =>
+          (
+            await openSession(
+              this.deps.backends ?? [],
+              (b, o) => this.deps.createSession(b, o),
+              model.bytes,
+              { ...options, planFast: () => tiles ?? new Map() },
+            )
+          ).session,
+      });
+      if (fast !== null) model.info = { ...model.info, fast };
+      return;
+    }
+    const fast = await prepareInBackground({
+      model: swappable,
       bytes: model.bytes,
       runtime,
       jobs: this.jobs,

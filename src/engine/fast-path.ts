@@ -62,15 +62,19 @@ export function fastPathAtLoad(bytes: Uint8Array, request: FastPathRequest): Loa
     // The per-layer rule without the rewrite: a backend that runs Winograd itself packs its own
     // transformed weights at load, so there is nothing to prepare in the background.
     plan: (original) => {
+      if (background) {
+        // Every layer as written answers first; `planInBackground` packs the rule's tiles later.
+        state.background = 'wasm';
+        state.info = pendingPath();
+        return new Map();
+      }
       const out = applyFastPath(original, {
         enabled: request.enabled,
         backend: 'wasm',
         planOnly: true,
       });
       state.info = out.info;
-      const tiles = new Map<string, 'F4' | 'F2'>();
-      for (const l of out.info.layers) if (l.f !== 'direct') tiles.set(l.name, l.f);
-      return tiles;
+      return tilesOf(out.info);
     },
     prepare: (original, runtime) => {
       if (background && runtime !== 'webgpu') {
@@ -88,6 +92,13 @@ export function fastPathAtLoad(bytes: Uint8Array, request: FastPathRequest): Loa
   };
 }
 
+/** The rule's tile per Winograd layer, by Conv node name. */
+function tilesOf(info: FastPathInfo): Map<string, 'F4' | 'F2'> {
+  const tiles = new Map<string, 'F4' | 'F2'>();
+  for (const l of info.layers) if (l.f !== 'direct') tiles.set(l.name, l.f);
+  return tiles;
+}
+
 /** The model whose session the background path replaces (the engine's active model). */
 export interface SwappableModel {
   session: LoadedSession;
@@ -95,7 +106,13 @@ export interface SwappableModel {
   readonly io: { input: string; output: string; features: string | null };
 }
 
-export interface BackgroundFastPath {
+/** A rewritten model: its bytes and external data files. */
+export interface Rewritten {
+  bytes: Uint8Array;
+  externalData: { path: string; bytes: ArrayBuffer }[];
+}
+
+export interface BackgroundFastPath<Fast = Rewritten> {
   model: SwappableModel;
   bytes: Uint8Array;
   runtime: FastBackend;
@@ -103,10 +120,8 @@ export interface BackgroundFastPath {
   now: () => number;
   /** False once the model is no longer the active one: the work stops between two steps. */
   wanted: () => boolean;
-  /** A session of the model: of the rewritten bytes (`fast`), or of the file as it is (null). */
-  makeSession: (
-    fast: { bytes: Uint8Array; externalData: { path: string; bytes: ArrayBuffer }[] } | null,
-  ) => Promise<LoadedSession>;
+  /** A session of the model: on the fast path (`fast`), or of the file as it is (null). */
+  makeSession: (fast: Fast | null) => Promise<LoadedSession>;
   /** One run that proves a new session answers (the engine's warm-up). */
   warmUp: (session: LoadedSession) => Promise<Float32Array>;
   /** The probe images' size (the model's input). */
@@ -168,9 +183,9 @@ export async function prepareInBackground(job: BackgroundFastPath): Promise<Fast
  * never hold memory at once; then the fast one is made, bound, warmed up and checked against the
  * reference the file answered (the self-check); on any failure the file is made again.
  */
-async function swapSessions(
-  job: BackgroundFastPath,
-  fast: { bytes: Uint8Array; externalData: { path: string; bytes: ArrayBuffer }[] },
+async function swapSessions<Fast>(
+  job: Pick<BackgroundFastPath<Fast>, 'model' | 'makeSession' | 'warmUp' | 'now'>,
+  fast: Fast,
   reference: Reference,
 ): Promise<FastCheck> {
   const { model } = job;
@@ -196,5 +211,48 @@ async function swapSessions(
     direct.bind(input, output, features);
     model.session = direct;
     throw e;
+  }
+}
+
+/**
+ * The background path of kernels that run Winograd themselves (the lens kernels): the per-layer
+ * rule decides the tiles (nothing is rewritten), the file's session answers the probe as one
+ * queued job, and one more swaps in a session that packs those tiles, checked against it. Settles
+ * as `prepareInBackground` does.
+ */
+export async function planInBackground(
+  job: Omit<BackgroundFastPath<ReadonlyMap<string, 'F4' | 'F2'>>, 'runtime'>,
+): Promise<FastPathInfo | null> {
+  const { jobs, wanted } = job;
+  let planned: FastPathInfo = directPath(fastReason('pending'));
+  try {
+    await jobs.whenIdle();
+    if (!wanted()) return null;
+    const out = applyFastPath(job.bytes, { enabled: true, backend: 'wasm', planOnly: true });
+    if (out.info.path !== 'winograd') return out.info;
+    planned = out.info;
+    const reference = await jobs.enqueue(() => {
+      if (!wanted()) throw new Stopped('model no longer active');
+      return probeReference(job.model.session, {
+        inputName: job.model.io.input,
+        size: job.size,
+        features: job.model.io.features !== null,
+        now: job.now,
+      });
+    });
+    return await jobs.enqueue(async () => {
+      if (!wanted()) return null;
+      const t0 = job.now();
+      const check = await swapSessions<ReadonlyMap<string, 'F4' | 'F2'>>(
+        job,
+        tilesOf(out.info),
+        reference,
+      );
+      // The packing happens inside the swap: it is this path's "rewrite" time.
+      return { ...planned, rewriteMs: planned.rewriteMs + (job.now() - t0), check };
+    });
+  } catch (e) {
+    if (e instanceof Stopped || !wanted()) return null;
+    return backgroundFailure(planned, e);
   }
 }
