@@ -22,7 +22,7 @@ export interface LayerRow {
   directGmacs: number;
   /** Multiply-adds the kernel actually did, per second. */
   doneGmacs: number;
-  /** `doneGmacs` over the micro-kernel's peak. */
+  /** `doneGmacs` over the micro-kernel's peak times the threads. */
   peakShare: number;
   /** The Conv node's name in the file. */
   name: string;
@@ -110,7 +110,7 @@ export function layerTable(model: LensModel, runs: number, size = 224): LayerTab
       ms,
       directGmacs: direct / ms / 1e6,
       doneGmacs,
-      peakShare: doneGmacs / peak,
+      peakShare: doneGmacs / (peak * model.threads),
       name: op.name,
     });
     [h, w] = [g.ho, g.wo];
@@ -144,7 +144,7 @@ export function withOrtTimes(
 
 export function layerMarkdown(t: LayerTable): string {
   const ort = t.ortThreads !== undefined;
-  const head = `Per convolution, lens kernels (${t.isa}, ${t.threads} thread(s), best of ${t.runs}, in Node: the page's WebAssembly). Peak: the 4x8 GEMM micro-kernel on L1-resident operands, ${t.peakGmacs.toFixed(1)} GMAC/s per thread. "direct" counts the convolution's multiply-adds as written (Winograd's rate is effective), "done" the ones the kernel did.${ort ? ` "onnxruntime-web": the same Conv node in onnxruntime-web's WASM kernels (its profiler, ${t.ortThreads} thread(s), the file as it is, mean of the timed runs), and its time over ours.` : ''}`;
+  const head = `Per convolution, lens kernels (${t.isa}, ${t.threads} thread(s), best of ${t.runs}, in Node: the page's WebAssembly). Peak: the 4x8 GEMM micro-kernel on L1-resident operands, ${t.peakGmacs.toFixed(1)} GMAC/s per thread ("of peak" is of ${t.threads} x that). "direct" counts the convolution's multiply-adds as written (Winograd's rate is effective), "done" the ones the kernel did.${ort ? ` "onnxruntime-web": the same Conv node in onnxruntime-web's WASM kernels (its profiler, ${t.ortThreads} thread(s), the file as it is, mean of the timed runs), and its time over ours.` : ''}`;
   // The two onnxruntime-web cells after a row's "of peak |" (empty where the node had no time).
   const cells = (r: LayerRow) =>
     r.ortMs === undefined ? ' | |' : ` ${r.ortMs.toFixed(2)} | ${(r.ortMs / r.ms).toFixed(1)}x |`;

@@ -21,6 +21,8 @@ export interface ProfileReport {
   runs: number;
   direct: OpProfile[];
   fast: OpProfile[];
+  /** The file as it is: each node's mean kernel time, ms, by node name (the per-layer table). */
+  directNodes: Record<string, number>;
 }
 
 interface TraceEvent {
@@ -94,15 +96,12 @@ function profileEvents(model: string, path: 'direct' | 'fast', runs: number, thr
 }
 
 export function profileWasm(model: string, runs: number, threads = 2): ProfileReport {
-  const one = (path: 'direct' | 'fast') => opTable(profileEvents(model, path, runs, threads));
-  return { threads, runs, direct: one('direct'), fast: one('fast') };
-}
-
-/** onnxruntime-web's time per node of the file as it is (the per-layer table's comparison). */
-export function profileWasmNodes(
-  model: string,
-  runs: number,
-  threads: number,
-): Map<string, number> {
-  return nodeTimes(profileEvents(model, 'direct', runs, threads));
+  const direct = profileEvents(model, 'direct', runs, threads);
+  return {
+    threads,
+    runs,
+    direct: opTable(direct),
+    fast: opTable(profileEvents(model, 'fast', runs, threads)),
+    directNodes: Object.fromEntries(nodeTimes(direct)),
+  };
 }

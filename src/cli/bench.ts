@@ -32,7 +32,7 @@ import {
 import { parsePositiveInt } from './args';
 import { printJson } from './common';
 import { benchMarkdown, loadNote, type BenchReport, type ModelBench } from './bench-report';
-import { profileWasm, profileWasmNodes } from './bench-profile';
+import { profileWasm } from './bench-profile';
 import { layerTable, withOrtTimes } from './bench-layers';
 import { fastPathAtLoad } from '../engine/fast-path';
 import { createLensNodeSession } from '../node/lens-node';
@@ -379,28 +379,28 @@ export async function benchCommand(argv: string[]): Promise<number> {
     }
 
     const profiled = b1File ?? TINY;
-    // The lens kernels layer by layer, as the page runs them (the fast path's per-layer rule).
-    {
-      const bytes = new Uint8Array(readFileSync(profiled));
-      const tiles = fastPathAtLoad(bytes, { enabled: true, now: () => performance.now() }).plan(
-        bytes,
-      );
-      const load = await createLensNodeSession(bytes, { threads: 1, tiles });
-      if (load.claimed) {
-        report.layers = withOrtTimes(
-          layerTable(load.model, quick ? 2 : 5),
-          profileWasmNodes(profiled, quick ? 2 : 5, 1),
-          1,
-        );
-        await load.session.dispose();
-      } else notes.push(`Lens kernels per layer: the kernels declined ${basename(profiled)}.`);
-    }
-
     log(t('cli.bench.profile', { model: basename(profiled) }));
     report.profile = {
       model: basename(profiled),
       ...profileWasm(profiled, quick ? 2 : 5),
     };
+    // The lens kernels layer by layer, as the page runs them (2 threads, the fast path's
+    // per-layer rule), beside onnxruntime-web's time for each Conv node of the file (2 threads).
+    {
+      const bytes = new Uint8Array(readFileSync(profiled));
+      const tiles = fastPathAtLoad(bytes, { enabled: true, now: () => performance.now() }).plan(
+        bytes,
+      );
+      const load = await createLensNodeSession(bytes, { threads: 2, tiles });
+      if (load.claimed) {
+        report.layers = withOrtTimes(
+          layerTable(load.model, quick ? 2 : 5),
+          new Map(Object.entries(report.profile.directNodes)),
+          report.profile.threads,
+        );
+        await load.session.dispose();
+      } else notes.push(`Lens kernels per layer: the kernels declined ${basename(profiled)}.`);
+    }
 
     // A 12-megapixel JPEG made from a fixture photo.
     log(t('cli.bench.bigPhoto'));
