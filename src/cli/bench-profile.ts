@@ -83,16 +83,35 @@ export function parseProfileOutput(stdout: string): TraceEvent[] {
   return JSON.parse(body) as TraceEvent[];
 }
 
+/**
+ * A child that has not exited by then is stopped: onnxruntime-web's threaded build in Node now and
+ * then stalls with its main thread in a timed futex loop (seen on B1, 2 threads, about one run in
+ * three on this machine), and a bench must end.
+ */
+const CHILD_TIMEOUT_MS = 240_000;
+
 /** onnxruntime's profile of one run of the child: the model direct or on the fast path. */
 function profileEvents(model: string, path: 'direct' | 'fast', runs: number, threads: number) {
   const child = resolve(import.meta.dirname, 'profile-wasm-child.ts');
-  const out = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', child, model, path, String(runs), String(threads)],
-    { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 },
-  );
-  if (out.status !== 0) throw new Error(`profile (${path}) failed: ${out.stderr.slice(-2000)}`);
-  return parseProfileOutput(out.stdout);
+  let why = '';
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const out = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', child, model, path, String(runs), String(threads)],
+      {
+        encoding: 'utf8',
+        maxBuffer: 256 * 2 ** 20,
+        timeout: CHILD_TIMEOUT_MS,
+        killSignal: 'SIGKILL',
+      },
+    );
+    if (out.status === 0) return parseProfileOutput(out.stdout);
+    why =
+      out.status === null
+        ? `no answer in ${CHILD_TIMEOUT_MS / 1000} s (onnxruntime-web stalled)`
+        : out.stderr.slice(-2000);
+  }
+  throw new Error(`profile (${path}) failed twice: ${why}`);
 }
 
 export function profileWasm(model: string, runs: number, threads = 2): ProfileReport {

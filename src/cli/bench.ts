@@ -380,10 +380,11 @@ export async function benchCommand(argv: string[]): Promise<number> {
 
     const profiled = b1File ?? TINY;
     log(t('cli.bench.profile', { model: basename(profiled) }));
-    report.profile = {
-      model: basename(profiled),
-      ...profileWasm(profiled, quick ? 2 : 5),
-    };
+    try {
+      report.profile = { model: basename(profiled), ...profileWasm(profiled, quick ? 2 : 5) };
+    } catch (e) {
+      notes.push(`Per-operator profile of ${basename(profiled)}: ${(e as Error).message}`);
+    }
     // The lens kernels layer by layer, as the page runs them (2 threads, the fast path's
     // per-layer rule), beside onnxruntime-web's time for each Conv node of the file (2 threads).
     {
@@ -393,11 +394,11 @@ export async function benchCommand(argv: string[]): Promise<number> {
       );
       const load = await createLensNodeSession(bytes, { threads: 2, tiles });
       if (load.claimed) {
-        report.layers = withOrtTimes(
-          layerTable(load.model, quick ? 2 : 5),
-          new Map(Object.entries(report.profile.directNodes)),
-          report.profile.threads,
-        );
+        const table = layerTable(load.model, quick ? 2 : 5);
+        const { profile } = report;
+        report.layers = profile
+          ? withOrtTimes(table, new Map(Object.entries(profile.directNodes)), profile.threads)
+          : table;
         await load.session.dispose();
       } else notes.push(`Lens kernels per layer: the kernels declined ${basename(profiled)}.`);
     }
