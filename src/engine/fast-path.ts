@@ -131,6 +131,21 @@ export interface BackgroundFastPath<Fast = Rewritten> {
 /** Thrown between two steps when the model is no longer active. */
 class Stopped extends Error {}
 
+/** The self-check's reference: the file's session answers the probe, as one queued job (a photo). */
+function queuedReference(
+  job: Pick<BackgroundFastPath<unknown>, 'jobs' | 'wanted' | 'model' | 'size' | 'now'>,
+): Promise<Reference> {
+  return job.jobs.enqueue(() => {
+    if (!job.wanted()) throw new Stopped('model no longer active');
+    return probeReference(job.model.session, {
+      inputName: job.model.io.input,
+      size: job.size,
+      features: job.model.io.features !== null,
+      now: job.now,
+    });
+  });
+}
+
 /**
  * Prepares the fast path for a model that already answers with its convolutions as they are.
  * Settles with the facts that now hold (the fast path, or why the file as it is stays), or null
@@ -155,16 +170,7 @@ export async function prepareInBackground(job: BackgroundFastPath): Promise<Fast
     await pause();
     const files = await computePlansStepwise(out.external, pause);
     rewritten = { ...out.info, rewriteMs: job.now() - t0 - paused };
-    // The self-check's reference: the file as it is answers the probe, as one queued job (a photo).
-    const reference = await jobs.enqueue(() => {
-      if (!wanted()) throw new Stopped('model no longer active');
-      return probeReference(job.model.session, {
-        inputName: job.model.io.input,
-        size: job.size,
-        features: job.model.io.features !== null,
-        now: job.now,
-      });
-    });
+    const reference = await queuedReference(job);
     const fast = rewritten;
     return await jobs.enqueue(async () => {
       if (!wanted()) return null;
@@ -231,15 +237,7 @@ export async function planInBackground(
     const out = applyFastPath(job.bytes, { enabled: true, backend: 'wasm', planOnly: true });
     if (out.info.path !== 'winograd') return out.info;
     planned = out.info;
-    const reference = await jobs.enqueue(() => {
-      if (!wanted()) throw new Stopped('model no longer active');
-      return probeReference(job.model.session, {
-        inputName: job.model.io.input,
-        size: job.size,
-        features: job.model.io.features !== null,
-        now: job.now,
-      });
-    });
+    const reference = await queuedReference(job);
     return await jobs.enqueue(async () => {
       if (!wanted()) return null;
       const t0 = job.now();
