@@ -8,7 +8,8 @@ import { bytesSource, imageBlob, testEngine, tinyBytes } from './helpers/engine'
 import { references } from './helpers/fixtures';
 import { readFileSync } from 'node:fs';
 import { TINY_MODEL } from './helpers/fixtures';
-import type { LoadedSession } from '../src/engine/types';
+import type { SessionBackend } from '../src/engine/backends';
+import type { ClassifyPayload, LoadedSession } from '../src/engine/types';
 import { nodeSessionFactory } from '../src/node/ort-node';
 import { lensBackend } from '../src/node/lens-node';
 
@@ -95,6 +96,48 @@ describe('fast path in the background', () => {
       ).toEqual(r.top5.map((p) => p.index));
       expect(maxDp(later.top5, r.top5), n).toBeLessThan(MAX_DP);
     }
+    await engine.dispose();
+  });
+
+  it("a photo sent while the self-check's reference runs goes before the swap that follows", async () => {
+    // The lens kernels run synchronously inside the job, as in the page's worker: a photo's
+    // message arrives only after the reference's task. It must not wait for the packing.
+    const lens = lensBackend(1);
+    let onNextRun: (() => void) | null = null;
+    const spied: SessionBackend = {
+      ...lens,
+      open: async (bytes, options) => {
+        const opened = await lens.open(bytes, options);
+        if (!('session' in opened)) return opened;
+        const s = opened.session;
+        const hook = () => {
+          const f = onNextRun;
+          onNextRun = null;
+          if (f) setTimeout(f, 0);
+        };
+        const session: LoadedSession = {
+          ...s,
+          run: (input, dims) => (hook(), s.run(input, dims)),
+          runWithFeatures: (input, dims) => (hook(), s.runWithFeatures(input, dims)),
+        };
+        return { session };
+      },
+    };
+    const engine = testEngine({ backends: [spied] });
+    await engine.load({ source: tinyBytes(), backend: 'wasm', fastInBackgroundFrom: 0 });
+    const name = pngFixtures[0]!;
+    // The next run after the load is the background's reference (no photo was queued).
+    const photo = new Promise<ClassifyPayload>((resolve, reject) => {
+      onNextRun = () => {
+        engine.classify({ file: imageBlob(name), preset }).then(resolve, reject);
+      };
+    });
+    const first = await photo;
+    expect(first.fastPath).toBe('direct convolutions (the fast path is being prepared)');
+    expect(first.top5.map((p) => p.index)).toEqual(
+      references.images[name]!.top5.map((p) => p.index),
+    );
+    expect((await engine.inspect())?.fast).toMatchObject({ path: 'winograd', reason: null });
     await engine.dispose();
   });
 

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { sha256 } from '../src/core/bytes/sha256';
+import { sha256HexInSlices } from '../src/core/bytes/digest';
+import { Sha256, sha256 } from '../src/core/bytes/sha256';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const node = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -23,5 +24,50 @@ describe('sha256 (for pages without crypto.subtle)', () => {
     expect(hex(sha256(inner))).toBe(node(inner));
     const big = randomBytes(1 << 20);
     expect(hex(sha256(big))).toBe(node(big));
+  });
+});
+
+describe('Sha256 (incremental) and sha256HexInSlices', () => {
+  it('gives the one-shot digest for any split into pieces, across block boundaries', () => {
+    const data = randomBytes(1000);
+    for (const cuts of [
+      [0],
+      [1],
+      [63],
+      [64],
+      [65],
+      [3, 70, 200],
+      [128, 129, 130, 999],
+      [500, 500],
+    ]) {
+      const h = new Sha256();
+      let at = 0;
+      for (const c of cuts) {
+        h.update(data.subarray(at, c));
+        at = c;
+      }
+      h.update(data.subarray(at));
+      expect(hex(h.digest()), cuts.join(',')).toBe(node(data));
+    }
+  });
+
+  it('refuses to be used after its digest', () => {
+    const h = new Sha256().update(new Uint8Array(3));
+    h.digest();
+    expect(() => h.update(new Uint8Array(1))).toThrow(/after digest/);
+    expect(() => h.digest()).toThrow(/twice/);
+  });
+
+  it('hashes in slices, pausing between them (not after the last), to the same hex as Node', async () => {
+    const data = randomBytes(10_000);
+    for (const slice of [64, 1000, 3333, 10_000, 20_000]) {
+      let pauses = 0;
+      const got = await sha256HexInSlices(data, () => Promise.resolve(pauses++), slice);
+      expect(got, `${slice}`).toBe(node(data));
+      expect(pauses, `${slice}`).toBe(Math.ceil(data.length / slice) - 1);
+    }
+    expect(await sha256HexInSlices(new Uint8Array(0), () => Promise.resolve())).toBe(
+      node(new Uint8Array(0)),
+    );
   });
 });

@@ -9,7 +9,7 @@ import { readCheckpoint } from '../core/checkpoint/torch';
 import { convertStateDict } from '../core/convert';
 import { siblingDataFilesOf } from '../core/onnx/graph';
 import { checkLabelFileSize, parseLabels } from '../core/data/labels';
-import { sha256Hex } from '../core/bytes/digest';
+import { sha256Hex, sha256HexInSlices } from '../core/bytes/digest';
 import { ownedBuffer } from '../core/bytes/owned';
 import { classifyCrop, classifyImage, labelled, rank } from '../core/inference/classify';
 import {
@@ -670,17 +670,19 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
   }
 
   /**
-   * The file's sha256 for the model panel, computed once the model answers and the queue is idle
-   * (2.7 s for a 207 MB B1 here, more than the session; beside the first result it slowed that
-   * down): `inspect()` has it once it is done.
+   * The file's sha256 for the model panel: once the model answers, its background fast path has
+   * settled and the queue is idle, hashed in slices between which every queued job runs first
+   * (`crypto.subtle.digest` copies its whole input on this thread first: 1.4 s for B1 in the page,
+   * and a photo sent meanwhile waited for it and then for the whole fast path). `inspect()` has it
+   * once it is done.
    */
   private hashLater(model: ActiveModel, bytes: Uint8Array): void {
     model.hashed = (async () => {
-      // Not beside the first result, which wants every core. WebCrypto hashes on a thread of
-      // its own, so a background fast path and the hash overlap and the panel's facts come sooner.
+      await this.jobs.whenIdle();
+      await model.fastSettled?.catch(() => undefined);
       await this.jobs.whenIdle();
       if (this.active !== model) return;
-      const sha256 = await sha256Hex(bytes);
+      const sha256 = await sha256HexInSlices(bytes, () => this.jobs.yieldTo());
       if (model.info.details)
         model.info = { ...model.info, details: { ...model.info.details, sha256 } };
     })().catch(() => undefined);

@@ -131,11 +131,15 @@ export interface BackgroundFastPath<Fast = Rewritten> {
 /** Thrown between two steps when the model is no longer active. */
 class Stopped extends Error {}
 
-/** The self-check's reference: the file's session answers the probe, as one queued job (a photo). */
-function queuedReference(
+/**
+ * The self-check's reference: the file's session answers the probe, as one queued job (a photo).
+ * Photos sent while it ran go before the swap that follows (seconds of packing or session
+ * creation): it waits for the queue to be idle again.
+ */
+async function queuedReference(
   job: Pick<BackgroundFastPath<unknown>, 'jobs' | 'wanted' | 'model' | 'size' | 'now'>,
 ): Promise<Reference> {
-  return job.jobs.enqueue(() => {
+  const reference = await job.jobs.enqueue(() => {
     if (!job.wanted()) throw new Stopped('model no longer active');
     return probeReference(job.model.session, {
       inputName: job.model.io.input,
@@ -144,6 +148,9 @@ function queuedReference(
       now: job.now,
     });
   });
+  await job.jobs.whenIdle();
+  if (!job.wanted()) throw new Stopped('model no longer active');
+  return reference;
 }
 
 /**
