@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { bytesSource, imageBlob, testEngine, tinyBytes } from './helpers/engine';
 import { references } from './helpers/fixtures';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { TINY_MODEL } from './helpers/fixtures';
 import type { SessionBackend } from '../src/engine/backends';
@@ -137,7 +138,13 @@ describe('fast path in the background', () => {
     expect(first.top5.map((p) => p.index)).toEqual(
       references.images[name]!.top5.map((p) => p.index),
     );
-    expect((await engine.inspect())?.fast).toMatchObject({ path: 'winograd', reason: null });
+    // The page asks twice: once the fast path settled, then with the sha256 (hashed after it).
+    const fast = await engine.inspect({ until: 'fast-path' });
+    expect(fast?.fast).toMatchObject({ path: 'winograd', reason: null });
+    const all = await engine.inspect();
+    expect(all?.details?.sha256).toBe(
+      createHash('sha256').update(readFileSync(TINY_MODEL)).digest('hex'),
+    );
     await engine.dispose();
   });
 

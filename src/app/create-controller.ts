@@ -157,14 +157,21 @@ export function createController(deps: ControllerDeps) {
     deps.afterLoad?.();
   }
 
-  /** The facts the engine computes after a load answered (the file's sha256), into the store. */
+  /**
+   * The facts the engine computes after a load answered, into the store as each settles: the
+   * background fast path, then the file's sha256 (hashed after it).
+   */
   async function completeModelFacts(loaded: ModelInfo): Promise<void> {
-    const info = await client.inspect();
-    const now = store.getState();
-    if (!info || now.activeInfo !== loaded || !now.activeChoice) return;
-    now.setActive(info, info.untrained, now.activeChoice);
-    if (now.status.kind === 'ready' && now.status.info === loaded)
-      now.setStatus({ ...now.status, info });
+    let shown = loaded;
+    for (const until of ['fast-path', undefined] as const) {
+      const info = await client.inspect(until ? { until } : {});
+      const now = store.getState();
+      if (!info || now.activeInfo !== shown || !now.activeChoice) return;
+      now.setActive(info, info.untrained, now.activeChoice);
+      if (now.status.kind === 'ready' && now.status.info === shown)
+        now.setStatus({ ...now.status, info });
+      shown = info;
+    }
   }
 
   /**

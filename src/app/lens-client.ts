@@ -79,8 +79,8 @@ export class LensClient implements Api {
     return this.send('setLabels', request);
   }
 
-  inspect() {
-    return this.send('inspect', {});
+  inspect(request: Parameters<Api['inspect']>[0] = {}) {
+    return this.send('inspect', request);
   }
 
   /** The model bytes are copied, not transferred: the caller usually keeps its model. */

@@ -371,10 +371,10 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
   }
 
   /** The active model's facts, its sha256 included (computed after the load answered). */
-  async inspect(): Promise<ModelInfo | null> {
+  async inspect(request: { until?: 'fast-path' } = {}): Promise<ModelInfo | null> {
     const model = this.active;
-    await model?.hashed;
     await model?.fastSettled;
+    if (request.until !== 'fast-path') await model?.hashed;
     return model?.info ?? null;
   }
 

@@ -456,7 +456,12 @@ export interface LensEngine<F extends Frame = Frame> {
   classifyFrame(request: FrameRequest<F> & CallOptions): Promise<ClassifyPayload>;
   classifyTensors(request: TensorRequest & CallOptions): Promise<RankedImage[]>;
   setLabels(request: LabelsRequest): Promise<LabelsState>;
-  inspect(): Promise<ModelInfo | null>;
+  /**
+   * The active model's facts once what follows its load has settled: its background fast path
+   * and its sha256; with `until: 'fast-path'`, as soon as the fast path has (the sha256 may come
+   * later: it is hashed after the fast path).
+   */
+  inspect(request: { until?: 'fast-path' }): Promise<ModelInfo | null>;
   /** int8 post-training quantization of a model, calibrated on images (see core/quantize). */
   quantize(request: QuantizeRequest & CallOptions): Promise<QuantizedModel>;
   /** What breaks in fp16 and int8, layer by layer, on images (see core/precision). */
