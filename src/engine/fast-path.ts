@@ -18,7 +18,7 @@ import {
   type FastPathInfo,
 } from '../core/fast';
 import { backgroundFailure, checkAgainst, probeReference, type Reference } from './fast-proof';
-import type { JobQueue } from './job-queue';
+import { AFTER_LOAD_IDLE_MS, type JobQueue } from './job-queue';
 import type { LoadedSession, SessionOptions } from './types';
 
 /** What the engine asks of the fast path for one model. */
@@ -169,7 +169,7 @@ export async function prepareInBackground(job: BackgroundFastPath): Promise<Fast
     if (!wanted()) throw new Stopped('model no longer active');
   };
   try {
-    await jobs.whenIdle();
+    await jobs.whenIdle(AFTER_LOAD_IDLE_MS);
     if (!wanted()) return null;
     const t0 = job.now();
     const out = applyFastPath(job.bytes, { enabled: true, backend: job.runtime });
@@ -239,7 +239,7 @@ export async function planInBackground(
   const { jobs, wanted } = job;
   let planned: FastPathInfo = directPath(fastReason('pending'));
   try {
-    await jobs.whenIdle();
+    await jobs.whenIdle(AFTER_LOAD_IDLE_MS);
     if (!wanted()) return null;
     const out = applyFastPath(job.bytes, { enabled: true, backend: 'wasm', planOnly: true });
     if (out.info.path !== 'winograd') return out.info;

@@ -11,6 +11,13 @@
 const IDLE_MS = 200;
 const WAIT_MS = 2000;
 
+/**
+ * The quiet a model's background work waits for before its first step: the page shows the model
+ * as ready about 170 ms after the worker answered the load (measured in chromium here), and a
+ * photo sent at once should not wait for the self-check's reference run (0.7 s for B1).
+ */
+export const AFTER_LOAD_IDLE_MS = 600;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class JobQueue {
@@ -30,13 +37,13 @@ export class JobQueue {
     await this.tail;
   }
 
-  /** Settles once no job was queued for `IDLE_MS`, or after `WAIT_MS` at the latest. */
-  async whenIdle(): Promise<void> {
+  /** Settles once no job was queued for `idleMs`, or after `WAIT_MS` at the latest. */
+  async whenIdle(idleMs = IDLE_MS): Promise<void> {
     const start = this.now();
     for (;;) {
       const tail = this.tail;
       await tail;
-      await sleep(IDLE_MS);
+      await sleep(idleMs);
       if (tail === this.tail || this.now() - start >= WAIT_MS) break;
     }
     await this.tail;
