@@ -370,7 +370,10 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
     });
   }
 
-  /** The active model's facts, its sha256 included (computed after the load answered). */
+  /**
+   * The active model's facts once its background fast path has settled, and with its sha256
+   * (hashed after that) unless `until: 'fast-path'`.
+   */
   async inspect(request: { until?: 'fast-path' } = {}): Promise<ModelInfo | null> {
     const model = this.active;
     await model?.fastSettled;
@@ -678,6 +681,8 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
    */
   private hashLater(model: ActiveModel, bytes: Uint8Array): void {
     model.hashed = (async () => {
+      // Called while the model is opened: by the time the queue is idle it has been activated,
+      // and `fastSettled` (its background fast path, if any) is set.
       await this.jobs.whenIdle();
       await model.fastSettled?.catch(() => undefined);
       await this.jobs.whenIdle();
