@@ -148,6 +148,25 @@ describe('fast path in the background', () => {
     await engine.dispose();
   });
 
+  it('starts the runtime beside the read only when no backend before it wants the load', async () => {
+    const lens = lensBackend(1);
+    const started: (string | undefined)[] = [];
+    const engine = testEngine({
+      backends: [{ ...lens, wanted: (o) => o.kernels !== 'onnxruntime' }],
+      startRuntime: (o) => void started.push((o as { kernels?: string }).kernels),
+    });
+    expect((await engine.load({ source: tinyBytes(), backend: 'wasm' })).runner.name).toBe('lens');
+    expect(started).toEqual([]);
+    const info = await engine.load({
+      source: tinyBytes(),
+      backend: 'wasm',
+      kernels: 'onnxruntime',
+    });
+    expect(info.runner.name).toBe('onnxruntime');
+    expect(started).toEqual(['onnxruntime']);
+    await engine.dispose();
+  });
+
   it('never replaces a model chosen after it, and releases what it made', async () => {
     let created = 0;
     let released = 0;

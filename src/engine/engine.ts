@@ -195,7 +195,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
   }
 
   load(request: LoadRequest & CallOptions): Promise<ModelInfo> {
-    this.deps.startRuntime?.(request);
+    this.startRuntime(request);
     return this.loading(request.signal, async (signal) => {
       const { source } = request;
       const fetched =
@@ -233,7 +233,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
   convert(
     request: ConvertRequest & CallOptions,
   ): Promise<{ info: ModelInfo; converted: ConvertedModel }> {
-    this.deps.startRuntime?.(request);
+    this.startRuntime(request);
     return this.loading(request.signal, async (signal) => {
       const t0 = this.now();
       request.onProgress?.({ phase: 'read', loaded: 0, total: null });
@@ -406,6 +406,16 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
 
   // -- internals -------------------------------------------------------------------------
 
+  /**
+   * The runtime starts while the model is read only when it will run it: not when a backend asked
+   * before it (the lens kernels) wants this load.
+   */
+  private startRuntime(request: OpenRequest): void {
+    const options = sessionOptions(request, []);
+    if ((this.deps.backends ?? []).some((b) => !b.wanted || b.wanted(options))) return;
+    this.deps.startRuntime?.(request);
+  }
+
   private enqueue<T>(job: () => Promise<T>): Promise<T> {
     return this.jobs.enqueue(job);
   }
@@ -445,6 +455,7 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
     this.smoothed = null;
     if (previous) await previous.session.dispose().catch(() => undefined);
     if (model.fastLater !== null) model.fastSettled = this.fastInBackground(model, model.fastLater);
+    if (model.info.details) this.hashLater(model);
     return model;
   }
 
@@ -576,7 +587,6 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
         externalData,
         fastLater: atLoad.background,
       };
-      if (info.details) this.hashLater(model, bytes);
       return model;
     } catch (e) {
       await session.dispose().catch(() => undefined);
@@ -679,11 +689,9 @@ export class Engine<F extends Frame = Frame> implements LensEngine<F> {
    * and a photo sent meanwhile waited for it and then for the whole fast path). `inspect()` has it
    * once it is done.
    */
-  private hashLater(model: ActiveModel, bytes: Uint8Array): void {
+  private hashLater(model: ActiveModel): void {
+    const { bytes } = model;
     model.hashed = (async () => {
-      // Called while the model is opened: by the time the queue is idle it has been activated,
-      // and `fastSettled` (its background fast path, if any) is set.
-      await this.jobs.whenIdle();
       await model.fastSettled?.catch(() => undefined);
       await this.jobs.whenIdle();
       if (this.active !== model) return;

@@ -116,11 +116,7 @@ export interface EngineDeps<F extends Frame = Frame> {
    * Starts the runtime for a session to come, without waiting (the page: onnxruntime-web's
    * .wasm and threads start while the model is read). Optional; failures are the session's.
    */
-  startRuntime?(options: {
-    backend: BackendPreference;
-    threads?: number;
-    kernels?: KernelsPreference;
-  }): void;
+  startRuntime?(options: { backend: BackendPreference; threads?: number }): void;
   fetchModel(
     url: string,
     onProgress: (loaded: number, total: number | null) => void,

@@ -16,7 +16,6 @@ import { LensError } from '../core/errors';
 import { inferenceError, modelLoadError } from '../core/inference/model-io';
 import { layoutOnnxModel } from '../core/onnx/writer';
 import { ioMeta, loadedSession } from '../engine/session';
-import type { KernelsPreference } from '../engine/backends';
 import type { LoadedSession, PreparedModel, SessionOptions } from '../engine/types';
 
 type Runtime = typeof Ort;
@@ -60,17 +59,14 @@ function configureThreads(requested: number | undefined): void {
 /**
  * Starts the WASM runtime (fetching and compiling its .wasm, starting its threads) while the model
  * is still being read: onnxruntime-web does that at its first session, so a one-node session is
- * made and released here. Concurrent sessions share the runtime's start. Nothing for WebGPU, and
- * nothing while the lens kernels are wanted (the page's default): they run every model this page
- * serves, and onnxruntime-web's start beside the model's read slowed it (B1 from Cache Storage:
- * 1.8 s against 1.4 s alone); a model they decline starts the runtime at its session.
+ * made and released here. Concurrent sessions share the runtime's start. Nothing for WebGPU. The
+ * engine calls it only when no backend asked before onnxruntime wants the load (the lens kernels,
+ * the page's default, run every model it serves; this start beside the model's read slowed B1's
+ * read from Cache Storage from 1.3 s to 1.8-2.4 s); a model they decline starts the runtime at
+ * its session.
  */
-export function startWebRuntime(options: {
-  backend: BackendPreference;
-  threads?: number;
-  kernels?: KernelsPreference;
-}): void {
-  if (runtimeStarted || options.kernels !== 'onnxruntime') return;
+export function startWebRuntime(options: { backend: BackendPreference; threads?: number }): void {
+  if (runtimeStarted) return;
   configureThreads(options.threads);
   void (async () => {
     if (chooseBackend(options.backend, await probeGpu()).backend !== 'wasm') return;
