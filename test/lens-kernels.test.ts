@@ -84,6 +84,24 @@ describe.each(ISAS)('%s build', (isa) => {
       method: 'im2col',
     },
     { name: 'im2col 1x1 s2', p: conv(9, 6, 10, 10, 1, 2, [0, 0, 0, 0]), method: 'im2col' },
+    // Panels of 8 pixels in one output row, no padding read: the vector gathers (strides 1 and
+    // 2), beside border and row-crossing panels that take the scalar path.
+    {
+      name: 'im2col 5->7 3x3 s2 pad 1 32x33 (vector gathers)',
+      p: conv(5, 7, 32, 33, 3, 2, [1, 1, 1, 1]),
+      method: 'im2col',
+    },
+    {
+      name: 'im2col 6->5 3x3 s1 unpadded 20x26 (vector gathers)',
+      p: conv(6, 5, 20, 26, 3, 1, [0, 0, 0, 0]),
+      method: 'im2col',
+      relu: true,
+    },
+    {
+      name: 'im2col 3->4 5x5 s2 pads 2,0,1,2 37x41 (vector gathers)',
+      p: conv(3, 4, 37, 41, 5, 2, [2, 0, 1, 2]),
+      method: 'im2col',
+    },
     {
       name: 'gemm-1x1 20->13 7x9',
       p: conv(20, 13, 7, 9, 1, 1, [0, 0, 0, 0]),

@@ -6,27 +6,57 @@
 #include "lens.h"
 
 /*
- * The GEMM's B of a convolution, panel-packed: row k = (ci * kh + ky) * kw + kx, column
- * n = oy * Wo + ox, at col[(n / 8) * K * 8 + k * 8 + n % 8] (K = cin kh kw). The last panel's
- * columns past Ho Wo are left as they are (never stored).
+ * The GEMM's B of a convolution, panel-packed, panels [p0, p1) (threads split the panels): row
+ * k = (ci * kh + ky) * kw + kx, column n = oy * Wo + ox, at col[(n / 8) * K * 8 + k * 8 + n % 8]
+ * (K = cin kh kw). A panel is written front to back, one row of 8 columns at a time; columns past
+ * Ho Wo are zero. Panels whose 8 pixels lie in one output row and read no padding (most of them
+ * where Wo is a multiple of 8) are gathered with vector loads: two for stride 1, four and two
+ * shuffles for stride 2 (the last load reads one float past the pixels, within the buffer's
+ * slack); other panels take each pixel's offset once and check the bounds per row k.
  */
 void EXPORT(lens_im2col)(const float *x, int cin, int H, int W, int kh, int kw, int sh, int sw,
-                         int pt, int pl, int Ho, int Wo, float *col) {
-  const int K = cin * kh * kw;
-  for (int ci = 0; ci < cin; ci++)
-    for (int ky = 0; ky < kh; ky++)
-      for (int kx = 0; kx < kw; kx++) {
-        float *row = col + ((ci * kh + ky) * kw + kx) * 8;
-        for (int oy = 0; oy < Ho; oy++) {
-          const int iy = oy * sh - pt + ky;
-          const float *src = x + (ci * H + iy) * W;
-          for (int ox = 0; ox < Wo; ox++) {
-            const int n = oy * Wo + ox, ix = ox * sw - pl + kx;
-            row[(n >> 3) * K * 8 + (n & 7)] =
-                iy >= 0 && iy < H && ix >= 0 && ix < W ? src[ix] : 0.0f;
+                         int pt, int pl, int Ho, int Wo, float *col, int p0, int p1) {
+  const int K = cin * kh * kw, N = Ho * Wo, HW = H * W;
+  for (int p = p0; p < p1; p++) {
+    float *dst = col + (long)p * K * 8;
+    const int n0 = p * 8, oy = n0 / Wo, ox = n0 % Wo;
+    const int iy0 = oy * sh - pt, ix0 = ox * sw - pl;
+    const int fast = n0 + 7 < N && ox + 7 < Wo && iy0 >= 0 && iy0 + kh <= H && ix0 >= 0 &&
+                     ix0 + 7 * sw + kw <= W && (sw == 1 || sw == 2);
+    if (fast) {
+      for (int ci = 0; ci < cin; ci++)
+        for (int ky = 0; ky < kh; ky++) {
+          const float *row = x + (long)ci * HW + (iy0 + ky) * W + ix0;
+          for (int kx = 0; kx < kw; kx++, dst += 8) {
+            const float *s = row + kx;
+            if (sw == 1) {
+              wasm_v128_store(dst, wasm_v128_load(s));
+              wasm_v128_store(dst + 4, wasm_v128_load(s + 4));
+            } else {
+              const v128_t a = wasm_v128_load(s), b = wasm_v128_load(s + 4);
+              const v128_t c = wasm_v128_load(s + 8), d = wasm_v128_load(s + 12);
+              wasm_v128_store(dst, wasm_i32x4_shuffle(a, b, 0, 2, 4, 6));
+              wasm_v128_store(dst + 4, wasm_i32x4_shuffle(c, d, 0, 2, 4, 6));
+            }
           }
         }
-      }
+      continue;
+    }
+    int y0[8], x0[8];
+    for (int j = 0; j < 8; j++) {
+      const int n = n0 + j;
+      /* A column past Ho Wo reads nothing: a row no kernel offset brings inside. */
+      y0[j] = n < N ? (n / Wo) * sh - pt : -kh - H;
+      x0[j] = n < N ? (n % Wo) * sw - pl : 0;
+    }
+    for (int ci = 0; ci < cin; ci++)
+      for (int ky = 0; ky < kh; ky++)
+        for (int kx = 0; kx < kw; kx++, dst += 8)
+          for (int j = 0; j < 8; j++) {
+            const int iy = y0[j] + ky, ix = x0[j] + kx;
+            dst[j] = iy >= 0 && iy < H && ix >= 0 && ix < W ? x[(long)ci * HW + iy * W + ix] : 0.0f;
+          }
+  }
 }
 
 /* Scalar direct convolution (groups 1), the reference of both fast paths. w: [cout][cin][kh][kw]. */

@@ -167,7 +167,8 @@ export class PackedConv {
    * The layer's work for `scratch.length` threads: phases in order, each a list of calls that run
    * in parallel (call i on thread i; each thread has its own scratch of `scratchFloats`).
    * Winograd splits its output channels or its tiles (`winogradSplit`), the GEMMs their rows (in
-   * blocks of 4: every thread streams its own share of the weights), depthwise its channels.
+   * blocks of 4: every thread streams its own share of the weights), im2col its 8-column panels,
+   * depthwise its channels.
    */
   work(x: number, y: number, h: number, w: number, scratch: readonly number[]): KernelCall[][] {
     const g = this.geometry(h, w);
@@ -243,15 +244,30 @@ export class PackedConv {
       case 'im2col': {
         const kk = g.cin * g.kh * g.kw;
         const col = scratch[0]!;
-        return [
-          [
-            {
-              fn: 'lens_im2col',
-              args: [x, g.cin, h, w, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft, g.ho, g.wo, col],
-            },
-          ],
-          gemm(col, 8, kk * 8, kk),
-        ];
+        // The panels split over the threads, all into thread 0's scratch; then the GEMM.
+        const im2col = split(Math.ceil(n / 8), threads)
+          .filter(([p0, p1]) => p1 > p0)
+          .map(([p0, p1]) => ({
+            fn: 'lens_im2col' as const,
+            args: [
+              x,
+              g.cin,
+              h,
+              w,
+              g.kh,
+              g.kw,
+              g.sh,
+              g.sw,
+              g.padTop,
+              g.padLeft,
+              g.ho,
+              g.wo,
+              col,
+              p0,
+              p1,
+            ],
+          }));
+        return [im2col, gemm(col, 8, kk * 8, kk)];
       }
       case 'depthwise':
         return [

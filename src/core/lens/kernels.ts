@@ -245,25 +245,6 @@ export class LensKernels {
     return this.e.lens_wino_stride(rows, nt);
   }
 
-  /** The convolution's GEMM B, panel-packed (see lens_im2col). */
-  im2col(g: ConvGeometry, x: Ptr, col: Ptr): void {
-    this.e.lens_im2col(
-      x,
-      g.cin,
-      g.h,
-      g.w,
-      g.kh,
-      g.kw,
-      g.sh,
-      g.sw,
-      g.padTop,
-      g.padLeft,
-      g.ho,
-      g.wo,
-      col,
-    );
-  }
-
   /** Scalar direct convolution, weights as ONNX stores them ([cout][cin][kh][kw]). */
   convReference(g: ConvGeometry, x: Ptr, w: Ptr, bias: Ptr, y: Ptr, clamp: Clamp): void {
     this.e.lens_conv_ref(
