@@ -296,4 +296,17 @@ describe('winogradSplit', () => {
     ]);
     expect(winogradSplit(30, 512, 1)).toEqual([{ tiles: [0, 30], channels: [0, 512] }]);
   });
+  it('by tiles where U is small enough for every thread to stream it and the tiles are many', () => {
+    const u56 = 36 * 128 * 128 * 4; // B1's 56x56 layers: 2.3 MiB of U, 196 tiles
+    expect(winogradSplit(196, 128, 2, u56)).toEqual([
+      { tiles: [0, 96], channels: [0, 128] },
+      { tiles: [96, 196], channels: [0, 128] },
+    ]);
+    // Too few tiles for 8 panels a thread, or U too big to share: by channels.
+    expect(winogradSplit(100, 128, 2, u56)[1]).toEqual({ tiles: [0, 100], channels: [64, 128] });
+    expect(winogradSplit(196, 256, 2, 36 * 256 * 256 * 4)[1]).toEqual({
+      tiles: [0, 196],
+      channels: [128, 256],
+    });
+  });
 });
