@@ -52,6 +52,13 @@ describe.each(ISAS)('%s build', (isa) => {
       method: 'winograd-f43',
     },
     {
+      // Two blocks of 32 tiles (the second short), 256 channels summed.
+      name: 'winograd 256->64 26x27 pad 1',
+      p: conv(256, 64, 26, 27, 3, 1, [1, 1, 1, 1]),
+      method: 'winograd-f43',
+      relu: true,
+    },
+    {
       name: 'winograd F(2x2) 5->7 9x11 pad 1',
       p: conv(5, 7, 9, 11, 3, 1, [1, 1, 1, 1]),
       method: 'winograd-f23',

@@ -204,7 +204,10 @@ export async function fetchModel(
       // Offline or unreachable: the cached copy is what we have.
     }
     if (current === null || current === cached.headers.get('X-Lens-Fingerprint')) {
-      const bytes = new Uint8Array(await cached.arrayBuffer());
+      // Through a Blob: Chromium reads a cached body that way in one piece, where
+      // Response.arrayBuffer() takes it through a pipe in chunks (B1's 207 MB: 0.75-1.1 s
+      // against 1.8-2.3 s here).
+      const bytes = new Uint8Array(await (await cached.blob()).arrayBuffer());
       onProgress(bytes.byteLength, bytes.byteLength);
       return {
         bytes,
