@@ -2,7 +2,13 @@
  * One convolution layer on the lens kernels: which kernel runs it (a table by shape, below), its
  * weights packed once at construction, and its run on CHW buffers with a shared scratch buffer.
  */
-import type { Clamp, ConvGeometry, KernelCall, LensKernels } from './kernels';
+import {
+  im2colGeometry,
+  type Clamp,
+  type ConvGeometry,
+  type KernelCall,
+  type LensKernels,
+} from './kernels';
 import { padBias } from './pack';
 
 export interface ConvSpec {
@@ -260,23 +266,7 @@ export class PackedConv {
           .filter(([p0, p1]) => p1 > p0)
           .map(([p0, p1]) => ({
             fn: 'lens_im2col' as const,
-            args: [
-              x,
-              g.cin,
-              h,
-              w,
-              g.kh,
-              g.kw,
-              g.sh,
-              g.sw,
-              g.padTop,
-              g.padLeft,
-              g.ho,
-              g.wo,
-              col,
-              p0,
-              p1,
-            ],
+            args: [x, ...im2colGeometry(g), col, p0, p1],
           }));
         return [im2col, gemm(col, 8, kk * 8, kk)];
       }

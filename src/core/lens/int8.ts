@@ -11,7 +11,13 @@
  */
 import { convGeometry, split, type ConvSpec } from './conv';
 import type { LensOp } from './graph';
-import { NO_CLAMP, type ConvGeometry, type KernelCall, type LensKernels } from './kernels';
+import {
+  im2colGeometry,
+  NO_CLAMP,
+  type ConvGeometry,
+  type KernelCall,
+  type LensKernels,
+} from './kernels';
 
 /** An integer initializer behind a DequantizeLinear, with its parameters. */
 export interface QuantInfo {
@@ -366,24 +372,7 @@ export class PackedQConv {
       .filter(([p0, p1]) => p1 > p0)
       .map(([p0, p1]) => ({
         fn: 'lens_im2col_u8',
-        args: [
-          x,
-          g.cin,
-          h,
-          w,
-          g.kh,
-          g.kw,
-          g.sh,
-          g.sw,
-          g.padTop,
-          g.padLeft,
-          g.ho,
-          g.wo,
-          this.spec.xZero,
-          col,
-          p0,
-          p1,
-        ],
+        args: [x, ...im2colGeometry(g), this.spec.xZero, col, p0, p1],
       }));
     const gemm: KernelCall[] = split(Math.ceil(g.cout / 4), threads)
       .map(([a, b]) => [a * 4, Math.min(b * 4, g.cout)] as const)

@@ -317,6 +317,21 @@ export interface ConvGeometry {
   wo: number;
 }
 
+/** The geometry as both im2col kernels take it after x: cin, H, W, kh, kw, sh, sw, pt, pl, Ho, Wo. */
+export const im2colGeometry = (g: ConvGeometry): number[] => [
+  g.cin,
+  g.h,
+  g.w,
+  g.kh,
+  g.kw,
+  g.sh,
+  g.sw,
+  g.padTop,
+  g.padLeft,
+  g.ho,
+  g.wo,
+];
+
 /**
  * Rows of a row-major [rows][k] matrix in the GEMM's A layout: blocks of 4 rows, each k x 4
  * (row within the block fastest); rows past `rows` are zero.
