@@ -4,6 +4,7 @@
  */
 import {
   im2colGeometry,
+  windowArgs,
   type Clamp,
   type ConvGeometry,
   type KernelCall,
@@ -262,10 +263,10 @@ export class PackedConv {
         const kk = g.cin * g.kh * g.kw;
         const col = scratch[0]!;
         // The panels split over the threads, all into thread 0's scratch; then the GEMM.
-        const im2col = split(Math.ceil(n / 8), threads)
+        const im2col: KernelCall[] = split(Math.ceil(n / 8), threads)
           .filter(([p0, p1]) => p1 > p0)
           .map(([p0, p1]) => ({
-            fn: 'lens_im2col' as const,
+            fn: 'lens_im2col',
             args: [x, ...im2colGeometry(g), col, p0, p1],
           }));
         return [im2col, gemm(col, 8, kk * 8, kk)];
@@ -283,12 +284,7 @@ export class PackedConv {
                 w,
                 this.a + c0 * g.kh * g.kw * 4,
                 this.bias + c0 * 4,
-                g.kh,
-                g.kw,
-                g.sh,
-                g.sw,
-                g.padTop,
-                g.padLeft,
+                ...windowArgs(g),
                 y + c0 * n * 4,
                 g.ho,
                 g.wo,

@@ -255,12 +255,7 @@ export class LensKernels {
       w,
       bias,
       g.cout,
-      g.kh,
-      g.kw,
-      g.sh,
-      g.sw,
-      g.padTop,
-      g.padLeft,
+      ...windowArgs(g),
       y,
       g.ho,
       g.wo,
@@ -277,12 +272,7 @@ export class LensKernels {
       g.w,
       w,
       bias,
-      g.kh,
-      g.kw,
-      g.sh,
-      g.sw,
-      g.padTop,
-      g.padLeft,
+      ...windowArgs(g),
       y,
       g.ho,
       g.wo,
@@ -317,17 +307,22 @@ export interface ConvGeometry {
   wo: number;
 }
 
-/** The geometry as both im2col kernels take it after x: cin, H, W, kh, kw, sh, sw, pt, pl, Ho, Wo. */
-export const im2colGeometry = (g: ConvGeometry): number[] => [
-  g.cin,
-  g.h,
-  g.w,
+/** The kernel window as every convolution kernel takes it: kh, kw, sh, sw, pt, pl. */
+export const windowArgs = (g: ConvGeometry): number[] => [
   g.kh,
   g.kw,
   g.sh,
   g.sw,
   g.padTop,
   g.padLeft,
+];
+
+/** The geometry as both im2col kernels take it after x: cin, H, W, the window, Ho, Wo. */
+export const im2colGeometry = (g: ConvGeometry): number[] => [
+  g.cin,
+  g.h,
+  g.w,
+  ...windowArgs(g),
   g.ho,
   g.wo,
 ];
