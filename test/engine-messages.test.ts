@@ -24,6 +24,7 @@ import {
   type GpuProbe,
 } from '../src/core/inference/backend';
 import { classCountNote } from '../src/core/inference/model-io';
+import { lensChoice } from '../src/engine/lens-session';
 import { probabilitiesNote, toProbabilities } from '../src/core/inference/postprocess';
 import type { Note } from '../src/core/message';
 import {
@@ -230,6 +231,9 @@ function backendChoices(): BackendChoice[] {
     ...prefs.flatMap((p) => probes.map((probe) => chooseBackend(p, probe))),
     webgpuFailed('device lost'),
     NODE_CHOICE,
+    lensChoice('relaxed', 2),
+    lensChoice('simd128', 1, chooseBackend('wasm', probes[0]!)),
+    ...([0, 1, 2] as const).map((dot) => lensChoice('relaxed', 2, undefined, { dot, winograd: 7 })),
   ];
 }
 

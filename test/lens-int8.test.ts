@@ -12,6 +12,8 @@ import { claimModel } from '../src/core/lens/graph';
 import {
   PackedQConv,
   qdotMode,
+  qwinoFits,
+  timeQdotModes,
   requantScales,
   putBytes,
   type QConvSpec,
@@ -140,6 +142,27 @@ const CASES: { name: string; s: QConvSpec; h: number; w: number; allMax?: boolea
     w: 14,
     allMax: true,
   },
+  {
+    // Winograd's int32 sums wrap here (9 products of up to 1152 x 1020 per channel, 600
+    // channels) and still end exact: the true 4 y fits.
+    name: '3x3 s1 600->6 5x7, extreme values, sums wrapping in int32',
+    s: spec(600, 6, 3, 1, 1, 10, { xZero: 0, yScale: 4000 }),
+    h: 5,
+    w: 7,
+    allMax: true,
+  },
+  {
+    name: '3x3 s1 7->6 6x5, pads 0 1 2 0 (top left bottom right), zero point 255',
+    s: spec(7, 6, 3, 1, 0, 11, { pads: [0, 1, 2, 0], xZero: 255 }),
+    h: 6,
+    w: 5,
+  },
+  {
+    name: '3x3 s1 pad 2 9->5 3x4 (output larger than input)',
+    s: spec(9, 5, 3, 1, 2, 12, { relu: false, yZero: 128 }),
+    h: 3,
+    w: 4,
+  },
 ];
 
 describe.each(ISAS)('%s build: kernels', (isa) => {
@@ -153,6 +176,15 @@ describe.each(ISAS)('%s build: kernels', (isa) => {
     // SIMD128 has no relaxed dot; Node 20's V8 answers 0 (its baseline tier returns twice the
     // dot product), chromium 156 on this machine answers 2 (vpdpbusd: whole bytes, exact).
     expect(isa === 'simd128' ? [0] : [0, 1, 2]).toContain(mode);
+  });
+
+  it('the dot modes are timed on a small GEMM whose buffers are freed after', () => {
+    const before = k.used;
+    const times = timeQdotModes(k, [0, 0]);
+    expect(times).toHaveLength(2);
+    for (const t of times) expect(t).toBeGreaterThanOrEqual(0);
+    for (const t of times) expect(t).toBeLessThan(1000);
+    expect(k.used).toBe(before);
   });
 
   it('QuantizeLinear and DequantizeLinear as ONNX defines them (ties to even, saturation)', () => {
@@ -186,9 +218,16 @@ describe.each(ISAS)('%s build: kernels', (isa) => {
       : c.s;
     const want = qconvRef(s, x, c.h, c.w);
     const px = putBytes(k, x);
-    // This build's own mode, and always the int16 dot (exact everywhere).
-    for (const mode of new Set([qdotMode(k), 0])) {
-      const layer = new PackedQConv(k, s, mode);
+    // This build's own mode, and always the int16 dot (exact everywhere); 3x3 stride-1 layers
+    // both as integer Winograd and as im2col.
+    const variants = [...new Set([qdotMode(k), 0])].flatMap((mode) =>
+      qwinoFits(s) ? [mode, -mode - 1] : [mode],
+    );
+    for (const variant of variants) {
+      const mode = variant < 0 ? -variant - 1 : variant;
+      const layer = new PackedQConv(k, s, mode, variant < 0);
+      if (variant < 0) expect(layer.method).toBe('int8-winograd-f23');
+      else expect(layer.method).not.toBe('int8-winograd-f23');
       for (const threads of [1, 2, 3]) {
         const py = k.alloc(want.y.length / 4 + 4);
         const scratch = Array.from({ length: threads }, () =>
@@ -197,7 +236,9 @@ describe.each(ISAS)('%s build: kernels', (isa) => {
         for (const phase of layer.work(px, py, c.h, c.w, scratch))
           for (const call of phase) k.call(call);
         const got = new Uint8Array(k.memory.buffer, py, want.y.length);
-        expect([...got], `mode ${mode}, ${threads} thread(s)`).toEqual([...want.y]);
+        expect([...got], `${layer.method}, mode ${mode}, ${threads} thread(s)`).toEqual([
+          ...want.y,
+        ]);
       }
     }
   });

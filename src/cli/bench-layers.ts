@@ -45,9 +45,10 @@ export interface LayerTable {
 }
 
 /** Multiply-adds a method does per output pixel of one (cin, cout) pair. */
-const PER_PIXEL: Partial<Record<ConvMethod, number>> = {
+const PER_PIXEL: Partial<Record<ConvMethod | 'int8-winograd-f23', number>> = {
   'winograd-f43': 36 / 16,
   'winograd-f23': 16 / 4,
+  'int8-winograd-f23': 16 / 4,
 };
 
 /** The micro-kernel's rate where nothing waits on memory: best of `reps` calls. */
@@ -95,7 +96,7 @@ export function layerTable(model: LensModel, runs: number, size = 224): LayerTab
     const pairs = g.cout * (g.cin / op.spec.groups);
     const direct = pairs * g.ho * g.wo * g.kh * g.kw;
     const method = methods[rows.length]!;
-    const per = PER_PIXEL[method as ConvMethod];
+    const per = PER_PIXEL[method as keyof typeof PER_PIXEL];
     const tile = method === 'winograd-f43' ? 4 : 2;
     const done = per
       ? pairs * Math.ceil(g.ho / tile) * Math.ceil(g.wo / tile) * tile * tile * per

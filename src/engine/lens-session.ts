@@ -8,6 +8,7 @@ import { LensError } from '../core/errors';
 import { message } from '../core/message';
 import type { BackendChoice } from '../core/inference/backend';
 import { claimModel, type DeclineReason, type LensGraph } from '../core/lens/graph';
+import { qdotMode } from '../core/lens/int8';
 import {
   instantiateKernels,
   sharedKernelMemory,
@@ -22,10 +23,34 @@ export type LensLoad =
   | { claimed: true; session: LoadedSession; model: LensModel }
   | { claimed: false; reason: DeclineReason };
 
-/** The lens kernels as the backend line says it; after `base`, the WASM choice they run under. */
-export function lensChoice(isa: LensIsa, threads: number, base?: BackendChoice): BackendChoice {
-  const lens = `lens WebAssembly kernels (${isa}, ${threads} thread(s))`;
-  const lensMessage = message('backend.lens', { isa, threads });
+/** How an int8 model's integer convolutions run: the dot (qdotMode) and the Winograd layers. */
+export interface LensInt8 {
+  dot: 0 | 1 | 2;
+  winograd: number;
+}
+
+const INT8_DOTS = ['int16 dot', 'relaxed dot on 7-bit halves', 'relaxed dot on whole bytes'];
+
+/**
+ * The lens kernels as the backend line says it; after `base`, the WASM choice they run under;
+ * with `int8`, how the integer convolutions run.
+ */
+export function lensChoice(
+  isa: LensIsa,
+  threads: number,
+  base?: BackendChoice,
+  int8?: LensInt8,
+): BackendChoice {
+  let lens = `lens WebAssembly kernels (${isa}, ${threads} thread(s))`;
+  let lensMessage = message('backend.lens', { isa, threads });
+  if (int8) {
+    lens = `${lens}; int8: ${INT8_DOTS[int8.dot]}, integer Winograd F(2x2) on ${int8.winograd} layer(s)`;
+    lensMessage = message('backend.lensInt8', {
+      lens: lensMessage,
+      dot: message(`backend.int8Dot${int8.dot}`),
+      winograd: int8.winograd,
+    });
+  }
   return {
     backend: 'wasm',
     reason: base ? `${base.reason}; ${lens}` : lens,
@@ -93,7 +118,7 @@ export async function createLensSession(
     claimed: true,
     model,
     session: loadedSession({
-      choice: lensChoice(kernels.isa, threads, options.base),
+      choice: lensChoice(kernels.isa, threads, options.base, int8Of(model)),
       threads,
       inputs: [ioOf(claim.graph.input.name, claim.graph.input.dims)],
       outputs: claim.graph.outputs.map((o) => ioOf(o.name, o.dims)),
@@ -104,6 +129,15 @@ export async function createLensSession(
       },
       release: () => pool?.close() ?? Promise.resolve(),
     }),
+  };
+}
+
+/** For a model with integer convolutions: its dot and how many layers run as integer Winograd. */
+function int8Of(model: LensModel): LensInt8 | undefined {
+  if (!model.graph.ops.some((o) => o.op === 'qconv' || o.op === 'qdense')) return undefined;
+  return {
+    dot: qdotMode(model.kernels) as LensInt8['dot'],
+    winograd: model.convMethods.filter((m) => m === 'int8-winograd-f23').length,
   };
 }
 

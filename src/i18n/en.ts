@@ -454,6 +454,10 @@ export const en = {
       node: 'onnxruntime-node (native CPU)',
       lens: 'lens WebAssembly kernels ({{isa}}, {{threads}} thread(s))',
       lensAfter: '{{why}}; {{lens}}',
+      lensInt8: '{{lens}}; int8: {{dot}}, integer Winograd F(2x2) on {{winograd}} layer(s)',
+      int8Dot0: 'int16 dot',
+      int8Dot1: 'relaxed dot on 7-bit halves',
+      int8Dot2: 'relaxed dot on whole bytes',
     },
     cam: {
       exact: 'exact CAM from the "{{output}}" output and the final Linear layer',

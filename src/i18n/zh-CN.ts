@@ -428,6 +428,10 @@ export const zhCN: Messages = {
       node: 'onnxruntime-node（本机 CPU）',
       lens: 'lens WebAssembly 内核（{{isa}}，{{threads}} 线程）',
       lensAfter: '{{why}}；{{lens}}',
+      lensInt8: '{{lens}}；int8：{{dot}}，{{winograd}} 层用整数 Winograd F(2x2)',
+      int8Dot0: 'int16 点积',
+      int8Dot1: '按 7 位拆成两半的 relaxed 点积',
+      int8Dot2: '整字节的 relaxed 点积',
     },
     cam: {
       exact: '由 "{{output}}" 输出和最后的 Linear 层精确计算 CAM',

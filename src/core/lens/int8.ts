@@ -186,21 +186,65 @@ export interface Int8Exports {
   lens_qgemm_u8i8(this: void, ...args: number[]): void;
   lens_im2col_u8(this: void, ...args: number[]): void;
   lens_qconv_ref(this: void, ...args: number[]): void;
+  lens_qwino_pack(this: void, ...args: number[]): void;
 }
 
 /**
- * Which integer dot the GEMM runs on this engine (lens_qdot_probe): 2 relaxed, whole bytes; 1
- * relaxed, 7-bit halves; 0 the SIMD128 int16 dot. The lowest answer of a few calls, because an
- * engine may compile the probe differently in its tiers (Node 20 does).
+ * Which integer dot the GEMM runs on this engine: the fastest of those lens_qdot_probe found exact.
+ * 2 relaxed, whole bytes; 1 relaxed, 7-bit halves; 0 the SIMD128 int16 dot (exact everywhere).
+ * The probe's lowest answer of a few calls counts, because an engine may compile it differently in
+ * its tiers (Node 20 does). Where only 7-bit halves are exact, the relaxed dot is the slower one on
+ * some CPUs: x86 without AVX-VNNI (Zen 4 here) lowers it to pmaddubsw + pmaddwd + paddd, two per
+ * quad of k, and the int16 dot wins (B1 int8 in the page: 356 ms on 7-bit halves); where the dot
+ * is one instruction (Arm's sdot) the halves win. So the relaxed dot and the int16 one are timed
+ * once, here, and the faster runs.
  */
 const modes = new WeakMap<LensKernels, number>();
 export function qdotMode(k: LensKernels): number {
   let m = modes.get(k);
   if (m === undefined) {
     m = Math.min(...Array.from({ length: 4 }, () => k.int8.lens_qdot_probe()));
+    if (m > 0) {
+      const [relaxed, int16] = timeQdotModes(k, [m, 0]);
+      if (int16! < relaxed!) m = 0;
+    }
     modes.set(k, m);
   }
   return m;
+}
+
+/**
+ * The best time (ms) of a small GEMM (32 x 576 x 64: k as in a 64-channel 3x3 layer) in each mode,
+ * the modes interleaved over several rounds after a warm-up (the engine's optimising tier takes over
+ * after a few calls). Its buffers are freed after.
+ */
+export function timeQdotModes(k: LensKernels, candidates: readonly number[]): number[] {
+  const M = 32;
+  const N = 64;
+  const Kp = 576;
+  const mark = k.used;
+  try {
+    const fill = (n: number, seed: number) =>
+      Uint8Array.from({ length: n }, (_, i) => (i * 97 + seed * 31 + ((i * i) >> 5)) & 255);
+    const a = k.putBytes(fill(M * Kp, 1));
+    const b = k.putBytes(fill(Kp * N, 2));
+    const c = k.alloc((M * N) / 4);
+    const bias = k.alloc(M);
+    const scale = k.put(new Float32Array(M).fill(1e-4));
+    const run = (mode: number) =>
+      k.int8.lens_qgemm_u8i8(M, N, Kp, a, b, c, N, bias, scale, 0, 0, 255, mode);
+    const best = candidates.map(() => Infinity);
+    for (let round = 0; round < 8; round++)
+      candidates.forEach((mode, i) => {
+        const t0 = performance.now();
+        for (let r = 0; r < 4; r++) run(mode);
+        // The first rounds only warm the code up.
+        if (round >= 2) best[i] = Math.min(best[i]!, performance.now() - t0);
+      });
+    return best;
+  } finally {
+    k.release(mark);
+  }
 }
 
 export function putBytes(k: LensKernels, data: Int8Array | Uint8Array): number {
@@ -267,11 +311,46 @@ export const requantScales = (s: Pick<QConvSpec, 'xScale' | 'wScales' | 'yScale'
   s.wScales.map((w) => Math.fround(Math.fround(s.xScale * w) / s.yScale));
 
 /**
- * One quantized convolution: weights packed once, im2col (uint8) + the integer GEMM; depthwise
- * runs a direct scalar loop on the weights as ONNX stores them.
+ * The largest input channel count integer Winograd takes: its sums wrap in int32 and are exact
+ * while the true 4 y fits, |4 y| <= 4 * cin * 9 * 255 * 128 (src/kernels/int8wino.c).
+ */
+export const QWINO_MAX_CIN = Math.floor((2 ** 31 - 1) / (4 * 9 * 255 * 128));
+
+/** A 3x3 stride-1 convolution (groups 1) that integer Winograd F(2x2, 3x3) runs exactly. */
+export function qwinoFits(s: Pick<QConvSpec, 'kh' | 'kw' | 'strides' | 'groups' | 'cin'>): boolean {
+  return (
+    s.kh === 3 &&
+    s.kw === 3 &&
+    s.strides[0] === 1 &&
+    s.strides[1] === 1 &&
+    s.groups === 1 &&
+    s.cin <= QWINO_MAX_CIN
+  );
+}
+
+/** Integer Winograd's buffers at an h x w input (bytes): xp, V and Mo (see int8wino.c). */
+function qwinoSizes(cin: number, cout: number, ho: number, wo: number) {
+  const th = Math.ceil(ho / 2);
+  const tw = Math.ceil(wo / 2);
+  const t = th * tw;
+  const p = Math.ceil(t / 8);
+  const k2 = Math.ceil(cin / 2);
+  const hp = 2 * th + 2;
+  const wp = 2 * tw + 2;
+  const xp = Math.ceil((cin * hp * wp) / 64) * 64;
+  const v = 16 * p * k2 * 16 * 2;
+  const mo = 16 * Math.ceil(cout / 4) * 4 * p * 8 * 4;
+  return { th, tw, t, p, hp, wp, xp, v, mo };
+}
+
+/**
+ * One quantized convolution: weights packed once. A 3x3 stride-1 one runs as integer Winograd
+ * F(2x2, 3x3) (int8wino.c) where the engine's dot is the int16 one; others, and all where a
+ * relaxed dot runs, as im2col (uint8) + the integer GEMM; depthwise runs a direct scalar loop on
+ * the weights as ONNX stores them. All three give the same integers.
  */
 export class PackedQConv {
-  readonly method: 'int8-im2col' | 'int8-depthwise';
+  readonly method: 'int8-im2col' | 'int8-depthwise' | 'int8-winograd-f23';
   /** The shape and parameters; `clamp` says what the store clamps (Relu or nothing). */
   readonly spec: Omit<QConvSpec, 'weights' | 'bias'> & Pick<ConvSpec, 'clamp'>;
   private readonly a: number;
@@ -285,12 +364,30 @@ export class PackedQConv {
     spec: QConvSpec,
     /** The dot the GEMM runs (qdotMode); 0 is exact everywhere. */
     private readonly mode = qdotMode(k),
+    /**
+     * Integer Winograd where it fits. By default where the int16 dot runs (mode 0): it too works
+     * on int16 products, 2.25 times fewer of them. Where a relaxed dot won the timing (whole bytes
+     * with VNNI, or Arm's sdot on 7-bit halves) it does 16 multiply-adds per instruction on the
+     * bytes as they are, and the direct form keeps it.
+     */
+    winograd = mode === 0,
   ) {
     const { weights, bias, ...rest } = spec;
     this.spec = { ...rest, clamp: spec.relu ? { lo: 0, hi: Infinity } : NO_CLAMP };
     const padded = Math.ceil(spec.cout / 4) * 4;
     const b = new Int32Array(padded);
-    if (spec.groups !== 1) {
+    if (winograd && qwinoFits(spec)) {
+      this.method = 'int8-winograd-f23';
+      this.kp = 0;
+      const bytes = 16 * padded * Math.ceil(spec.cin / 2) * 2 * 2;
+      this.a = k.alloc(bytes / 4);
+      // The raw weights only while they are transformed.
+      const mark = k.used;
+      k.int8.lens_qwino_pack(putBytes(k, weights), spec.cout, spec.cin, this.a, 0, padded);
+      k.release(mark);
+      this.packedBytes = bytes;
+      if (bias) b.set(bias); // d = x - zx in the transform: no zero point to fold
+    } else if (spec.groups !== 1) {
       this.method = 'int8-depthwise';
       this.kp = 0;
       this.a = putBytes(k, weights);
@@ -319,10 +416,14 @@ export class PackedQConv {
     );
   }
 
-  /** Floats of scratch (the uint8 im2col panels) at an h x w input. */
+  /** Floats of scratch (the uint8 im2col panels, or Winograd's buffers) at an h x w input. */
   scratchFloats(h: number, w: number): number {
     if (this.method === 'int8-depthwise') return 0;
     const g = this.geometry(h, w);
+    if (this.method === 'int8-winograd-f23') {
+      const z = qwinoSizes(g.cin, g.cout, g.ho, g.wo);
+      return (z.xp + z.v + z.mo) / 4 + 16;
+    }
     return Math.ceil((this.kp * Math.ceil((g.ho * g.wo) / 4) * 4) / 4) + 16;
   }
 
@@ -364,6 +465,7 @@ export class PackedQConv {
           })),
       ];
     }
+    if (this.method === 'int8-winograd-f23') return this.winogradWork(x, y, h, w, g, col, threads);
     const im2col: KernelCall[] = split(panels, threads)
       .filter(([p0, p1]) => p1 > p0)
       .map(([p0, p1]) => ({
@@ -392,6 +494,64 @@ export class PackedQConv {
         ],
       }));
     return [im2col, gemm];
+  }
+
+  /**
+   * Integer Winograd's four phases (int8wino.c), each split over the threads, all in thread 0's
+   * scratch: the padded copy by channels, V by panels of 8 tiles, the products by 4-row blocks of
+   * output channels, the output transform by output channels.
+   */
+  private winogradWork(
+    x: number,
+    y: number,
+    h: number,
+    w: number,
+    g: ConvGeometry,
+    scratch: number,
+    threads: number,
+  ): KernelCall[][] {
+    const z = qwinoSizes(g.cin, g.cout, g.ho, g.wo);
+    const xp = scratch;
+    const v = xp + z.xp;
+    const mo = v + z.v;
+    const { cin, cout } = g;
+    const [pt, pl] = this.spec.pads;
+    const parts = (n: number) => split(n, threads).filter(([a, b]) => b > a);
+    const qlo = this.spec.relu ? this.spec.yZero : 0;
+    return [
+      parts(cin).map(([c0, c1]) => ({
+        fn: 'lens_qwino_pad' as const,
+        args: [x, h, w, pt, pl, this.spec.xZero, xp, z.hp, z.wp, c0, c1],
+      })),
+      parts(z.p).map(([q0, q1]) => ({
+        fn: 'lens_qwino_input' as const,
+        args: [xp, cin, z.hp, z.wp, z.tw, z.t, this.spec.xZero, v, z.p, q0, q1],
+      })),
+      parts(Math.ceil(cout / 4)).map(([b0, b1]) => ({
+        fn: 'lens_qwino_gemm' as const,
+        args: [cout, cin, z.p, this.a, v, mo, b0, b1],
+      })),
+      parts(cout).map(([m0, m1]) => ({
+        fn: 'lens_qwino_output' as const,
+        args: [
+          mo,
+          cout,
+          z.p,
+          z.th,
+          z.tw,
+          g.ho,
+          g.wo,
+          this.bias,
+          this.scale,
+          this.spec.yZero,
+          qlo,
+          255,
+          y,
+          m0,
+          m1,
+        ],
+      })),
+    ];
   }
 }
 

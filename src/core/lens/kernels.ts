@@ -30,6 +30,10 @@ interface Exports {
   lens_im2col_u8: Kernel;
   lens_qgemm_u8i8: Kernel;
   lens_qdepthwise_u8: Kernel;
+  lens_qwino_pad: Kernel;
+  lens_qwino_input: Kernel;
+  lens_qwino_gemm: Kernel;
+  lens_qwino_output: Kernel;
 }
 
 /** The kernels a layer's work is split into (one call per thread and phase). */
@@ -42,6 +46,10 @@ export const KERNEL_NAMES = [
   'lens_im2col_u8',
   'lens_qgemm_u8i8',
   'lens_qdepthwise_u8',
+  'lens_qwino_pad',
+  'lens_qwino_input',
+  'lens_qwino_gemm',
+  'lens_qwino_output',
 ] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 export interface KernelCall {
