@@ -2,7 +2,8 @@
  * B1's 28 convolutions in chromium, one thread, on the lens kernels as the page loads them: fp32
  * (Winograd F(4x4,3x3) for stride 1, im2col + GEMM for stride 2, as PackedConv runs them) against
  * int8 (uint8 im2col + the integer GEMM, in every dot mode this chromium computes exactly, see
- * lens_qdot_probe). Weights and activations are synthetic (timing only: the kernels' arithmetic
+ * lens_qdot_probe; and for stride 1 integer Winograd F(2x2,3x3) on the int16 dot, int8wino.c,
+ * the page's path where the int16 dot runs). Weights and activations are synthetic (timing only: the kernels' arithmetic
  * does not depend on the values). Kernel time only: no graph, no threads, no transfers. Each
  * relaxed mode's output bytes are checked against mode 0's (the int16 dot, tested in Node against
  * an integer reference): Node cannot run the relaxed tiles, so this is where they are checked.
@@ -44,6 +45,8 @@ interface Row {
   int8: Record<number, number>;
   /** Modes whose output bytes differ from mode 0's. */
   differ: number[];
+  /** Integer Winograd (stride 1 only): its four phases, one thread. */
+  wino: number | null;
 }
 
 const browser = await chromium.launch({
@@ -183,7 +186,30 @@ const result = await page.evaluate(
         outputs[mode] = new Uint8Array(e.memory.buffer, qy, cout * n).slice();
       }
       const differ = modes.filter((m) => outputs[m]!.some((v, i) => v !== outputs[0]![i]));
-      rows.push({ layer: `${cin}->${cout} s${s} ${ho}x${ho}`, count, fp32, int8, differ });
+      // Integer Winograd on the same shapes (its bytes are checked in Node, test/lens-int8.test.ts:
+      // integer SIMD only, no relaxed op, so every engine computes the same).
+      let wino: number | null = null;
+      if (s === 1) {
+        const th = Math.ceil(ho / 2);
+        const t = th * th;
+        const p = Math.ceil(t / 8);
+        const k2 = Math.ceil(cin / 2);
+        const hp = 2 * th + 2;
+        const qw = alloc(cout * cin * 9);
+        fill(qw, cout * cin * 9, (i) => ((i * 7919) % 255) - 127, 'i8');
+        const u = alloc(16 * coutPad * k2 * 4);
+        e['lens_qwino_pack']!(qw, cout, cin, u, 0, coutPad);
+        const xp = alloc(cin * hp * hp);
+        const v = alloc(16 * p * k2 * 32);
+        const mo = alloc(16 * coutPad * p * 8 * 4 + 64);
+        wino = best(() => {
+          e['lens_qwino_pad']!(qx, h, h, 1, 1, 3, xp, hp, hp, 0, cin);
+          e['lens_qwino_input']!(xp, cin, hp, hp, th, t, 3, v, p, 0, p);
+          e['lens_qwino_gemm']!(cout, cin, p, u, v, mo, 0, coutPad / 4);
+          e['lens_qwino_output']!(mo, cout, p, th, th, ho, ho, qb, qs, 128, 0, 255, qy, 0, cout);
+        });
+      }
+      rows.push({ layer: `${cin}->${cout} s${s} ${ho}x${ho}`, count, fp32, int8, differ, wino });
     }
     return { probe, modes, rows, ua: navigator.userAgent };
   },
@@ -205,17 +231,21 @@ console.log(
 );
 const modeName = (m: number) => ['int16 dot', 'relaxed 7-bit halves', 'relaxed whole bytes'][m]!;
 console.log(
-  `| layer | in B1 | fp32 ms | ${result.modes.map((m) => `int8 ${modeName(m)} ms (GMAC/s)`).join(' | ')} |`,
+  `| layer | in B1 | fp32 ms | ${result.modes.map((m) => `int8 ${modeName(m)} ms (GMAC/s)`).join(' | ')} | int8 int16 dot, integer Winograd for stride 1 ms (GMAC/s) |`,
 );
-console.log(`| - | - | - |${result.modes.map(() => ' - |').join('')}`);
-const totals = { fp32: 0, int8: {} as Record<number, number> };
+console.log(`| - | - | - |${result.modes.map(() => ' - |').join('')} - |`);
+const totals = { fp32: 0, int8: {} as Record<number, number>, wino: 0 };
+const cell = (ms: number, layer: string) =>
+  `${ms.toFixed(2)} (${(macs(layer) / ms / 1e6).toFixed(0)})`;
 for (const r of result.rows) {
   totals.fp32 += r.fp32 * r.count;
   for (const m of result.modes) totals.int8[m] = (totals.int8[m] ?? 0) + r.int8[m]! * r.count;
+  const wino = r.wino ?? r.int8[0]!;
+  totals.wino += wino * r.count;
   console.log(
     `| ${r.layer} | ${r.count} | ${r.fp32.toFixed(2)} | ${result.modes
-      .map((m) => `${r.int8[m]!.toFixed(2)} (${(macs(r.layer) / r.int8[m]! / 1e6).toFixed(0)})`)
-      .join(' | ')} |`,
+      .map((m) => cell(r.int8[m]!, r.layer))
+      .join(' | ')} | ${cell(wino, r.layer)}${r.wino === null ? ' (direct)' : ''} |`,
   );
 }
 const differ = result.rows.filter((r) => r.differ.length > 0);
@@ -225,5 +255,5 @@ console.log(
     : `MODES DIFFER: ${differ.map((r) => `${r.layer}: ${r.differ.join(',')}`).join('; ')}`,
 );
 console.log(
-  `| all 28 | | ${totals.fp32.toFixed(1)} | ${result.modes.map((m) => totals.int8[m]!.toFixed(1)).join(' | ')} |`,
+  `| all 28 | | ${totals.fp32.toFixed(1)} | ${result.modes.map((m) => totals.int8[m]!.toFixed(1)).join(' | ')} | ${totals.wino.toFixed(1)} |`,
 );
