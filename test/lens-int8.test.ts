@@ -13,6 +13,8 @@ import {
   PackedQConv,
   qdotMode,
   qwinoFits,
+  qwinoSizes,
+  QWINO_CHUNK_BYTES,
   timeQdotModes,
   requantScales,
   putBytes,
@@ -165,6 +167,23 @@ const CASES: { name: string; s: QConvSpec; h: number; w: number; allMax?: boolea
   },
 ];
 
+describe('integer Winograd scratch', () => {
+  it("bounds the int32 products by chunks of panels; B1's layers take one chunk each", () => {
+    const big = qwinoSizes(64, 64, 224, 224);
+    expect(big.p).toBe(1568);
+    expect(big.chunk).toBeLessThan(big.p);
+    expect(big.mo).toBeLessThanOrEqual(QWINO_CHUNK_BYTES);
+    for (const [c, hw] of [
+      [128, 56],
+      [256, 28],
+      [512, 14],
+    ] as const) {
+      const z = qwinoSizes(c, c, hw, hw);
+      expect(z.chunk).toBe(z.p);
+    }
+  });
+});
+
 describe.each(ISAS)('%s build: kernels', (isa) => {
   let k: LensKernels;
   beforeAll(async () => {
@@ -219,15 +238,19 @@ describe.each(ISAS)('%s build: kernels', (isa) => {
     const want = qconvRef(s, x, c.h, c.w);
     const px = putBytes(k, x);
     // This build's own mode, and always the int16 dot (exact everywhere); 3x3 stride-1 layers
-    // both as integer Winograd and as im2col.
-    const variants = [...new Set([qdotMode(k), 0])].flatMap((mode) =>
-      qwinoFits(s) ? [mode, -mode - 1] : [mode],
-    );
-    for (const variant of variants) {
-      const mode = variant < 0 ? -variant - 1 : variant;
-      const layer = new PackedQConv(k, s, mode, variant < 0);
-      if (variant < 0) expect(layer.method).toBe('int8-winograd-f23');
-      else expect(layer.method).not.toBe('int8-winograd-f23');
+    // also as integer Winograd, in one chunk of panels and in chunks of one panel (8 tiles).
+    const variants = [...new Set([qdotMode(k), 0])].flatMap((mode) => [
+      { mode, winograd: false, chunkBytes: undefined },
+      ...(qwinoFits(s)
+        ? [
+            { mode, winograd: true, chunkBytes: undefined },
+            { mode, winograd: true, chunkBytes: 1 },
+          ]
+        : []),
+    ]);
+    for (const { mode, winograd, chunkBytes } of variants) {
+      const layer = new PackedQConv(k, s, mode, winograd, chunkBytes);
+      expect(layer.method === 'int8-winograd-f23').toBe(winograd);
       for (const threads of [1, 2, 3]) {
         const py = k.alloc(want.y.length / 4 + 4);
         const scratch = Array.from({ length: threads }, () =>
@@ -236,9 +259,10 @@ describe.each(ISAS)('%s build: kernels', (isa) => {
         for (const phase of layer.work(px, py, c.h, c.w, scratch))
           for (const call of phase) k.call(call);
         const got = new Uint8Array(k.memory.buffer, py, want.y.length);
-        expect([...got], `${layer.method}, mode ${mode}, ${threads} thread(s)`).toEqual([
-          ...want.y,
-        ]);
+        expect(
+          [...got],
+          `${layer.method}, mode ${mode}, chunk ${chunkBytes ?? 'default'}, ${threads} thread(s)`,
+        ).toEqual([...want.y]);
       }
     }
   });

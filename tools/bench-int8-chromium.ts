@@ -204,9 +204,27 @@ const result = await page.evaluate(
         const mo = alloc(16 * coutPad * p * 8 * 4 + 64);
         wino = best(() => {
           e['lens_qwino_pad']!(qx, h, h, 1, 1, 3, xp, hp, hp, 0, cin);
-          e['lens_qwino_input']!(xp, cin, hp, hp, th, t, 3, v, p, 0, p);
+          e['lens_qwino_input']!(xp, cin, hp, hp, th, t, 3, v, p, 0, 0, p);
           e['lens_qwino_gemm']!(cout, cin, p, u, v, mo, 0, coutPad / 4);
-          e['lens_qwino_output']!(mo, cout, p, th, th, ho, ho, qb, qs, 128, 0, 255, qy, 0, cout);
+          e['lens_qwino_output']!(
+            mo,
+            cout,
+            p,
+            0,
+            0,
+            t,
+            th,
+            ho,
+            ho,
+            qb,
+            qs,
+            128,
+            0,
+            255,
+            qy,
+            0,
+            cout,
+          );
         });
       }
       rows.push({ layer: `${cin}->${cout} s${s} ${ho}x${ho}`, count, fp32, int8, differ, wino });

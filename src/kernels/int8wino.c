@@ -19,11 +19,13 @@
  * Phases (the caller splits each over the threads, a barrier between them):
  *   1. lens_qwino_pad: the input copied into xp [cin][Hp][Wp] with zx around it (Hp = 2 th + 2,
  *      Wp = 2 tw + 2 for th x tw tiles), so every tile reads inside it.
- *   2. lens_qwino_input: V = Bt d B for panels of 8 tiles, two channels at a time.
+ *   Then for each chunk of panels of 8 tiles (the caller bounds Mo's size):
+ *   2. lens_qwino_input: V = Bt d B for the chunk's panels, two channels at a time.
  *   3. lens_qwino_gemm: for each of the 16 positions, Mo[pos] = U[pos] x V[pos] (int32).
  *   4. lens_qwino_output: At Mo A, >> 2, + bias, requantized into y (uint8, CHW).
  *
- * Layouts (int16 unless said; K2 = cin / 2 rounded up, P = panels of 8 tiles, tile t = ty tw + tx):
+ * Layouts (int16 unless said; K2 = cin / 2 rounded up, P = panels of 8 tiles in the chunk, tile
+ * t = ty tw + tx):
  * - U [16][cout / 4 blocks][K2][4 rows][2 channels]: per pair of channels, 4 rows' two weights.
  * - V [16][P][K2][8 tiles][2 channels].
  * - Mo int32 [16][cout rounded up to 4][P * 8].
@@ -128,10 +130,11 @@ static inline void input_tiles(const uint8_t *plane, const int *base, int Wp, v1
 
 /*
  * V for panels [q0, q1) of 8 tiles (tiles past T repeat the last one: their columns are never
- * stored). xp as lens_qwino_pad left it; tw tiles per row.
+ * stored), into a buffer of P panels whose first is panel qbase. xp as lens_qwino_pad left it; tw
+ * tiles per row.
  */
 void EXPORT(lens_qwino_input)(const uint8_t *xp, int cin, int Hp, int Wp, int tw, int T, int zx,
-                              int16_t *V, int P, int q0, int q1) {
+                              int16_t *V, int P, int qbase, int q0, int q1) {
   const int K2 = (cin + 1) / 2;
   const v128_t z = wasm_i16x8_splat((int16_t)zx);
   const long plane = (long)Hp * Wp;
@@ -150,7 +153,7 @@ void EXPORT(lens_qwino_input)(const uint8_t *xp, int cin, int Hp, int Wp, int tw
         for (int p = 0; p < 16; p++) b[p] = wasm_i16x8_splat(0);
       }
       for (int p = 0; p < 16; p++) {
-        int16_t *dst = V + (((long)p * P + q) * K2 + k) * 16;
+        int16_t *dst = V + (((long)p * P + q - qbase) * K2 + k) * 16;
         wasm_v128_store(dst, wasm_i16x8_shuffle(a[p], b[p], 0, 8, 1, 9, 2, 10, 3, 11));
         wasm_v128_store(dst + 8, wasm_i16x8_shuffle(a[p], b[p], 4, 12, 5, 13, 6, 14, 7, 15));
       }
@@ -226,12 +229,13 @@ static inline void store4(v128_t acc, v128_t bias, v128_t scale, v128_t lo, v128
 }
 
 /*
- * y[m] for output channels [m0, m1): At Mo A for tiles 4 at a time along a row of tiles, >> 2,
- * + bias, requantized (scale per channel, zero point zp, clamp [qlo, qhi] in uint8).
+ * y[m] for output channels [m0, m1) and tiles [t0, t1): At Mo A, up to 4 tiles at a time along a
+ * row of tiles, >> 2, + bias, requantized (scale per channel, zero point zp, clamp [qlo, qhi] in
+ * uint8). Mo holds P panels of tiles from tile tbase on.
  */
-void EXPORT(lens_qwino_output)(const int32_t *Mo, int cout, int P, int th, int tw, int Ho, int Wo,
-                               const int32_t *bias, const float *scale, int zp, int qlo, int qhi,
-                               uint8_t *y, int m0, int m1) {
+void EXPORT(lens_qwino_output)(const int32_t *Mo, int cout, int P, int tbase, int t0, int t1,
+                               int tw, int Ho, int Wo, const int32_t *bias, const float *scale,
+                               int zp, int qlo, int qhi, uint8_t *y, int m0, int m1) {
   const int ldm = P * 8, rows = (cout + 3) / 4 * 4;
   const long pstride = (long)rows * ldm;
   const v128_t lo = wasm_f32x4_splat((float)(qlo - zp)), hi = wasm_f32x4_splat((float)(qhi - zp));
@@ -239,9 +243,12 @@ void EXPORT(lens_qwino_output)(const int32_t *Mo, int cout, int P, int th, int t
   for (int m = m0; m < m1; m++) {
     const v128_t bm = wasm_i32x4_splat(bias[m]), sm = wasm_f32x4_splat(scale[m]);
     uint8_t *ym = y + (long)m * Ho * Wo;
-    for (int ty = 0; ty < th; ty++)
-      for (int tx = 0; tx < tw; tx += 4) {
-        const int32_t *src = Mo + (long)m * ldm + ty * tw + tx;
+    for (int t = t0; t < t1;) {
+      const int ty = t / tw, tx = t % tw;
+      int n = tw - tx < 4 ? tw - tx : 4;
+      if (t1 - t < n) n = t1 - t;
+      {
+        const int32_t *src = Mo + (long)m * ldm + t - tbase;
         v128_t v[16];
         for (int p = 0; p < 16; p++) v[p] = wasm_v128_load(src + p * pstride);
         /* At rows: r0 = m0 + m1 + m2, r1 = m1 - m2 - m3, per column j of the 4 x 4. */
@@ -255,8 +262,8 @@ void EXPORT(lens_qwino_output)(const int32_t *Mo, int cout, int P, int th, int t
         const v128_t y10 = wasm_i32x4_shr(wasm_i32x4_add(wasm_i32x4_add(r1[0], r1[1]), r1[2]), 2);
         const v128_t y11 = wasm_i32x4_shr(wasm_i32x4_sub(wasm_i32x4_sub(r1[1], r1[2]), r1[3]), 2);
         const int ox = 2 * tx, oy = 2 * ty;
-        /* Tiles past the row's end land on columns >= 2 tw >= Wo: never stored. */
-        const int cols = Wo - ox;
+        /* Only the n tiles' columns, and none past Wo (the last tile's second one when Wo is odd). */
+        const int cols = Wo - ox < 2 * n ? Wo - ox : 2 * n;
         uint8_t *row = ym + (long)oy * Wo + ox;
         store4(wasm_i32x4_shuffle(y00, y01, 0, 4, 1, 5), bm, sm, lo, hi, z, row, cols);
         store4(wasm_i32x4_shuffle(y00, y01, 2, 6, 3, 7), bm, sm, lo, hi, z, row + 4, cols - 4);
@@ -266,5 +273,7 @@ void EXPORT(lens_qwino_output)(const int32_t *Mo, int cout, int P, int th, int t
                  cols - 4);
         }
       }
+      t += n;
+    }
   }
 }

@@ -328,8 +328,24 @@ export function qwinoFits(s: Pick<QConvSpec, 'kh' | 'kw' | 'strides' | 'groups' 
   );
 }
 
-/** Integer Winograd's buffers at an h x w input (bytes): xp, V and Mo (see int8wino.c). */
-function qwinoSizes(cin: number, cout: number, ho: number, wo: number) {
+/**
+ * At most this many bytes of int32 products (Mo) at once: a layer with more tiles runs in chunks of
+ * panels, so that a large map (a 224x224 stride-1 layer: 51 MB for 64 channels) does not take
+ * scratch memory in proportion. B1's layers fit one chunk each (6.4 MB at most).
+ */
+export const QWINO_CHUNK_BYTES = 8 * 2 ** 20;
+
+/**
+ * Integer Winograd's geometry at an h x w output, and its buffers (bytes): xp, V and Mo for one
+ * chunk of `chunk` panels (see int8wino.c).
+ */
+export function qwinoSizes(
+  cin: number,
+  cout: number,
+  ho: number,
+  wo: number,
+  chunkBytes = QWINO_CHUNK_BYTES,
+) {
   const th = Math.ceil(ho / 2);
   const tw = Math.ceil(wo / 2);
   const t = th * tw;
@@ -337,10 +353,12 @@ function qwinoSizes(cin: number, cout: number, ho: number, wo: number) {
   const k2 = Math.ceil(cin / 2);
   const hp = 2 * th + 2;
   const wp = 2 * tw + 2;
+  const moPerPanel = 16 * Math.ceil(cout / 4) * 4 * 8 * 4;
+  const chunk = Math.max(1, Math.min(p, Math.floor(chunkBytes / moPerPanel)));
   const xp = Math.ceil((cin * hp * wp) / 64) * 64;
-  const v = 16 * p * k2 * 16 * 2;
-  const mo = 16 * Math.ceil(cout / 4) * 4 * p * 8 * 4;
-  return { th, tw, t, p, hp, wp, xp, v, mo };
+  const v = 16 * chunk * k2 * 16 * 2;
+  const mo = moPerPanel * chunk;
+  return { th, tw, t, p, chunk, hp, wp, xp, v, mo };
 }
 
 /**
@@ -371,6 +389,8 @@ export class PackedQConv {
      * bytes as they are, and the direct form keeps it.
      */
     winograd = mode === 0,
+    /** Integer Winograd's products at most this many bytes at once (tests make it small). */
+    private readonly chunkBytes = QWINO_CHUNK_BYTES,
   ) {
     const { weights, bias, ...rest } = spec;
     this.spec = { ...rest, clamp: spec.relu ? { lo: 0, hi: Infinity } : NO_CLAMP };
@@ -421,7 +441,7 @@ export class PackedQConv {
     if (this.method === 'int8-depthwise') return 0;
     const g = this.geometry(h, w);
     if (this.method === 'int8-winograd-f23') {
-      const z = qwinoSizes(g.cin, g.cout, g.ho, g.wo);
+      const z = qwinoSizes(g.cin, g.cout, g.ho, g.wo, this.chunkBytes);
       return (z.xp + z.v + z.mo) / 4 + 16;
     }
     return Math.ceil((this.kp * Math.ceil((g.ho * g.wo) / 4) * 4) / 4) + 16;
@@ -497,9 +517,9 @@ export class PackedQConv {
   }
 
   /**
-   * Integer Winograd's four phases (int8wino.c), each split over the threads, all in thread 0's
-   * scratch: the padded copy by channels, V by panels of 8 tiles, the products by 4-row blocks of
-   * output channels, the output transform by output channels.
+   * Integer Winograd's phases (int8wino.c), each split over the threads, all in thread 0's
+   * scratch: the padded copy by channels; then per chunk of panels, V by panels of 8 tiles, the
+   * products by 4-row blocks of output channels, the output transform by output channels.
    */
   private winogradWork(
     x: number,
@@ -510,7 +530,7 @@ export class PackedQConv {
     scratch: number,
     threads: number,
   ): KernelCall[][] {
-    const z = qwinoSizes(g.cin, g.cout, g.ho, g.wo);
+    const z = qwinoSizes(g.cin, g.cout, g.ho, g.wo, this.chunkBytes);
     const xp = scratch;
     const v = xp + z.xp;
     const mo = v + z.v;
@@ -518,40 +538,50 @@ export class PackedQConv {
     const [pt, pl] = this.spec.pads;
     const parts = (n: number) => split(n, threads).filter(([a, b]) => b > a);
     const qlo = this.spec.relu ? this.spec.yZero : 0;
-    return [
+    const phases: KernelCall[][] = [
       parts(cin).map(([c0, c1]) => ({
-        fn: 'lens_qwino_pad' as const,
+        fn: 'lens_qwino_pad',
         args: [x, h, w, pt, pl, this.spec.xZero, xp, z.hp, z.wp, c0, c1],
       })),
-      parts(z.p).map(([q0, q1]) => ({
-        fn: 'lens_qwino_input' as const,
-        args: [xp, cin, z.hp, z.wp, z.tw, z.t, this.spec.xZero, v, z.p, q0, q1],
-      })),
-      parts(Math.ceil(cout / 4)).map(([b0, b1]) => ({
-        fn: 'lens_qwino_gemm' as const,
-        args: [cout, cin, z.p, this.a, v, mo, b0, b1],
-      })),
-      parts(cout).map(([m0, m1]) => ({
-        fn: 'lens_qwino_output' as const,
-        args: [
-          mo,
-          cout,
-          z.p,
-          z.th,
-          z.tw,
-          g.ho,
-          g.wo,
-          this.bias,
-          this.scale,
-          this.spec.yZero,
-          qlo,
-          255,
-          y,
-          m0,
-          m1,
-        ],
-      })),
     ];
+    for (let q = 0; q < z.p; q += z.chunk) {
+      const panels = Math.min(z.chunk, z.p - q);
+      const t0 = q * 8;
+      const t1 = Math.min(z.t, (q + panels) * 8);
+      phases.push(
+        parts(panels).map(([a, b]) => ({
+          fn: 'lens_qwino_input',
+          args: [xp, cin, z.hp, z.wp, z.tw, z.t, this.spec.xZero, v, panels, q, q + a, q + b],
+        })),
+        parts(Math.ceil(cout / 4)).map(([b0, b1]) => ({
+          fn: 'lens_qwino_gemm',
+          args: [cout, cin, panels, this.a, v, mo, b0, b1],
+        })),
+        parts(cout).map(([m0, m1]) => ({
+          fn: 'lens_qwino_output',
+          args: [
+            mo,
+            cout,
+            panels,
+            t0,
+            t0,
+            t1,
+            z.tw,
+            g.ho,
+            g.wo,
+            this.bias,
+            this.scale,
+            this.spec.yZero,
+            qlo,
+            255,
+            y,
+            m0,
+            m1,
+          ],
+        })),
+      );
+    }
+    return phases;
   }
 }
 
