@@ -67,18 +67,24 @@ void EXPORT(lens_im2col_u8)(const uint8_t *x, int cin, int H, int W, int kh, int
     const int n0 = p * 4, oy = n0 / Wo, ox = n0 % Wo;
     const int iy0 = oy * sh - pt, ix0 = ox * sw - pl;
     const int fast = n0 + 3 < N && ox + 3 < Wo && iy0 >= 0 && iy0 + kh <= H && ix0 >= 0 &&
-                     ix0 + 3 * sw + kw <= W && cin == cp && sh <= 2 && sw <= 2;
+                     ix0 + 3 * sw + kw <= W && sh <= 2 && sw <= 2;
     if (fast) {
+      /* Channels past cin (the last group of 4 when cin is not a multiple of 4) read padding. */
+      uint8_t padrow[8];
+      for (int j = 0; j < 8; j++) padrow[j] = (uint8_t)pad;
       uint8_t *dst = panel;
       for (int ky = 0; ky < kh; ky++)
         for (int kx = 0; kx < kw; kx++) {
           const uint8_t *src = x + (iy0 + ky) * W + ix0 + kx;
-          for (int c = 0; c < cin; c += 4, dst += 16) {
+          for (int c = 0; c < cp; c += 4, dst += 16) {
             const uint8_t *s0 = src + (long)c * HW;
+            const uint8_t *s1 = c + 1 < cin ? s0 + HW : padrow;
+            const uint8_t *s2 = c + 2 < cin ? s0 + 2 * HW : padrow;
+            const uint8_t *s3 = c + 3 < cin ? s0 + 3 * HW : padrow;
             v128_t a = wasm_v128_load64_zero(s0);
-            a = wasm_v128_load64_lane(s0 + HW, a, 1);
-            v128_t b = wasm_v128_load64_zero(s0 + 2 * HW);
-            b = wasm_v128_load64_lane(s0 + 3 * HW, b, 1);
+            a = wasm_v128_load64_lane(s1, a, 1);
+            v128_t b = wasm_v128_load64_zero(s2);
+            b = wasm_v128_load64_lane(s3, b, 1);
             /* out[4 j + c] = channel c's byte sw * j: channels 0, 1 in a, 2, 3 in b. */
             const v128_t v =
                 sw == 1 ? wasm_i8x16_shuffle(a, b, 0, 8, 16, 24, 1, 9, 17, 25, 2, 10, 18, 26, 3, 11,
