@@ -205,7 +205,7 @@ const result = await page.evaluate(
         wino = best(() => {
           e['lens_qwino_pad']!(qx, h, h, 1, 1, 3, xp, hp, hp, 0, cin);
           e['lens_qwino_input']!(xp, cin, hp, hp, th, t, 3, v, p, 0, 0, p);
-          e['lens_qwino_gemm']!(cout, cin, p, u, v, mo, 0, coutPad / 4);
+          e['lens_qwino_gemm']!(cout, cin, p, t, u, v, mo, 0, coutPad / 4);
           e['lens_qwino_output']!(
             mo,
             cout,

@@ -161,12 +161,31 @@ void EXPORT(lens_qwino_input)(const uint8_t *xp, int cin, int Hp, int Wp, int tw
   }
 }
 
+/* The last panel when it holds at most 4 of the chunk's tiles: 4 rows x 4 tiles, half the work. */
+static void gemm_half(int K2, const int16_t *A, const int16_t *B, int32_t *c, int ldm) {
+  v128_t c0 = wasm_i32x4_splat(0), c1 = c0, c2 = c0, c3 = c0;
+  for (int k = 0; k < K2; k++) {
+    const v128_t v0 = wasm_v128_load(B + k * 16);
+    const int16_t *a = A + k * 8;
+    c0 = wasm_i32x4_add(c0, wasm_i32x4_dot_i16x8(v0, wasm_v128_load32_splat(a)));
+    c1 = wasm_i32x4_add(c1, wasm_i32x4_dot_i16x8(v0, wasm_v128_load32_splat(a + 2)));
+    c2 = wasm_i32x4_add(c2, wasm_i32x4_dot_i16x8(v0, wasm_v128_load32_splat(a + 4)));
+    c3 = wasm_i32x4_add(c3, wasm_i32x4_dot_i16x8(v0, wasm_v128_load32_splat(a + 6)));
+  }
+  wasm_v128_store(c, c0);
+  wasm_v128_store(c + ldm, c1);
+  wasm_v128_store(c + 2 * ldm, c2);
+  wasm_v128_store(c + 3 * ldm, c3);
+}
+
 /*
  * Mo[pos] rows of blocks [b0, b1) (4 output channels each) = U[pos] x V[pos] for every position:
- * 4 rows x 8 tiles per step, each pair of channels one `dot_i16x8` per row and half-panel.
+ * 4 rows x 8 tiles per step, each pair of channels one `dot_i16x8` per row and half-panel. `tiles`
+ * of the chunk's P * 8 columns are real: a last panel with at most 4 of them takes half the work
+ * (B1's 14x14 layers: 49 tiles, 7 panels).
  */
-void EXPORT(lens_qwino_gemm)(int cout, int cin, int P, const int16_t *U, const int16_t *V,
-                             int32_t *Mo, int b0, int b1) {
+void EXPORT(lens_qwino_gemm)(int cout, int cin, int P, int tiles, const int16_t *U,
+                             const int16_t *V, int32_t *Mo, int b0, int b1) {
   const int K2 = (cin + 1) / 2, blocks = (cout + 3) / 4, ldm = P * 8;
   const int rows = blocks * 4;
   for (int p = 0; p < 16; p++) {
@@ -177,6 +196,10 @@ void EXPORT(lens_qwino_gemm)(int cout, int cin, int P, const int16_t *U, const i
       const int16_t *A = Up + (long)b * K2 * 8;
       for (int q = 0; q < P; q++) {
         const int16_t *B = Vp + (long)q * K2 * 16;
+        if (tiles - q * 8 <= 4) {
+          gemm_half(K2, A, B, Mp + (long)b * 4 * ldm + q * 8, ldm);
+          continue;
+        }
         v128_t c00 = wasm_i32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
                c30 = c00, c31 = c00;
         for (int k = 0; k < K2; k++) {

@@ -555,7 +555,7 @@ export class PackedQConv {
         })),
         parts(Math.ceil(cout / 4)).map(([b0, b1]) => ({
           fn: 'lens_qwino_gemm',
-          args: [cout, cin, panels, this.a, v, mo, b0, b1],
+          args: [cout, cin, panels, t1 - t0, this.a, v, mo, b0, b1],
         })),
         parts(cout).map(([m0, m1]) => ({
           fn: 'lens_qwino_output',
