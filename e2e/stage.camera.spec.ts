@@ -18,9 +18,10 @@ test('a slow model: classified rate over its own pace, the camera at its own rat
   lens,
 }) => {
   test.setTimeout(240_000);
-  // 5x5 convolutions, 48 channels at 224x224: about 5.8 G multiply-adds, 0.7 s a frame on an idle
-  // 2-core machine (32 channels ran 3.2 frames/s there: too close to the camera's 10).
-  const slow = writeGeneratedModel({ name: 'e2e-slow', channels: 48, layers: 2 });
+  // 5x5 convolutions, 64 channels at 224x224: about 10 G multiply-adds. 48 channels (5.8 G) ran 0.7 s
+  // a frame on one 2-core machine and 4.1 frames/s on a faster one (Zen 4, the lens kernels), too
+  // close to the camera's 10 for what this test checks.
+  const slow = writeGeneratedModel({ name: 'e2e-slow', channels: 64, layers: 2 });
   await lens.openReady('?lang=en');
   await lens.pickModel(slow);
   await expect(lens.status).toContainText('e2e-slow');
@@ -55,8 +56,9 @@ test('a slow model: classified rate over its own pace, the camera at its own rat
   const latency = await attr(page, 'latency');
   const figures = { classified, presented, fps, cameraFps, latency };
   console.log(`live figures with the slow model: ${JSON.stringify(figures)}`);
-  // The model is slow: a few frames a second classified at most, while the camera gives ~10.
-  expect(classified, JSON.stringify(figures)).toBeLessThan(4);
+  // The model is slow: at most half as many frames classified as the camera gives (~10 a second),
+  // which the camera rate's check below needs.
+  expect(classified, JSON.stringify(figures)).toBeLessThan(presented / 2);
   expect(fps, JSON.stringify(figures)).toBeGreaterThan(classified / 2);
   expect(fps, JSON.stringify(figures)).toBeLessThan(classified * 2);
   expect(cameraFps, JSON.stringify(figures)).toBeGreaterThan(presented / 2);
