@@ -14,6 +14,7 @@ import {
   qdotMode,
   qwinoFits,
   qwinoSizes,
+  qwinoWeightBytes,
   QWINO_CHUNK_BYTES,
   timeQdotModes,
   requantScales,
@@ -21,6 +22,7 @@ import {
   type QConvSpec,
 } from '../src/core/lens/int8';
 import { instantiateKernels, type LensKernels } from '../src/core/lens/kernels';
+import { LensModel } from '../src/core/lens/runner';
 import { decodeModel } from '../src/core/onnx/edit';
 import { AttributeType, DataType, ModelProto } from '../src/core/onnx/proto';
 import { quantizeModel } from '../src/core/quantize';
@@ -380,6 +382,34 @@ describe('the tiny model quantized by the project, against onnxruntime-node on t
         await ours.session.dispose();
       },
     );
+
+    it('a Winograd weight budget: layers past it run direct, with the same logits', async () => {
+      const c = claimModel(files.get('percentile')!);
+      if (!c.claimed) throw new Error(JSON.stringify(c.reason));
+      const k = await instantiateKernels(await WebAssembly.compile(kernelBytes(isa)), isa);
+      const qconvs = c.graph.ops.flatMap((o) => (o.op === 'qconv' ? [o.spec] : []));
+      const fits = qconvs.filter(qwinoFits);
+      expect(fits.length).toBeGreaterThan(0);
+      const x = randomArray(3 * 224 * 224, 9, 2);
+      const d = [1, 3, 224, 224] as const;
+      const run = (int8WinogradBytes: number) => {
+        const m = new LensModel(k, c.graph, null, { int8WinogradBytes });
+        return { methods: m.convMethods, logits: m.run(x, d, [c.graph.outputs[0]!.name])[0]!.data };
+      };
+      // The int16 dot in Node (the relaxed dot is not exact in Node 20): integer Winograd applies.
+      expect(qdotMode(k)).toBe(0);
+      const all = run(Infinity);
+      const none = run(0);
+      const first = run(qwinoWeightBytes(fits[0]!));
+      const short = run(qwinoWeightBytes(fits[0]!) - 1);
+      const wino = (ms: string[]) => ms.filter((m) => m === 'int8-winograd-f23').length;
+      expect(wino(all.methods)).toBe(fits.length);
+      expect(wino(none.methods)).toBe(0);
+      expect(wino(first.methods)).toBe(1);
+      expect(wino(short.methods)).toBe(0);
+      expect(first.logits).toEqual(all.logits);
+      expect(none.logits).toEqual(all.logits);
+    });
 
     it('2 threads give the 1-thread answer bit for bit', async () => {
       const bytes = files.get('percentile')!;

@@ -328,6 +328,17 @@ export function qwinoFits(s: Pick<QConvSpec, 'kh' | 'kw' | 'strides' | 'groups' 
   );
 }
 
+/** Integer Winograd's packed int16 weights for one layer (U, cout rounded up to 4). */
+export const qwinoWeightBytes = (s: Pick<QConvSpec, 'cin' | 'cout'>): number =>
+  16 * Math.ceil(s.cout / 4) * 4 * Math.ceil(s.cin / 2) * 2 * 2;
+
+/**
+ * A model's int8 layers take integer Winograd while their int16 weights total at most this; the
+ * rest run direct. 1 GiB: B1's take 138 MB, L2's 350 MB; a larger int8 file (up to the 1.6 GB
+ * the page opens) still fits WebAssembly's 4 GiB.
+ */
+export const QWINO_U_BUDGET = 2 ** 30;
+
 /**
  * At most this many bytes of int32 products (Mo) at once: a layer with more tiles runs in chunks of
  * panels, so that a large map (a 224x224 stride-1 layer: 51 MB for 64 channels) does not take
@@ -399,7 +410,7 @@ export class PackedQConv {
     if (winograd && qwinoFits(spec)) {
       this.method = 'int8-winograd-f23';
       this.kp = 0;
-      const bytes = 16 * padded * Math.ceil(spec.cin / 2) * 2 * 2;
+      const bytes = qwinoWeightBytes(spec);
       this.a = k.alloc(bytes / 4);
       // The raw weights only while they are transformed.
       const mark = k.used;

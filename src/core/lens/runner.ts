@@ -6,7 +6,14 @@
  */
 import { chooseConvMethod, PackedConv } from './conv';
 import type { LensGraph, LensOp, Operand } from './graph';
-import { PackedQConv, PackedQDense } from './int8';
+import {
+  PackedQConv,
+  PackedQDense,
+  qdotMode,
+  qwinoFits,
+  qwinoWeightBytes,
+  QWINO_U_BUDGET,
+} from './int8';
 import type { KernelCall, LensKernels } from './kernels';
 
 interface Value {
@@ -70,6 +77,8 @@ export class LensModel {
       tiles?: ReadonlyMap<string, 'F4' | 'F2'>;
       /** Layers below this many multiply-adds run on one thread (default SMALL_LAYER_MACS). */
       minSplitMacs?: number;
+      /** int8 layers take integer Winograd while its weights stay within this (QWINO_U_BUDGET). */
+      int8WinogradBytes?: number;
     } = {},
   ) {
     this.threads = 1 + (pool?.workers ?? 0);
@@ -84,6 +93,8 @@ export class LensModel {
         : 0,
     );
     kernels.reserveStaging(Math.max(0, ...staged));
+    const int8WinogradBudget = options.int8WinogradBytes ?? QWINO_U_BUDGET;
+    let int8Winograd = 0;
     for (const op of graph.ops) {
       if (op.op === 'conv') {
         let method = chooseConvMethod(op.spec);
@@ -93,7 +104,15 @@ export class LensModel {
         }
         this.convs.set(op, new PackedConv(kernels, op.spec, method));
       }
-      if (op.op === 'qconv') this.convs.set(op, new PackedQConv(kernels, op.spec));
+      if (op.op === 'qconv') {
+        // Integer Winograd's int16 weights take 3.6 times the int8 ones: within a budget, so
+        // that a file that fits as int8 still fits (B1's take 138 MB, L2's 350 MB).
+        const wino = qwinoFits(op.spec) && qdotMode(kernels) === 0;
+        const bytes = wino ? qwinoWeightBytes(op.spec) : 0;
+        const fits = wino && int8Winograd + bytes <= int8WinogradBudget;
+        if (fits) int8Winograd += bytes;
+        this.convs.set(op, new PackedQConv(kernels, op.spec, qdotMode(kernels), fits));
+      }
       if (op.op === 'qdense') this.qdense.set(op, new PackedQDense(kernels, op));
       if (op.op === 'dense')
         this.dense.set(op, {
