@@ -84,8 +84,9 @@ describe('message catalogues', () => {
         // Layouts around values: a layer's name alone, a phase and its count.
         'engine.precision.at',
         'precision.progress',
-        // Two translated messages joined (the WASM reason; the lens kernels).
+        // Two translated messages joined (the WASM reason; the lens kernels; their int8 line).
         'engine.backend.lensAfter',
+        'engine.backend.lensInt8',
       ].sort(),
     );
   });

@@ -1,13 +1,27 @@
 /**
  * The page's peak memory for full-size models: the peak RSS of the renderer process (the page and
  * its workers live in it) from Linux's /proc, from navigation to the first result. Fast path on
- * and off, per model.
+ * and off, per model; an int8 model's row says how its integer convolutions run.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Browser } from '@playwright/test';
+import type { Message } from '../core/message';
+import { createI18n } from '../i18n/instance';
+import { renderMessage } from '../i18n/message';
 import { chromiumProcesses } from '../node/proc-memory';
 import { fastSettled } from './bench-browser';
+
+/** The lens kernels' int8 line (`backend.int8`) in a backend reason, in English; else null. */
+function int8Line(m: Message): string | null {
+  if (m.key === 'backend.int8') return renderMessage(createI18n('en').t, m);
+  for (const v of Object.values(m.params))
+    if (typeof v === 'object') {
+      const found = int8Line(v);
+      if (found) return found;
+    }
+  return null;
+}
 
 export interface MemoryRow {
   model: string;
@@ -59,7 +73,8 @@ export async function pagePeakMemory(
     );
     // A big model's fast path is prepared after its first answer: the peak covers that too.
     await fastSettled(page);
-    const info = await page.evaluate(() => window.__lens!.state().activeInfo!.fast);
+    const { fast: info, messages } = await page.evaluate(() => window.__lens!.state().activeInfo!);
+    const int8 = int8Line(messages.backendReason);
     return {
       model: basename(file),
       fileMb: Math.round(statSync(file).size / MB),
@@ -68,7 +83,7 @@ export async function pagePeakMemory(
       fastPath:
         info.path === 'winograd'
           ? `${info.rewritten} layers (F4 ${info.tiles.F4}, F2 ${info.tiles.F2}), ${Math.round(info.transformedWeightBytes / 2 ** 20)} MiB U`
-          : `direct (${info.reason ?? 'off'})`,
+          : (int8 ?? `direct (${info.reason ?? 'off'})`),
     };
   } finally {
     await context.close();

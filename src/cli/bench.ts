@@ -496,6 +496,19 @@ export async function benchCommand(argv: string[]): Promise<number> {
           for (const fast of [true, false])
             rows.push(await pagePeakMemory(browser, app.url, file, url, fast, PHOTO));
         }
+        // B1's int8 file (made above for the timings): its integer Winograd weights' memory.
+        const int8File = join(ROOT, 'models/generated/repopt-b1-seeded.int8.onnx');
+        if (existsSync(int8File))
+          rows.push(
+            await pagePeakMemory(
+              browser,
+              app.url,
+              int8File,
+              `/${relative(ROOT, int8File).split('\\').join('/')}`,
+              true,
+              PHOTO,
+            ),
+          );
         report.memory = rows;
       }
 

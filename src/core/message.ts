@@ -42,6 +42,7 @@ export type MessageKey =
   | 'backend.lens'
   | 'backend.lensAfter'
   | 'backend.lensInt8'
+  | 'backend.int8'
   | 'backend.int8Dot0'
   | 'backend.int8Dot1'
   | 'backend.int8Dot2'

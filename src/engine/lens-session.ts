@@ -47,8 +47,10 @@ export function lensChoice(
     lens = `${lens}; int8: ${INT8_DOTS[int8.dot]}, integer Winograd F(2x2) on ${int8.winograd} layer(s)`;
     lensMessage = message('backend.lensInt8', {
       lens: lensMessage,
-      dot: message(`backend.int8Dot${int8.dot}`),
-      winograd: int8.winograd,
+      int8: message('backend.int8', {
+        dot: message(`backend.int8Dot${int8.dot}`),
+        winograd: int8.winograd,
+      }),
     });
   }
   return {
