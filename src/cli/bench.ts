@@ -82,6 +82,9 @@ function torchBench(
   return JSON.parse(r.stdout) as { inference_ms: Stats; preprocess_ms?: Stats };
 }
 
+/** The page's address of a file under the project (the preview server serves the root). */
+const pageUrl = (file: string) => `/${relative(ROOT, file).split('\\').join('/')}`;
+
 /** A full-size B1 with seeded weights, generated once (never committed). */
 function ensureB1(): string {
   return ensureSeeded('B1', false);
@@ -237,20 +240,23 @@ export async function benchCommand(argv: string[]): Promise<number> {
       [TINY, 'tiny'],
       ...(b1File ? ([[b1File, 'B1']] as [string, string][]) : []),
     ];
+    /** B1's int8 file, made with its timings, for the memory table. */
+    let b1Int8: string | null = null;
     for (const [file, arch] of models) {
-      const url = `/${relative(ROOT, file).split('\\').join('/')}`;
+      const url = pageUrl(file);
       if (!url.startsWith('/models/'))
         throw new LensError('bad-dataset', t('cli.bench.modelOutside', { file }));
       log(t('cli.bench.winograd', { arch }));
       const fast = fastModel(file);
-      const fastUrl = `/${relative(ROOT, fast.path).split('\\').join('/')}`;
+      const fastUrl = pageUrl(fast.path);
       log(t('cli.bench.int8', { arch, count: EXACTNESS_IMAGES.length }));
       const int8 = await int8Model(
         file,
         join(ROOT, 'models/generated'),
         EXACTNESS_IMAGES.map((n) => join(ROOT, 'e2e/fixtures/images', n)),
       );
-      const int8Url = `/${relative(ROOT, int8.path).split('\\').join('/')}`;
+      const int8Url = pageUrl(int8.path);
+      if (arch === 'B1') b1Int8 = int8.path;
       // Everything timed on this model, in two interleaved sets (blocks A B C ... A B C): the
       // 1-thread runtimes, then the 2-thread ones with PyTorch; so every ratio in the report is
       // between figures measured in the same minutes.
@@ -444,7 +450,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
       };
 
       log(t('cli.bench.load'));
-      const loadModel = b1File ? `/${relative(ROOT, b1File)}` : '/models/repopt-tiny.onnx';
+      const loadModel = b1File ? pageUrl(b1File) : '/models/repopt-tiny.onnx';
       const context = await browser.newContext();
       const loadPage = await context.newPage();
       const query = `model=${encodeURIComponent(loadModel)}&backend=wasm`;
@@ -492,23 +498,13 @@ export async function benchCommand(argv: string[]): Promise<number> {
           ['L2', false],
         ] as const) {
           const file = ensureSeeded(arch, fp16);
-          const url = `/${relative(ROOT, file).split('\\').join('/')}`;
+          const url = pageUrl(file);
           for (const fast of [true, false])
             rows.push(await pagePeakMemory(browser, app.url, file, url, fast, PHOTO));
         }
         // B1's int8 file (made above for the timings): its integer Winograd weights' memory.
-        const int8File = join(ROOT, 'models/generated/repopt-b1-seeded.int8.onnx');
-        if (existsSync(int8File))
-          rows.push(
-            await pagePeakMemory(
-              browser,
-              app.url,
-              int8File,
-              `/${relative(ROOT, int8File).split('\\').join('/')}`,
-              true,
-              PHOTO,
-            ),
-          );
+        if (b1Int8)
+          rows.push(await pagePeakMemory(browser, app.url, b1Int8, pageUrl(b1Int8), true, PHOTO));
         report.memory = rows;
       }
 

@@ -114,24 +114,6 @@ void EXPORT(lens_im2col_u8)(const uint8_t *x, int cin, int H, int W, int kh, int
   }
 }
 
-/* Requantizes 4 columns of one row and stores `cols` of them. */
-static inline void store_row(v128_t acc, int32_t bias, float scale, v128_t lo, v128_t hi, v128_t z,
-                             uint8_t *c, int cols) {
-  v128_t v = wasm_f32x4_convert_i32x4(wasm_i32x4_add(acc, wasm_i32x4_splat(bias)));
-  v = wasm_f32x4_mul(v, wasm_f32x4_splat(scale));
-  v = wasm_f32x4_nearest(wasm_f32x4_pmin(wasm_f32x4_pmax(v, lo), hi));
-  v = wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(v), z);
-  const v128_t h = wasm_i16x8_narrow_i32x4(v, v);
-  const v128_t b = wasm_u8x16_narrow_i16x8(h, h);
-  if (cols == 4) {
-    wasm_v128_store32_lane(c, b, 0);
-  } else {
-    uint8_t tmp[16] __attribute__((aligned(16)));
-    wasm_v128_store(tmp, b);
-    for (int j = 0; j < cols; j++) c[j] = tmp[j];
-  }
-}
-
 /* The int16 tile (both builds): uint8 and int8 widened, `i32x4.dot_i16x8_s`. Per row, e holds
  * columns 0-1 and o columns 2-3, each lane a pair of k (the pairs are summed at the end). */
 static inline void tile_i16(int quads, const int8_t *restrict a, const uint8_t *restrict b,
@@ -265,8 +247,8 @@ static void qgemm(int M, int N, int Kp, const int8_t *A, const uint8_t *B, uint8
           const int rows = M - m < 4 ? M - m : 4;
           for (int r = 0; r < rows; r++) {
             uint8_t *c = C + (long)(m + r) * ldc + n;
-            store_row(acc[r], bias[m + r], scale[m + r], lo, hi, z, c, 4);
-            store_row(acc[4 + r], bias[m + r], scale[m + r], lo, hi, z, c + 4, 4);
+            store_q4(acc[r], bias[m + r], scale[m + r], lo, hi, z, c, 4);
+            store_q4(acc[4 + r], bias[m + r], scale[m + r], lo, hi, z, c + 4, 4);
           }
         }
       }
@@ -279,7 +261,7 @@ static void qgemm(int M, int N, int Kp, const int8_t *A, const uint8_t *B, uint8
         tile_4x4(quads, A + (long)m * Kp, b, acc, mode);
         const int rows = M - m < 4 ? M - m : 4;
         for (int r = 0; r < rows; r++)
-          store_row(acc[r], bias[m + r], scale[m + r], lo, hi, z, C + (long)(m + r) * ldc + n, cols);
+          store_q4(acc[r], bias[m + r], scale[m + r], lo, hi, z, C + (long)(m + r) * ldc + n, cols);
       }
     }
   }

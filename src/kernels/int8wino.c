@@ -10,7 +10,7 @@
  * The sums run in int32 with wrap-around: every step is an addition, subtraction or
  * multiplication, so the result is right modulo 2^32, and it is exact wherever the true 4 y
  * fits int32: |4 y| <= 4 * cin * 9 * 255 * 128, so cin <= 1827 (the caller checks). Then y = 4 y
- * >> 2 exactly, the int32 bias is added and the store requantizes as int8.c's store_row does.
+ * >> 2 exactly, the int32 bias is added and the store requantizes as the direct GEMM's (store_q4).
  * The products run as `i32x4.dot_i16x8_s` (8 multiply-adds per instruction, both builds): 16
  * per 4 outputs where the direct form has 36, so 2.25 times fewer. Where the engine's relaxed
  * dot takes whole bytes (int8.c's mode 2: 16 multiply-adds per instruction) the direct form wins
@@ -232,25 +232,6 @@ void EXPORT(lens_qwino_gemm)(int cout, int cin, int P, int tiles, const int16_t 
   }
 }
 
-/* Requantizes 4 columns (as int8.c's store_row) and stores `cols` of them (0 to 4). */
-static inline void store4(v128_t acc, v128_t bias, v128_t scale, v128_t lo, v128_t hi, v128_t z,
-                          uint8_t *c, int cols) {
-  if (cols <= 0) return;
-  v128_t v = wasm_f32x4_convert_i32x4(wasm_i32x4_add(acc, bias));
-  v = wasm_f32x4_mul(v, scale);
-  v = wasm_f32x4_nearest(wasm_f32x4_pmin(wasm_f32x4_pmax(v, lo), hi));
-  v = wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(v), z);
-  const v128_t h = wasm_i16x8_narrow_i32x4(v, v);
-  const v128_t b = wasm_u8x16_narrow_i16x8(h, h);
-  if (cols >= 4) {
-    wasm_v128_store32_lane(c, b, 0);
-    return;
-  }
-  uint8_t tmp[16] __attribute__((aligned(16)));
-  wasm_v128_store(tmp, b);
-  for (int j = 0; j < cols; j++) c[j] = tmp[j];
-}
-
 /*
  * y[m] for output channels [m0, m1) and tiles [t0, t1): At Mo A, up to 4 tiles at a time along a
  * row of tiles, >> 2, + bias, requantized (scale per channel, zero point zp, clamp [qlo, qhi] in
@@ -264,7 +245,8 @@ void EXPORT(lens_qwino_output)(const int32_t *Mo, int cout, int P, int tbase, in
   const v128_t lo = wasm_f32x4_splat((float)(qlo - zp)), hi = wasm_f32x4_splat((float)(qhi - zp));
   const v128_t z = wasm_i32x4_splat(zp);
   for (int m = m0; m < m1; m++) {
-    const v128_t bm = wasm_i32x4_splat(bias[m]), sm = wasm_f32x4_splat(scale[m]);
+    const int32_t bm = bias[m];
+    const float sm = scale[m];
     uint8_t *ym = y + (long)m * Ho * Wo;
     for (int t = t0; t < t1;) {
       const int ty = t / tw, tx = t % tw;
@@ -285,15 +267,15 @@ void EXPORT(lens_qwino_output)(const int32_t *Mo, int cout, int P, int tbase, in
         const v128_t y10 = wasm_i32x4_shr(wasm_i32x4_add(wasm_i32x4_add(r1[0], r1[1]), r1[2]), 2);
         const v128_t y11 = wasm_i32x4_shr(wasm_i32x4_sub(wasm_i32x4_sub(r1[1], r1[2]), r1[3]), 2);
         const int ox = 2 * tx, oy = 2 * ty;
-        /* Only the n tiles' columns, and none past Wo (the last tile's second one when Wo is odd). */
+        /* Only the n tiles' columns, none past Wo (the last tile's second one when Wo is odd). */
         const int cols = Wo - ox < 2 * n ? Wo - ox : 2 * n;
         uint8_t *row = ym + (long)oy * Wo + ox;
-        store4(wasm_i32x4_shuffle(y00, y01, 0, 4, 1, 5), bm, sm, lo, hi, z, row, cols);
-        store4(wasm_i32x4_shuffle(y00, y01, 2, 6, 3, 7), bm, sm, lo, hi, z, row + 4, cols - 4);
+        store_q4(wasm_i32x4_shuffle(y00, y01, 0, 4, 1, 5), bm, sm, lo, hi, z, row, cols);
+        store_q4(wasm_i32x4_shuffle(y00, y01, 2, 6, 3, 7), bm, sm, lo, hi, z, row + 4, cols - 4);
         if (oy + 1 < Ho) {
-          store4(wasm_i32x4_shuffle(y10, y11, 0, 4, 1, 5), bm, sm, lo, hi, z, row + Wo, cols);
-          store4(wasm_i32x4_shuffle(y10, y11, 2, 6, 3, 7), bm, sm, lo, hi, z, row + Wo + 4,
-                 cols - 4);
+          store_q4(wasm_i32x4_shuffle(y10, y11, 0, 4, 1, 5), bm, sm, lo, hi, z, row + Wo, cols);
+          store_q4(wasm_i32x4_shuffle(y10, y11, 2, 6, 3, 7), bm, sm, lo, hi, z, row + Wo + 4,
+                   cols - 4);
         }
       }
       t += n;

@@ -328,6 +328,17 @@ export function qwinoFits(s: Pick<QConvSpec, 'kh' | 'kw' | 'strides' | 'groups' 
   );
 }
 
+/**
+ * Whether a layer takes integer Winograd: it fits, the engine's dot is the int16 one, and its
+ * int16 weights stay within what the model has left of its budget (QWINO_U_BUDGET). With the
+ * int16 dot, integer Winograd works on int16 products too, 2.25 times fewer of them; where a
+ * relaxed dot won the timing (whole bytes with VNNI, or Arm's sdot on 7-bit halves) it does 16
+ * multiply-adds per instruction on the bytes as they are, and the direct form keeps it.
+ */
+export function useQwino(s: QConvSpec, mode: number, budgetLeft: number): boolean {
+  return mode === 0 && qwinoFits(s) && qwinoWeightBytes(s) <= budgetLeft;
+}
+
 /** Integer Winograd's packed int16 weights for one layer (U, cout rounded up to 4). */
 export const qwinoWeightBytes = (s: Pick<QConvSpec, 'cin' | 'cout'>): number =>
   16 * Math.ceil(s.cout / 4) * 4 * Math.ceil(s.cin / 2) * 2 * 2;
@@ -393,13 +404,8 @@ export class PackedQConv {
     spec: QConvSpec,
     /** The dot the GEMM runs (qdotMode); 0 is exact everywhere. */
     private readonly mode = qdotMode(k),
-    /**
-     * Integer Winograd where it fits. By default where the int16 dot runs (mode 0): it too works
-     * on int16 products, 2.25 times fewer of them. Where a relaxed dot won the timing (whole bytes
-     * with VNNI, or Arm's sdot on 7-bit halves) it does 16 multiply-adds per instruction on the
-     * bytes as they are, and the direct form keeps it.
-     */
-    winograd = mode === 0,
+    /** Integer Winograd where it fits (`qwinoFits`); the model decides (`useQwino`). */
+    winograd = false,
     /** Integer Winograd's products at most this many bytes at once (tests make it small). */
     private readonly chunkBytes = QWINO_CHUNK_BYTES,
   ) {

@@ -10,9 +10,9 @@ import {
   PackedQConv,
   PackedQDense,
   qdotMode,
-  qwinoFits,
   qwinoWeightBytes,
   QWINO_U_BUDGET,
+  useQwino,
 } from './int8';
 import type { KernelCall, LensKernels } from './kernels';
 
@@ -93,8 +93,7 @@ export class LensModel {
         : 0,
     );
     kernels.reserveStaging(Math.max(0, ...staged));
-    const int8WinogradBudget = options.int8WinogradBytes ?? QWINO_U_BUDGET;
-    let int8Winograd = 0;
+    let int8WinogradLeft = options.int8WinogradBytes ?? QWINO_U_BUDGET;
     for (const op of graph.ops) {
       if (op.op === 'conv') {
         let method = chooseConvMethod(op.spec);
@@ -107,11 +106,10 @@ export class LensModel {
       if (op.op === 'qconv') {
         // Integer Winograd's int16 weights take 3.6 times the int8 ones: within a budget, so
         // that a file that fits as int8 still fits (B1's take 138 MB, L2's 350 MB).
-        const wino = qwinoFits(op.spec) && qdotMode(kernels) === 0;
-        const bytes = wino ? qwinoWeightBytes(op.spec) : 0;
-        const fits = wino && int8Winograd + bytes <= int8WinogradBudget;
-        if (fits) int8Winograd += bytes;
-        this.convs.set(op, new PackedQConv(kernels, op.spec, qdotMode(kernels), fits));
+        const mode = qdotMode(kernels);
+        const wino = useQwino(op.spec, mode, int8WinogradLeft);
+        if (wino) int8WinogradLeft -= qwinoWeightBytes(op.spec);
+        this.convs.set(op, new PackedQConv(kernels, op.spec, mode, wino));
       }
       if (op.op === 'qdense') this.qdense.set(op, new PackedQDense(kernels, op));
       if (op.op === 'dense')
