@@ -4,6 +4,7 @@
  * so that the machine's noise (this machine is shared) falls on all of them alike.
  */
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Page } from '@playwright/test';
 import type { LoadedSession } from '../engine/types';
@@ -102,13 +103,81 @@ export async function torchTimer(
 const SETTLE_MS = 100;
 
 /**
- * Timed runs in blocks A B C ... A B C, the first block after two warm-up runs each; then each
- * timer's stats (into[k]), and it is closed.
+ * After the pause, a block waits until the machine is quiet: at most `share` of all cores' time
+ * busy over a `windowMs` window (/proc/stat), for at most `maxMs`. The bench's own work leaves
+ * work behind it: closing a page or a browser frees gigabytes, and the kernel's reclaim of them
+ * took a core for 1-2 s here (a kworker with 1.85 s of CPU time while the next page was timed),
+ * which falls on whichever block comes next. Where /proc/stat is missing, no wait.
+ */
+export const QUIET = { share: 0.15, windowMs: 250, maxMs: 5000 };
+
+/** Busy and total jiffies of all CPUs, from the text of /proc/stat; null if it has no cpu line. */
+export function cpuJiffies(stat: string): { busy: number; total: number } | null {
+  const line = stat.split('\n').find((l) => l.startsWith('cpu '));
+  if (!line) return null;
+  // user nice system idle iowait irq softirq steal (guest time is inside user already)
+  const f = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  if (f.length < 4 || f.some((v) => !Number.isFinite(v))) return null;
+  const total = f.reduce((a, b) => a + b, 0);
+  const idle = f[3]! + (f[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+/** The share of CPU time that was busy between two readings (0 when no time passed). */
+export function busyShare(
+  a: { busy: number; total: number },
+  b: { busy: number; total: number },
+): number {
+  const total = b.total - a.total;
+  return total > 0 ? (b.busy - a.busy) / total : 0;
+}
+
+const readJiffies = () => readFile('/proc/stat', 'utf8').then(cpuJiffies, () => null);
+
+/** How long the blocks waited for a quiet machine, and how many started at the limit instead. */
+export interface QuietLog {
+  blocks: number;
+  waitedMs: number;
+  late: number;
+}
+export const quietLog = (): QuietLog => ({ blocks: 0, waitedMs: 0, late: 0 });
+
+/** The note on the waits for a quiet machine before each timed block (`waitQuiet`). */
+export function quietNote(log: QuietLog): string {
+  const head = `Before each timed block and load, the bench waited until at most ${QUIET.share * 100} % of the CPU time was busy over ${QUIET.windowMs} ms (/proc/stat), for at most ${QUIET.maxMs / 1000} s`;
+  if (log.blocks === 0) return `${head}: no reading of /proc/stat here, so no wait.`;
+  return `${head}: ${log.blocks} waits, ${(log.waitedMs / 1000).toFixed(1)} s in all, ${log.late} of them ended at the limit (the machine still busy).`;
+}
+
+/** Waits for a quiet machine (`QUIET`); adds what it waited to `log` (nothing without /proc/stat). */
+export async function waitQuiet(log?: QuietLog): Promise<void> {
+  const t0 = performance.now();
+  let quiet = false;
+  let a = await readJiffies();
+  if (!a) return;
+  while (!quiet && performance.now() - t0 < QUIET.maxMs) {
+    await new Promise((resolve) => setTimeout(resolve, QUIET.windowMs));
+    const b = await readJiffies();
+    if (!b) return;
+    quiet = busyShare(a, b) <= QUIET.share;
+    a = b;
+  }
+  if (!log) return;
+  log.blocks++;
+  log.waitedMs += performance.now() - t0;
+  if (!quiet) log.late++;
+}
+
+/**
+ * Timed runs in blocks A B C ... A B C, the first block after two warm-up runs each, every block
+ * after the pause and on a quiet machine (`waitQuiet`); then each timer's stats (into[k]), and it
+ * is closed.
  */
 export async function interleave(
   timers: readonly Timer[],
   into: Record<string, Stats>,
   runs: number,
+  log?: QuietLog,
 ): Promise<void> {
   const blocks = 3;
   const each = Math.ceil(runs / blocks);
@@ -117,6 +186,7 @@ export async function interleave(
     for (let b = 0; b < blocks; b++)
       for (const t of timers) {
         await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+        await waitQuiet(log);
         samples.get(t.k)!.push(...(await t.time(each, b === 0 ? 2 : 0)));
       }
     for (const t of timers) into[t.k] = stats(samples.get(t.k)!);

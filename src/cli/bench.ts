@@ -38,7 +38,16 @@ import { fastPathAtLoad } from '../engine/fast-path';
 import { createLensNodeSession } from '../node/lens-node';
 import { pagePeakMemory, type MemoryRow } from './bench-memory';
 import { t } from './i18n';
-import { interleave, pageTimer, sessionTimer, torchTimer, type Timer } from './bench-timers';
+import {
+  interleave,
+  pageTimer,
+  quietLog,
+  quietNote,
+  sessionTimer,
+  torchTimer,
+  waitQuiet,
+  type Timer,
+} from './bench-timers';
 import type { ClassifyPayload } from '../engine/types';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -213,6 +222,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const notes: string[] = [];
   const log = (s: string) => console.error(s);
   const loadAtStart = loadavg()[0]!;
+  const quiet = quietLog();
   const haveTorch = torchAvailable();
   if (!haveTorch) notes.push('PyTorch skipped: /usr/bin/python3 cannot import torch.');
   const b1File = quick ? null : values.model ? resolve(values.model) : ensureB1();
@@ -284,7 +294,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
           const query = `model=${encodeURIComponent(url)}&backend=wasm&threads=1${q}`;
           timers.push(pageTimer(k, await openApp(browser, app.url, query), PHOTO));
         }
-        await interleave(timers.splice(0), timed, runs);
+        await interleave(timers.splice(0), timed, runs, quiet);
         // 2 threads: onnxruntime-node (the file, the rewritten file, int8), PyTorch, and the
         // page: its default, its SIMD128 build, ?fast=0, onnxruntime-web's kernels, the
         // rewritten file and int8 (both kernels).
@@ -313,7 +323,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
           if (k === 'default') runner = opened.ready.runner;
           timers.push(pageTimer(k, opened, PHOTO, threadCheck));
         }
-        await interleave(timers.splice(0), timed, runs);
+        await interleave(timers.splice(0), timed, runs, quiet);
       } finally {
         for (const timer of timers) await timer.close().catch(() => undefined);
         await browser.close();
@@ -454,16 +464,17 @@ export async function benchCommand(argv: string[]): Promise<number> {
       const context = await browser.newContext();
       const loadPage = await context.newPage();
       const query = `model=${encodeURIComponent(loadModel)}&backend=wasm`;
+      await waitQuiet(quiet);
       const cold = await timeToFirstResult(loadPage, app.url, query, PHOTO);
       // The page's default against the fast path made before the first answer, interleaved.
       const warmRuns: LoadTiming[] = [];
       const firstRuns: LoadTiming[] = [];
       for (let i = 0; i < (quick ? 1 : 3); i++) {
+        await waitQuiet(quiet);
         warmRuns.push(await timeToFirstResult(loadPage, app.url, query, PHOTO));
-        if (!quick)
-          firstRuns.push(
-            await timeToFirstResult(loadPage, app.url, `${query}&fastbg=100000`, PHOTO),
-          );
+        if (quick) continue;
+        await waitQuiet(quiet);
+        firstRuns.push(await timeToFirstResult(loadPage, app.url, `${query}&fastbg=100000`, PHOTO));
       }
       const median = (runs: LoadTiming[]) =>
         runs.sort((a, b) => a.totalMs - b.totalMs)[runs.length >> 1];
@@ -471,6 +482,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
       const warmFastFirst = median(firstRuns);
       await context.close();
       const localContext = await browser.newContext();
+      await waitQuiet(quiet);
       const localFile = await localFileToFirstResult(
         await localContext.newPage(),
         app.url,
@@ -489,6 +501,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
       );
 
       notes.push(loadNote(loadAtStart, loadavg()[0]!, cpus().length));
+      notes.push(quietNote(quiet));
       if (!quick) {
         log(t('cli.bench.memory'));
         const rows: MemoryRow[] = [];
