@@ -25,8 +25,13 @@ export interface ModelBench {
   /** The page on onnxruntime-web's kernels (`?kernels=onnxruntime`, Winograd rewrite), 1 and 2 threads. */
   wasm1_ort?: Stats | null;
   wasm2_ort?: Stats | null;
-  /** The page on the lens kernels' plain SIMD128 build (`?kernels=lens-simd128`), 2 threads. */
+  /** The page on the lens kernels' plain SIMD128 build (`?kernels=lens-simd128`), 2 and 1 threads. */
   wasm2_simd128?: Stats | null;
+  wasm1_simd128?: Stats | null;
+  /** The page given the int8 model, 1 thread, and on the SIMD128 build, 1 and 2 threads. */
+  wasm1_int8?: Stats | null;
+  wasm1_int8_simd128?: Stats | null;
+  wasm2_int8_simd128?: Stats | null;
   /** The int8 model on onnxruntime-web's kernels (`?kernels=onnxruntime`). */
   wasm2_ort_int8?: Stats | null;
   /** The page given the already-rewritten file: the fast path, whatever the engine does. */
@@ -165,13 +170,17 @@ function modelRows(name: string, m: ModelBench): string {
     `| ${name} | onnxruntime-node, 2 threads, Winograd fast path | ${f(m.node2_fast ?? null)} |`,
     `| ${name} | the page's default (${kernels(m.wasm2_runner)}), 1 thread | ${f(m.wasm1)} |`,
     `| ${name} | **the page's default (${kernels(m.wasm2_runner)}), 2 threads** | ${f(m.wasm2)} |`,
+    `| ${name} | the page, lens kernels SIMD128 build (\`?kernels=lens-simd128\`), 1 thread | ${f(m.wasm1_simd128 ?? null)} |`,
     `| ${name} | the page, lens kernels SIMD128 build (\`?kernels=lens-simd128\`), 2 threads | ${f(m.wasm2_simd128 ?? null)} |`,
     `| ${name} | the page, \`?fast=0\` (every layer as written), 2 threads | ${f(m.wasm2_stock ?? null)} |`,
     `| ${name} | the page on onnxruntime-web (\`?kernels=onnxruntime\`, Winograd rewrite), 1 thread | ${f(m.wasm1_ort ?? null)} |`,
     `| ${name} | the page on onnxruntime-web (\`?kernels=onnxruntime\`, Winograd rewrite), 2 threads | ${f(m.wasm2_ort ?? null)} |`,
     `| ${name} | the page given the rewritten file (onnxruntime-web runs it), 2 threads | ${f(m.wasm2_fast_file ?? null)} |`,
     `| ${name} | onnxruntime-node, 2 threads, int8 (QDQ) | ${f(m.node2_int8 ?? null)} |`,
+    `| ${name} | the page's default, int8 (QDQ), 1 thread | ${f(m.wasm1_int8 ?? null)} |`,
     `| ${name} | the page's default, int8 (QDQ), 2 threads | ${f(m.wasm2_int8 ?? null)} |`,
+    `| ${name} | the page, int8 (QDQ), lens kernels SIMD128 build, 1 thread | ${f(m.wasm1_int8_simd128 ?? null)} |`,
+    `| ${name} | the page, int8 (QDQ), lens kernels SIMD128 build, 2 threads | ${f(m.wasm2_int8_simd128 ?? null)} |`,
     `| ${name} | the page on onnxruntime-web, int8 (QDQ), 2 threads | ${f(m.wasm2_ort_int8 ?? null)} |`,
     `| ${name} | onnxruntime-web WebGPU in chromium | ${f(m.webgpu)} |`,
     `| ${name} | PyTorch CPU, 2 threads | ${f(m.torch2)} |`,

@@ -288,16 +288,19 @@ export async function benchCommand(argv: string[]): Promise<number> {
         log(t('cli.bench.wasm1', { arch }));
         timers.push(sessionTimer('node1', await bound(stock, 1)));
         for (const [k, q] of [
-          ['1', ''],
-          ['1ort', '&kernels=onnxruntime'],
+          ['1', `model=${encodeURIComponent(url)}`],
+          ['1simd128', `model=${encodeURIComponent(url)}&kernels=lens-simd128`],
+          ['1ort', `model=${encodeURIComponent(url)}&kernels=onnxruntime`],
+          ['1int8', `model=${encodeURIComponent(int8Url)}`],
+          ['1int8simd128', `model=${encodeURIComponent(int8Url)}&kernels=lens-simd128`],
         ] as const) {
-          const query = `model=${encodeURIComponent(url)}&backend=wasm&threads=1${q}`;
+          const query = `${q}&backend=wasm&threads=1`;
           timers.push(pageTimer(k, await openApp(browser, app.url, query), PHOTO));
         }
         await interleave(timers.splice(0), timed, runs, quiet);
         // 2 threads: onnxruntime-node (the file, the rewritten file, int8), PyTorch, and the
         // page: its default, its SIMD128 build, ?fast=0, onnxruntime-web's kernels, the
-        // rewritten file and int8 (both kernels).
+        // rewritten file and int8 (the lens kernels' two builds, onnxruntime-web's).
         log(t('cli.bench.wasm2', { arch }));
         timers.push(
           sessionTimer('node2', await bound(stock, 2)),
@@ -316,6 +319,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
           ['ort', `model=${encodeURIComponent(url)}&kernels=onnxruntime`],
           ['fastFile', `model=${encodeURIComponent(fastUrl)}`],
           ['int8', `model=${encodeURIComponent(int8Url)}`],
+          ['int8simd128', `model=${encodeURIComponent(int8Url)}&kernels=lens-simd128`],
           ['ortInt8', `model=${encodeURIComponent(int8Url)}&kernels=onnxruntime`],
         ] as const;
         for (const [k, q] of variants) {
@@ -375,6 +379,10 @@ export async function benchCommand(argv: string[]): Promise<number> {
         wasm1_ort: wasm['1ort'] ?? null,
         wasm2_ort: wasm['ort'] ?? null,
         wasm2_simd128: wasm['simd128'] ?? null,
+        wasm1_simd128: wasm['1simd128'] ?? null,
+        wasm1_int8: wasm['1int8'] ?? null,
+        wasm1_int8_simd128: wasm['1int8simd128'] ?? null,
+        wasm2_int8_simd128: wasm['int8simd128'] ?? null,
         wasm2_ort_int8: wasm['ortInt8'] ?? null,
         wasm2_fast_file: wasm['fastFile'] ?? null,
         node2_int8: node['int8'] ?? null,

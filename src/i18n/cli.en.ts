@@ -173,9 +173,9 @@ export const cliEn = {
     winograd: '{{arch}}: Winograd fast path (rewrite at load time) ...',
     int8: '{{arch}}: int8 (percentile calibration on {{count}} fixture photos) ...',
     wasm1:
-      '{{arch}}: 1 thread, interleaved: onnxruntime-node and the page (lens kernels, onnxruntime-web) ...',
+      '{{arch}}: 1 thread, interleaved: onnxruntime-node and the page (lens kernels and their SIMD128 build, fp32 and int8; onnxruntime-web) ...',
     wasm2:
-      '{{arch}}: 2 threads, interleaved: onnxruntime-node (file, rewritten file, int8), PyTorch, and the page (default, SIMD128, fast=0, onnxruntime-web, rewritten file, int8 on both kernels) ...',
+      "{{arch}}: 2 threads, interleaved: onnxruntime-node (file, rewritten file, int8), PyTorch, and the page (default, SIMD128, fast=0, onnxruntime-web, rewritten file, int8 on the lens kernels' two builds and onnxruntime-web) ...",
     webgpu: '{{arch}}: WebGPU ...',
     bigPhoto:
       '12 MP photo: decode + preprocess in the worker, in Node, and with Pillow + torchvision ...',

@@ -165,9 +165,10 @@ export const cliZhCN: Messages['cli'] = {
     modelOutside: '--model 必须位于项目的 models/ 文件夹内（应用从那里提供模型），而不是 {{file}}',
     winograd: '{{arch}}：Winograd 快速路径（加载时改写）…',
     int8: '{{arch}}：int8（在 {{count}} 张测试照片上做 percentile 校准）…',
-    wasm1: '{{arch}}：单线程，交替测量：onnxruntime-node 与页面（lens 内核、onnxruntime-web）…',
+    wasm1:
+      '{{arch}}：单线程，交替测量：onnxruntime-node 与页面（lens 内核及其 SIMD128 版本，fp32 与 int8；onnxruntime-web）…',
     wasm2:
-      '{{arch}}：双线程，交替测量：onnxruntime-node（原文件、改写后的文件、int8）、PyTorch 与页面（默认、SIMD128、fast=0、onnxruntime-web、改写后的文件、两种内核上的 int8）…',
+      '{{arch}}：双线程，交替测量：onnxruntime-node（原文件、改写后的文件、int8）、PyTorch 与页面（默认、SIMD128、fast=0、onnxruntime-web、改写后的文件、lens 内核两个版本与 onnxruntime-web 上的 int8）…',
     webgpu: '{{arch}}：WebGPU 测量…',
     bigPhoto: '1200 万像素照片：在 worker 中、在 Node 中以及用 Pillow + torchvision 解码并预处理…',
     load: '模型加载：冷启动和热启动到第一个结果的时间…',
