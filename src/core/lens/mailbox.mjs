@@ -1,8 +1,10 @@
 // The lens threads' mailbox: one slot per thread in the kernels' shared WebAssembly memory. The
 // caller writes a call (a kernel's index and its numbers) and bumps the slot's sequence number;
 // the thread, waiting on that number, runs the call and stores the number back as done. Both
-// sides spin a few microseconds before they sleep in Atomics.wait, so a layer's phases hand over
-// in microseconds, where a postMessage round trip costs about half a millisecond in Chromium.
+// sides poll for up to SPIN_MS before they sleep in Atomics.wait, so a layer's phases hand over
+// in microseconds, where a postMessage round trip costs about half a millisecond in Chromium, and
+// neither side's core goes idle between the layers of one image: a sleeping thread's CPU may be
+// halted, and in a virtual machine waking it takes as long as the host takes to run it again.
 //
 // Plain JavaScript with types beside it (mailbox.d.mts): Node's worker_threads load it without
 // tsx, the page's thread worker imports it through Vite, and the caller's side is shared by both.
@@ -19,8 +21,15 @@ const ARGS_AT = 32;
 const MSG_AT = 256;
 const MSG_BYTES = SLOT_BYTES - MSG_AT;
 const QUIT = -1;
-/** Atomics.load polls before sleeping: about 20 to 60 microseconds. */
-const SPIN = 20000;
+/**
+ * How long a side polls before it sleeps, ms: longer than any gap between two phases of one image
+ * (B1's longest is the pooling and classifier at its end, 0.5 ms), short enough that an idle
+ * page's thread sleeps soon. It polled 20 000 times (about 0.1 ms) until 2026-12-06; in nine A/B
+ * pairs then (B1 in Node, 2 threads, interleaved in one process; 2, 5 and about 7 ms against it),
+ * the longer poll had the lower median six times: by 5.7 and 6.1 % in two slow stretches (197 and
+ * 141 ms), within 3 % either way otherwise.
+ */
+const SPIN_MS = 2;
 
 /** Views of the slot at byte offset `ptr` (8-aligned) of a SharedArrayBuffer. */
 export function slot(buffer, ptr) {
@@ -35,7 +44,12 @@ export function slot(buffer, ptr) {
 function waitFor(i32, index, want, from) {
   const waiting = (v) => (want === null ? v === from : v !== want);
   let v = Atomics.load(i32, index);
-  for (let i = 0; waiting(v) && i < SPIN; i++) v = Atomics.load(i32, index);
+  if (waiting(v)) {
+    const until = performance.now() + SPIN_MS;
+    do {
+      for (let i = 0; i < 256 && waiting(v); i++) v = Atomics.load(i32, index);
+    } while (waiting(v) && performance.now() < until);
+  }
   while (waiting(v)) {
     Atomics.wait(i32, index, v);
     v = Atomics.load(i32, index);
