@@ -7,14 +7,14 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Browser } from '@playwright/test';
 import type { Message } from '../core/message';
-import { createI18n } from '../i18n/instance';
 import { renderMessage } from '../i18n/message';
 import { chromiumProcesses } from '../node/proc-memory';
 import { fastSettled } from './bench-browser';
+import { english } from './i18n';
 
 /** The lens kernels' int8 line (`backend.int8`) in a backend reason, in English; else null. */
 function int8Line(m: Message): string | null {
-  if (m.key === 'backend.int8') return renderMessage(createI18n('en').t, m);
+  if (m.key === 'backend.int8') return renderMessage(english, m);
   for (const v of Object.values(m.params))
     if (typeof v === 'object') {
       const found = int8Line(v);

@@ -91,6 +91,10 @@ function torchBench(
   return JSON.parse(r.stdout) as { inference_ms: Stats; preprocess_ms?: Stats };
 }
 
+/** The page's kernel choices, as query parameters. */
+const LENS_SIMD128 = '&kernels=lens-simd128';
+const ORT_KERNELS = '&kernels=onnxruntime';
+
 /** The page's address of a file under the project (the preview server serves the root). */
 const pageUrl = (file: string) => `/${relative(ROOT, file).split('\\').join('/')}`;
 
@@ -282,17 +286,23 @@ export async function benchCommand(argv: string[]): Promise<number> {
         if (payloads[0]!.threads !== 2)
           notes.push(`${arch}: asked for 2 WASM threads, the app ran ${payloads[0]!.threads}.`);
       };
+      // The page's query for each file this model is timed as.
+      const pageQuery = {
+        file: `model=${encodeURIComponent(url)}`,
+        fastFile: `model=${encodeURIComponent(fastUrl)}`,
+        int8: `model=${encodeURIComponent(int8Url)}`,
+      };
       const browser = await launch(false);
       const timers: Timer[] = [];
       try {
         log(t('cli.bench.wasm1', { arch }));
         timers.push(sessionTimer('node1', await bound(stock, 1)));
         for (const [k, q] of [
-          ['1', `model=${encodeURIComponent(url)}`],
-          ['1simd128', `model=${encodeURIComponent(url)}&kernels=lens-simd128`],
-          ['1ort', `model=${encodeURIComponent(url)}&kernels=onnxruntime`],
-          ['1int8', `model=${encodeURIComponent(int8Url)}`],
-          ['1int8simd128', `model=${encodeURIComponent(int8Url)}&kernels=lens-simd128`],
+          ['1', pageQuery.file],
+          ['1simd128', `${pageQuery.file}${LENS_SIMD128}`],
+          ['1ort', `${pageQuery.file}${ORT_KERNELS}`],
+          ['1int8', pageQuery.int8],
+          ['1int8simd128', `${pageQuery.int8}${LENS_SIMD128}`],
         ] as const) {
           const query = `${q}&backend=wasm&threads=1`;
           timers.push(pageTimer(k, await openApp(browser, app.url, query), PHOTO));
@@ -313,14 +323,14 @@ export async function benchCommand(argv: string[]): Promise<number> {
             : null;
         if (torch) timers.push(torch);
         const variants = [
-          ['default', `model=${encodeURIComponent(url)}`],
-          ['simd128', `model=${encodeURIComponent(url)}&kernels=lens-simd128`],
-          ['stock', `model=${encodeURIComponent(url)}&fast=0`],
-          ['ort', `model=${encodeURIComponent(url)}&kernels=onnxruntime`],
-          ['fastFile', `model=${encodeURIComponent(fastUrl)}`],
-          ['int8', `model=${encodeURIComponent(int8Url)}`],
-          ['int8simd128', `model=${encodeURIComponent(int8Url)}&kernels=lens-simd128`],
-          ['ortInt8', `model=${encodeURIComponent(int8Url)}&kernels=onnxruntime`],
+          ['default', pageQuery.file],
+          ['simd128', `${pageQuery.file}${LENS_SIMD128}`],
+          ['stock', `${pageQuery.file}&fast=0`],
+          ['ort', `${pageQuery.file}${ORT_KERNELS}`],
+          ['fastFile', pageQuery.fastFile],
+          ['int8', pageQuery.int8],
+          ['int8simd128', `${pageQuery.int8}${LENS_SIMD128}`],
+          ['ortInt8', `${pageQuery.int8}${ORT_KERNELS}`],
         ] as const;
         for (const [k, q] of variants) {
           const opened = await openApp(browser, app.url, `${q}&backend=wasm&threads=2`);
@@ -342,7 +352,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
         const { page, ready, close } = await openApp(
           gpuBrowser,
           app.url,
-          `model=${encodeURIComponent(url)}&backend=webgpu`,
+          `${pageQuery.file}&backend=webgpu`,
         );
         if (ready.backend !== 'webgpu')
           notes.push(`WebGPU: no adapter in this chromium (${ready.text.trim()}).`);
